@@ -1,0 +1,3 @@
+from ollama_chat.cli import main
+
+main()

@@ -1,0 +1,71 @@
+"""The errors a user can meet. Each carries what went wrong, a hint for what to do next, and an exit code.
+
+The CLI prints `message` and `hint` and exits with `exit_code`; nothing else needs to know about exit codes.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILURE = 1  # Ollama or the network failed
+EXIT_USAGE = 2  # bad flags, bad input, bad persona or config
+EXIT_INTERRUPTED = 130
+
+
+class ChatError(Exception):
+    exit_code = EXIT_FAILURE
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n{self.hint}" if self.hint else self.message
+
+
+class UsageError(ChatError):
+    """Bad flags, bad input, a bad persona or config file: the user can fix it by changing what they typed."""
+
+    exit_code = EXIT_USAGE
+
+
+class OllamaError(ChatError):
+    """Anything that went wrong talking to Ollama."""
+
+
+class ServerUnreachable(OllamaError):
+    pass
+
+
+class ModelNotFound(OllamaError):
+    def __init__(self, model: str, host: str) -> None:
+        super().__init__(
+            f"Model '{model}' is not available on the Ollama server at {host}.",
+            f"Download it with:  ollama pull {model}\n(or pick another with --model; `ollama list` shows what you have)",
+        )
+        self.model = model
+
+
+class ServerError(OllamaError):
+    """An HTTP error status with Ollama's own `error` text."""
+
+    def __init__(self, status: int, text: str, host: str, hint: str = "") -> None:
+        super().__init__(f"Ollama at {host} answered HTTP {status}: {text}", hint)
+        self.status = status
+        self.text = text
+
+
+class NotOllama(OllamaError):
+    pass
+
+
+class ReadTimeout(OllamaError):
+    pass
+
+
+class IncompleteReply(OllamaError):
+    """The stream failed after it started. What arrived before has already been shown; `partial` holds it."""
+
+    def __init__(self, message: str, hint: str = "", partial: str = "") -> None:
+        super().__init__(message, hint)
+        self.partial = partial

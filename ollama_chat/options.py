@@ -1,0 +1,123 @@
+"""Ollama's model options: names, types and ranges, in one table. Pure.
+
+The server ignores unknown option names (it only logs them), so a typo like `temprature` would silently do
+nothing. Every path that sets an option (persona header, config file, flags, `/set`) goes through here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class OptionError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    kind: type  # int, float, or list (a list of strings)
+    low: float | None = None
+    high: float | None = None
+    help: str = ""
+
+    @property
+    def kind_name(self) -> str:
+        return {int: "a whole number", float: "a number", list: "a list of strings"}[self.kind]
+
+
+OPTIONS: dict[str, OptionSpec] = {
+    "temperature": OptionSpec(float, 0.0, 2.0, "randomness; 0 = deterministic (default 0.8)"),
+    "top_p": OptionSpec(float, 0.0, 1.0, "nucleus sampling: keep tokens up to this cumulative probability"),
+    "top_k": OptionSpec(int, 1, None, "consider only the K most likely tokens"),
+    "min_p": OptionSpec(float, 0.0, 1.0, "drop tokens below this fraction of the top token's probability"),
+    "typical_p": OptionSpec(float, 0.0, 1.0, "locally typical sampling"),
+    "num_ctx": OptionSpec(int, 1, None, "context window in tokens"),
+    "num_predict": OptionSpec(int, -2, None, "maximum tokens to generate (-1 = unlimited)"),
+    "seed": OptionSpec(int, None, None, "random seed, for repeatable answers"),
+    "stop": OptionSpec(list, help="stop sequences"),
+    "repeat_penalty": OptionSpec(float, 0.0, None, "penalty for repeated tokens"),
+    "repeat_last_n": OptionSpec(int, -1, None, "how far back to look for repeats"),
+    "presence_penalty": OptionSpec(float, None, None, "penalty for tokens already present"),
+    "frequency_penalty": OptionSpec(float, None, None, "penalty by token frequency"),
+    "num_keep": OptionSpec(int, -1, None, "tokens of the prompt kept when the context is shifted"),
+    "num_batch": OptionSpec(int, 1, None, "prompt processing batch size"),
+    "num_gpu": OptionSpec(int, -1, None, "layers to offload to the GPU"),
+    "num_thread": OptionSpec(int, 0, None, "CPU threads"),
+}
+
+# The seed's four combinations of temperature / top_p / top_k.
+PRESETS: dict[str, dict[str, Any]] = {
+    "precise": {"temperature": 0.0, "top_p": 0.1, "top_k": 10},
+    "chat": {"temperature": 0.7, "top_p": 0.9, "top_k": 40},
+    "creative": {"temperature": 1.0, "top_p": 0.95, "top_k": 100},
+    "code": {"temperature": 0.2, "top_p": 0.5, "top_k": 20},
+}
+
+
+def _unknown(name: str) -> OptionError:
+    import difflib
+
+    close = difflib.get_close_matches(name, OPTIONS, n=1)
+    guess = f" Did you mean '{close[0]}'?" if close else ""
+    return OptionError(f"unknown option '{name}'.{guess} Known options: {', '.join(OPTIONS)}")
+
+
+def check_option(name: str, value: Any) -> Any:
+    """A typed value (from TOML or a flag) checked against the table; returns it normalised."""
+    spec = OPTIONS.get(name)
+    if spec is None:
+        raise _unknown(name)
+    if spec.kind is list:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise OptionError(f"option '{name}' takes {spec.kind_name}, not {value!r}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise OptionError(f"option '{name}' takes {spec.kind_name}, not {value!r}")
+    if spec.kind is int:
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise OptionError(f"option '{name}' takes {spec.kind_name}, not {value!r}")
+            value = int(value)
+    else:
+        value = float(value)
+    if spec.low is not None and value < spec.low or spec.high is not None and value > spec.high:
+        raise OptionError(f"option '{name}' must be {_range(spec)}, not {value!r}")
+    return value
+
+
+def _range(spec: OptionSpec) -> str:
+    if spec.low is not None and spec.high is not None:
+        return f"between {spec.low:g} and {spec.high:g}"
+    return f"at least {spec.low:g}" if spec.low is not None else f"at most {spec.high:g}"
+
+
+def parse_option_text(name: str, text: str) -> Any:
+    """A value typed by a person (`--option num_ctx=8192`, `/set stop "###"`), converted by the table."""
+    spec = OPTIONS.get(name)
+    if spec is None:
+        raise _unknown(name)
+    text = text.strip()
+    if spec.kind is list:
+        import shlex
+
+        try:
+            return check_option(name, shlex.split(text))
+        except ValueError as e:
+            raise OptionError(f"option '{name}': {e}") from None
+    try:
+        value: Any = int(text) if spec.kind is int else float(text)
+    except ValueError:
+        raise OptionError(f"option '{name}' takes {spec.kind_name}, not '{text}'") from None
+    return check_option(name, value)
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """`KEY=VALUE` as given to --option."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise OptionError(f"expected KEY=VALUE, got '{text}'")
+    name = name.strip()
+    return name, parse_option_text(name, value)

@@ -1,0 +1,246 @@
+"""Personas: a Markdown file whose body is the system prompt, with an optional TOML header between `+++` lines.
+
+    +++
+    description = "75세 불교 스님"
+    model = "llama3.2:latest"
+    [options]
+    temperature = 0.7
+    [[examples]]
+    user = "..."
+    assistant = "..."
+    +++
+    당신은 75세의 불교 스님입니다. ...
+
+`parse_persona` is pure (text in, Persona out, or PersonaError naming the file and line); the rest finds files.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ollama_chat.errors import UsageError
+from ollama_chat.options import OptionError, check_option
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+BUILTIN = "built-in"
+NAME_RE = re.compile(r"[A-Za-z0-9_-]+")
+THINK_LEVELS = ("low", "medium", "high")
+HEADER_KEYS = ("description", "model", "format", "think", "keep_alive", "options", "examples")
+
+
+@dataclass(frozen=True)
+class Example:
+    user: str
+    assistant: str
+
+
+@dataclass(frozen=True)
+class Persona:
+    name: str
+    system: str
+    description: str = ""
+    model: str | None = None
+    format: str | dict | None = None
+    think: bool | str | None = None
+    keep_alive: str | int | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    examples: tuple[Example, ...] = ()
+    source: str = BUILTIN  # "built-in" or the file's path
+
+
+@dataclass(frozen=True)
+class PersonaInfo:
+    """A line of the persona list."""
+
+    name: str
+    description: str
+    source: str
+    overrides_builtin: bool = False
+
+
+class PersonaError(UsageError):
+    pass
+
+
+def _fail(source: str, line: int | None, what: str) -> PersonaError:
+    where = f"{source}, line {line}" if line else source
+    return PersonaError(
+        f"Persona file {where}: {what}",
+        "Fix the file (the format is in the README under 'Persona files'), or choose another with --persona.",
+    )
+
+
+def _header_line(header: str, key: str, start: int) -> int:
+    """The file line where `key` is set, so a type error can point at it."""
+    for offset, text in enumerate(header.splitlines()):
+        stripped = text.strip()
+        if re.match(rf"(\[\[?)?\s*{re.escape(key)}\b", stripped):
+            return start + offset
+    return start
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """(header or None, body, file line where the header starts). Raises ValueError for an unclosed header."""
+    text = text.lstrip("\ufeff")
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "+++":
+        return None, text, 0
+    for i in range(1, len(lines)):
+        if lines[i].strip() == "+++":
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), 2
+    raise ValueError("the header opened with '+++' on line 1 is never closed by another '+++' line")
+
+
+def parse_persona(text: str, name: str, source: str = BUILTIN) -> Persona:
+    try:
+        header, body, start = split_front_matter(text)
+    except ValueError as e:
+        raise _fail(source, 1, str(e)) from None
+    if header is None:
+        return Persona(name=name, system=body.strip(), source=source)
+    try:
+        meta = tomllib.loads(header)
+    except tomllib.TOMLDecodeError as e:
+        raise _toml_error(source, e, start) from None
+    unknown = [k for k in meta if k not in HEADER_KEYS]
+    if unknown:
+        raise _fail(
+            source,
+            _header_line(header, unknown[0], start),
+            f"unknown header key '{unknown[0]}' (known keys: {', '.join(HEADER_KEYS)})",
+        )
+
+    def typed(key: str, kinds: tuple[type, ...], what: str) -> Any:
+        value = meta.get(key)
+        if value is not None and (not isinstance(value, kinds) or isinstance(value, bool) and bool not in kinds):
+            raise _fail(source, _header_line(header, key, start), f"'{key}' must be {what}, not {value!r}")
+        return value
+
+    description = typed("description", (str,), "a string") or ""
+    model = typed("model", (str,), "a model name string")
+    fmt = typed("format", (str, dict), '"json" or a JSON schema table')
+    if isinstance(fmt, str) and fmt != "json":
+        raise _fail(source, _header_line(header, "format", start), f"'format' must be \"json\" or a schema table, not {fmt!r}")
+    think = typed("think", (bool, str), "true, false or one of " + "/".join(THINK_LEVELS))
+    if isinstance(think, str) and think not in THINK_LEVELS:
+        raise _fail(source, _header_line(header, "think", start), f"'think' must be true, false or low/medium/high, not {think!r}")
+    keep_alive = typed("keep_alive", (str, int), 'a duration like "5m" or a number of seconds')
+    options_table = typed("options", (dict,), "a table ([options])") or {}
+    options: dict[str, Any] = {}
+    for key, value in options_table.items():
+        try:
+            options[key] = check_option(key, value)
+        except OptionError as e:
+            raise _fail(source, _header_line(header, key, start), str(e)) from None
+    examples_raw = typed("examples", (list,), "an array of tables ([[examples]])") or []
+    examples = []
+    for number, ex in enumerate(examples_raw, 1):
+        line = _header_line(header, "examples", start)
+        if not isinstance(ex, dict) or set(ex) != {"user", "assistant"} or not all(isinstance(v, str) for v in ex.values()):
+            raise _fail(source, line, f"example {number} must have exactly two strings, 'user' and 'assistant'")
+        examples.append(Example(user=ex["user"], assistant=ex["assistant"]))
+    return Persona(
+        name=name,
+        system=body.strip(),
+        description=description,
+        model=model,
+        format=fmt,
+        think=think,
+        keep_alive=keep_alive,
+        options=options,
+        examples=tuple(examples),
+        source=source,
+    )
+
+
+def _toml_error(source: str, error: Exception, start: int) -> PersonaError:
+    message = str(error)
+    match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    if match:
+        what = message[: match.start()].strip()
+        return _fail(source, int(match.group(1)) + start - 1, f"invalid TOML in the header: {what}")
+    return _fail(source, None, f"invalid TOML in the header: {message}")
+
+
+# -- finding persona files -----------------------------------------------------------------------
+
+
+def builtin_files() -> dict[str, Path]:
+    from importlib.resources import files
+
+    folder = files("ollama_chat.builtin_personas")
+    return {Path(p.name).stem: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".md")}
+
+
+def user_files(user_dir: Path) -> dict[str, Path]:
+    try:
+        return {p.stem: p for p in user_dir.glob("*.md") if NAME_RE.fullmatch(p.stem)}
+    except OSError:
+        return {}
+
+
+def is_path(ref: str) -> bool:
+    return "/" in ref or "\\" in ref or ref.endswith(".md")
+
+
+def read_persona_file(path: Path, name: str | None = None, source: str | None = None) -> Persona:
+    source = source or str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise PersonaError(f"Persona file {path} does not exist.", "Check the path, or use --persona NAME.") from None
+    except OSError as e:
+        raise PersonaError(f"Cannot read persona file {path}: {e.strerror}.", "Check the file's permissions.") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise _fail(source, line, "the file is not UTF-8 text; save it as UTF-8") from None
+    return parse_persona(text, name or path.stem, source)
+
+
+def load_persona(ref: str, user_dir: Path) -> Persona:
+    """`--persona NAME` (user folder first, then built-ins) or `--persona PATH`."""
+    if is_path(ref):
+        return read_persona_file(Path(ref).expanduser())
+    if not NAME_RE.fullmatch(ref):
+        raise PersonaError(
+            f"'{ref}' is not a persona name (names use only letters, digits, '-' and '_').",
+            f"Known personas: {', '.join(known_names(user_dir))}. For a file, give a path with a '/'.",
+        )
+    user = user_files(user_dir)
+    if ref in user:
+        return read_persona_file(user[ref], ref)
+    builtins = builtin_files()
+    if ref in builtins:
+        return read_persona_file(builtins[ref], ref, BUILTIN)
+    raise PersonaError(
+        f"There is no persona named '{ref}'.",
+        f"Known personas: {', '.join(known_names(user_dir))}. Add your own as {user_dir / (ref + '.md')}.",
+    )
+
+
+def known_names(user_dir: Path) -> list[str]:
+    return sorted(set(builtin_files()) | set(user_files(user_dir)))
+
+
+def list_personas(user_dir: Path) -> list[PersonaInfo]:
+    builtins, user = builtin_files(), user_files(user_dir)
+    infos = []
+    for name in sorted(set(builtins) | set(user)):
+        path, source = (user[name], str(user[name])) if name in user else (builtins[name], BUILTIN)
+        try:
+            description = read_persona_file(path, name, source).description
+        except PersonaError as e:
+            description = f"(broken: {e.message})"
+        infos.append(PersonaInfo(name, description, source, overrides_builtin=name in user and name in builtins))
+    return infos
