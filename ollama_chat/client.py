@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
@@ -76,16 +74,13 @@ class ChatRequest:
         return body
 
 
-def _error_text(response: requests.Response) -> str:
-    """Ollama's `{"error": ...}` text, or the start of whatever else the body was."""
+def _ollama_error(response: requests.Response) -> str | None:
+    """Ollama's `{"error": ...}` text, or None when the body is something else."""
     try:
         obj = response.json()
-        if isinstance(obj, dict) and "error" in obj:
-            return str(obj["error"])
     except ValueError:
-        pass
-    text = response.text.strip()
-    return text[:200] or response.reason or "no error text"
+        return None
+    return str(obj["error"]) if isinstance(obj, dict) and "error" in obj else None
 
 
 class ChatStream:
@@ -176,13 +171,13 @@ class OllamaClient:
         return response
 
     def _raise_for_status(self, response: requests.Response, model: str | None) -> None:
-        text = _error_text(response)
-        response.close()
+        text = _ollama_error(response)
         status = response.status_code
+        if text is None:  # not Ollama's error shape: a proxy, a web server, the wrong port
+            raise self._not_ollama(response.content, status=status)
+        response.close()
         if status == 404 and model and "not found" in text:
             raise ModelNotFound(model, self.host)
-        if status == 404:
-            raise self._not_ollama(text.encode(), status=404)
         hint = ""
         if "does not support thinking" in text:
             hint = "This model can't think: drop --think, or choose a model that can (e.g. qwen3, deepseek-r1)."
@@ -265,7 +260,3 @@ def _reason(error: Exception) -> str:
         if needle in text:
             return reason
     return "connection failed"
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False)

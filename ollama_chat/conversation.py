@@ -66,3 +66,47 @@ class Conversation:
     @property
     def turns(self) -> int:
         return len(self.history) // 2
+
+
+TRANSCRIPT_VERSION = 1
+
+
+class TranscriptError(ValueError):
+    pass
+
+
+def to_transcript(conversation: Conversation, *, model: str, persona: str) -> dict[str, Any]:
+    """A JSON-able transcript that `/load` can resume from."""
+    return {
+        "version": TRANSCRIPT_VERSION,
+        "model": model,
+        "persona": persona,
+        "system": conversation.system,
+        "messages": [{"role": m["role"], "content": m["content"]} for m in conversation.history],
+    }
+
+
+def history_from_transcript(data: Any) -> tuple[str | None, list[Message]]:
+    """(system prompt or None, history) from a saved transcript, checked to be whole user/assistant pairs."""
+    if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
+        raise TranscriptError("not an ollama-chat transcript (expected an object with a 'messages' list)")
+    messages = data["messages"]
+    history: list[Message] = []
+    for i, m in enumerate(messages):
+        expected = "user" if i % 2 == 0 else "assistant"
+        if not isinstance(m, dict) or m.get("role") != expected or not isinstance(m.get("content"), str):
+            raise TranscriptError(f"message {i + 1} should be a {expected} message with text content")
+        history.append({"role": expected, "content": m["content"]})
+    if len(history) % 2:
+        raise TranscriptError("the last question has no answer")
+    system = data.get("system")
+    return (system if isinstance(system, str) else None), history
+
+
+def to_markdown(conversation: Conversation, *, model: str, persona: str) -> str:
+    lines = [f"# ollama-chat · {model} · {persona}", ""]
+    if conversation.system:
+        lines += ["## System", "", conversation.system, ""]
+    for m in conversation.history:
+        lines += ["## You" if m["role"] == "user" else f"## {model}", "", m["content"], ""]
+    return "\n".join(lines)

@@ -1,0 +1,190 @@
+"""The interactive loop: prompt_toolkit for input (Korean-safe editing, history, completion, toolbar)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Callable
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
+from prompt_toolkit.filters import Condition
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.key_binding import KeyBindings
+from prompt_toolkit.styles import Style
+
+from ollama_chat import paths
+from ollama_chat.client import OllamaClient
+from ollama_chat.commands import COMMANDS, EXIT_WORDS, handle_line
+from ollama_chat.errors import EXIT_OK, OllamaError, UsageError
+from ollama_chat.options import OPTIONS
+from ollama_chat.personas import known_names
+from ollama_chat.session import ChatSession
+from ollama_chat.settings import Settings
+
+TRIPLE = '"""'
+
+
+class PrivateHistory(FileHistory):
+    """Input history in a 0600 file. If it can't be written, warn once and go on without it."""
+
+    def __init__(self, path: Path, warn: Callable[[str], None]) -> None:
+        super().__init__(str(path))
+        self._warn = warn
+        self._broken = False
+
+    def load_history_strings(self) -> Iterable[str]:
+        try:
+            yield from super().load_history_strings()
+        except OSError as e:
+            self._fail(e)
+
+    def store_string(self, string: str) -> None:
+        if self._broken:
+            return
+        try:
+            super().store_string(string)
+        except OSError as e:
+            self._fail(e)
+
+    def _fail(self, error: OSError) -> None:
+        if not self._broken:
+            self._broken = True
+            self._warn(f"Input history {self.filename} is not usable ({error.strerror}); going on without saving it.")
+
+
+def open_history(enabled: bool, warn: Callable[[str], None], path: Path | None = None) -> History:
+    if not enabled:
+        return InMemoryHistory()
+    path = path or paths.input_history_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.close(fd)
+    except OSError as e:
+        warn(f"Input history {path} is not writable ({e.strerror}); going on without saving it (--no-input-history hides this).")
+        return InMemoryHistory()
+    return PrivateHistory(path, warn)
+
+
+class ChatCompleter(Completer):
+    """Slash commands, then persona names after /persona, model names after /model, options after /set."""
+
+    def __init__(self, session: ChatSession) -> None:
+        self.session = session
+
+    def _models(self) -> list[str]:
+        try:
+            return self.session.models()
+        except OllamaError:
+            return []  # no completions when the server can't be asked; /models says why
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
+        text = document.text_before_cursor
+        if not text.startswith("/") or "\n" in text:
+            return
+        command, space, arg = text.partition(" ")
+        if not space:
+            candidates: Iterable[str] = COMMANDS
+            word = command
+        else:
+            word = arg
+            candidates = {
+                "/persona": lambda: known_names(self.session.user_persona_dir),
+                "/model": self._models,
+                "/set": lambda: OPTIONS,
+                "/unset": lambda: self.session.settings.options,
+                "/format": lambda: ("json", "off"),
+                "/stats": lambda: ("on", "off"),
+            }.get(command, lambda: ())()
+            if " " in arg:
+                return
+        for candidate in candidates:
+            if candidate.startswith(word):
+                yield Completion(candidate, start_position=-len(word))
+
+
+def key_bindings() -> KeyBindings:
+    kb = KeyBindings()
+
+    @Condition
+    def in_triple_quote_block() -> bool:
+        from prompt_toolkit.application import get_app
+
+        text = get_app().current_buffer.text.strip()
+        return text.startswith(TRIPLE) and (len(text) < 6 or not text.endswith(TRIPLE))
+
+    @kb.add("enter", filter=in_triple_quote_block)
+    @kb.add("escape", "enter")
+    @kb.add("c-j")
+    def _newline(event: Any) -> None:
+        event.current_buffer.insert_text("\n")
+
+    return kb
+
+
+STYLE = Style.from_dict(
+    {
+        "prompt": "bold ansicyan",
+        "continuation": "ansibrightblack",
+        "bottom-toolbar": "noreverse ansibrightblack",
+    }
+)
+
+
+def run_repl(settings: Settings, client: OllamaClient, first_message: str | None = None) -> int:
+    from ollama_chat.render import make_console, make_output
+
+    prompt_input = None
+    if not sys.stdin.isatty():  # -i with piped stdin: the pipe is read; keep talking on the terminal
+        try:
+            tty = open("/dev/tty", "r")  # noqa: SIM115 - lives as long as the REPL
+        except OSError:
+            raise UsageError("--interactive needs a terminal to continue on, and none is available.") from None
+        from prompt_toolkit.input import create_input
+
+        prompt_input = create_input(tty)
+    if not sys.stdout.isatty():
+        raise UsageError("The interactive chat needs a terminal on stdout.", "Drop -i to answer once into the pipe.")
+
+    console = make_console()
+    output = make_output(
+        stdout_is_terminal=True, plain=settings.plain, show_stats=settings.verbose, hide_thinking=settings.hide_thinking
+    )
+    session = ChatSession(settings, client, output, console, paths.user_persona_dir())
+    for text, style in session.banner():
+        session.say(text, style)
+
+    prompt = PromptSession(
+        history=open_history(settings.input_history, lambda text: session.say("Warning: " + text, "warning")),
+        key_bindings=key_bindings(),
+        completer=ChatCompleter(session),
+        complete_while_typing=False,
+        bottom_toolbar=session.toolbar,
+        prompt_continuation=lambda width, line, wrap: [("class:continuation", "…".rjust(width - 1) + " ")],
+        style=STYLE,
+        input=prompt_input,
+        erase_when_done=False,
+    )
+    if first_message is not None:
+        lines = first_message.count("\n") + 1
+        session.say(f"(piped in: {len(first_message):,} characters, {lines:,} lines)", "hint")
+        session.ask(first_message)
+    while True:
+        try:
+            line = prompt.prompt([("class:prompt", f"{session.settings.persona.name}> ")])
+        except KeyboardInterrupt:
+            session.say(f"(Ctrl+C clears the line. To leave: {', '.join(EXIT_WORDS)} or Ctrl+D)", "hint")
+            continue
+        except EOFError:
+            break
+        try:
+            if not handle_line(session, line):
+                break
+        except KeyboardInterrupt:
+            session.say("Interrupted.", "hint")
+    session.say("챗봇을 종료합니다. Bye!", "hint")
+    return EXIT_OK
