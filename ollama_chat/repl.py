@@ -136,6 +136,7 @@ STYLE = Style.from_dict(
 
 
 def run_repl(settings: Settings, client: OllamaClient, first_message: str | None = None) -> int:
+    """The REPL on the real terminal. With piped stdin (-i), input continues on /dev/tty."""
     from ollama_chat.render import make_console, make_output
 
     prompt_input = None
@@ -149,26 +150,30 @@ def run_repl(settings: Settings, client: OllamaClient, first_message: str | None
         prompt_input = create_input(tty)
     if not sys.stdout.isatty():
         raise UsageError("The interactive chat needs a terminal on stdout.", "Drop -i to answer once into the pipe.")
-
-    console = make_console()
     output = make_output(
         stdout_is_terminal=True, plain=settings.plain, show_stats=settings.verbose, hide_thinking=settings.hide_thinking
     )
-    session = ChatSession(settings, client, output, console, paths.user_persona_dir())
-    for text, style in session.banner():
-        session.say(text, style)
+    session = ChatSession(settings, client, output, make_console(), paths.user_persona_dir())
+    return chat_loop(session, prompt_session(session, input=prompt_input), first_message)
 
-    prompt = PromptSession(
-        history=open_history(settings.input_history, lambda text: session.say("Warning: " + text, "warning")),
+
+def prompt_session(session: ChatSession, **io: Any) -> PromptSession:
+    """The line editor. `io` may carry prompt_toolkit's `input`/`output` (tests pass a pipe and a dummy)."""
+    return PromptSession(
+        history=open_history(session.settings.input_history, lambda text: session.say("Warning: " + text, "warning")),
         key_bindings=key_bindings(),
         completer=ChatCompleter(session),
         complete_while_typing=False,
         bottom_toolbar=session.toolbar,
         prompt_continuation=lambda width, line, wrap: [("class:continuation", "…".rjust(width - 1) + " ")],
         style=STYLE,
-        input=prompt_input,
-        erase_when_done=False,
+        **io,
     )
+
+
+def chat_loop(session: ChatSession, prompt: PromptSession, first_message: str | None = None) -> int:
+    for text, style in session.banner():
+        session.say(text, style)
     if first_message is not None:
         lines = first_message.count("\n") + 1
         session.say(f"(piped in: {len(first_message):,} characters, {lines:,} lines)", "hint")

@@ -1,0 +1,126 @@
+"""The prompt_toolkit loop driven through a pipe input: keys as a terminal sends them, requests on the wire."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import threading
+import time
+
+import pytest
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+from rich.console import Console
+
+from ollama_chat.client import OllamaClient
+from ollama_chat.personas import load_persona
+from ollama_chat.render import terminal_output
+from ollama_chat.repl import chat_loop, open_history, prompt_session
+from ollama_chat.session import ChatSession
+from ollama_chat.settings import Flags, resolve
+
+ENTER, ALT_ENTER, CTRL_J, CTRL_C, CTRL_D, UP = "\r", "\x1b\r", "\n", "\x03", "\x04", "\x1b[A"
+
+
+@pytest.fixture
+def run(fake_ollama, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+    def run(*keys: str, **flags):
+        """Each argument is typed after a short pause, as a person would (history loads asynchronously)."""
+        persona = load_persona("assistant", tmp_path)
+        settings = resolve(Flags(**flags), {}, {"OLLAMA_HOST": fake_ollama.host_port}, persona)
+        console = Console(file=io.StringIO(), width=120, force_terminal=True, color_system=None)
+        session = ChatSession(settings, OllamaClient(settings.host, 5), terminal_output(console), console, tmp_path)
+        with create_pipe_input() as pipe:
+
+            def typist():
+                for group in keys:
+                    time.sleep(0.15)
+                    pipe.send_text(group)
+
+            threading.Thread(target=typist, daemon=True).start()
+            code = chat_loop(session, prompt_session(session, input=pipe, output=DummyOutput()))
+        return code, console.file.getvalue()
+
+    return run
+
+
+def questions(fake):
+    return [r["messages"][-1]["content"] for r in fake.chat_requests]
+
+
+def test_korean_turns_then_종료(run, fake_ollama):
+    code, screen = run("안녕하세요" + ENTER + "파이썬이란?" + ENTER + "종료" + ENTER + "never sent" + ENTER)
+    assert code == 0
+    assert questions(fake_ollama) == ["안녕하세요", "파이썬이란?"]
+    assert fake_ollama.chat_requests[1]["messages"][-2] == {"role": "assistant", "content": "echo: 안녕하세요"}
+    assert "echo: 파이썬이란?" in screen and "챗봇을 종료합니다" in screen
+
+
+def test_ctrl_d_leaves(run, fake_ollama):
+    code, _ = run("q" + ENTER + CTRL_D)
+    assert code == 0 and questions(fake_ollama) == ["q"]
+
+
+def test_newlines_alt_enter_ctrl_j_and_triple_quotes(run, fake_ollama):
+    keys = (
+        "첫 줄" + ALT_ENTER + "둘째 줄" + ENTER
+        + "a" + CTRL_J + "b" + ENTER
+        + '"""' + ENTER + "블록 첫 줄" + ENTER + "블록 둘째 줄" + ENTER + '"""' + ENTER
+        + "/bye" + ENTER
+    )
+    run(keys)
+    assert questions(fake_ollama) == ["첫 줄\n둘째 줄", "a\nb", "블록 첫 줄\n블록 둘째 줄"]
+
+
+def test_bracketed_paste_stays_one_message(run, fake_ollama):
+    run("\x1b[200~def f():\r\n    return 1\r\n\r\nprint(f())\x1b[201~" + ENTER + "exit" + ENTER)
+    assert questions(fake_ollama) == ["def f():\n    return 1\n\nprint(f())"]
+
+
+def test_ctrl_c_on_the_prompt_clears_the_line(run, fake_ollama):
+    code, screen = run("지울 글" + CTRL_C + "남길 글" + ENTER + "quit" + ENTER)
+    assert code == 0 and questions(fake_ollama) == ["남길 글"]
+    assert "To leave: quit, exit, 종료 or Ctrl+D" in screen
+
+
+def test_failed_question_is_one_up_arrow_away(run, fake_ollama):
+    fake_ollama.reply_status(500, {"error": "llama runner process has terminated"})
+    code, screen = run("다시 물어볼 질문" + ENTER, UP, ENTER, "quit" + ENTER)
+    assert questions(fake_ollama) == ["다시 물어볼 질문", "다시 물어볼 질문"]
+    assert "llama runner process has terminated" in screen
+    assert fake_ollama.chat_requests[1]["messages"][1:] == [{"role": "user", "content": "다시 물어볼 질문"}]
+
+
+def test_input_history_file_is_private_and_kept_across_runs(run, fake_ollama, tmp_path):
+    run("첫 실행의 질문" + ENTER + "quit" + ENTER)
+    path = tmp_path / "state" / "ollama-chat" / "input_history"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "첫 실행의 질문" in path.read_text(encoding="utf-8")
+    run(UP, UP, ENTER, "quit" + ENTER)  # Up once is "quit", twice is the question
+    assert questions(fake_ollama) == ["첫 실행의 질문", "첫 실행의 질문"]
+
+
+def test_no_input_history_writes_nothing(run, tmp_path):
+    run("비밀" + ENTER + "quit" + ENTER, input_history=False)
+    assert not (tmp_path / "state").exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_history_warns_once_and_goes_on(run, fake_ollama, tmp_path):  # pragma: no cover - non-root
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state").chmod(0o500)
+    code, screen = run("q" + ENTER + "quit" + ENTER)
+    assert code == 0 and screen.count("Warning:") == 1 and questions(fake_ollama) == ["q"]
+
+
+def test_unwritable_history_file(tmp_path):
+    warnings = []
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    history = open_history(True, warnings.append, blocker / "sub" / "input_history")
+    history.append_string("q")
+    assert len(warnings) == 1 and "not writable" in warnings[0]
+    assert list(history.get_strings()) == ["q"]
