@@ -1,0 +1,101 @@
+"""The installed `ollama-chat` in a real pseudo-terminal, used as a person would, against the fake server."""
+
+from __future__ import annotations
+
+import time
+
+import pexpect
+import pytest
+
+from helpers import BIN, user_env
+
+PROMPT = "monk> "
+
+
+@pytest.fixture
+def chat(tmp_path, fake_ollama):
+    env = user_env(tmp_path, fake_ollama.host_port, TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1")
+    child = pexpect.spawn(str(BIN), ["-p", "monk"], env=env, dimensions=(30, 100), encoding="utf-8", timeout=15)
+    child.expect_exact("75세 불교 스님")  # the banner names the persona
+    child.expect_exact(PROMPT)
+    yield child
+    child.close(force=True)
+
+
+def type_line(child, text):
+    for ch in text:  # a person types; an IME commits one syllable at a time
+        child.send(ch)
+    child.send("\r")
+
+
+def roles(body):
+    return [m["role"] for m in body["messages"]]
+
+
+def test_two_korean_turns_ctrl_c_set_and_종료(chat, fake_ollama):
+    type_line(chat, "내 이름은 철수야")
+    chat.expect_exact("echo: 내 이름은 철수야")
+    chat.expect_exact(PROMPT)
+
+    type_line(chat, "내 이름이 뭐였지?")
+    chat.expect_exact("echo: 내 이름이 뭐였지?")
+    chat.expect_exact(PROMPT)
+    second = fake_ollama.chat_requests[1]
+    assert [m["content"] for m in second["messages"][1:]] == ["내 이름은 철수야", "echo: 내 이름은 철수야", "내 이름이 뭐였지?"]
+
+    # a long reply, stopped with Ctrl+C: the REPL stays, the connection is dropped
+    fake_ollama.reply([f"줄 {i}번입니다.\n\n" for i in range(400)], chunk_delay=0.03)
+    type_line(chat, "길게 말해 줘")
+    chat.expect_exact("줄 3번입니다.")
+    started = time.monotonic()
+    chat.sendintr()
+    chat.expect_exact("interrupted")
+    assert fake_ollama.wait_for_disconnect(timeout=5)
+    assert time.monotonic() - started < 2
+    chat.expect_exact(PROMPT)
+
+    type_line(chat, "/set temperature 0.1")
+    chat.expect_exact("temperature = 0.1")
+    chat.expect_exact(PROMPT)
+    type_line(chat, "방금 뭐라고 했지?")
+    chat.expect_exact("echo: 방금 뭐라고 했지?")
+    chat.expect_exact(PROMPT)
+    last = fake_ollama.last_chat
+    assert last["options"]["temperature"] == 0.1
+    assert roles(last) == ["system", "user", "assistant", "user", "assistant", "user", "assistant", "user"]
+    partial = last["messages"][-2]["content"]
+    assert partial.startswith("줄 0번입니다.") and len(partial) < 400 * 10  # what was shown, not the whole reply
+
+    type_line(chat, "종료")
+    chat.expect(pexpect.EOF)
+    chat.close()
+    assert chat.exitstatus == 0
+
+
+def test_ctrl_c_on_prompt_then_ctrl_d(chat, fake_ollama):
+    chat.send("지울 글")
+    chat.sendintr()
+    chat.expect_exact("To leave")
+    chat.expect_exact(PROMPT)
+    chat.sendeof()
+    chat.expect(pexpect.EOF)
+    chat.close()
+    assert chat.exitstatus == 0 and fake_ollama.chat_requests == []
+
+
+def test_piped_first_message_then_terminal(tmp_path, fake_ollama):
+    """`cat error.log | ollama-chat -i`: the pipe is the first message, then the chat goes on on the terminal."""
+    log = tmp_path / "error.log"
+    log.write_text("Traceback: 오류가 났습니다\n", encoding="utf-8")
+    env = user_env(tmp_path, fake_ollama.host_port, TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1")
+    child = pexpect.spawn("/bin/bash", ["-c", f'cat "{log}" | "{BIN}" -i -p coder'], env=env, dimensions=(30, 100),
+                          encoding="utf-8", timeout=15)
+    child.expect_exact("echo: Traceback: 오류가 났습니다")
+    child.expect_exact("coder> ")
+    type_line(child, "어떻게 고치나요?")
+    child.expect_exact("echo: 어떻게 고치나요?")
+    assert fake_ollama.last_chat["messages"][1]["content"] == "Traceback: 오류가 났습니다"
+    type_line(child, "exit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
