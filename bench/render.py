@@ -3,7 +3,7 @@
 Streams synthetic replies (mixed Markdown: headings, paragraphs with inline code, Korean, bullet and numbered
 lists, tables, block quotes, fenced code) in token-sized chunks (~4 characters) through
 
-* the terminal renderer of `ollama_chat.render` at 1,000 / 2,000 / 4,000 / 16,000 tokens, and
+* the terminal renderer of `ollama_chat.render_terminal` at 1,000 / 2,000 / 4,000 / 16,000 tokens, and
 * the naive baseline, `Live(Markdown(text_so_far))` updated per chunk, at 1,000 and 2,000 tokens (it is
   quadratic: at 16,000 tokens it would take over an hour),
 
@@ -36,7 +36,7 @@ from rich.console import Console  # noqa: E402
 from rich.live import Live  # noqa: E402
 from rich.markdown import Markdown  # noqa: E402
 
-from ollama_chat.render import render_markdown, terminal_output  # noqa: E402
+from ollama_chat.render_terminal import render_markdown, terminal_output  # noqa: E402
 
 WIDTH, HEIGHT = 100, 40
 

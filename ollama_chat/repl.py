@@ -150,10 +150,15 @@ def run_repl(settings: Settings, client: OllamaClient, first_message: str | None
         prompt_input = create_input(tty)
     if not sys.stdout.isatty():
         raise UsageError("The interactive chat needs a terminal on stdout.", "Drop -i to answer once into the pipe.")
+    console = make_console()
     output = make_output(
-        stdout_is_terminal=True, plain=settings.plain, show_stats=settings.verbose, hide_thinking=settings.hide_thinking
+        stdout_is_terminal=True,
+        plain=settings.plain,
+        show_stats=settings.verbose,
+        hide_thinking=settings.hide_thinking,
+        console=console,
     )
-    session = ChatSession(settings, client, output, make_console(), paths.user_persona_dir())
+    session = ChatSession(settings, client, output, console, paths.user_persona_dir())
     return chat_loop(session, prompt_session(session, input=prompt_input), first_message)
 
 

@@ -17,19 +17,15 @@ from hypothesis import strategies as st
 from rich.console import Console
 from rich.markdown import Markdown
 
-from ollama_chat import render
-from ollama_chat.render import (
+from ollama_chat import render_terminal as render
+from ollama_chat.render import PlainOutput, format_stats, make_console, make_output, plain_output, sanitize
+from ollama_chat.render_terminal import (
     CODE_THEME,
     Block,
     BlockSplitter,
-    PlainOutput,
     ReplyMarkdown,
     TerminalOutput,
-    format_stats,
-    make_output,
     markdown_lines,
-    plain_output,
-    sanitize,
     terminal_output,
 )
 from ollama_chat.stream import Stats
@@ -740,7 +736,7 @@ def test_make_output_terminal(monkeypatch):
 
 
 def test_make_console():
-    console = render.make_console(io.StringIO())
+    console = make_console(io.StringIO())
     assert console._highlight is False and not console.is_terminal
     for name in ("thinking", "stats", "interrupted", "notice", "hint", "warning", "error", "banner"):
         console.get_style(name)

@@ -15,7 +15,7 @@ pyte = pytest.importorskip("pyte")
 
 from rich.console import Console  # noqa: E402
 
-from ollama_chat.render import terminal_output  # noqa: E402
+from ollama_chat.render_terminal import terminal_output  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 COLUMNS, ROWS = 80, 24
@@ -23,7 +23,7 @@ COLUMNS, ROWS = 80, 24
 DRIVER = r"""
 import sys, time
 from rich.console import Console
-from ollama_chat.render import terminal_output
+from ollama_chat.render_terminal import terminal_output
 
 thinking, reply_text = open(sys.argv[1], encoding="utf-8").read().split("\x00")
 reply = terminal_output(Console()).reply()

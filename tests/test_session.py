@@ -12,7 +12,7 @@ from rich.console import Console
 from ollama_chat.client import OllamaClient
 from ollama_chat.commands import COMMANDS, handle_line, strip_block_quotes
 from ollama_chat.personas import load_persona
-from ollama_chat.render import terminal_output
+from ollama_chat.render_terminal import terminal_output
 from ollama_chat.session import ChatSession
 from ollama_chat.settings import Flags, resolve
 
