@@ -112,6 +112,17 @@ class Output(Protocol):
 
 
 INTERRUPTED_MARK = "[interrupted]"
+CUT_MARK = "[cut: the answer reached the length limit — raise num_predict or num_ctx]"
+
+
+def end_marks(stats: Stats | None, *, interrupted: bool, show_stats: bool) -> list[tuple[str, str]]:
+    """(text, style) lines drawn after a reply. A cut answer is always marked: stats say it when shown."""
+    marks = [(INTERRUPTED_MARK, "interrupted")] if interrupted else []
+    if stats is not None and show_stats:
+        marks.append((format_stats(stats), "stats"))
+    elif stats is not None and stats.cut_by_length:
+        marks.append((CUT_MARK, "interrupted"))
+    return marks
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -158,10 +169,8 @@ class PlainReply:
             self._output.out.flush()
         err = self._output.err
         if err is not None:
-            if interrupted:
-                err.write(INTERRUPTED_MARK + "\n")
-            if stats is not None and self._output.show_stats:
-                err.write(format_stats(stats) + "\n")
+            for text, _style in end_marks(stats, interrupted=interrupted, show_stats=self._output.show_stats):
+                err.write(text + "\n")
             err.flush()
 
     def _close_thinking(self) -> None:

@@ -36,7 +36,7 @@ from rich.segment import Segment
 from rich.text import Text
 from rich.theme import Theme
 
-from .render import INTERRUPTED_MARK, format_stats, sanitize
+from .render import end_marks, sanitize
 from .stream import Stats
 
 # --------------------------------------------------------------------------------------------------------------
@@ -392,12 +392,10 @@ class TerminalReply:
                 if lines:
                     self._pending.append([])
                     self._pending.extend(self._thinking_lines(lines, header=True))
-            if interrupted:
-                if self._pending or self._phase != "start":
-                    self._pending.append([])
-                self._pending.extend(render_lines(console, Text(INTERRUPTED_MARK, style="interrupted")))
-            if stats is not None and self._output.show_stats:
-                self._pending.extend(render_lines(console, Text(format_stats(stats), style="stats")))
+            if interrupted and (self._pending or self._phase != "start"):
+                self._pending.append([])
+            for text, style in end_marks(stats, interrupted=interrupted, show_stats=self._output.show_stats):
+                self._pending.extend(render_lines(console, Text(text, style=style)))
             with console:
                 self._sync(_SYNC_BEGIN)
                 if self._live is not None:

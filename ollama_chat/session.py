@@ -60,6 +60,12 @@ class ChatSession:
 
     def ask(self, question: str) -> None:
         """One exchange. A failed request leaves the history as it was; an interrupted one keeps what was shown."""
+        try:
+            self._exchange(question)
+        finally:
+            self.console.print()  # air between a reply and the next prompt
+
+    def _exchange(self, question: str) -> None:
         self.last_question = question
         request = build_request(self.settings, self.conversation, question)
         try:

@@ -229,3 +229,15 @@ def test_version_and_help(env):
     assert run_cli(["--version"], env).stdout.startswith(b"ollama-chat ")
     help_text = run_cli(["--help"], env).stdout
     assert b"--persona" in help_text and b"--preset" in help_text
+
+
+def test_answer_cut_by_length_is_marked_on_stderr_only(env, fake_ollama, fixtures_dir):
+    path = fixtures_dir / "length-cut.ndjson"
+    fake_ollama.replay(path)
+    expected = "".join(json.loads(line)["message"]["content"] for line in path.read_text().splitlines())
+    result = run_cli(["a long story"], env, stdin=None)
+    assert result.returncode == 0
+    assert result.stdout.decode() == expected + "\n"
+    assert b"[cut: the answer reached the length limit" in result.stderr
+    verbose = run_cli(["-v", "a long story"], env, stdin=None)  # the echo reply: stats, no cut
+    assert b"tokens" in verbose.stderr and b"[cut" not in verbose.stderr

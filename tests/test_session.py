@@ -208,3 +208,10 @@ def test_hostile_text_in_history_is_shown_safely(chat, fake_ollama):
 def test_triple_quoted_block_is_one_message():
     assert strip_block_quotes('"""\n첫 줄\n둘째 줄\n"""') == "첫 줄\n둘째 줄"
     assert strip_block_quotes("그냥 질문") == "그냥 질문"
+
+
+def test_cut_answer_is_marked(chat, fake_ollama):
+    fake_ollama.reply("잘린 답", done_reason="length")
+    handle_line(chat, "q")
+    assert "[cut: the answer reached the length limit" in screen(chat)
+    assert chat.conversation.history[-1]["content"] == "잘린 답"
