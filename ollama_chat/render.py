@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO, Protocol, TextIO
 
 from .stream import Stats
@@ -180,38 +181,23 @@ class PlainReply:
         self._thinking_open = False
 
 
+@dataclass
 class PlainOutput:
-    def __init__(
-        self,
-        out: BinaryIO,
-        *,
-        err: TextIO | None = None,
-        show_stats: bool = False,
-        hide_thinking: bool = False,
-        sanitized: bool = False,
-    ) -> None:
-        self.out = out
-        self.err = err
-        self.show_stats = show_stats
-        self.hide_thinking = hide_thinking
-        self.sanitized = sanitized
+    """The reply text on `out` exactly as received (UTF-8, flushed per chunk, a final newline added if it
+    lacked one); thinking, the interrupted mark and stats on `err`, never on `out`. `sanitized` passes the
+    text through `sanitize` first: for `--plain` on a terminal, where raw model text must not reach it."""
+
+    out: BinaryIO
+    err: TextIO | None = None
+    show_stats: bool = False
+    hide_thinking: bool = False
+    sanitized: bool = False
 
     def reply(self) -> PlainReply:
         return PlainReply(self)
 
 
-def plain_output(
-    out: BinaryIO,
-    *,
-    err: TextIO | None = None,
-    show_stats: bool = False,
-    hide_thinking: bool = False,
-    sanitized: bool = False,
-) -> PlainOutput:
-    """The reply text on `out` exactly as received (UTF-8, flushed per chunk, a final newline added if it
-    lacked one); thinking, the interrupted mark and stats on `err`, never on `out`. `sanitized` passes the
-    text through `sanitize` first: for `--plain` on a terminal, where raw model text must not reach it."""
-    return PlainOutput(out, err=err, show_stats=show_stats, hide_thinking=hide_thinking, sanitized=sanitized)
+plain_output = PlainOutput
 
 
 def make_console(file: TextIO | None = None) -> Console:

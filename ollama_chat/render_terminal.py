@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from typing import Callable, Mapping, NamedTuple
 
 from markdown_it import MarkdownIt
@@ -540,50 +541,27 @@ class TerminalReply:
             live.stop()
 
 
+@dataclass
 class TerminalOutput:
-    def __init__(
-        self,
-        console: Console,
-        *,
-        show_stats: bool = False,
-        hide_thinking: bool = False,
-        refresh_per_second: float = 15.0,
-        clock: Callable[[], float] = time.monotonic,
-        reflows: bool | None = None,
-    ) -> None:
-        self.console = console
-        self.show_stats = show_stats
-        self.hide_thinking = hide_thinking
-        self.refresh_per_second = refresh_per_second
-        self.clock = clock
-        self.reflows = terminal_reflows(os.environ) if reflows is None else reflows
+    console: Console
+    show_stats: bool = False
+    hide_thinking: bool = False
+    refresh_per_second: float = 15.0  # caps live redraws (0: on every chunk)
+    clock: Callable[[], float] = time.monotonic
+    reflows: bool | None = None  # does the terminal re-wrap lines on resize? None: guessed by `terminal_reflows`
+
+    def __post_init__(self) -> None:
+        """Add the named styles of `THEME` to the console unless it has them."""
+        try:
+            for name in THEME.styles:
+                self.console.get_style(name)
+        except MissingStyle:
+            self.console.push_theme(THEME)
+        if self.reflows is None:
+            self.reflows = terminal_reflows(os.environ)
 
     def reply(self) -> TerminalReply:
         return TerminalReply(self)
 
 
-def terminal_output(
-    console: Console,
-    *,
-    show_stats: bool = False,
-    hide_thinking: bool = False,
-    refresh_per_second: float = 15.0,
-    clock: Callable[[], float] = time.monotonic,
-    reflows: bool | None = None,
-) -> TerminalOutput:
-    """Formatted output on `console`. The named styles of `THEME` are added to it unless it has them.
-    `refresh_per_second` caps live redraws (0: on every chunk); `reflows` says whether the terminal re-wraps
-    lines on resize (default: guessed from the environment by `terminal_reflows`)."""
-    try:
-        for name in THEME.styles:
-            console.get_style(name)
-    except MissingStyle:
-        console.push_theme(THEME)
-    return TerminalOutput(
-        console,
-        show_stats=show_stats,
-        hide_thinking=hide_thinking,
-        refresh_per_second=refresh_per_second,
-        clock=clock,
-        reflows=reflows,
-    )
+terminal_output = TerminalOutput
