@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,6 +216,9 @@ def _save(session: ChatSession, arg: str, *, overwrite: bool = False) -> None:
         session.say("Usage: /save FILE (Markdown, or JSON when FILE ends in .json); /save! FILE overwrites", "error")
         return
     path = Path(arg).expanduser()
+    if path.is_dir():
+        session.say(f"{path} is a folder; give a file name, e.g. /save {path / 'chat.md'}", "error")
+        return
     s = session.settings
     if path.suffix.lower() == ".json":
         text = json.dumps(to_transcript(session.conversation, model=s.model, persona=s.persona.name), ensure_ascii=False, indent=2)
@@ -249,28 +251,41 @@ def _load(session: ChatSession, arg: str) -> None:
     except OSError as e:
         session.say(f"Cannot read {path}: {e.strerror}.", "error")
         return
-    except (ValueError, TranscriptError) as e:
+    except TranscriptError as e:
         session.say(f"Cannot load {path}: {e}.", "error")
         return
+    except ValueError:
+        session.say(f"Cannot load {path}: it is not JSON. /load takes a transcript saved with /save FILE.json.", "error")
+        return
+    saved_persona, saved_model = data.get("persona"), data.get("model")
+    if isinstance(saved_persona, str) and saved_persona != session.settings.persona.name:
+        try:
+            session.switch_persona(load_persona(saved_persona, session.user_persona_dir))
+        except ChatError:
+            session.say(f"Its persona '{sanitize(saved_persona)}' is not available here; keeping {session.settings.persona.name}.", "hint")
     if system is not None:
         session.set_system(system)
     session.conversation.history = trim_history(history, session.settings.max_messages)
     kept = session.conversation.turns
     dropped = f"; the oldest {len(history) // 2 - kept} were dropped to fit the history cap" if kept < len(history) // 2 else ""
-    session.say(f"Loaded {kept} exchange(s) from {path}{dropped}.")
+    session.say(f"Loaded {kept} exchange(s) from {path} (persona {session.settings.persona.name}){dropped}.")
+    if isinstance(saved_model, str) and saved_model != session.settings.model:
+        session.say(f"It was saved with model {sanitize(saved_model)}; /model {sanitize(saved_model)} switches to it.", "hint")
 
 
 def _copy(session: ChatSession, arg: str) -> None:
     if not session.last_answer:
         session.say("No reply to copy yet.", "hint")
         return
+    # Plain OSC 52: terminals that allow it set the clipboard, and tmux (set-clipboard on) passes it on itself.
     payload = base64.b64encode(session.last_answer.encode("utf-8")).decode("ascii")
-    sequence = f"\033]52;c;{payload}\a"
-    if os.environ.get("TMUX"):  # tmux passes OSC 52 on only when wrapped in its passthrough
-        sequence = "\033Ptmux;" + sequence.replace("\033", "\033\033") + "\033\\"
-    session.console.file.write(sequence)
+    session.console.file.write(f"\033]52;c;{payload}\a")
     session.console.file.flush()
-    session.say(f"Copied the last reply ({len(session.last_answer)} characters) to the clipboard (OSC 52).")
+    session.say(
+        f"Sent the last reply ({len(session.last_answer)} characters) to the terminal's clipboard (OSC 52). "
+        "Nothing pasted? Your terminal may not allow OSC 52 (in tmux: set -g set-clipboard on).",
+        "notice",
+    )
 
 
 COMMANDS: dict[str, Command] = {

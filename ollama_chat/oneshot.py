@@ -40,5 +40,5 @@ def combine_question(piped: str | None, prompt: str | None) -> str:
 
 def run(settings: Settings, question: str, client: OllamaClient, output: Output) -> int:
     conversation = Conversation(settings.system, settings.persona.examples, settings.max_messages)
-    result = run_turn(client, build_request(settings, conversation, question), output.reply(), stream=settings.stream)
+    result = run_turn(client, build_request(settings, conversation, question), output, stream=settings.stream)
     return EXIT_INTERRUPTED if result.interrupted else EXIT_OK

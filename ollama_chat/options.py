@@ -101,10 +101,8 @@ def parse_option_text(name: str, text: str) -> Any:
         raise _unknown(name)
     text = text.strip()
     if spec.kind is list:
-        import shlex
-
         try:
-            return check_option(name, shlex.split(text))
+            return check_option(name, split_words(text))
         except ValueError as e:
             raise OptionError(f"option '{name}': {e}") from None
     try:
@@ -112,6 +110,22 @@ def parse_option_text(name: str, text: str) -> Any:
     except ValueError:
         raise OptionError(f"option '{name}' takes {spec.kind_name}, not '{text}'") from None
     return check_option(name, value)
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\"}
+
+
+def split_words(text: str) -> list[str]:
+    """Words as a shell splits them ("### END" is one), where \\n and \\t mean a newline and a tab, so that
+    `/set stop "\\n\\n"` stops on a blank line."""
+    import re
+    import shlex
+
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""  # "###" is a stop word, not a comment
+    lexer.escape = ""  # keep backslashes for the escapes below, inside quotes or not
+    return [re.sub(r"\\([nt\\])", lambda m: _ESCAPES[m.group(1)], word) for word in lexer]
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:

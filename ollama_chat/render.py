@@ -109,7 +109,11 @@ class Output(Protocol):
     show_stats: bool
     hide_thinking: bool
 
-    def reply(self) -> Reply: ...
+    def reply(self, *, language: str | None = None, waiting: str = "") -> Reply:
+        """A new reply. `language` (e.g. "json" for structured output): show the text as code in that language,
+        not as Markdown. `waiting`: what to show until the first chunk arrives (a model can take minutes to load).
+        """
+        ...
 
 
 INTERRUPTED_MARK = "[interrupted]"
@@ -193,8 +197,8 @@ class PlainOutput:
     hide_thinking: bool = False
     sanitized: bool = False
 
-    def reply(self) -> PlainReply:
-        return PlainReply(self)
+    def reply(self, *, language: str | None = None, waiting: str = "") -> PlainReply:
+        return PlainReply(self)  # the text as received, whatever it is
 
 
 plain_output = PlainOutput

@@ -324,9 +324,17 @@ class _Thinking:
 _WINDOWED = {"fence": 1, "table": 2}
 
 
+# Structured output is shown as code: the reply is put inside a fence that cannot close early, since no line of
+# valid JSON starts with "~".
+_VERBATIM_FENCE = "~" * 12
+
+
 class TerminalReply:
-    def __init__(self, output: TerminalOutput) -> None:
+    def __init__(self, output: TerminalOutput, *, language: str | None = None, waiting: str = "") -> None:
         self._output = output
+        self._language = language
+        self._fenced = False  # the verbatim fence has been opened
+        self._ends_with_newline = False
         self._console = output.console
         self._interval = 1.0 / output.refresh_per_second if output.refresh_per_second > 0 else 0.0
         self._clock = output.clock
@@ -345,12 +353,26 @@ class TerminalReply:
         self._unrendered: list[Block] = []  # taken from the splitter, not yet rendered
         self._pending: list[list[Segment]] = []  # rendered, not yet printed
         self._finished = False
+        self._spinner: Live | None = None
+        if waiting and self._console.is_terminal and not self._console.is_dumb_terminal:
+            from rich.spinner import Spinner
+
+            self._spinner = Live(
+                Spinner("dots", Text(waiting, style="hint")), console=self._console, transient=True, refresh_per_second=10
+            )
+            self._spinner.start()
 
     # -- the Reply interface ----------------------------------------------------------------------------------
+
+    def _stop_spinner(self) -> None:
+        spinner, self._spinner = self._spinner, None
+        if spinner is not None:
+            spinner.stop()
 
     def thinking(self, text: str) -> None:
         if not text or self._finished:
             return
+        self._stop_spinner()
         text = sanitize(text)
         if self._phase == "answer":
             if not self._output.hide_thinking:
@@ -368,7 +390,12 @@ class TerminalReply:
     def content(self, text: str) -> None:
         if not text or self._finished:
             return
+        self._stop_spinner()
         text = sanitize(text)
+        if self._language is not None and not self._fenced:
+            self._splitter.append(f"{_VERBATIM_FENCE}{self._language}\n")
+            self._fenced = True
+        self._ends_with_newline = text.endswith("\n")
         self._splitter.append(text)
         if self._phase != "answer":
             if not text.strip():
@@ -381,10 +408,13 @@ class TerminalReply:
         if self._finished:
             return
         self._finished = True
+        self._stop_spinner()
         console = self._console
         try:
             if self._phase == "thinking":
                 self._end_thinking(separate=False)
+            if self._fenced:
+                self._splitter.append(("" if self._ends_with_newline else "\n") + _VERBATIM_FENCE + "\n")
             self._commit_blocks(self._splitter.flush())
             if self._late_thinking:
                 late = _Thinking()
@@ -560,8 +590,8 @@ class TerminalOutput:
         if self.reflows is None:
             self.reflows = terminal_reflows(os.environ)
 
-    def reply(self) -> TerminalReply:
-        return TerminalReply(self)
+    def reply(self, *, language: str | None = None, waiting: str = "") -> TerminalReply:
+        return TerminalReply(self, language=language, waiting=waiting)
 
 
 terminal_output = TerminalOutput

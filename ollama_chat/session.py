@@ -69,7 +69,7 @@ class ChatSession:
         self.last_question = question
         request = build_request(self.settings, self.conversation, question)
         try:
-            result = run_turn(self.client, request, self.output.reply(), stream=self.settings.stream)
+            result = run_turn(self.client, request, self.output, stream=self.settings.stream)
         except OllamaError as e:
             self.show_error(e)
             self.say("Nothing was added to the history; /retry asks again, ↑ brings your text back.", "hint")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ollama_chat.client import ChatRequest, OllamaClient
 from ollama_chat.conversation import Conversation
-from ollama_chat.render import Reply
+from ollama_chat.render import Output
 from ollama_chat.settings import Settings
 from ollama_chat.stream import Stats
 
@@ -32,11 +32,15 @@ def build_request(settings: Settings, conversation: Conversation, question: str)
     )
 
 
-def run_turn(client: OllamaClient, request: ChatRequest, reply: Reply, *, stream: bool = True) -> TurnResult:
-    """Stream one reply into `reply`. KeyboardInterrupt stops it and returns what was shown.
+def run_turn(client: OllamaClient, request: ChatRequest, output: Output, *, stream: bool = True) -> TurnResult:
+    """Stream one reply into `output`. KeyboardInterrupt stops it and returns what was shown.
 
     Errors propagate after the renderer has drawn what arrived; `IncompleteReply.partial` holds that text.
     """
+    reply = output.reply(
+        language="json" if request.format is not None else None,  # structured output is shown as it is, not as Markdown
+        waiting=f"waiting for {request.model}…",
+    )
     text: list[str] = []
     stats: Stats | None = None
     chat = None

@@ -7,7 +7,7 @@ def test_typed_values_are_checked_and_normalised():
     assert check_option("temperature", 1) == 1.0 and isinstance(check_option("temperature", 1), float)
     assert check_option("num_ctx", 8192.0) == 8192
     assert check_option("stop", "###") == ["###"]
-    assert parse_option_text("stop", '"###" "\\n\\n"') == ["###", "\\n\\n"]
+    assert parse_option_text("stop", '"###" "\\n\\n"') == ["###", "\n\n"]
     assert parse_assignment("num_ctx=4096") == ("num_ctx", 4096)
     assert parse_assignment(" seed = 42") == ("seed", 42)
 
@@ -35,3 +35,18 @@ def test_unknown_names_are_refused_with_a_suggestion():
         parse_assignment("num_ctx")
     with pytest.raises(OptionError, match="takes a whole number, not 'big'"):
         parse_option_text("num_ctx", "big")
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        (r"\n\n", ["\n\n"]),
+        (r'"\n\n"', ["\n\n"]),
+        ("### END", ["###", "END"]),
+        ('"### END" "끝"', ["### END", "끝"]),
+        (r"a\\n", ["a\\n"]),
+        (r"x\ty", ["x\ty"]),
+    ],
+)
+def test_stop_words_understand_quotes_and_escapes(text, words):
+    assert parse_option_text("stop", text) == words

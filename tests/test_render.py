@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyte
@@ -801,3 +802,37 @@ def test_a_dumb_terminal_gets_the_final_text_and_no_cursor_movement(monkeypatch)
     raw = console.file.getvalue()
     assert "\x1b" not in raw
     assert trim(raw.split("\n")) == one_go(LONG_REPLY[:2000], 60)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# structured output and the wait for the first chunk
+# --------------------------------------------------------------------------------------------------------------
+
+
+def test_json_reply_is_shown_as_sent_not_as_markdown():
+    reply_text = '{\n  "category": "tech",\n  "answer": "__init__ 과 *args, **kwargs** 설명",\n  "tags": ["# 제목", "- 목록"]\n}'
+    console = file_console(80)
+    reply = terminal_output(console).reply(language="json")
+    for piece in chunked(reply_text, 3):
+        reply.content(piece)
+    reply.finish()
+    rows = screen_lines(console.file.getvalue(), 80, 24)
+    assert [row.strip() for row in rows if row.strip()] == [line.strip() for line in reply_text.splitlines()]
+
+
+def test_waiting_spinner_shows_until_the_first_chunk_then_vanishes():
+    console = tty_console(80)
+    reply = terminal_output(console).reply(waiting="waiting for llama3.2:latest…")
+    time.sleep(0.35)
+    assert "waiting for llama3.2:latest…" in console.file.getvalue()
+    reply.content("첫 답입니다.")
+    reply.finish()
+    assert screen_lines(console.file.getvalue(), 80, 24) == ["첫 답입니다."]
+
+
+def test_waiting_spinner_is_cleared_on_interrupt_before_any_text():
+    console = tty_console(80)
+    reply = terminal_output(console).reply(waiting="waiting for m…")
+    time.sleep(0.15)
+    reply.finish(interrupted=True)
+    assert screen_lines(console.file.getvalue(), 80, 24) == ["[interrupted]"]

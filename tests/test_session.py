@@ -215,3 +215,26 @@ def test_cut_answer_is_marked(chat, fake_ollama):
     handle_line(chat, "q")
     assert "[cut: the answer reached the length limit" in screen(chat)
     assert chat.conversation.history[-1]["content"] == "잘린 답"
+
+
+def test_load_restores_the_saved_persona(chat, fake_ollama, tmp_path):
+    handle_line(chat, "/persona librarian")
+    handle_line(chat, "추천 도서를 알려주세요")
+    saved = tmp_path / "librarian.json"
+    handle_line(chat, f"/save {saved}")
+    handle_line(chat, "/persona monk")
+    handle_line(chat, f"/load {saved}")
+    assert chat.settings.persona.name == "librarian" and chat.toolbar().startswith(" llama3.2:latest · librarian")
+    assert "(persona librarian)" in screen(chat)
+    handle_line(chat, "그 중에서도 과학 소설을 좋아해요")
+    assert sent(fake_ollama)[0][1].startswith("당신은 도서관 사서입니다.")
+    assert len(sent(fake_ollama)) == 4
+
+
+def test_load_and_save_messages_for_wrong_files(chat, tmp_path):
+    md = tmp_path / "chat.md"
+    md.write_text("# not json")
+    handle_line(chat, f"/load {md}")
+    assert "it is not JSON. /load takes a transcript saved with /save FILE.json" in screen(chat)
+    handle_line(chat, f"/save {tmp_path}")
+    assert "is a folder; give a file name" in screen(chat)
