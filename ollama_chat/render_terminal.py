@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, NamedTuple
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.control import ControlType
@@ -57,6 +58,18 @@ class Block(NamedTuple):
 # they show as the text they are.
 _MARKDOWN_OPTIONS = {"html": False}
 _RENDER_PARSER = MarkdownIt("commonmark", _MARKDOWN_OPTIONS).enable("strikethrough").enable("table")
+
+
+def _keep_line_breaks(state: StateCore) -> None:
+    """A single newline in a reply stays a line break (as in chat apps), not a space: poems, addresses and
+    line-by-line answers keep their shape. Markdown would join the lines into one paragraph."""
+    for token in state.tokens:
+        for child in token.children or ():
+            if child.type == "softbreak":
+                child.type = "hardbreak"
+
+
+_RENDER_PARSER.core.ruler.push("keep_line_breaks", _keep_line_breaks)
 
 
 def _make_block_parser() -> MarkdownIt:

@@ -384,9 +384,14 @@ def test_streamed_equals_one_go_for_any_document_and_chunking(data):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents().filter(lambda text: "<" not in text))
-def test_reply_markdown_is_richs_markdown_apart_from_html(text):
+def test_reply_markdown_is_richs_markdown_apart_from_html_and_line_breaks(text):
     console = file_console(50, color="truecolor")
-    console.print(Markdown(text, code_theme=CODE_THEME, hyperlinks=False))
+    richs = Markdown(text, code_theme=CODE_THEME, hyperlinks=False)
+    for token in richs.parsed:  # the one intended difference: a single newline stays a line break
+        for child in token.children or ():
+            if child.type == "softbreak":
+                child.type = "hardbreak"
+    console.print(richs)
     ours = file_console(50, color="truecolor")
     ours.print(ReplyMarkdown(text))
     assert ours.file.getvalue() == console.file.getvalue()
@@ -394,7 +399,12 @@ def test_reply_markdown_is_richs_markdown_apart_from_html(text):
 
 def test_html_in_a_reply_is_shown_as_text_not_dropped():
     text = "<<Introduction>>\n\nUse a <div> here.\n\n<div>\nblock\n</div>\n"
-    assert streamed_text(chunked(text, 3)) == ["<<Introduction>>", "", "Use a <div> here.", "", "<div> block </div>"]
+    assert streamed_text(chunked(text, 3)) == ["<<Introduction>>", "", "Use a <div> here.", "", "<div>", "block", "</div>"]
+
+
+def test_single_newlines_stay_line_breaks():
+    text = "산에 산에 꽃이 피네\n꽃이 피네\n갈 봄 여름 없이\n\n- 첫째\n  이어지는 줄"
+    assert streamed_text(chunked(text, 2)) == ["산에 산에 꽃이 피네", "꽃이 피네", "갈 봄 여름 없이", "", " • 첫째", "   이어지는 줄"]
 
 
 def test_committed_styles_equal_one_go_styles():
