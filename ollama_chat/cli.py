@@ -21,6 +21,7 @@ from ollama_chat.settings import Flags
 app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -79,29 +80,31 @@ def _typed_options(
 
 @app.command()
 def command(
-    prompt: Optional[str] = typer.Argument(None, help="Ask this and exit. Piped stdin comes first, then PROMPT."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name (default llama3.2:latest)."),
-    persona: Optional[str] = typer.Option(None, "--persona", "-p", help="Persona NAME, or a PATH to a persona file."),
-    host: Optional[str] = typer.Option(None, "--host", help="Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434)."),
-    system: Optional[str] = typer.Option(None, "--system", help="Replace the persona's system prompt for this run."),
-    temperature: Optional[float] = typer.Option(None, "--temperature", help="0.0-2.0; higher is more random."),
-    top_p: Optional[float] = typer.Option(None, "--top-p", help="0.0-1.0 nucleus sampling."),
-    top_k: Optional[int] = typer.Option(None, "--top-k", help="Consider only the K most likely tokens (>= 1)."),
-    num_ctx: Optional[int] = typer.Option(None, "--num-ctx", help="Context window in tokens."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Random seed for repeatable answers."),
-    option: List[str] = typer.Option([], "--option", "-o", help="Any Ollama option as KEY=VALUE (repeatable)."),
-    preset: Optional[str] = typer.Option(None, "--preset", help=f"Sampling preset: {', '.join(PRESETS)}."),
-    format: Optional[str] = typer.Option(None, "--format", help="'json', or a JSON Schema file for structured output."),
-    think: Optional[bool] = typer.Option(None, "--think/--no-think", help="Ask the model to think first, or not."),
-    think_level: Optional[str] = typer.Option(None, "--think-level", help="low, medium or high (also: --think high)."),
-    hide_thinking: Optional[bool] = typer.Option(None, "--hide-thinking", help="Don't show the model's thinking."),
+    prompt: Optional[str] = typer.Argument(None, metavar="PROMPT", help="Ask this and exit. Piped stdin comes first, then PROMPT."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", metavar="NAME", help="Model name (default llama3.2:latest)."),
+    persona: Optional[str] = typer.Option(None, "--persona", "-p", metavar="NAME|PATH", help="Persona NAME, or a PATH to a persona file."),
+    host: Optional[str] = typer.Option(None, "--host", metavar="HOST", help="Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434)."),
+    system: Optional[str] = typer.Option(None, "--system", metavar="TEXT", help="Replace the persona's system prompt for this run."),
+    temperature: Optional[float] = typer.Option(None, "--temperature", metavar="T", help="0.0-2.0; higher is more random."),
+    top_p: Optional[float] = typer.Option(None, "--top-p", metavar="P", help="0.0-1.0 nucleus sampling."),
+    top_k: Optional[int] = typer.Option(None, "--top-k", metavar="K", help="Consider only the K most likely tokens (>= 1)."),
+    num_ctx: Optional[int] = typer.Option(None, "--num-ctx", metavar="TOKENS", help="Context window in tokens."),
+    seed: Optional[int] = typer.Option(None, "--seed", metavar="N", help="Random seed for repeatable answers."),
+    option: List[str] = typer.Option([], "--option", "-o", metavar="KEY=VALUE", help="Any Ollama option as KEY=VALUE (repeatable)."),
+    preset: Optional[str] = typer.Option(None, "--preset", metavar="NAME", help=f"Sampling preset: {', '.join(PRESETS)}."),
+    format: Optional[str] = typer.Option(None, "--format", metavar="json|FILE", help="'json', or a JSON Schema file for structured output."),
+    think: Optional[bool] = typer.Option(
+        None, "--think/--no-think", help="Ask the model to think first, or not. `--think high` (low, medium) sets how hard."
+    ),
+    think_level: Optional[str] = typer.Option(None, "--think-level", hidden=True),
+    hide_thinking: bool = typer.Option(False, "--hide-thinking", help="Don't show the model's thinking."),
     no_stream: bool = typer.Option(False, "--no-stream", help="Wait for the whole reply instead of streaming it."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds to wait for Ollama to send something (default 300)."),
-    max_messages: Optional[int] = typer.Option(None, "--max-messages", help="History cap in messages (default 20)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help="Seconds to wait for Ollama to send something (default 300)."),
+    max_messages: Optional[int] = typer.Option(None, "--max-messages", metavar="N", help="History cap in messages (default 20)."),
     no_input_history: bool = typer.Option(False, "--no-input-history", help="Don't read or write the input history file."),
     interactive: bool = typer.Option(False, "--interactive", "-i", help="After the piped question, keep chatting."),
     plain: bool = typer.Option(False, "--plain", help="Print the reply exactly as received, without formatting."),
-    verbose: Optional[bool] = typer.Option(None, "--verbose", "-v", help="Show stats (tokens/s, ...) after each reply."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show stats (tokens/s, ...) after each reply."),
     list_personas: bool = typer.Option(False, "--list-personas", help="List personas and where they come from."),
     list_models: bool = typer.Option(False, "--list-models", help="List the models the Ollama server has."),
     version: bool = typer.Option(False, "--version", help="Show the version and exit."),
@@ -124,8 +127,8 @@ def command(
             timeout=timeout,
             max_messages=max_messages,
             input_history=False if no_input_history else None,
-            hide_thinking=hide_thinking,
-            verbose=verbose,
+            hide_thinking=hide_thinking or None,  # None: not given, so the config file decides
+            verbose=verbose or None,
             plain=plain,
         )
         return run(flags, prompt, interactive=interactive, list_personas=list_personas, list_models=list_models)
@@ -150,7 +153,7 @@ def guarded(body) -> int:
 def run(flags: Flags, prompt: str | None, *, interactive: bool, list_personas: bool, list_models: bool) -> int:
     from ollama_chat import paths
     from ollama_chat.client import OllamaClient
-    from ollama_chat.personas import load_persona
+    from ollama_chat.personas import PersonaError, load_persona
     from ollama_chat.settings import load_config, load_format, persona_ref, resolve
 
     config = load_config(paths.config_file())
@@ -160,7 +163,13 @@ def run(flags: Flags, prompt: str | None, *, interactive: bool, list_personas: b
         from dataclasses import replace
 
         flags = replace(flags, format=load_format(flags.format))
-    persona = load_persona(persona_ref(flags, config), paths.user_persona_dir())
+    ref = persona_ref(flags, config)
+    try:
+        persona = load_persona(ref, paths.user_persona_dir())
+    except PersonaError as e:
+        if flags.persona is None and config.get("persona"):
+            e.hint += f"\n(persona = \"{ref}\" is set in {paths.config_file()})"
+        raise
     settings = resolve(flags, config, os.environ, persona)
     client = OllamaClient(settings.host, settings.timeout)
     if list_models:

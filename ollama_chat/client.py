@@ -26,7 +26,7 @@ CONNECT_TIMEOUT = 5.0
 
 
 def parse_host(value: str | None) -> str:
-    """OLLAMA_HOST (or --host) as a base URL, the way Ollama's own clients read it."""
+    """OLLAMA_HOST (or --host) as a base URL, the way Ollama's own clients read it. ValueError if malformed."""
     value = (value or "").strip().strip("\"'").strip()
     if not value:
         return DEFAULT_HOST
@@ -38,12 +38,18 @@ def parse_host(value: str | None) -> str:
     hostport, slash, path = rest.partition("/")
     path = ("/" + path).rstrip("/") if slash else ""
     if hostport.startswith("["):  # [::1]:1234
-        host, _, port = hostport[1:].partition("]")
+        host, bracket, port = hostport[1:].partition("]")
+        if not bracket:
+            raise ValueError("'[' without a closing ']'")
         port = port.lstrip(":")
     elif hostport.count(":") > 1:  # a bare IPv6 address
         host, port = hostport, ""
     else:
         host, _, port = hostport.partition(":")
+    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(f"'{port}' is not a port number")
+    if scheme not in ("http", "https"):
+        raise ValueError(f"'{scheme}://' is not http:// or https://")
     host = host or "127.0.0.1"
     if host == "0.0.0.0":  # a listen address, not one to connect to
         host = "127.0.0.1"
@@ -131,9 +137,9 @@ class ChatStream:
         return chunk
 
     def _incomplete(self, what: str) -> IncompleteReply:
-        shown = f" (the {len(self.text)} characters received were kept)" if self.text else ""
+        after = f" after {len(self.text):,} characters" if self.text else ""
         return IncompleteReply(
-            f"The reply from {self._model} is incomplete: {what}{shown}.",
+            f"The reply from {self._model} is incomplete{after}: {what}.",
             f"Ask again; if it keeps happening, check the Ollama server's log ({self._client.host}).",
             partial=self.text,
         )

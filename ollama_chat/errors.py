@@ -41,7 +41,7 @@ class ModelNotFound(OllamaError):
     def __init__(self, model: str, host: str) -> None:
         super().__init__(
             f"Model '{model}' is not available on the Ollama server at {host}.",
-            f"Download it with:  ollama pull {model}\n(or pick another with --model; `ollama list` shows what you have)",
+            f"Download it with:  ollama pull {model}\n(or choose another model; `ollama list` shows what you have)",
         )
         self.model = model
 

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +24,7 @@ from typing import Any
 
 from ollama_chat.errors import UsageError
 from ollama_chat.options import OptionError, check_option
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from ollama_chat.tomlfile import TOMLDecodeError, error_line, key_line, loads
 
 BUILTIN = "built-in"
 NAME_RE = re.compile(r"[A-Za-z0-9_-]+")
@@ -79,15 +74,6 @@ def _fail(source: str, line: int | None, what: str) -> PersonaError:
     )
 
 
-def _header_line(header: str, key: str, start: int) -> int:
-    """The file line where `key` is set, so a type error can point at it."""
-    for offset, text in enumerate(header.splitlines()):
-        stripped = text.strip()
-        if re.match(rf"(\[\[?)?\s*{re.escape(key)}\b", stripped):
-            return start + offset
-    return start
-
-
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
     """(header or None, body, file line where the header starts). Raises ValueError for an unclosed header."""
     text = text.lstrip("\ufeff")
@@ -108,31 +94,31 @@ def parse_persona(text: str, name: str, source: str = BUILTIN) -> Persona:
     if header is None:
         return Persona(name=name, system=body.strip(), source=source)
     try:
-        meta = tomllib.loads(header)
-    except tomllib.TOMLDecodeError as e:
-        raise _toml_error(source, e, start) from None
+        meta = loads(header)
+    except TOMLDecodeError as e:
+        raise _toml_error(source, e, header, start) from None
     unknown = [k for k in meta if k not in HEADER_KEYS]
     if unknown:
         raise _fail(
             source,
-            _header_line(header, unknown[0], start),
+            key_line(header, unknown[0], start),
             f"unknown header key '{unknown[0]}' (known keys: {', '.join(HEADER_KEYS)})",
         )
 
     def typed(key: str, kinds: tuple[type, ...], what: str) -> Any:
         value = meta.get(key)
         if value is not None and (not isinstance(value, kinds) or isinstance(value, bool) and bool not in kinds):
-            raise _fail(source, _header_line(header, key, start), f"'{key}' must be {what}, not {value!r}")
+            raise _fail(source, key_line(header, key, start), f"'{key}' must be {what}, not {value!r}")
         return value
 
     description = typed("description", (str,), "a string") or ""
     model = typed("model", (str,), "a model name string")
     fmt = typed("format", (str, dict), '"json" or a JSON schema table')
     if isinstance(fmt, str) and fmt != "json":
-        raise _fail(source, _header_line(header, "format", start), f"'format' must be \"json\" or a schema table, not {fmt!r}")
+        raise _fail(source, key_line(header, "format", start), f"'format' must be \"json\" or a schema table, not {fmt!r}")
     think = typed("think", (bool, str), "true, false or one of " + "/".join(THINK_LEVELS))
     if isinstance(think, str) and think not in THINK_LEVELS:
-        raise _fail(source, _header_line(header, "think", start), f"'think' must be true, false or low/medium/high, not {think!r}")
+        raise _fail(source, key_line(header, "think", start), f"'think' must be true, false or low/medium/high, not {think!r}")
     keep_alive = typed("keep_alive", (str, int), 'a duration like "5m" or a number of seconds')
     options_table = typed("options", (dict,), "a table ([options])") or {}
     options: dict[str, Any] = {}
@@ -140,11 +126,11 @@ def parse_persona(text: str, name: str, source: str = BUILTIN) -> Persona:
         try:
             options[key] = check_option(key, value)
         except OptionError as e:
-            raise _fail(source, _header_line(header, key, start), str(e)) from None
+            raise _fail(source, key_line(header, key, start), str(e)) from None
     examples_raw = typed("examples", (list,), "an array of tables ([[examples]])") or []
     examples = []
     for number, ex in enumerate(examples_raw, 1):
-        line = _header_line(header, "examples", start)
+        line = key_line(header, "examples", start)
         if not isinstance(ex, dict) or set(ex) != {"user", "assistant"} or not all(isinstance(v, str) for v in ex.values()):
             raise _fail(source, line, f"example {number} must have exactly two strings, 'user' and 'assistant'")
         examples.append(Example(user=ex["user"], assistant=ex["assistant"]))
@@ -162,13 +148,9 @@ def parse_persona(text: str, name: str, source: str = BUILTIN) -> Persona:
     )
 
 
-def _toml_error(source: str, error: Exception, start: int) -> PersonaError:
-    message = str(error)
-    match = re.search(r"\(at line (\d+), column (\d+)\)", message)
-    if match:
-        what = message[: match.start()].strip()
-        return _fail(source, int(match.group(1)) + start - 1, f"invalid TOML in the header: {what}")
-    return _fail(source, None, f"invalid TOML in the header: {message}")
+def _toml_error(source: str, error: Exception, header: str, start: int) -> PersonaError:
+    line, what = error_line(error, header)
+    return _fail(source, line + start - 1, f"invalid TOML in the header: {what}")
 
 
 # -- finding persona files -----------------------------------------------------------------------

@@ -179,9 +179,10 @@ def prompt_session(session: ChatSession, **io: Any) -> PromptSession:
 def chat_loop(session: ChatSession, prompt: PromptSession, first_message: str | None = None) -> int:
     for text, style in session.banner():
         session.say(text, style)
+    session.check_model()
     if first_message is not None:
         lines = first_message.count("\n") + 1
-        session.say(f"(piped in: {len(first_message):,} characters, {lines:,} lines)", "hint")
+        session.say(f"(piped in: {len(first_message):,} characters, {lines:,} line{'s' if lines > 1 else ''})", "hint")
         session.ask(first_message)
     while True:
         try:

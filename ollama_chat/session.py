@@ -127,6 +127,14 @@ class ChatSession:
             self._models = self.client.list_models()
         return self._models
 
+    def check_model(self) -> None:
+        """Say at once if the server is down or the model missing, not only at the first question."""
+        try:
+            self.client.show(self.settings.model)
+        except OllamaError as e:
+            self.show_error(e)
+            self.say("The chat goes on: fix it and ask again, or switch with /model NAME.", "hint")
+
     def toolbar(self) -> str:
         s = self.settings
         return f" {s.model} · {s.persona.name} · {self.conversation.turns}/{s.max_messages // 2} turns kept "

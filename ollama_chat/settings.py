@@ -7,7 +7,6 @@ command-line flags. `resolve` is pure; reading the config file and the persona h
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,27 +16,23 @@ from ollama_chat.client import parse_host
 from ollama_chat.errors import UsageError
 from ollama_chat.options import PRESETS, OptionError, check_option
 from ollama_chat.personas import THINK_LEVELS, Persona
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from ollama_chat.tomlfile import TOMLDecodeError, error_line, key_line, loads
 
 DEFAULT_MODEL = "llama3.2:latest"
 DEFAULT_PERSONA = "assistant"
 DEFAULT_MAX_MESSAGES = 20  # as in the seed: keep the last 20 messages
 DEFAULT_TIMEOUT = 300.0  # seconds without a byte; a big model can take minutes to load
 
-CONFIG_KEYS = {
-    "model": str,
-    "host": str,
-    "persona": str,
-    "options": dict,
-    "max_messages": int,
-    "timeout": (int, float),
-    "hide_thinking": bool,
-    "verbose": bool,
-    "input_history": bool,
+CONFIG_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "model": ((str,), "a model name string"),
+    "host": ((str,), "a host string"),
+    "persona": ((str,), "a persona name or path string"),
+    "options": ((dict,), "a table ([options])"),
+    "max_messages": ((int,), "a whole number"),
+    "timeout": ((int, float), "a number of seconds"),
+    "hide_thinking": ((bool,), "true or false"),
+    "verbose": ((bool,), "true or false"),
+    "input_history": ((bool,), "true or false"),
 }
 
 
@@ -103,19 +98,24 @@ def config_error(path: Path | str, what: str) -> UsageError:
 def parse_config(text: str, source: str) -> dict[str, Any]:
     """The config file's TOML, checked: unknown keys and wrong types are refused, not ignored."""
     try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise config_error(source, f"invalid TOML: {e}") from None
+        raw = loads(text)
+    except TOMLDecodeError as e:
+        line, what = error_line(e, text)
+        raise config_error(f"{source}, line {line}", f"invalid TOML: {what}") from None
     for key, value in raw.items():
-        kind = CONFIG_KEYS.get(key)
-        if kind is None:
-            raise config_error(source, f"unknown key '{key}' (known keys: {', '.join(CONFIG_KEYS)})")
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            raise config_error(source, f"'{key}' has the wrong type ({value!r})")
-    try:
-        raw["options"] = {k: check_option(k, v) for k, v in raw.get("options", {}).items()}
-    except OptionError as e:
-        raise config_error(source, str(e)) from None
+        where = f"{source}, line {key_line(text, key)}"
+        if key not in CONFIG_KEYS:
+            raise config_error(where, f"unknown key '{key}' (known keys: {', '.join(CONFIG_KEYS)})")
+        kinds, what = CONFIG_KEYS[key]
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise config_error(where, f"'{key}' must be {what}, not {value!r}")
+    options = {}
+    for k, v in raw.get("options", {}).items():
+        try:
+            options[k] = check_option(k, v)
+        except OptionError as e:
+            raise config_error(f"{source}, line {key_line(text, k)}", str(e)) from None
+    raw["options"] = options
     if raw.get("max_messages", 2) < 2:
         raise config_error(source, "'max_messages' must be at least 2 (one question and its answer)")
     if raw.get("timeout", 1) <= 0:
@@ -163,8 +163,20 @@ def check_think(value: bool | str | None) -> bool | str | None:
     raise UsageError(f"think must be on, off or one of {', '.join(THINK_LEVELS)}, not '{value}'.")
 
 
+def resolve_host(flags: Flags, config: Mapping[str, Any], env: Mapping[str, str]) -> str:
+    for value, source in ((flags.host, "--host"), (env.get("OLLAMA_HOST"), "OLLAMA_HOST"), (config.get("host"), "the config file")):
+        if value:
+            try:
+                return parse_host(value)
+            except ValueError as e:
+                raise UsageError(
+                    f"The Ollama host {value!r} (from {source}) is malformed: {e}.",
+                    "Give it as HOST, HOST:PORT or http(s)://HOST:PORT/PATH, e.g. 127.0.0.1:11434.",
+                ) from None
+    return parse_host(None)
+
+
 def resolve(flags: Flags, config: Mapping[str, Any], env: Mapping[str, str], persona: Persona) -> Settings:
-    host = flags.host or env.get("OLLAMA_HOST") or config.get("host")
     options: dict[str, Any] = dict(config.get("options", {}))
     options.update(persona.options)
     if flags.preset is not None:
@@ -183,7 +195,7 @@ def resolve(flags: Flags, config: Mapping[str, Any], env: Mapping[str, str], per
     if timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds.")
     return Settings(
-        host=parse_host(host),
+        host=resolve_host(flags, config, env),
         model=flags.model or persona.model or config.get("model") or DEFAULT_MODEL,
         persona=persona,
         system=flags.system if flags.system is not None else persona.system,

@@ -241,3 +241,18 @@ def test_answer_cut_by_length_is_marked_on_stderr_only(env, fake_ollama, fixture
     assert b"[cut: the answer reached the length limit" in result.stderr
     verbose = run_cli(["-v", "a long story"], env, stdin=None)  # the echo reply: stats, no cut
     assert b"tokens" in verbose.stderr and b"[cut" not in verbose.stderr
+
+
+def test_malformed_host_names_its_source(env):
+    result = run_cli(["q"], {**env, "OLLAMA_HOST": "http://[::1"}, stdin=None)
+    assert result.returncode == 2 and b"'http://[::1' (from OLLAMA_HOST) is malformed" in result.stderr
+    no_traceback(result)
+
+
+def test_unknown_persona_from_the_config_file_says_so(env, tmp_path):
+    config = tmp_path / ".config" / "ollama-chat"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text('persona = "nosuch"\n')
+    result = run_cli(["q"], env, stdin=None)
+    assert result.returncode == 2 and b"no persona named 'nosuch'" in result.stderr
+    assert f'persona = "nosuch" is set in {config / "config.toml"}'.encode() in result.stderr

@@ -28,3 +28,9 @@ from ollama_chat.client import parse_host
 )
 def test_parse_host(value, url):
     assert parse_host(value) == url
+
+
+@pytest.mark.parametrize("value, words", [("http://[::1", "closing ']'"), ("host:port", "not a port"), ("host:99999", "not a port"), ("ftp://x", "not http")])
+def test_malformed_hosts_are_refused(value, words):
+    with pytest.raises(ValueError, match=words):
+        parse_host(value)

@@ -64,6 +64,7 @@ def test_no_header_is_all_prompt_and_schema_table_format():
         ("+++\nthink = 'max'\n+++\nbody", 2, "'think' must be"),
         ("+++\ndescription = 3\n+++\nbody", 2, "'description' must be a string"),
         ("+++\ndescription = 'x'\nmodel = = 'y'\n+++\nbody", 3, "invalid TOML"),
+        ("+++\ndescription = 'x'\nmodel =\n+++\nbody", 3, "invalid TOML"),
         ("+++\n[[examples]]\nuser = 'a'\n+++\nbody", 2, "example 1 must have exactly two strings"),
     ],
 )

@@ -238,3 +238,14 @@ def test_load_and_save_messages_for_wrong_files(chat, tmp_path):
     assert "it is not JSON. /load takes a transcript saved with /save FILE.json" in screen(chat)
     handle_line(chat, f"/save {tmp_path}")
     assert "is a folder; give a file name" in screen(chat)
+
+
+def test_missing_model_or_server_is_reported_on_start(chat, fake_ollama):
+    chat.check_model()
+    assert "Error" not in screen(chat)
+    chat.update(model="mistral")
+    chat.check_model()
+    assert "ollama pull mistral" in screen(chat) and "/model NAME" in screen(chat)
+    fake_ollama.stop()
+    chat.check_model()
+    assert "Cannot reach Ollama" in screen(chat)

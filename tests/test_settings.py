@@ -70,12 +70,13 @@ def test_each_layer_overrides_the_one_below():
 @pytest.mark.parametrize(
     "text, words",
     [
-        ("modle = 'x'", "unknown key 'modle'"),
-        ("max_messages = 'many'", "'max_messages' has the wrong type"),
-        ("[options]\ntop_p = 3", "between 0 and 1"),
+        ("model = 'm'\nmodle = 'x'", "line 2: unknown key 'modle'"),
+        ("max_messages = 'many'", "line 1: 'max_messages' must be a whole number, not 'many'"),
+        ("verbose = 1", "'verbose' must be true or false"),
+        ("\n[options]\ntop_p = 3", "line 3: option 'top_p' must be between 0 and 1"),
         ("max_messages = 1", "at least 2"),
         ("timeout = 0", "positive"),
-        ("model = ", "invalid TOML"),
+        ("model = 'm'\nhost = ", "line 2: invalid TOML"),
     ],
 )
 def test_bad_config_is_refused(text, words):
