@@ -33,8 +33,9 @@ from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.control import ControlType
 from rich.errors import MissingStyle
 from rich.live import Live
-from rich.markdown import Markdown
+from rich.markdown import Markdown, TableElement
 from rich.segment import Segment
+from rich.table import Table
 from rich.text import Text
 from rich.theme import Theme
 
@@ -175,10 +176,24 @@ CODE_THEME = "ansi_dark"
 _AFTER_BLOCK = "ollama_chat_after_block"
 
 
+class FoldingTable(TableElement):
+    """rich's Markdown table, but a cell too narrow for its text wraps it instead of cutting it with "…"
+    (rich's default crops Korean words it mis-measures: "배우기" became "배우 …")."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for table in super().__rich_console__(console, options):
+            if isinstance(table, Table):
+                for column in table.columns:
+                    column.overflow = "fold"
+            yield table
+
+
 class ReplyMarkdown(Markdown):
     """rich's Markdown of a reply or a part of it: code highlighted with CODE_THEME, links shown with their
-    address (no OSC 8 hyperlinks from model text), HTML shown as text. `after_block`: render as if a block
-    that was not a horizontal rule came before."""
+    address (no OSC 8 hyperlinks from model text), HTML shown as text, table cells folded rather than cut.
+    `after_block`: render as if a block that was not a horizontal rule came before."""
+
+    elements = {**Markdown.elements, "table_open": FoldingTable}
 
     def __init__(self, markup: str, *, after_block: bool = False) -> None:
         # The attributes rich's own __init__ sets, without building a new parser for every block.

@@ -384,9 +384,12 @@ def test_streamed_equals_one_go_for_any_document_and_chunking(data):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents().filter(lambda text: "<" not in text))
-def test_reply_markdown_is_richs_markdown_apart_from_html_and_line_breaks(text):
+def test_reply_markdown_is_richs_markdown_apart_from_html_line_breaks_and_cut_cells(text):
+    class Richs(Markdown):
+        elements = {**Markdown.elements, "table_open": render.FoldingTable}
+
     console = file_console(50, color="truecolor")
-    richs = Markdown(text, code_theme=CODE_THEME, hyperlinks=False)
+    richs = Richs(text, code_theme=CODE_THEME, hyperlinks=False)
     for token in richs.parsed:  # the one intended difference: a single newline stays a line break
         for child in token.children or ():
             if child.type == "softbreak":
@@ -400,6 +403,15 @@ def test_reply_markdown_is_richs_markdown_apart_from_html_and_line_breaks(text):
 def test_html_in_a_reply_is_shown_as_text_not_dropped():
     text = "<<Introduction>>\n\nUse a <div> here.\n\n<div>\nblock\n</div>\n"
     assert streamed_text(chunked(text, 3)) == ["<<Introduction>>", "", "Use a <div> here.", "", "<div>", "block", "</div>"]
+
+
+def test_korean_table_cells_wrap_without_losing_characters():
+    table = "| 프레임워크 | 장점 | 단점 |\n|---|---|---|\n| Flask | 가볍고 단순함, 배우기 쉬움 | 직접 골라야 할 것이 많음 |\n"
+    for width in (30, 40, 60, 80):
+        text = "".join(streamed_text(chunked(table, 5), width=width))
+        assert "…" not in text
+        for word in ("배우기", "쉬움", "골라야", "많음"):
+            assert word in text, (width, text)
 
 
 def test_single_newlines_stay_line_breaks():
