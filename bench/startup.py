@@ -16,6 +16,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,7 +31,8 @@ def timed(cmd: list[str], env: dict[str, str], runs: int) -> float:
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        result = subprocess.run(cmd, input=b"hi\n", env=env, capture_output=True, check=False)
+        # from a neutral folder: in the checkout, `python -c` would import the source tree, not the package
+        result = subprocess.run(cmd, input=b"hi\n", env=env, capture_output=True, check=False, cwd=tempfile.gettempdir())
         samples.append(time.perf_counter() - start)
         if result.returncode != 0:
             raise SystemExit(f"{cmd} failed: {result.stderr.decode()}")

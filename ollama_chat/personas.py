@@ -156,11 +156,18 @@ def _toml_error(source: str, error: Exception, header: str, start: int) -> Perso
 # -- finding persona files -----------------------------------------------------------------------
 
 
-def builtin_files() -> dict[str, Path]:
+def builtin_dir() -> Path:
+    """The built-in personas: shipped in the package, or the checkout's personas/ when run from the source."""
     from importlib.resources import files
 
-    folder = files("ollama_chat.builtin_personas")
-    return {Path(p.name).stem: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".md")}
+    try:
+        return Path(str(files("ollama_chat.builtin_personas")))
+    except ModuleNotFoundError:  # `python -m ollama_chat` in a checkout without an installed package
+        return Path(__file__).resolve().parent.parent / "personas"
+
+
+def builtin_files() -> dict[str, Path]:
+    return {p.stem: p for p in builtin_dir().glob("*.md")}
 
 
 def user_files(user_dir: Path) -> dict[str, Path]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -256,3 +258,12 @@ def test_unknown_persona_from_the_config_file_says_so(env, tmp_path):
     result = run_cli(["q"], env, stdin=None)
     assert result.returncode == 2 and b"no persona named 'nosuch'" in result.stderr
     assert f'persona = "nosuch" is set in {config / "config.toml"}'.encode() in result.stderr
+
+
+def test_python_dash_m_from_the_source_checkout(env, fake_ollama):
+    """In the checkout, `python -m ollama_chat` imports the source tree: the built-ins come from personas/."""
+    repo = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-m", "ollama_chat", "-p", "monk", "q"], cwd=repo, env=env,
+                            capture_output=True, timeout=30, check=False)
+    assert result.returncode == 0, result.stderr
+    assert fake_ollama.last_chat["messages"][0]["content"].startswith("당신은 75세의 불교 스님입니다.")
