@@ -267,3 +267,15 @@ def test_python_dash_m_from_the_source_checkout(env, fake_ollama):
                             capture_output=True, timeout=30, check=False)
     assert result.returncode == 0, result.stderr
     assert fake_ollama.last_chat["messages"][0]["content"].startswith("당신은 75세의 불교 스님입니다.")
+
+
+def test_thinking_goes_to_stderr_never_into_the_pipe(env, fake_ollama):
+    fake_ollama.add_model("qwen3:8b", capabilities=("completion", "thinking"))
+    fake_ollama.reply("답은 42입니다.", thinking="먼저 생각해 보면…")
+    result = run_cli(["-m", "qwen3:8b", "q"], env, stdin=None)
+    assert result.stdout == "답은 42입니다.\n".encode()
+    assert "먼저 생각해 보면…".encode() in result.stderr
+    fake_ollama.reply("답", thinking="숨길 생각")
+    hidden = run_cli(["-m", "qwen3:8b", "--hide-thinking", "--no-think", "q"], env, stdin=None)
+    assert hidden.stdout == "답\n".encode() and "숨길 생각".encode() not in hidden.stderr
+    assert fake_ollama.last_chat["think"] is False

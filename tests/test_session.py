@@ -249,3 +249,12 @@ def test_missing_model_or_server_is_reported_on_start(chat, fake_ollama):
     fake_ollama.stop()
     chat.check_model()
     assert "Cannot reach Ollama" in screen(chat)
+
+
+def test_thinking_is_shown_but_never_kept(chat, fake_ollama):
+    fake_ollama.reply("최종 답", thinking="속으로 한 생각")
+    handle_line(chat, "q")
+    assert "속으로 한 생각" in screen(chat)
+    assert chat.conversation.history[-1] == {"role": "assistant", "content": "최종 답"}
+    handle_line(chat, "q2")
+    assert all("속으로 한 생각" not in m["content"] for m in fake_ollama.last_chat["messages"])
