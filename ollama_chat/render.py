@@ -97,9 +97,9 @@ class Reply(Protocol):
 
     def content(self, text: str) -> None: ...
 
-    def finish(self, stats: Stats | None = None, *, interrupted: bool = False, failed: bool = False) -> None:
-        """Called exactly once, in a `finally`. Draws the final state. `interrupted` adds a visible mark;
-        with `failed` the partial reply stays shown and the caller prints the error afterwards."""
+    def finish(self, stats: Stats | None = None, *, interrupted: bool = False) -> None:
+        """Called once at the end, however it ends: draws the final state, so a reply that failed midway stays
+        shown (the caller prints the error after it). `interrupted` adds a visible mark."""
         ...
 
 
@@ -164,7 +164,7 @@ class PlainReply:
         self._wrote = True
         self._ends_with_newline = text.endswith("\n")
 
-    def finish(self, stats: Stats | None = None, *, interrupted: bool = False, failed: bool = False) -> None:
+    def finish(self, stats: Stats | None = None, *, interrupted: bool = False) -> None:
         if self._finished:
             return
         self._finished = True

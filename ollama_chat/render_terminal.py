@@ -432,7 +432,7 @@ class TerminalReply:
             self._phase = "answer"
         self._tick()
 
-    def finish(self, stats: Stats | None = None, *, interrupted: bool = False, failed: bool = False) -> None:
+    def finish(self, stats: Stats | None = None, *, interrupted: bool = False) -> None:
         if self._finished:
             return
         self._finished = True

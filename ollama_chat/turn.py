@@ -66,7 +66,7 @@ def run_turn(client: OllamaClient, request: ChatRequest, output: Output, *, stre
     except BaseException:
         if chat is not None:
             chat.close()
-        reply.finish(failed=True)
+        reply.finish()
         raise
     reply.finish(stats)
     return TurnResult("".join(text), stats)

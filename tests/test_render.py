@@ -552,7 +552,7 @@ def test_interrupted_on_a_terminal_leaves_no_live_region_behind():
 
 def test_failed_reply_keeps_the_partial_answer_and_adds_nothing():
     console = file_console()
-    stream(terminal_output(console), ["Partial **ans", "wer"], failed=True)
+    stream(terminal_output(console), ["Partial **ans", "wer"])  # finish() without stats, as after an error
     assert trim(console.file.getvalue().split("\n")) == ["Partial **answer"]
 
 
