@@ -1,22 +1,27 @@
 """The `ollama-chat` command: flags -> Settings, then one-shot or the REPL; errors -> messages and exit codes.
 
-Heavy modules (rich, prompt_toolkit) are imported only on the path that needs them, so a piped one-shot
-question starts fast.
+rich and prompt_toolkit are imported only on the paths that need them (the REPL, a terminal renderer), so a
+piped one-shot question starts fast.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from typing import List, Optional
 
 import typer
 
-from ollama_chat import __version__
+from ollama_chat import __version__, paths
+from ollama_chat.client import OllamaClient
 from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK, ChatError, UsageError
+from ollama_chat.oneshot import combine_question, decode_input
+from ollama_chat.oneshot import run as run_oneshot
 from ollama_chat.options import PRESETS, OptionError, check_option, parse_assignment
-from ollama_chat.personas import THINK_LEVELS
-from ollama_chat.settings import Flags
+from ollama_chat.personas import BUILTIN, THINK_LEVELS, PersonaError, list_personas, load_persona
+from ollama_chat.render import make_output
+from ollama_chat.settings import Flags, load_config, load_format, persona_ref, resolve
 
 app = typer.Typer(
     add_completion=False,
@@ -47,19 +52,21 @@ def normalise_argv(argv: list[str]) -> list[str]:
     return out
 
 
+def _to_stderr(label: str, sgr: str, text: str) -> None:
+    if sys.stderr.isatty() and "NO_COLOR" not in os.environ:
+        label = f"\033[{sgr}m{label}\033[0m"
+    print(f"{label} {text}", file=sys.stderr)
+
+
 def report_error(error: ChatError) -> None:
     """What went wrong and what to do next, on stderr. Never a traceback."""
-    color = sys.stderr.isatty() and "NO_COLOR" not in os.environ
-    label = "\033[1;31mError:\033[0m" if color else "Error:"
-    print(f"{label} {error.message}", file=sys.stderr)
-    if error.hint:
-        for line in error.hint.splitlines():
-            print(f"  {line}", file=sys.stderr)
+    _to_stderr("Error:", "1;31", error.message)
+    for line in error.hint.splitlines():
+        print(f"  {line}", file=sys.stderr)
 
 
 def warn(text: str) -> None:
-    color = sys.stderr.isatty() and "NO_COLOR" not in os.environ
-    print(f"{chr(27)}[33mWarning:{chr(27)}[0m {text}" if color else f"Warning: {text}", file=sys.stderr)
+    _to_stderr("Warning:", "33", text)
 
 
 def _typed_options(
@@ -151,17 +158,10 @@ def guarded(body) -> int:
 
 
 def run(flags: Flags, prompt: str | None, *, interactive: bool, list_personas: bool, list_models: bool) -> int:
-    from ollama_chat import paths
-    from ollama_chat.client import OllamaClient
-    from ollama_chat.personas import PersonaError, load_persona
-    from ollama_chat.settings import load_config, load_format, persona_ref, resolve
-
     config = load_config(paths.config_file())
     if list_personas:
         return print_personas()
     if flags.format is not None:
-        from dataclasses import replace
-
         flags = replace(flags, format=load_format(flags.format))
     ref = persona_ref(flags, config)
     try:
@@ -178,18 +178,13 @@ def run(flags: Flags, prompt: str | None, *, interactive: bool, list_personas: b
         return EXIT_OK
 
     stdin_tty, stdout_tty = sys.stdin.isatty(), sys.stdout.isatty()
-    if prompt is None and stdin_tty and stdout_tty or interactive:
+    if interactive or (prompt is None and stdin_tty and stdout_tty):
         from ollama_chat.repl import run_repl
 
         first = None if stdin_tty else read_stdin()
         if first is not None or prompt is not None:
-            from ollama_chat.oneshot import combine_question
-
             first = combine_question(first, prompt)
         return run_repl(settings, client, first_message=first)
-
-    from ollama_chat.oneshot import combine_question, run as run_oneshot
-    from ollama_chat.render import make_output
 
     if prompt is None and stdin_tty:
         print("Reading the question from the terminal; finish with Ctrl+D.", file=sys.stderr)
@@ -202,8 +197,6 @@ def run(flags: Flags, prompt: str | None, *, interactive: bool, list_personas: b
 
 
 def read_stdin() -> str:
-    from ollama_chat.oneshot import decode_input
-
     decoded = decode_input(sys.stdin.buffer.read())
     if decoded.bad_byte_offset is not None:
         warn(
@@ -214,9 +207,6 @@ def read_stdin() -> str:
 
 
 def print_personas() -> int:
-    from ollama_chat import paths
-    from ollama_chat.personas import BUILTIN, list_personas
-
     user_dir = paths.user_persona_dir()
     infos = list_personas(user_dir)
     width = max(len(i.name) for i in infos)
