@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
 
 from ollama_chat.client import OllamaClient
 from ollama_chat.conversation import Conversation
@@ -17,9 +20,6 @@ from ollama_chat.personas import Persona
 from ollama_chat.render import Output, sanitize
 from ollama_chat.settings import Settings
 from ollama_chat.turn import build_request, run_turn
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 
 @dataclass
@@ -45,13 +45,9 @@ class ChatSession:
 
     def say(self, text: str, style: str = "notice") -> None:
         """Our own messages; model and user text inside them must already be sanitised by the caller."""
-        from rich.text import Text
-
         self.console.print(Text(text, style=style))
 
     def show_error(self, error: ChatError) -> None:
-        from rich.text import Text
-
         self.console.print(Text("Error: ", style="error") + Text(error.message))
         if error.hint:
             self.console.print(Text("  " + error.hint.replace("\n", "\n  "), style="hint"))

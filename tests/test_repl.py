@@ -124,3 +124,28 @@ def test_unwritable_history_file(tmp_path):
     history.append_string("q")
     assert len(warnings) == 1 and "not writable" in warnings[0]
     assert list(history.get_strings()) == ["q"]
+
+
+def test_tab_completion(fake_ollama, tmp_path):
+    from prompt_toolkit.completion import CompleteEvent
+    from prompt_toolkit.document import Document
+
+    from ollama_chat.repl import ChatCompleter
+
+    fake_ollama.add_model("qwen3:8b")
+    settings = resolve(Flags(), {}, {"OLLAMA_HOST": fake_ollama.host_port}, load_persona("assistant", tmp_path))
+    console = Console(file=io.StringIO())
+    session = ChatSession(settings, OllamaClient(settings.host, 5), terminal_output(console), console, tmp_path)
+    completer = ChatCompleter(session)
+
+    def complete(text):
+        return [c.text for c in completer.get_completions(Document(text), CompleteEvent(completion_requested=True))]
+
+    assert complete("/pe") == ["/persona", "/personas"]
+    assert complete("/persona m") == ["monk"]
+    assert complete("/model q") == ["qwen3:8b"]
+    assert complete("/set top_") == ["top_p", "top_k"]
+    assert complete("안녕") == [] and complete("/set temperature 0") == []
+    fake_ollama.stop()
+    session._models = None
+    assert complete("/model ") == []  # no server: no completions, no error
