@@ -294,7 +294,7 @@ COMMANDS: dict[str, Command] = {
         Command("/help", "", "this list", _help),
         Command("/clear", "", "forget the conversation (keeps the persona)", _clear),
         Command("/system", "[TEXT]", "show or replace the system prompt", _system),
-        Command("/persona", "[NAME]", "show or switch the persona (starts afresh)", _persona),
+        Command("/persona", "[NAME]", "show or switch the persona (starts afresh; your /set options stay)", _persona),
         Command("/personas", "", "list personas", _personas),
         Command("/model", "[NAME]", "show or switch the model", _model),
         Command("/models", "", "list the server's models", _models),

@@ -706,14 +706,22 @@ class _Handler(BaseHTTPRequestHandler):
             return f"json: cannot unmarshal {type(request.json).__name__} into Go value of type api.ChatRequest"
         return None
 
-    def _show(self, request: Request) -> None:
+    def _known_model(self, request: Request) -> tuple[str, ModelInfo] | None:
+        """(the name asked for, the model), or None once a 400 (no model) or 404 (unknown model) is answered."""
         name = self._model_name(request)
         if name is None:
-            return
+            return None
         info = self.fake.model_info(name)
         if info is None:
             self._send_json(404, {"error": f"model '{name}' not found"})
+            return None
+        return name, info
+
+    def _show(self, request: Request) -> None:
+        known = self._known_model(request)
+        if known is None:
             return
+        info = known[1]
         self._send_json(200, {
             "modelfile": "", "parameters": "", "template": "{{ .Prompt }}", "details": info.details,
             "model_info": {"general.architecture": info.family, f"{info.family}.context_length": info.context_length},
@@ -758,13 +766,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _chat(self, request: Request) -> None:
         """Validate like Ollama (validation errors do not consume a queued reply), then send the next reply."""
-        name = self._model_name(request)
-        if name is None:
+        known = self._known_model(request)
+        if known is None:
             return
-        info = self.fake.model_info(name)
-        if info is None:
-            self._send_json(404, {"error": f"model '{name}' not found"})
-            return
+        name, info = known
         think = request.json.get("think")
         if not (think is None or isinstance(think, bool) or think in ("low", "medium", "high")):
             self._send_json(400, {"error": f"invalid think value: {json.dumps(think)} "

@@ -20,6 +20,11 @@ def env(tmp_path, fake_ollama):
     return user_env(tmp_path, fake_ollama.host_port)
 
 
+def recorded_text(path):
+    """The answer a recorded stream carries: its content pieces joined."""
+    return "".join(json.loads(line)["message"]["content"] for line in path.read_text().splitlines())
+
+
 def no_traceback(result):
     assert b"Traceback" not in result.stderr, result.stderr.decode()
 
@@ -41,7 +46,7 @@ def test_piped_question_is_answered_byte_for_byte(env, fake_ollama):
 def test_recorded_stream_is_reproduced_exactly(env, fake_ollama, fixtures_dir):
     path = fixtures_dir / "markdown-code.ndjson"
     fake_ollama.replay(path)
-    expected = "".join(json.loads(line)["message"]["content"] for line in path.read_text().splitlines())
+    expected = recorded_text(path)
     result = run_cli(["정렬 방법"], env, stdin=None)
     assert result.returncode == 0
     assert result.stdout.decode() == expected + ("" if expected.endswith("\n") else "\n")
@@ -236,7 +241,7 @@ def test_version_and_help(env):
 def test_answer_cut_by_length_is_marked_on_stderr_only(env, fake_ollama, fixtures_dir):
     path = fixtures_dir / "length-cut.ndjson"
     fake_ollama.replay(path)
-    expected = "".join(json.loads(line)["message"]["content"] for line in path.read_text().splitlines())
+    expected = recorded_text(path)
     result = run_cli(["a long story"], env, stdin=None)
     assert result.returncode == 0
     assert result.stdout.decode() == expected + "\n"
