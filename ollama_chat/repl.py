@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable
 
@@ -107,6 +108,30 @@ class ChatCompleter(Completer):
                 yield Completion(candidate, start_position=-len(word))
 
 
+@contextmanager
+def no_echo(fd: int | None) -> Iterator[None]:
+    """While a reply is drawn, keys typed ahead (and ^C) are not echoed into it by the terminal; they wait
+    for the next prompt, which shows them. Restored however the turn ends."""
+    try:
+        import termios
+
+        saved = termios.tcgetattr(fd) if fd is not None else None
+    except ImportError:  # not a POSIX system
+        saved = None
+    except termios.error:  # not a terminal
+        saved = None
+    if saved is None:
+        yield
+        return
+    quiet = list(saved)
+    quiet[3] &= ~(termios.ECHO | getattr(termios, "ECHOCTL", 0))
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
+
+
 def key_bindings() -> KeyBindings:
     kb = KeyBindings()
 
@@ -139,7 +164,7 @@ def run_repl(settings: Settings, client: OllamaClient, first_message: str | None
     """The REPL on the real terminal. With piped stdin (-i), input continues on /dev/tty."""
     from ollama_chat.render import make_console, make_output
 
-    prompt_input = None
+    prompt_input, tty_fd = None, sys.stdin.fileno()
     if not sys.stdin.isatty():  # -i with piped stdin: the pipe is read; keep talking on the terminal
         try:
             tty = open("/dev/tty", "r")  # noqa: SIM115 - lives as long as the REPL
@@ -147,7 +172,7 @@ def run_repl(settings: Settings, client: OllamaClient, first_message: str | None
             raise UsageError("--interactive needs a terminal to continue on, and none is available.") from None
         from prompt_toolkit.input import create_input
 
-        prompt_input = create_input(tty)
+        prompt_input, tty_fd = create_input(tty), tty.fileno()
     if not sys.stdout.isatty():
         raise UsageError("The interactive chat needs a terminal on stdout.", "Drop -i to answer once into the pipe.")
     console = make_console()
@@ -159,7 +184,7 @@ def run_repl(settings: Settings, client: OllamaClient, first_message: str | None
         console=console,
     )
     session = ChatSession(settings, client, output, console, paths.user_persona_dir())
-    return chat_loop(session, prompt_session(session, input=prompt_input), first_message)
+    return chat_loop(session, prompt_session(session, input=prompt_input), first_message, tty_fd)
 
 
 def prompt_session(session: ChatSession, **io: Any) -> PromptSession:
@@ -176,14 +201,18 @@ def prompt_session(session: ChatSession, **io: Any) -> PromptSession:
     )
 
 
-def chat_loop(session: ChatSession, prompt: PromptSession, first_message: str | None = None) -> int:
+def chat_loop(
+    session: ChatSession, prompt: PromptSession, first_message: str | None = None, tty_fd: int | None = None
+) -> int:
+    """`tty_fd`: the terminal the keys come from, kept quiet while replies are drawn."""
     for text, style in session.banner():
         session.say(text, style)
     session.check_model()
     if first_message is not None:
         lines = first_message.count("\n") + 1
         session.say(f"(piped in: {len(first_message):,} characters, {lines:,} line{'s' if lines > 1 else ''})", "hint")
-        session.ask(first_message)
+        with no_echo(tty_fd):
+            session.ask(first_message)
     while True:
         try:
             line = prompt.prompt([("class:prompt", f"{session.settings.persona.name}> ")])
@@ -193,8 +222,9 @@ def chat_loop(session: ChatSession, prompt: PromptSession, first_message: str | 
         except EOFError:
             break
         try:
-            if not handle_line(session, line):
-                break
+            with no_echo(tty_fd):
+                if not handle_line(session, line):
+                    break
         except KeyboardInterrupt:
             session.say("Interrupted.", "hint")
     session.say("챗봇을 종료합니다. Bye!", "hint")

@@ -99,3 +99,17 @@ def test_piped_first_message_then_terminal(tmp_path, fake_ollama):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_keys_typed_during_a_reply_are_not_echoed_into_it(chat, fake_ollama):
+    fake_ollama.reply([f"{i}번 " for i in range(60)], chunk_delay=0.03)
+    type_line(chat, "천천히")
+    chat.expect_exact("5번")
+    chat.send("미리")  # typed ahead while the reply streams
+    chat.expect_exact(PROMPT)
+    during = chat.before
+    assert "미리" not in during  # the terminal did not echo it into the reply
+    chat.expect_exact("미리")  # the next prompt shows it, ready to send
+    chat.send("\r")
+    chat.expect_exact("echo: 미리")
+    assert fake_ollama.last_chat["messages"][-1]["content"] == "미리"
