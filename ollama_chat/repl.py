@@ -91,6 +91,8 @@ class ChatCompleter(Completer):
         if not space:
             candidates: Iterable[str] = COMMANDS
             word = command
+        elif " " in arg:  # past the command's one argument: nothing to complete
+            return
         else:
             word = arg
             candidates = {
@@ -101,8 +103,6 @@ class ChatCompleter(Completer):
                 "/format": lambda: ("json", "off"),
                 "/stats": lambda: ("on", "off"),
             }.get(command, lambda: ())()
-            if " " in arg:
-                return
         for candidate in candidates:
             if candidate.startswith(word):
                 yield Completion(candidate, start_position=-len(word))
