@@ -3,7 +3,7 @@
 Streams synthetic replies (mixed Markdown: headings, paragraphs with inline code, Korean, bullet and numbered
 lists, tables, block quotes, fenced code) in token-sized chunks (~4 characters) through
 
-* the terminal renderer of `ollama_chat.render_terminal` at 1,000 / 2,000 / 4,000 / 16,000 tokens, and
+* the terminal renderer of `ollama_chat.ui.terminal` at 1,000 / 2,000 / 4,000 / 16,000 tokens, and
 * the naive baseline, `Live(Markdown(text_so_far))` updated per chunk, at 1,000 and 2,000 tokens (it is
   quadratic: at 16,000 tokens it would take over an hour),
 
@@ -36,7 +36,8 @@ from rich.console import Console  # noqa: E402
 from rich.live import Live  # noqa: E402
 from rich.markdown import Markdown  # noqa: E402
 
-from ollama_chat.render_terminal import render_markdown, terminal_output  # noqa: E402
+from ollama_chat.ui.markdown import render_markdown  # noqa: E402
+from ollama_chat.ui.terminal import TerminalOutput  # noqa: E402
 
 WIDTH, HEIGHT = 100, 40
 
@@ -148,7 +149,7 @@ def _console() -> Console:
 
 def ours(chunks: list[str], refresh_per_second: float = 15.0) -> float:
     console = _console()
-    output = terminal_output(console, refresh_per_second=refresh_per_second)
+    output = TerminalOutput(console, refresh_per_second=refresh_per_second)
     start = time.process_time()
     reply = output.reply()
     try:
@@ -164,7 +165,7 @@ def paced(chunks: list[str], tokens_per_second: float = 100.0) -> float:
     time per chunk, so the live tail is redrawn 15 times per simulated second (no real sleeping)."""
     now = [0.0]
     console = _console()
-    output = terminal_output(console, clock=lambda: now[0])
+    output = TerminalOutput(console, clock=lambda: now[0])
     start = time.process_time()
     reply = output.reply()
     try:
@@ -191,7 +192,7 @@ def once(chunks: list[str]) -> float:
     console = _console()
     text = "".join(chunks)
     start = time.process_time()
-    console.print(render_markdown(text))
+    console.print(render_markdown(text), crop=False)  # as the renderer prints: code lines whole
     return time.process_time() - start
 
 

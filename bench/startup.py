@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from fake_ollama import FakeOllama  # noqa: E402
 
 BIN = Path(sys.executable).parent / "ollama-chat"
-EAGER = "import ollama_chat.render_terminal, ollama_chat.repl; from ollama_chat.cli import main; main()"
+EAGER = "import ollama_chat.ui.terminal, ollama_chat.ui.repl; from ollama_chat.cli import main; main()"
 
 
 def timed(cmd: list[str], env: dict[str, str], runs: int) -> float:

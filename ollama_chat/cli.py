@@ -1,77 +1,80 @@
-"""The `ollama-chat` command: flags -> Settings, then one-shot or the REPL; errors -> messages and exit codes.
+"""The `ollama-chat` command: Typer parses, `app` acts, and every expected failure becomes one message and an
+exit code.
 
-rich and prompt_toolkit are imported only on the paths that need them (the REPL, a terminal renderer), so a
-piped one-shot question starts fast.
+`ollama-chat [PROMPT]` is the default command, beside listing commands (`personas`, `models`), the way llm
+puts `llm "prompt"` beside `llm logs`. rich and prompt_toolkit are imported only on the paths that need
+them, so a piped one-shot question starts fast.
 """
 
 from __future__ import annotations
 
 import os
-import sys
-from dataclasses import replace
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from ollama_chat import __version__, paths
-from ollama_chat.client import OllamaClient
+from ollama_chat import __version__, app, paths
+from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK, ChatError, UsageError
-from ollama_chat.oneshot import combine_question, decode_input
-from ollama_chat.oneshot import run as run_oneshot
 from ollama_chat.options import PRESETS, OptionError, check_option, parse_assignment
-from ollama_chat.personas import BUILTIN, THINK_LEVELS, PersonaError, list_personas, load_persona
-from ollama_chat.render import make_output
-from ollama_chat.settings import Flags, load_config, load_format, persona_ref, resolve
+from ollama_chat.personas import THINK_LEVELS, known_names
+from ollama_chat.settings import Flags
 
-app = typer.Typer(
-    add_completion=False,
+DEFAULT_COMMAND = "chat"
+_GROUP_OPTIONS = ("--install-completion", "--show-completion")
+
+
+class DefaultGroup(TyperGroup):
+    """A group whose first argument, when it names no command, belongs to the default command: `ollama-chat
+    "질문"` and `ollama-chat -p monk` chat, `ollama-chat models` lists. (`ollama-chat chat models` asks
+    the word "models".)"""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        completing_first_word = ctx.resilient_parsing and not args
+        if not completing_first_word and (not args or (args[0] not in self.commands and args[0] not in _GROUP_OPTIONS)):
+            args = [DEFAULT_COMMAND, *args]
+        return super().parse_args(ctx, args)
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        """The first word completes to a command or to any of the chat command's options."""
+        chat = self.commands[DEFAULT_COMMAND]
+        return [*super().shell_complete(ctx, incomplete), *chat.shell_complete(ctx, incomplete)]
+
+
+class ChatCommand(TyperCommand):
+    """The chat command. `--think` takes an optional level: `--think` alone means on, `--think high` (or
+    `--think=high`) a level; any other next word is left alone (it may be the PROMPT)."""
+
+    def make_parser(self, ctx: Any) -> Any:
+        from typer._click.parser import _Option
+
+        class OptionalLevel(_Option):
+            def process(self, value: Any, state: Any) -> None:
+                rargs = state.rargs
+                level = rargs.pop(0) if rargs and rargs[0] in THINK_LEVELS else "on"
+                state.opts[self.dest] = level
+                state.order.append(self.obj)
+
+        parser = super().make_parser(ctx)
+        think = parser._long_opt["--think"]
+        parser._long_opt["--think"] = OptionalLevel(think.obj, ["--think"], think.dest, action="store", nargs=0)
+        return parser
+
+
+cli = typer.Typer(
+    cls=DefaultGroup,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
+    help="Chat with a local model served by Ollama.",
 )
-
-
-def normalise_argv(argv: list[str]) -> list[str]:
-    """`--think high` means `--think-level high`; a bare `--think` stays a switch."""
-    out: list[str] = []
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg == "--":
-            out += argv[i:]
-            break
-        if arg == "--think" and i + 1 < len(argv) and argv[i + 1] in THINK_LEVELS:
-            out += ["--think-level", argv[i + 1]]
-            i += 2
-            continue
-        if arg.startswith("--think=") and arg[8:] in THINK_LEVELS:
-            out += ["--think-level", arg[8:]]
-        else:
-            out.append(arg)
-        i += 1
-    return out
-
-
-def _to_stderr(label: str, sgr: str, text: str) -> None:
-    if sys.stderr.isatty() and "NO_COLOR" not in os.environ:
-        label = f"\033[{sgr}m{label}\033[0m"
-    print(f"{label} {text}", file=sys.stderr)
-
-
-def report_error(error: ChatError) -> None:
-    """What went wrong and what to do next, on stderr. Never a traceback."""
-    _to_stderr("Error:", "1;31", error.message)
-    for line in error.hint.splitlines():
-        print(f"  {line}", file=sys.stderr)
-
-
-def warn(text: str) -> None:
-    _to_stderr("Warning:", "33", text)
 
 
 def _typed_options(
     temperature: float | None, top_p: float | None, top_k: int | None, num_ctx: int | None, seed: int | None, option: list[str]
-) -> dict:
+) -> dict[str, Any]:
     options = {}
     try:
         for name, value in (("temperature", temperature), ("top_p", top_p), ("top_k", top_k), ("num_ctx", num_ctx), ("seed", seed)):
@@ -85,11 +88,26 @@ def _typed_options(
     return options
 
 
-@app.command()
-def command(
+def _persona_names(incomplete: str) -> list[str]:
+    """Shell completion of `--persona`: built-in and your own persona names."""
+    return [name for name in known_names(paths.user_persona_dir()) if name.startswith(incomplete)]
+
+
+_THINK_VALUES = {"on": True, **{level: level for level in THINK_LEVELS}}
+
+
+@cli.command(
+    DEFAULT_COMMAND,
+    cls=ChatCommand,
+    epilog="Other commands: `ollama-chat personas` lists personas, `ollama-chat models` lists the server's models.",
+)
+def chat_command(
+    ctx: typer.Context,
     prompt: Optional[str] = typer.Argument(None, metavar="PROMPT", help="Ask this and exit. Piped stdin comes first, then PROMPT."),
     model: Optional[str] = typer.Option(None, "--model", "-m", metavar="NAME", help="Model name (default llama3.2:latest)."),
-    persona: Optional[str] = typer.Option(None, "--persona", "-p", metavar="NAME|PATH", help="Persona NAME, or a PATH to a persona file."),
+    persona: Optional[str] = typer.Option(
+        None, "--persona", "-p", metavar="NAME|PATH", help="Persona NAME, or a PATH to a persona file.", autocompletion=_persona_names
+    ),
     host: Optional[str] = typer.Option(None, "--host", metavar="HOST", help="Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434)."),
     system: Optional[str] = typer.Option(None, "--system", metavar="TEXT", help="Replace the persona's system prompt for this run."),
     temperature: Optional[float] = typer.Option(None, "--temperature", metavar="T", help="0.0-2.0; higher is more random."),
@@ -100,10 +118,10 @@ def command(
     option: List[str] = typer.Option([], "--option", "-o", metavar="KEY=VALUE", help="Any Ollama option as KEY=VALUE (repeatable)."),
     preset: Optional[str] = typer.Option(None, "--preset", metavar="NAME", help=f"Sampling preset: {', '.join(PRESETS)}."),
     format: Optional[str] = typer.Option(None, "--format", metavar="json|FILE", help="'json', or a JSON Schema file for structured output."),
-    think: Optional[bool] = typer.Option(
-        None, "--think/--no-think", help="Ask the model to think first, or not. `--think high` (low, medium) sets how hard."
+    think: Optional[str] = typer.Option(
+        None, "--think", metavar="[low|medium|high]", help="Ask the model to think first; optionally how hard (--think high)."
     ),
-    think_level: Optional[str] = typer.Option(None, "--think-level", hidden=True),
+    no_think: bool = typer.Option(False, "--no-think", help="Ask the model not to think."),
     hide_thinking: bool = typer.Option(False, "--hide-thinking", help="Don't show the model's thinking."),
     no_stream: bool = typer.Option(False, "--no-stream", help="Wait for the whole reply instead of streaming it."),
     timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help="Seconds to wait for Ollama to send something (default 300)."),
@@ -112,16 +130,18 @@ def command(
     interactive: bool = typer.Option(False, "--interactive", "-i", help="After the piped question, keep chatting."),
     plain: bool = typer.Option(False, "--plain", help="Print the reply exactly as received, without formatting."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show stats (tokens/s, ...) after each reply."),
-    list_personas: bool = typer.Option(False, "--list-personas", help="List personas and where they come from."),
-    list_models: bool = typer.Option(False, "--list-models", help="List the models the Ollama server has."),
+    list_personas: bool = typer.Option(False, "--list-personas", help="The same as `ollama-chat personas`."),
+    list_models: bool = typer.Option(False, "--list-models", help="The same as `ollama-chat models`."),
     version: bool = typer.Option(False, "--version", help="Show the version and exit."),
 ) -> None:
     """Chat with a local model served by Ollama. Interactive in a terminal; one-shot with PROMPT or piped input."""
+    env: Environment = ctx.obj
     if version:
-        print(f"ollama-chat {__version__}")
+        env.stdout.write(f"ollama-chat {__version__}\n")
         raise typer.Exit(EXIT_OK)
-    def body() -> int:
-        flags = Flags(
+
+    def flags() -> Flags:
+        return Flags(
             model=model,
             persona=persona,
             host=host,
@@ -129,7 +149,7 @@ def command(
             options=_typed_options(temperature, top_p, top_k, num_ctx, seed, option),
             preset=preset,
             format=format,
-            think=think_level if think_level is not None else think,
+            think=False if no_think else _THINK_VALUES.get(think) if think is not None else None,
             stream=not no_stream,
             timeout=timeout,
             max_messages=max_messages,
@@ -138,92 +158,52 @@ def command(
             verbose=verbose or None,
             plain=plain,
         )
-        return run(flags, prompt, interactive=interactive, list_personas=list_personas, list_models=list_models)
 
-    raise typer.Exit(guarded(body))
+    if list_personas:
+        raise typer.Exit(guarded(env, lambda: app.print_personas(env)))
+    if list_models:
+        raise typer.Exit(guarded(env, lambda: app.print_models(env, flags())))
+    raise typer.Exit(guarded(env, lambda: app.chat(env, flags(), prompt, interactive=interactive)))
 
 
-def guarded(body) -> int:
+@cli.command("personas")
+def personas_command(ctx: typer.Context) -> None:
+    """List personas: built-in and your own, and where each comes from."""
+    env: Environment = ctx.obj
+    raise typer.Exit(guarded(env, lambda: app.print_personas(env)))
+
+
+@cli.command("models")
+def models_command(
+    ctx: typer.Context,
+    host: Optional[str] = typer.Option(None, "--host", metavar="HOST", help="Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434)."),
+) -> None:
+    """List the models the server has."""
+    env: Environment = ctx.obj
+    raise typer.Exit(guarded(env, lambda: app.print_models(env, Flags(host=host))))
+
+
+def guarded(env: Environment, body: Any) -> int:
     """Run `body`, turning every expected failure into its message and exit code."""
     try:
         return body()
     except ChatError as e:
-        report_error(e)
+        app.say(env, "Error:", "1;31", e.message, e.hint)
         return e.exit_code
     except KeyboardInterrupt:
-        print(file=sys.stderr)
+        env.stderr.write("\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        return _closed_pipe()
+        return _closed_pipe(env)
 
 
-def run(flags: Flags, prompt: str | None, *, interactive: bool, list_personas: bool, list_models: bool) -> int:
-    config = load_config(paths.config_file())
-    if list_personas:
-        return print_personas()
-    if flags.format is not None:
-        flags = replace(flags, format=load_format(flags.format))
-    ref = persona_ref(flags, config)
-    try:
-        persona = load_persona(ref, paths.user_persona_dir())
-    except PersonaError as e:
-        if flags.persona is None and config.get("persona"):
-            e.hint += f"\n(persona = \"{ref}\" is set in {paths.config_file()})"
-        raise
-    settings = resolve(flags, config, os.environ, persona)
-    client = OllamaClient(settings.host, settings.timeout)
-    if list_models:
-        for name in client.list_models():
-            print(name)
-        return EXIT_OK
-
-    stdin_tty, stdout_tty = sys.stdin.isatty(), sys.stdout.isatty()
-    if interactive or (prompt is None and stdin_tty and stdout_tty):
-        from ollama_chat.repl import run_repl
-
-        first = None if stdin_tty else read_stdin()
-        if first is not None or prompt is not None:
-            first = combine_question(first, prompt)
-        return run_repl(settings, client, first_message=first)
-
-    if prompt is None and stdin_tty:
-        print("Reading the question from the terminal; finish with Ctrl+D.", file=sys.stderr)
-    piped = None if stdin_tty else read_stdin()
-    question = combine_question(piped, prompt)
-    output = make_output(
-        stdout_is_terminal=stdout_tty, plain=settings.plain, show_stats=settings.verbose, hide_thinking=settings.hide_thinking
-    )
-    return run_oneshot(settings, question, client, output)
-
-
-def read_stdin() -> str:
-    decoded = decode_input(sys.stdin.buffer.read())
-    if decoded.bad_byte_offset is not None:
-        warn(
-            f"standard input is not valid UTF-8 (first bad byte at offset {decoded.bad_byte_offset}); "
-            "invalid bytes were replaced with U+FFFD."
-        )
-    return decoded.text
-
-
-def print_personas() -> int:
-    user_dir = paths.user_persona_dir()
-    infos = list_personas(user_dir)
-    width = max(len(i.name) for i in infos)
-    for info in infos:
-        where = BUILTIN if info.source == BUILTIN else info.source + (" (overrides the built-in)" if info.overrides_builtin else "")
-        print(f"{info.name:<{width}}  {info.description}  [{where}]")
-    print(f"\nAdd your own as {user_dir}/NAME.md", file=sys.stderr)
-    return EXIT_OK
-
-
-def main(argv: list[str] | None = None) -> None:
-    args = normalise_argv(sys.argv[1:] if argv is None else argv)
-    app(args=args, prog_name="ollama-chat")
-
-
-def _closed_pipe() -> int:
+def _closed_pipe(env: Environment) -> int:
     """The reader went away (`| head -1`): stop quietly, without Python's 'Exception ignored' at exit."""
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, env.stdout.fileno())
     return EXIT_OK
+
+
+def main(argv: list[str] | None = None, env: Environment | None = None) -> None:
+    """The entry point. Tests pass `argv` and an in-memory `env` and run it in-process."""
+    cli(args=argv, prog_name="ollama-chat", obj=env or Environment.from_process())

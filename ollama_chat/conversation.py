@@ -1,112 +1,58 @@
-"""The message list: a pinned prefix (system prompt + few-shot examples) plus a capped history. Pure.
+"""The conversation: the full log of exchanges, and the choice of what is sent. Pure.
 
-History holds whole exchanges (user, assistant) and is trimmed oldest-first in pairs, so it never starts
-with an orphan assistant turn. A question is only added together with its answer, so a failed request
-cannot leave a dangling user turn behind.
+The log is never cut: /history and /save see every exchange. What is sent for a new question is the pinned
+prefix (system prompt and few-shot examples, from the settings), then a window of the newest whole exchanges
+(today chosen by the message cap), then the question. A question joins the log only together with its
+reply, so a failed request cannot leave a dangling user turn behind.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from ollama_chat.personas import Example
-
-Message = dict[str, Any]
-
-
-def trim_history(history: Sequence[Message], max_messages: int) -> list[Message]:
-    """The newest whole user+assistant pairs that fit in `max_messages` messages."""
-    keep = max(0, max_messages // 2 * 2)
-    if len(history) <= keep:
-        return list(history)
-    return list(history[len(history) - keep :]) if keep else []
+from ollama_chat.types import Exchange, Message
 
 
-def pinned_messages(system: str, examples: Sequence[Example]) -> list[Message]:
-    messages: list[Message] = [{"role": "system", "content": system}] if system else []
+def pinned_messages(system: str, examples: Sequence[Example]) -> tuple[Message, ...]:
+    messages: list[Message] = [Message("system", system)] if system else []
     for ex in examples:
-        messages += [{"role": "user", "content": ex.user}, {"role": "assistant", "content": ex.assistant}]
-    return messages
+        messages += [Message("user", ex.user), Message("assistant", ex.assistant)]
+    return tuple(messages)
+
+
+def window(exchanges: Sequence[Exchange], max_messages: int) -> Sequence[Exchange]:
+    """The newest whole exchanges that fit in `max_messages` messages (two per exchange)."""
+    keep = max(0, max_messages // 2)
+    return exchanges[len(exchanges) - keep :] if keep < len(exchanges) else exchanges
 
 
 @dataclass
 class Conversation:
-    system: str = ""
-    examples: tuple[Example, ...] = ()
-    max_messages: int = 20
-    history: list[Message] = field(default_factory=list)
+    exchanges: list[Exchange] = field(default_factory=list)
 
-    def pinned(self) -> list[Message]:
-        return pinned_messages(self.system, self.examples)
+    def window(self, max_messages: int) -> Sequence[Exchange]:
+        return window(self.exchanges, max_messages)
 
-    def request_messages(self, question: str) -> list[Message]:
-        """What to send for `question`: pinned prefix, the kept history, then the question itself."""
-        return [*self.pinned(), *self.history, {"role": "user", "content": question}]
+    def request_messages(self, pinned: Sequence[Message], question: Message, max_messages: int) -> tuple[Message, ...]:
+        """What to send for `question`: the pinned prefix, the window, then the question itself."""
+        sent = [m for exchange in self.window(max_messages) for m in exchange.messages]
+        return (*pinned, *sent, question)
 
-    def add_exchange(self, question: str, answer: str) -> int:
-        """Keep a finished (or interrupted) exchange. Returns how many old messages were trimmed."""
-        self.history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
-        before = len(self.history)
-        self.history = trim_history(self.history, self.max_messages)
-        return before - len(self.history)
+    def add(self, exchange: Exchange, max_messages: int) -> int:
+        """Log a finished (or interrupted) exchange. Returns how many exchanges this pushed out of the window."""
+        before = len(self.window(max_messages))
+        self.exchanges.append(exchange)
+        return before + 1 - len(self.window(max_messages))
 
-    def undo(self) -> tuple[str, str] | None:
-        """Drop the last exchange; returns it (question, answer), or None when there is none."""
-        if len(self.history) < 2:
-            return None
-        question, answer = self.history[-2:]
-        del self.history[-2:]
-        return question["content"], answer["content"]
+    def undo(self) -> Exchange | None:
+        """Drop the last exchange; returns it, or None when there is none."""
+        return self.exchanges.pop() if self.exchanges else None
 
     def clear(self) -> None:
-        self.history.clear()
+        self.exchanges.clear()
 
     @property
-    def turns(self) -> int:
-        return len(self.history) // 2
-
-
-TRANSCRIPT_VERSION = 1
-
-
-class TranscriptError(ValueError):
-    pass
-
-
-def to_transcript(conversation: Conversation, *, model: str, persona: str) -> dict[str, Any]:
-    """A JSON-able transcript that `/load` can resume from."""
-    return {
-        "version": TRANSCRIPT_VERSION,
-        "model": model,
-        "persona": persona,
-        "system": conversation.system,
-        "messages": [{"role": m["role"], "content": m["content"]} for m in conversation.history],
-    }
-
-
-def history_from_transcript(data: Any) -> tuple[str | None, list[Message]]:
-    """(system prompt or None, history) from a saved transcript, checked to be whole user/assistant pairs."""
-    if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
-        raise TranscriptError("not an ollama-chat transcript (expected an object with a 'messages' list)")
-    messages = data["messages"]
-    history: list[Message] = []
-    for i, m in enumerate(messages):
-        expected = "user" if i % 2 == 0 else "assistant"
-        if not isinstance(m, dict) or m.get("role") != expected or not isinstance(m.get("content"), str):
-            raise TranscriptError(f"message {i + 1} should be a {expected} message with text content")
-        history.append({"role": expected, "content": m["content"]})
-    if len(history) % 2:
-        raise TranscriptError("the last question has no answer")
-    system = data.get("system")
-    return (system if isinstance(system, str) else None), history
-
-
-def to_markdown(conversation: Conversation, *, model: str, persona: str) -> str:
-    lines = [f"# ollama-chat · {model} · {persona}", ""]
-    if conversation.system:
-        lines += ["## System", "", conversation.system, ""]
-    for m in conversation.history:
-        lines += ["## You" if m["role"] == "user" else f"## {model}", "", m["content"], ""]
-    return "\n".join(lines)
+    def last(self) -> Exchange | None:
+        return self.exchanges[-1] if self.exchanges else None

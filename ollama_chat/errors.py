@@ -6,7 +6,7 @@ The CLI prints `message` and `hint` and exits with `exit_code`; nothing else nee
 from __future__ import annotations
 
 EXIT_OK = 0
-EXIT_FAILURE = 1  # Ollama or the network failed
+EXIT_FAILURE = 1  # the server or the network failed
 EXIT_USAGE = 2  # bad flags, bad input, bad persona or config
 EXIT_INTERRUPTED = 130
 
@@ -27,45 +27,3 @@ class UsageError(ChatError):
     """Bad flags, bad input, a bad persona or config file: the user can fix it by changing what they typed."""
 
     exit_code = EXIT_USAGE
-
-
-class OllamaError(ChatError):
-    """Anything that went wrong talking to Ollama."""
-
-
-class ServerUnreachable(OllamaError):
-    pass
-
-
-class ModelNotFound(OllamaError):
-    def __init__(self, model: str, host: str) -> None:
-        super().__init__(
-            f"Model '{model}' is not available on the Ollama server at {host}.",
-            f"Download it with:  ollama pull {model}\n(or choose another model; `ollama list` shows what you have)",
-        )
-        self.model = model
-
-
-class ServerError(OllamaError):
-    """An HTTP error status with Ollama's own `error` text."""
-
-    def __init__(self, status: int, text: str, host: str, hint: str = "") -> None:
-        super().__init__(f"Ollama at {host} answered HTTP {status}: {text}", hint)
-        self.status = status
-        self.text = text
-
-
-class NotOllama(OllamaError):
-    pass
-
-
-class ReadTimeout(OllamaError):
-    pass
-
-
-class IncompleteReply(OllamaError):
-    """The stream failed after it started. What arrived before has already been shown; `partial` holds it."""
-
-    def __init__(self, message: str, hint: str = "", partial: str = "") -> None:
-        super().__init__(message, hint)
-        self.partial = partial

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ollama_chat.client import OllamaClient
+from ollama_chat.backends.base import Backend
 from ollama_chat.conversation import Conversation
 from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
-from ollama_chat.render import Output
 from ollama_chat.settings import Settings
 from ollama_chat.turn import build_request, run_turn
+from ollama_chat.types import Message
+from ollama_chat.ui.output import Output
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,10 @@ def combine_question(piped: str | None, prompt: str | None) -> str:
     return question
 
 
-def run(settings: Settings, question: str, client: OllamaClient, output: Output) -> int:
-    conversation = Conversation(settings.system, settings.persona.examples, settings.max_messages)
-    result = run_turn(client, build_request(settings, conversation, question), output, stream=settings.stream)
+def run(settings: Settings, question: str, backend: Backend, output: Output) -> int:
+    """Ask once. A failure after part of the reply was written raises, after the part is shown."""
+    request = build_request(settings, Conversation(), Message("user", question))
+    result = run_turn(backend, request, output, show_stats=settings.verbose)
+    if result.error is not None:
+        raise result.error
     return EXIT_INTERRUPTED if result.interrupted else EXIT_OK

@@ -16,7 +16,9 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,10 +26,11 @@ from typing import Any
 
 from ollama_chat.errors import UsageError
 from ollama_chat.options import OptionError, check_option
+from ollama_chat.paths import user_path
 from ollama_chat.tomlfile import TOMLDecodeError, error_line, key_line, loads
 
 BUILTIN = "built-in"
-NAME_RE = re.compile(r"[A-Za-z0-9_-]+")
+NAME_RE = re.compile(r"[\w-]+")  # any letters or digits (Hangul too), '-' and '_'; never a path part
 THINK_LEVELS = ("low", "medium", "high")
 HEADER_KEYS = ("description", "model", "format", "think", "keep_alive", "options", "examples")
 
@@ -170,9 +173,15 @@ def builtin_files() -> dict[str, Path]:
     return {p.stem: p for p in builtin_dir().glob("*.md")}
 
 
+def persona_name(text: str) -> str:
+    """A persona name as typed or as a file stem, in one Unicode form (NFC): Hangul typed on Linux and a file
+    name written by macOS (NFD) are the same name."""
+    return unicodedata.normalize("NFC", text)
+
+
 def user_files(user_dir: Path) -> dict[str, Path]:
     try:
-        return {p.stem: p for p in user_dir.glob("*.md") if NAME_RE.fullmatch(p.stem)}
+        return {persona_name(p.stem): p for p in user_dir.glob("*.md") if NAME_RE.fullmatch(persona_name(p.stem))}
     except OSError:
         return {}
 
@@ -200,7 +209,12 @@ def read_persona_file(path: Path, name: str | None = None, source: str | None = 
 def load_persona(ref: str, user_dir: Path) -> Persona:
     """`--persona NAME` (user folder first, then built-ins) or `--persona PATH`."""
     if is_path(ref):
-        return read_persona_file(Path(ref).expanduser())
+        try:
+            path = user_path(ref)
+        except ValueError as e:
+            raise PersonaError(f"--persona {ref}: {e}.", "Give a persona NAME, or a path to a persona file.") from None
+        return read_persona_file(path)
+    ref = persona_name(ref)
     if not NAME_RE.fullmatch(ref):
         raise PersonaError(
             f"'{ref}' is not a persona name (names use only letters, digits, '-' and '_').",
@@ -212,9 +226,12 @@ def load_persona(ref: str, user_dir: Path) -> Persona:
     builtins = builtin_files()
     if ref in builtins:
         return read_persona_file(builtins[ref], ref, BUILTIN)
+    known = known_names(user_dir)
+    close = difflib.get_close_matches(ref, known, n=2, cutoff=0.6)
+    guess = f"Did you mean {' or '.join(close)}? " if close else ""
     raise PersonaError(
         f"There is no persona named '{ref}'.",
-        f"Known personas: {', '.join(known_names(user_dir))}. Add your own as {user_dir / (ref + '.md')}.",
+        f"{guess}Known personas: {', '.join(known)}. Add your own as {user_dir / (ref + '.md')}.",
     )
 
 

@@ -1,146 +1,179 @@
-"""ChatSession: the live state of an interactive chat and the actions on it (ask, retry, switch persona).
+"""ChatSession: the live state of an interactive chat and the actions on it. It draws nothing itself: what
+it has to say goes to a `Notify` the REPL provides, replies to the `Output`.
 
-Kept apart from prompt_toolkit so tests drive it directly: lines in, a rich Console's text and the fake
-server's request log out.
+It owns the settings layers (and the settings resolved from them), the conversation, and what the last
+question did, so `/retry` acts on a record instead of guessing from the text.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from rich.console import Console
-from rich.text import Text
-
-from ollama_chat.client import OllamaClient
+from ollama_chat.backends.base import Backend, BackendError, ModelNotFound
 from ollama_chat.conversation import Conversation
-from ollama_chat.errors import ChatError, ModelNotFound, OllamaError
+from ollama_chat.errors import ChatError
 from ollama_chat.personas import Persona
-from ollama_chat.render import Output, sanitize
-from ollama_chat.settings import Settings
+from ollama_chat.settings import UNSET, Layers, Settings
+from ollama_chat.transcript import Transcript
 from ollama_chat.turn import build_request, run_turn
+from ollama_chat.types import Exchange, Message
+from ollama_chat.ui.output import Output
+from ollama_chat.ui.text import sanitize
 
 
-@dataclass
-class ChatSession:
-    settings: Settings
-    client: OllamaClient
-    output: Output
-    console: Console
-    user_persona_dir: Path
-    conversation: Conversation = field(init=False)
-    last_question: str | None = None
-    last_answer: str = ""
-    _models: list[str] | None = None
-
-    def __post_init__(self) -> None:
-        self.conversation = self._fresh_conversation()
-
-    def _fresh_conversation(self) -> Conversation:
-        s = self.settings
-        return Conversation(s.system, tuple(s.persona.examples), s.max_messages)
-
-    # -- messages to the user ---------------------------------------------------------------------
-
+class Notify(Protocol):
     def say(self, text: str, style: str = "notice") -> None:
-        """Our own messages; model and user text inside them must already be sanitised by the caller."""
-        self.console.print(Text(text, style=style))
+        """Our own message; untrusted text inside it must already be sanitised."""
+        ...
 
-    def show_error(self, error: ChatError) -> None:
-        self.console.print(Text("Error: ", style="error") + Text(error.message))
-        if error.hint:
-            self.console.print(Text("  " + error.hint.replace("\n", "\n  "), style="hint"))
+    def error(self, error: ChatError) -> None: ...
 
-    # -- asking -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LastAsk:
+    """The last question and what it did: the exchange it added to the log, or None if it added nothing."""
+
+    question: str
+    exchange: Exchange | None = None
+
+
+class ChatSession:
+    def __init__(self, layers: Layers, backend: Backend, output: Output, notify: Notify, user_persona_dir: Path) -> None:
+        self.backend = backend
+        self.output = output
+        self.notify = notify
+        self.user_persona_dir = user_persona_dir
+        self.conversation = Conversation()
+        self._layers = layers
+        self.settings: Settings = layers.resolve()
+        self._last: LastAsk | None = None
+        self._models: list[str] | None = None
+
+    # -- settings ---------------------------------------------------------------------------------------------
+
+    @property
+    def layers(self) -> Layers:
+        return self._layers
+
+    def _change(self, layers: Layers) -> None:
+        self._layers = layers
+        self.settings = layers.resolve()
+
+    def set(self, **changes: Any) -> None:
+        """This session's choice of a setting (/model, /system, /format, /stats, /think)."""
+        self._change(self._layers.set(**changes))
+
+    def set_option(self, name: str, value: Any) -> None:
+        self._change(self._layers.set_option(name, value))
+
+    def unset_option(self, name: str) -> None:
+        self._change(self._layers.set_option(name, UNSET))
+
+    def switch_persona(self, persona: Persona) -> None:
+        """A new persona starts a fresh conversation; options and the model you chose stay."""
+        self._change(self._layers.with_persona(persona))
+        self.clear()
+
+    # -- asking -----------------------------------------------------------------------------------------------
 
     def ask(self, question: str) -> None:
-        """One exchange. A failed request leaves the history as it was; an interrupted one keeps what was shown."""
-        try:
-            self._exchange(question)
-        finally:
-            self.console.print()  # air between a reply and the next prompt
-
-    def _exchange(self, question: str) -> None:
-        self.last_question = question
-        request = build_request(self.settings, self.conversation, question)
-        try:
-            result = run_turn(self.client, request, self.output, stream=self.settings.stream)
-        except OllamaError as e:
-            self.show_error(e)
-            self.say("Nothing was added to the history; /retry asks again, ↑ brings your text back.", "hint")
+        """One exchange. A failed request leaves the log as it was; an interrupted one keeps what was shown."""
+        self._last = LastAsk(question)
+        s = self.settings
+        request = build_request(s, self.conversation, Message("user", question))
+        result = run_turn(self.backend, request, self.output, show_stats=s.verbose)
+        if result.error is not None:
+            self.notify.error(result.error)
+            self.notify.say("Nothing was added to the history; /retry asks again, ↑ brings your text back.", "hint")
             return
-        self.last_answer = result.text
         if result.interrupted and not result.text:
-            self.say("Interrupted before the model answered; /retry asks again.", "hint")
+            self.notify.say("Interrupted before the model answered; /retry asks again.", "hint")
             return
-        dropped = self.conversation.add_exchange(question, result.text)
+        exchange = Exchange(request.messages[-1], result.text, request.model, result.stats, result.interrupted)
+        pushed_out = self.conversation.add(exchange, s.max_messages)
+        self._last = LastAsk(question, exchange)
         if result.interrupted:
-            self.say("The partial reply is kept in the history; /retry asks again.", "hint")
-        if dropped:
-            self.say(
-                f"History is capped at {self.settings.max_messages} messages: "
-                f"the oldest {dropped // 2} exchange(s) were dropped (--max-messages changes the cap).",
+            self.notify.say("The partial reply is kept in the history; /retry asks again.", "hint")
+        if pushed_out:
+            self.notify.say(
+                f"History is capped at {s.max_messages} messages: the oldest {pushed_out} exchange(s) are no longer "
+                "sent (they stay in /history and /save; --max-messages changes the cap).",
                 "hint",
             )
 
     def retry(self) -> None:
-        if self.last_question is None:
-            self.say("Nothing to retry yet.", "hint")
+        last = self._last
+        if last is None:
+            self.notify.say("Nothing to retry: ask something first.", "hint")
             return
-        history = self.conversation.history
-        if len(history) >= 2 and history[-2]["content"] == self.last_question:
+        if last.exchange is not None:
+            if self.conversation.last is not last.exchange:
+                self.notify.say("Nothing to retry: the last exchange is gone.", "hint")
+                return
             self.conversation.undo()
-        self.ask(self.last_question)
+        self.ask(last.question)
 
-    # -- changing settings ------------------------------------------------------------------------
+    # -- the log ----------------------------------------------------------------------------------------------
 
-    def update(self, **changes: Any) -> None:
-        self.settings = replace(self.settings, **changes)
+    def undo(self) -> Exchange | None:
+        self._last = None  # an undone question is not asked again by /retry
+        return self.conversation.undo()
 
-    def set_system(self, system: str) -> None:
-        self.update(system=system)
-        self.conversation.system = system
+    def clear(self) -> None:
+        self._last = None
+        self.conversation.clear()
 
-    def switch_persona(self, persona: Persona) -> None:
-        self.settings = self.settings.with_persona(persona)
-        self.conversation = self._fresh_conversation()
+    def load(self, transcript: Transcript) -> None:
+        self.clear()
+        self.conversation.exchanges.extend(transcript.exchanges)
+
+    @property
+    def last_reply(self) -> str:
+        last = self.conversation.last
+        return last.reply if last is not None else ""
+
+    # -- the server -------------------------------------------------------------------------------------------
 
     def switch_model(self, model: str) -> None:
         try:
-            self.client.show(model)
+            self.backend.model_info(model)
         except ModelNotFound as e:
-            self.show_error(e)
+            self.notify.error(e)
             return
-        except OllamaError as e:
-            self.say(f"Could not check the model ({e.message}); switching anyway.", "hint")
-        self.update(model=model)
-        self.say(f"Model: {model}")
+        except BackendError as e:
+            self.notify.say(f"Could not check the model ({sanitize(e.message)}); switching anyway.", "hint")
+        self.set(model=model)
+        self.notify.say(f"Model: {sanitize(model)}")
 
     def models(self, refresh: bool = False) -> list[str]:
         """The server's model names, fetched once (for completion) or anew (`refresh`, for /models)."""
         if self._models is None or refresh:
-            self._models = self.client.list_models()
+            self._models = self.backend.list_models()
         return self._models
 
     def check_model(self) -> None:
         """Say at once if the server is down or the model missing, not only at the first question."""
         try:
-            self.client.show(self.settings.model)
-        except OllamaError as e:
-            self.show_error(e)
-            self.say("The chat goes on: fix it and ask again, or switch with /model NAME.", "hint")
+            self.backend.model_info(self.settings.model)
+        except BackendError as e:
+            self.notify.error(e)
+            self.notify.say("The chat goes on: fix it and ask again, or switch with /model NAME.", "hint")
+
+    # -- what the REPL shows ----------------------------------------------------------------------------------
 
     def toolbar(self) -> str:
         s = self.settings
-        return f" {s.model} · {s.persona.name} · {self.conversation.turns}/{s.max_messages // 2} turns kept "
+        sent = len(self.conversation.window(s.max_messages))
+        return f" {sanitize(s.model)} · {s.persona.name} · {sent}/{s.max_messages // 2} exchanges sent "
 
     def banner(self) -> list[tuple[str, str]]:
         """(text, style) lines shown when the REPL opens."""
         s = self.settings
         persona = s.persona.name + (f" — {s.persona.description}" if s.persona.description else "")
         return [
-            (f"ollama-chat · {s.model} · {s.host}", "banner"),
+            (f"ollama-chat · {sanitize(s.model)} · {s.host}", "banner"),
             (f"persona: {sanitize(persona)}", "notice"),
             ("Leave with quit, exit, 종료 or Ctrl+D · /help lists commands · Alt+Enter for a new line", "hint"),
         ]

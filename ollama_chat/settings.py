@@ -1,39 +1,33 @@
-"""One resolved, immutable Settings.
+"""Settings as layers, resolved anew whenever one changes.
 
-Precedence, lowest first: built-in defaults < config file < environment (OLLAMA_HOST) < persona header <
-command-line flags. `resolve` is pure; reading the config file and the persona happens at the edge (cli).
+Lowest first: built-in defaults < config file < environment (OLLAMA_HOST) < persona header < command-line
+flags < this session's commands (/set, /model, /system, ...). Each layer is a small mapping of the fields
+it sets; `/persona` swaps the persona layer and `/set` writes the session layer, so a user's choices
+(flags and /set) always outrank any persona. Options merge key by key across layers; `UNSET` in a layer
+removes a key set below it (`/unset`). Building a layer checks its values; `resolve` is pure.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ollama_chat.client import parse_host
+from ollama_chat.backends.ollama import parse_host
 from ollama_chat.errors import UsageError
-from ollama_chat.options import PRESETS, OptionError, check_option
+from ollama_chat.options import PRESETS
 from ollama_chat.personas import THINK_LEVELS, Persona
-from ollama_chat.tomlfile import TOMLDecodeError, error_line, key_line, loads
 
 DEFAULT_MODEL = "llama3.2:latest"
 DEFAULT_PERSONA = "assistant"
 DEFAULT_MAX_MESSAGES = 20  # as in the seed: keep the last 20 messages
 DEFAULT_TIMEOUT = 300.0  # seconds without a byte; a big model can take minutes to load
 
-CONFIG_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
-    "model": ((str,), "a model name string"),
-    "host": ((str,), "a host string"),
-    "persona": ((str,), "a persona name or path string"),
-    "options": ((dict,), "a table ([options])"),
-    "max_messages": ((int,), "a whole number"),
-    "timeout": ((int, float), "a number of seconds"),
-    "hide_thinking": ((bool,), "true or false"),
-    "verbose": ((bool,), "true or false"),
-    "input_history": ((bool,), "true or false"),
-}
+UNSET = object()  # in a layer's options: this option goes back to the model's default
+LAYER_NAMES = ("defaults", "config", "env", "persona", "flags", "session")
 
 
 @dataclass(frozen=True)
@@ -59,6 +53,8 @@ class Flags:
 
 @dataclass(frozen=True)
 class Settings:
+    """The resolved view: what every other module reads. Never changed in place; the layers are."""
+
     host: str = parse_host(None)
     model: str = DEFAULT_MODEL
     persona: Persona = field(default_factory=lambda: Persona(name=DEFAULT_PERSONA, system=""))
@@ -75,66 +71,147 @@ class Settings:
     verbose: bool = False
     plain: bool = False
 
-    def with_persona(self, persona: Persona) -> Settings:
-        """Switch persona mid-session (/persona): its prompt, model and options replace the old one's."""
-        options = {k: v for k, v in self.options.items() if k not in self.persona.options}
-        options.update(persona.options)
+
+_FIELDS = {f.name for f in fields(Settings)}
+Layer = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Layers:
+    defaults: Layer = field(default_factory=dict)
+    config: Layer = field(default_factory=dict)
+    env: Layer = field(default_factory=dict)
+    persona: Layer = field(default_factory=dict)
+    flags: Layer = field(default_factory=dict)
+    session: Layer = field(default_factory=dict)
+
+    def resolve(self) -> Settings:
+        values: dict[str, Any] = {}
+        options: dict[str, Any] = {}
+        for name in LAYER_NAMES:
+            layer = getattr(self, name)
+            for key, value in layer.items():
+                if key == "options":
+                    options.update(value)
+                else:
+                    values[key] = value
+        options = {k: v for k, v in options.items() if v is not UNSET}
+        return Settings(**values, options=options)
+
+    def with_persona(self, persona: Persona) -> Layers:
+        """A new persona (/persona): its layer replaces the old one's, and a system prompt given with --system
+        or /system goes, since choosing a persona is choosing its prompt. Everything else you chose stays."""
         return replace(
             self,
-            persona=persona,
-            system=persona.system,
-            model=persona.model or self.model,
-            options=options,
-            format=persona.format,
-            think=persona.think,
-            keep_alive=persona.keep_alive,
+            persona=persona_layer(persona),
+            flags=_without(self.flags, "system"),
+            session=_without(self.session, "system"),
         )
 
+    def set(self, **changes: Any) -> Layers:
+        """This session's choices (/model, /system, /format, /stats, /think)."""
+        return replace(self, session={**self.session, **changes})
 
-def config_error(path: Path | str, what: str) -> UsageError:
-    return UsageError(f"Config file {path}: {what}", "Fix or remove the file; the README lists the keys it takes.")
+    def set_option(self, name: str, value: Any) -> Layers:
+        """`/set NAME VALUE`, or `/unset NAME` with UNSET."""
+        options = {**self.session.get("options", {}), name: value}
+        return replace(self, session={**self.session, "options": options})
+
+    def source_of(self, key: str, option: str | None = None) -> str:
+        """Which layer decided a setting (for /show)."""
+        for name in reversed(LAYER_NAMES):
+            layer = getattr(self, name)
+            if option is None and key in layer:
+                return name
+            if option is not None and option in layer.get("options", {}):
+                return name
+        return "defaults"
 
 
-def parse_config(text: str, source: str) -> dict[str, Any]:
-    """The config file's TOML, checked: unknown keys and wrong types are refused, not ignored."""
+def _without(layer: Layer, key: str) -> Layer:
+    return {k: v for k, v in layer.items() if k != key}
+
+
+# -- building each layer (checks happen here, with the source in the message) ----------------------------
+
+
+def persona_layer(persona: Persona) -> Layer:
+    layer: dict[str, Any] = {"persona": persona, "system": persona.system, "options": dict(persona.options)}
+    for key in ("model", "format", "think", "keep_alive"):
+        value = getattr(persona, key)
+        if value is not None:
+            layer[key] = value
+    return layer
+
+
+def config_layer(config: Mapping[str, Any]) -> Layer:
+    layer = {k: v for k, v in config.items() if k in _FIELDS and k != "persona"}
+    if "host" in layer:
+        layer["host"] = _host(layer["host"], "the config file")
+    if "timeout" in layer:
+        layer["timeout"] = float(layer["timeout"])
+    return layer
+
+
+def env_layer(env: Mapping[str, str]) -> Layer:
+    host = env.get("OLLAMA_HOST")
+    return {"host": _host(host, "OLLAMA_HOST")} if host else {}
+
+
+def flags_layer(flags: Flags) -> Layer:
+    layer: dict[str, Any] = {}
+    options: dict[str, Any] = {}
+    if flags.preset is not None:
+        if flags.preset not in PRESETS:
+            raise UsageError(f"Unknown preset '{flags.preset}'.", f"Presets: {', '.join(PRESETS)}.")
+        options.update(PRESETS[flags.preset])
+    options.update(flags.options)
+    if options:
+        layer["options"] = options
+    if flags.host:
+        layer["host"] = _host(flags.host, "--host")
+    if flags.max_messages is not None:
+        if flags.max_messages < 2:
+            raise UsageError("--max-messages must be at least 2 (one question and its answer).")
+        layer["max_messages"] = flags.max_messages
+    if flags.timeout is not None:
+        if not 0 < flags.timeout < math.inf:
+            raise UsageError(f"--timeout must be a positive number of seconds, not {flags.timeout}.")
+        layer["timeout"] = float(flags.timeout)
+    for key in ("model", "system", "format", "input_history", "hide_thinking", "verbose"):
+        value = getattr(flags, key)
+        if value is not None:
+            layer[key] = value
+    if flags.think is not None:
+        layer["think"] = check_think(flags.think)
+    if not flags.stream:
+        layer["stream"] = False
+    if flags.plain:
+        layer["plain"] = True
+    return layer
+
+
+def build_layers(flags: Flags, config: Mapping[str, Any], env: Mapping[str, str], persona: Persona) -> Layers:
+    return Layers(
+        config=config_layer(config),
+        env=env_layer(env),
+        persona=persona_layer(persona),
+        flags=flags_layer(flags),
+    )
+
+
+def resolve(flags: Flags, config: Mapping[str, Any], env: Mapping[str, str], persona: Persona) -> Settings:
+    return build_layers(flags, config, env, persona).resolve()
+
+
+def _host(value: str, source: str) -> str:
     try:
-        raw = loads(text)
-    except TOMLDecodeError as e:
-        line, what = error_line(e, text)
-        raise config_error(f"{source}, line {line}", f"invalid TOML: {what}") from None
-    for key, value in raw.items():
-        where = f"{source}, line {key_line(text, key)}"
-        if key not in CONFIG_KEYS:
-            raise config_error(where, f"unknown key '{key}' (known keys: {', '.join(CONFIG_KEYS)})")
-        kinds, what = CONFIG_KEYS[key]
-        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-            raise config_error(where, f"'{key}' must be {what}, not {value!r}")
-    options = {}
-    for k, v in raw.get("options", {}).items():
-        try:
-            options[k] = check_option(k, v)
-        except OptionError as e:
-            raise config_error(f"{source}, line {key_line(text, k)}", str(e)) from None
-    raw["options"] = options
-    if raw.get("max_messages", 2) < 2:
-        raise config_error(source, "'max_messages' must be at least 2 (one question and its answer)")
-    if raw.get("timeout", 1) <= 0:
-        raise config_error(source, "'timeout' must be a positive number of seconds")
-    return raw
-
-
-def load_config(path: Path) -> dict[str, Any]:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return {}
-    except OSError as e:
-        raise config_error(path, f"cannot read it ({e.strerror})") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise config_error(path, "not UTF-8 text") from None
-    return parse_config(text, str(path))
+        return parse_host(value)
+    except ValueError as e:
+        raise UsageError(
+            f"The Ollama host {value!r} (from {source}) is malformed: {e}.",
+            "Give it as HOST, HOST:PORT or http(s)://HOST:PORT/PATH, e.g. 127.0.0.1:11434.",
+        ) from None
 
 
 def persona_ref(flags: Flags, config: Mapping[str, Any]) -> str:
@@ -161,53 +238,3 @@ def check_think(value: bool | str | None) -> bool | str | None:
     if value is None or isinstance(value, bool) or value in THINK_LEVELS:
         return value
     raise UsageError(f"think must be on, off or one of {', '.join(THINK_LEVELS)}, not '{value}'.")
-
-
-def resolve_host(flags: Flags, config: Mapping[str, Any], env: Mapping[str, str]) -> str:
-    for value, source in ((flags.host, "--host"), (env.get("OLLAMA_HOST"), "OLLAMA_HOST"), (config.get("host"), "the config file")):
-        if value:
-            try:
-                return parse_host(value)
-            except ValueError as e:
-                raise UsageError(
-                    f"The Ollama host {value!r} (from {source}) is malformed: {e}.",
-                    "Give it as HOST, HOST:PORT or http(s)://HOST:PORT/PATH, e.g. 127.0.0.1:11434.",
-                ) from None
-    return parse_host(None)
-
-
-def resolve(flags: Flags, config: Mapping[str, Any], env: Mapping[str, str], persona: Persona) -> Settings:
-    options: dict[str, Any] = dict(config.get("options", {}))
-    options.update(persona.options)
-    if flags.preset is not None:
-        if flags.preset not in PRESETS:
-            raise UsageError(f"Unknown preset '{flags.preset}'.", f"Presets: {', '.join(PRESETS)}.")
-        options.update(PRESETS[flags.preset])
-    options.update(flags.options)
-
-    def pick(flag: Any, key: str, default: Any) -> Any:
-        return flag if flag is not None else config.get(key, default)
-
-    max_messages = pick(flags.max_messages, "max_messages", DEFAULT_MAX_MESSAGES)
-    if max_messages < 2:
-        raise UsageError("--max-messages must be at least 2 (one question and its answer).")
-    timeout = float(pick(flags.timeout, "timeout", DEFAULT_TIMEOUT))
-    if timeout <= 0:
-        raise UsageError("--timeout must be a positive number of seconds.")
-    return Settings(
-        host=resolve_host(flags, config, env),
-        model=flags.model or persona.model or config.get("model") or DEFAULT_MODEL,
-        persona=persona,
-        system=flags.system if flags.system is not None else persona.system,
-        options=options,
-        format=flags.format if flags.format is not None else persona.format,
-        think=check_think(flags.think if flags.think is not None else persona.think),
-        keep_alive=persona.keep_alive,
-        stream=flags.stream,
-        timeout=timeout,
-        max_messages=max_messages,
-        input_history=pick(flags.input_history, "input_history", True),
-        hide_thinking=pick(flags.hide_thinking, "hide_thinking", False),
-        verbose=pick(flags.verbose, "verbose", False),
-        plain=flags.plain,
-    )

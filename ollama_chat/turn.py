@@ -1,17 +1,18 @@
-"""One round trip: a request goes out, chunks go to a Reply renderer, the result comes back.
+"""One round trip: a request goes out, events go to a Reply renderer, the result comes back.
 
 Shared by one-shot mode and the REPL so that Ctrl+C, errors and partial replies behave the same in both.
+The reply text is accumulated here, once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ollama_chat.client import ChatRequest, OllamaClient
-from ollama_chat.conversation import Conversation
-from ollama_chat.render import Output
+from ollama_chat.backends.base import Backend, BackendError
+from ollama_chat.conversation import Conversation, pinned_messages
 from ollama_chat.settings import Settings
-from ollama_chat.stream import Stats
+from ollama_chat.types import ChatRequest, Message, Stats
+from ollama_chat.ui.output import Output
 
 
 @dataclass(frozen=True)
@@ -19,53 +20,54 @@ class TurnResult:
     text: str  # the answer as received (never the thinking)
     stats: Stats | None = None
     interrupted: bool = False
+    error: BackendError | None = None  # the reply failed midway (or never started); `text` is what arrived
 
 
-def build_request(settings: Settings, conversation: Conversation, question: str) -> ChatRequest:
+def build_request(settings: Settings, conversation: Conversation, question: Message) -> ChatRequest:
+    pinned = pinned_messages(settings.system, settings.persona.examples)
     return ChatRequest(
         model=settings.model,
-        messages=conversation.request_messages(question),
+        messages=conversation.request_messages(pinned, question, settings.max_messages),
         options=dict(settings.options),
         format=settings.format,
         think=settings.think,
         keep_alive=settings.keep_alive,
+        stream=settings.stream,
     )
 
 
-def run_turn(client: OllamaClient, request: ChatRequest, output: Output, *, stream: bool = True) -> TurnResult:
-    """Stream one reply into `output`. KeyboardInterrupt stops it and returns what was shown.
-
-    Errors propagate after the renderer has drawn what arrived; `IncompleteReply.partial` holds that text.
-    """
+def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_stats: bool = False) -> TurnResult:
+    """Stream one reply into `output`. Ctrl+C stops it (the connection is dropped, so the server stops too);
+    a backend error ends it. Either way what was shown is drawn in its final state and returned."""
     reply = output.reply(
         language="json" if request.format is not None else None,  # structured output is shown as it is, not as Markdown
         waiting=f"waiting for {request.model}…",
+        show_stats=show_stats,
     )
     text: list[str] = []
     stats: Stats | None = None
-    chat = None
+    stream = None
     try:
-        if stream:
-            chat = client.chat(request)
-            chunks = iter(chat)
-        else:
-            chunks = iter([client.chat_once(request)])
-        for chunk in chunks:
-            if chunk.thinking:
-                reply.thinking(chunk.thinking)
-            if chunk.content:
-                text.append(chunk.content)
-                reply.content(chunk.content)
-            if chunk.stats is not None:
-                stats = chunk.stats
+        stream = backend.chat(request)
+        for event in stream:
+            if event.thinking:
+                reply.thinking(event.thinking)
+            if event.content:
+                text.append(event.content)
+                reply.content(event.content)
+            if event.stats is not None:
+                stats = event.stats
     except KeyboardInterrupt:
-        if chat is not None:
-            chat.close()  # drop the connection now: Ollama stops generating when the client goes away
+        if stream is not None:
+            stream.close()
         reply.finish(interrupted=True)
         return TurnResult("".join(text), interrupted=True)
+    except BackendError as e:
+        reply.finish()
+        return TurnResult("".join(text), error=e)
     except BaseException:
-        if chat is not None:
-            chat.close()
+        if stream is not None:
+            stream.close()
         reply.finish()
         raise
     reply.finish(stats)

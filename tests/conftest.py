@@ -13,7 +13,9 @@ _TESTS_DIR = Path(__file__).resolve().parent
 if str(_TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(_TESTS_DIR))
 
-from fake_ollama import FakeOllama, find_fixtures_dir  # noqa: E402
+from fake_ollama import FakeOllama  # noqa: E402
+
+FIXTURES_DIR = _TESTS_DIR / "fixtures" / "streams"
 
 
 @pytest.fixture
@@ -25,9 +27,5 @@ def fake_ollama() -> Iterator[FakeOllama]:
 
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
-    """The recorded `.ndjson` streams: `$OLLAMA_CHAT_FIXTURES`, else `shared/fixtures/streams` found beside
-    the clone (see `find_fixtures_dir`). Tests that need them are skipped only if they are truly absent."""
-    path = find_fixtures_dir(_TESTS_DIR)
-    if path is None:
-        pytest.skip("recorded stream fixtures not found: set OLLAMA_CHAT_FIXTURES to shared/fixtures/streams")
-    return path
+    """The recorded `.ndjson` reply streams, kept in the repository (see tests/fixtures/streams/README.md)."""
+    return FIXTURES_DIR

@@ -1,8 +1,8 @@
-"""OLLAMA_HOST parsing: the whole table of ../shared/reference/ollama-api.md."""
+"""OLLAMA_HOST parsing: the whole table of Ollama's docs."""
 
 import pytest
 
-from ollama_chat.client import parse_host
+from ollama_chat.backends.ollama import parse_host
 
 
 @pytest.mark.parametrize(

@@ -1,82 +1,44 @@
-"""History rules as pure functions: capped, trimmed in whole pairs, pinned prefix never trimmed."""
+"""The conversation as pure functions: the full log is kept; what is sent is a window of whole exchanges
+after the pinned prefix, which is never trimmed."""
 
 import pytest
 
-from ollama_chat.conversation import (
-    Conversation,
-    TranscriptError,
-    history_from_transcript,
-    to_markdown,
-    to_transcript,
-    trim_history,
-)
+from ollama_chat.conversation import Conversation, pinned_messages, window
 from ollama_chat.personas import Example
+from ollama_chat.types import Exchange, Message
 
 
-def pairs(n):
-    out = []
-    for i in range(n):
-        out += [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]
-    return out
+def ex(i, model="m"):
+    return Exchange(Message("user", f"q{i}"), f"a{i}", model)
 
 
-@pytest.mark.parametrize("n, cap, kept", [(3, 20, 6), (11, 20, 20), (11, 5, 4), (2, 2, 2), (5, 1, 0), (0, 4, 0)])
-def test_trim_keeps_newest_whole_pairs(n, cap, kept):
-    trimmed = trim_history(pairs(n), cap)
-    assert len(trimmed) == kept
-    assert trimmed == pairs(n)[len(pairs(n)) - kept :]
-    assert not trimmed or trimmed[0]["role"] == "user"
+@pytest.mark.parametrize("n, cap, sent", [(3, 20, 3), (11, 20, 10), (11, 5, 2), (2, 2, 1), (5, 1, 0), (0, 4, 0)])
+def test_window_is_the_newest_whole_exchanges(n, cap, sent):
+    log = [ex(i) for i in range(n)]
+    assert list(window(log, cap)) == log[n - sent :]
 
 
-def test_pinned_prefix_is_never_trimmed():
-    conv = Conversation("스님", (Example("오늘 좋아요", "긍정"),), max_messages=4)
-    for i in range(5):
-        dropped = conv.add_exchange(f"질문 {i}", f"답 {i}")
-    assert dropped == 2 and conv.turns == 2
-    sent = conv.request_messages("마지막")
-    assert [m["content"] for m in sent] == ["스님", "오늘 좋아요", "긍정", "질문 3", "답 3", "질문 4", "답 4", "마지막"]
-    assert [m["role"] for m in sent] == ["system", "user", "assistant", "user", "assistant", "user", "assistant", "user"]
+def test_pinned_prefix_is_never_trimmed_and_the_log_is_kept_whole():
+    conv = Conversation()
+    pinned = pinned_messages("스님", (Example("오늘 좋아요", "긍정"),))
+    pushed = [conv.add(Exchange(Message("user", f"질문 {i}"), f"답 {i}", "m"), 4) for i in range(5)]
+    assert pushed == [0, 0, 1, 1, 1]
+    assert len(conv.exchanges) == 5  # nothing is cut from the log
+    sent = conv.request_messages(pinned, Message("user", "마지막"), 4)
+    assert [m.content for m in sent] == ["스님", "오늘 좋아요", "긍정", "질문 3", "답 3", "질문 4", "답 4", "마지막"]
+    assert [m.role for m in sent] == ["system", "user", "assistant", "user", "assistant", "user", "assistant", "user"]
 
 
-def test_request_messages_do_not_change_history():
-    conv = Conversation("s")
-    conv.request_messages("q")
-    assert conv.history == []
-    assert conv.request_messages("q") == [{"role": "system", "content": "s"}, {"role": "user", "content": "q"}]
-    assert Conversation("").request_messages("q") == [{"role": "user", "content": "q"}]
+def test_no_system_prompt_means_no_system_message():
+    assert Conversation().request_messages(pinned_messages("", ()), Message("user", "q"), 20) == (Message("user", "q"),)
 
 
 def test_undo_and_clear():
-    conv = Conversation("s")
-    assert conv.undo() is None
-    conv.add_exchange("q1", "a1")
-    conv.add_exchange("q2", "a2")
-    assert conv.undo() == ("q2", "a2") and conv.history == pairs(1)[:0] + [
-        {"role": "user", "content": "q1"},
-        {"role": "assistant", "content": "a1"},
-    ]
+    conv = Conversation()
+    assert conv.undo() is None and conv.last is None
+    first, second = ex(1), ex(2)
+    conv.add(first, 20)
+    conv.add(second, 20)
+    assert conv.undo() is second and conv.exchanges == [first] and conv.last is first
     conv.clear()
-    assert conv.history == [] and conv.system == "s"
-
-
-def test_transcript_round_trip_and_markdown():
-    conv = Conversation("당신은 사서입니다.", max_messages=10)
-    conv.add_exchange("추천 도서를 알려주세요", "『코스모스』를 권합니다.")
-    data = to_transcript(conv, model="m", persona="librarian")
-    assert history_from_transcript(data) == ("당신은 사서입니다.", conv.history)
-    md = to_markdown(conv, model="m", persona="librarian")
-    assert "## You\n\n추천 도서를 알려주세요" in md and "## m\n\n『코스모스』를 권합니다." in md
-
-
-@pytest.mark.parametrize(
-    "data, words",
-    [
-        ([], "not an ollama-chat transcript"),
-        ({"messages": [{"role": "assistant", "content": "x"}]}, "message 1 should be a user"),
-        ({"messages": [{"role": "user", "content": "x"}]}, "no answer"),
-        ({"messages": [{"role": "user", "content": 3}, {"role": "assistant", "content": "x"}]}, "message 1"),
-    ],
-)
-def test_bad_transcripts(data, words):
-    with pytest.raises(TranscriptError, match=words):
-        history_from_transcript(data)
+    assert conv.exchanges == []

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 import requests
@@ -22,8 +22,8 @@ import requests
 from fake_ollama import (
     MID_STREAM_ERROR,
     FakeOllama,
+    Gate,
     content_line,
-    find_fixtures_dir,
     go_json,
     normalize_model,
     split_text,
@@ -47,23 +47,55 @@ class RawResponse:
         return [json.loads(line) for line in b"".join(self.chunks).splitlines() if line.strip()]
 
 
-def raw_exchange(fake: FakeOllama, method: str, path: str, body: Any = None) -> RawResponse:
-    """Send one request with `Connection: close` and read everything until EOF or reset."""
+def raw_request(fake: FakeOllama, method: str, path: str, body: Any = None) -> bytes:
+    """The bytes of one request with `Connection: close`."""
     data = b"" if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
     head = (f"{method} {path} HTTP/1.1\r\nHost: {fake.host_port}\r\nConnection: close\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n").encode()
-    received, reset = b"", False
+    return head + data
+
+
+def raw_exchange(fake: FakeOllama, method: str, path: str, body: Any = None) -> RawResponse:
+    """Send one request with `Connection: close` and read everything until EOF or reset."""
     with socket.create_connection(("127.0.0.1", fake.port), timeout=5) as sock:
-        sock.sendall(head + data)
-        while True:
-            try:
-                piece = sock.recv(65536)
-            except ConnectionResetError:
-                reset = True
-                break
-            if not piece:
-                break
-            received += piece
+        sock.sendall(raw_request(fake, method, path, body))
+        return parse_raw(*read_to_end(sock))
+
+
+def read_to_end(sock: socket.socket, received: bytes = b"") -> tuple[bytes, bool]:
+    """Everything until EOF, and whether the connection was reset."""
+    while True:
+        try:
+            piece = sock.recv(65536)
+        except ConnectionResetError:
+            return received, True
+        if not piece:
+            return received, False
+        received += piece
+
+
+def read_until(sock: socket.socket, done: Callable[[bytes], bool]) -> bytes:
+    received = b""
+    while not done(received):
+        piece = sock.recv(65536)
+        assert piece, f"EOF after {received!r}"
+        received += piece
+    return received
+
+
+def nothing_more(sock: socket.socket) -> bool:
+    """Nothing is waiting to be read (nor an EOF): call it when the server can have sent nothing more."""
+    sock.setblocking(False)
+    try:
+        sock.recv(1)
+    except BlockingIOError:
+        return True
+    finally:
+        sock.setblocking(True)
+    return False
+
+
+def parse_raw(received: bytes, reset: bool) -> RawResponse:
     header_blob, _, rest = received.partition(b"\r\n\r\n")
     status_line, *header_lines = header_blob.decode("latin-1").split("\r\n")
     headers = {k.strip().lower(): v.strip() for k, v in (h.split(":", 1) for h in header_lines)}
@@ -85,6 +117,11 @@ def raw_exchange(fake: FakeOllama, method: str, path: str, body: Any = None) -> 
     else:
         chunks = [rest]
     return RawResponse(int(status_line.split()[1]), headers, chunks, terminated, reset)
+
+
+def pieces_in(data: bytes) -> int:
+    """Complete streamed pieces (chunks of a `"done":false` line) in the bytes received so far."""
+    return data.count(b'"done":false}\n\r\n')
 
 
 def chat_body(content: str = "hi", model: str = "llama3.2", **extra: Any) -> dict[str, Any]:
@@ -121,11 +158,18 @@ def test_context_manager_gives_separate_servers() -> None:
         assert requests.get(f"{a.url}/api/version", timeout=2).json() == {"version": "0.12.6"}
 
 
-def test_stop_is_quick_during_a_slow_stream(fake_ollama: FakeOllama) -> None:
-    fake_ollama.reply(["a"] * 50, chunk_delay=1.0)
+@pytest.mark.parametrize("waiting", ["paced", "held"])
+def test_stop_is_quick_during_a_slow_stream(fake_ollama: FakeOllama, waiting: str) -> None:
+    """The handler is mid-reply: in a 1 s pause between pieces, or held at a gate."""
+    if waiting == "paced":
+        fake_ollama.reply(["a"] * 50, chunk_delay=1.0)
+    else:
+        gate = fake_ollama.reply(["a"] * 50, hold_after=1)
     response = requests.post(f"{fake_ollama.url}/api/chat", json=chat_body(), stream=True, timeout=5)
     lines = response.iter_lines()  # keep a reference: a collected generator closes the connection
     next(lines)
+    if waiting == "held":
+        assert gate.wait_held()
     started = time.monotonic()
     fake_ollama.stop()
     assert time.monotonic() - started < 0.5
@@ -545,8 +589,13 @@ def test_request_log(fake_ollama: FakeOllama) -> None:
     assert fake_ollama.last_chat["messages"][0]["content"] == "second"
 
 
-def test_client_disconnect_is_recorded(fake_ollama: FakeOllama) -> None:
-    fake_ollama.reply(split_text("x" * 300), chunk_delay=0.05)
+@pytest.mark.parametrize("waiting", ["paced", "held"])
+def test_client_disconnect_is_recorded(fake_ollama: FakeOllama, waiting: str) -> None:
+    """Seen at once whether the handler is pausing between pieces or held at a gate."""
+    if waiting == "paced":
+        gate = fake_ollama.reply(split_text("x" * 300), chunk_delay=0.05)
+    else:
+        gate = fake_ollama.reply(split_text("x" * 300), hold_after=1)
     response = requests.post(f"{fake_ollama.url}/api/chat", json=chat_body(), stream=True, timeout=5)
     lines = response.iter_lines()
     next(lines)
@@ -555,13 +604,15 @@ def test_client_disconnect_is_recorded(fake_ollama: FakeOllama) -> None:
     started = time.monotonic()
     assert fake_ollama.wait_for_disconnect(timeout=2)
     assert time.monotonic() - started < 0.5
-    assert fake_ollama.disconnects == 1
+    assert fake_ollama.disconnects == 1 and not gate.complete
 
 
 def test_completed_replies_are_not_disconnects(fake_ollama: FakeOllama) -> None:
-    for _ in range(3):
+    gates = [fake_ollama.reply("done"), fake_ollama.reply_status(500, {"error": "x"}), fake_ollama.reply("again")]
+    for _ in gates:
         requests.post(f"{fake_ollama.url}/api/chat", json=chat_body(), timeout=2)
-    assert not fake_ollama.wait_for_disconnect(timeout=0.1)
+    assert all(gate.wait_complete(timeout=2) for gate in gates)  # nothing is left to go wrong...
+    assert fake_ollama.disconnects == 0  # ...and nothing did
 
 
 def test_first_delay_triggers_client_read_timeout(fake_ollama: FakeOllama) -> None:
@@ -581,28 +632,123 @@ def test_chunk_delay_paces_the_stream(fake_ollama: FakeOllama) -> None:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Fixtures discovery and the script.
+# Gates: a reply that stops after N pieces until the test releases it.
 
 
-def test_find_fixtures_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("OLLAMA_CHAT_FIXTURES", raising=False)
-    streams = tmp_path / "shared" / "fixtures" / "streams"
-    streams.mkdir(parents=True)
-    tests = tmp_path / "clone" / "tests"
-    tests.mkdir(parents=True)
-    assert find_fixtures_dir(tests) is None  # an empty directory is not the fixtures
-    (streams / "a.ndjson").write_bytes(b"{}\n")
-    assert find_fixtures_dir(tests) == streams
-    monkeypatch.setenv("OLLAMA_CHAT_FIXTURES", str(tmp_path / "elsewhere"))
-    assert find_fixtures_dir(tests) is None
-    monkeypatch.setenv("OLLAMA_CHAT_FIXTURES", str(streams))
-    assert find_fixtures_dir(Path("/")) == streams
+def test_hold_after_sends_n_pieces_then_waits_for_release(fake_ollama: FakeOllama) -> None:
+    gate = fake_ollama.reply(["a", "b", "c", "d"], hold_after=2)
+    assert isinstance(gate, Gate) and not gate.held and gate.sent == 0
+    with socket.create_connection(("127.0.0.1", fake_ollama.port), timeout=5) as sock:
+        sock.sendall(raw_request(fake_ollama, "POST", "/api/chat", chat_body()))
+        assert gate.wait_held() and gate.wait_for_sent(2)
+        assert (gate.sent, gate.held, gate.released, gate.complete) == (2, True, False, False)
+        held = read_until(sock, lambda data: pieces_in(data) == 2)
+        assert nothing_more(sock)  # the server wrote nothing after the second piece
+        gate.release()
+        raw = parse_raw(*read_to_end(sock, held))
+    assert [line["message"]["content"] for line in raw.lines[:-1]] == ["a", "b", "c", "d"]
+    assert raw.lines[-1]["done"] is True and raw.terminated
+    assert gate.wait_complete() and (gate.sent, gate.held, gate.complete) == (4, False, True)
 
 
-def test_runs_as_a_script() -> None:
-    script = Path(__file__).with_name("fake_ollama.py")
-    proc = subprocess.Popen([sys.executable, str(script), "--port", "0", "--chunk-delay", "0", "--quiet"],
-                            stdout=subprocess.PIPE, text=True)
+def test_hold_after_zero_sends_nothing_not_even_headers(fake_ollama: FakeOllama) -> None:
+    gate = fake_ollama.reply("slow start", hold_after=0)
+    with socket.create_connection(("127.0.0.1", fake_ollama.port), timeout=5) as sock:
+        sock.sendall(raw_request(fake_ollama, "POST", "/api/chat", chat_body()))
+        assert gate.wait_held()
+        assert nothing_more(sock) and gate.sent == 0
+        fake_ollama.release()  # the server-wide release works too
+        raw = parse_raw(*read_to_end(sock))
+    assert raw.status == 200 and "".join(line["message"]["content"] for line in raw.lines) == "slow start"
+
+
+def test_thinking_is_not_counted_and_short_replies_hold_before_the_end(fake_ollama: FakeOllama) -> None:
+    fake_ollama.add_model("qwen3", capabilities=("completion", "thinking"))
+    gate = fake_ollama.reply(["x", "y"], thinking=["t1", "t2"], hold_after=5)
+    with socket.create_connection(("127.0.0.1", fake_ollama.port), timeout=5) as sock:
+        sock.sendall(raw_request(fake_ollama, "POST", "/api/chat", chat_body(model="qwen3", think=True)))
+        assert gate.wait_held()
+        held = read_until(sock, lambda data: pieces_in(data) == 4)  # 2 thinking + 2 content lines...
+        assert nothing_more(sock) and gate.sent == 2  # ...and no done line until released
+        gate.release()
+        raw = parse_raw(*read_to_end(sock, held))
+    assert raw.lines[-1]["done"] is True and raw.terminated
+
+
+def test_hold_before_an_error_line_a_cut_and_in_replays(fake_ollama: FakeOllama, fixtures_dir: Path) -> None:
+    failing = fake_ollama.reply(["a", "b", "c"], error_after=1, hold_after=3)
+    cut = fake_ollama.reply(["a", "b", "c"], cut_after=2, cut_mode="reset", hold_after=2)
+    replay = fake_ollama.replay(fixtures_dir / "few-shot.ndjson", hold_after=1)
+    raw_lines = fake_ollama.reply_raw([b"x\n", b"y\n"], hold_after=1)
+    for gate in (failing, cut, replay, raw_lines):
+        gate.release()  # released before the reply reaches its gate: it never stops
+    assert raw_exchange(fake_ollama, "POST", "/api/chat", chat_body()).lines[-1] == {"error": MID_STREAM_ERROR}
+    assert raw_exchange(fake_ollama, "POST", "/api/chat", chat_body()).reset
+    recorded = (fixtures_dir / "few-shot.ndjson").read_bytes().splitlines(keepends=True)
+    assert raw_exchange(fake_ollama, "POST", "/api/chat", chat_body()).chunks == recorded
+    assert raw_exchange(fake_ollama, "POST", "/api/chat", chat_body()).chunks == [b"x\n", b"y\n"]
+    assert all(gate.wait_complete() and not gate.held for gate in (failing, cut, replay, raw_lines))
+    assert (failing.sent, cut.sent, replay.sent, raw_lines.sent) == (1, 2, len(recorded), 2)
+
+
+def test_replay_hold_counts_lines(fake_ollama: FakeOllama, fixtures_dir: Path) -> None:
+    gate = fake_ollama.replay(fixtures_dir / "korean.ndjson", hold_after=3)
+    response = requests.post(f"{fake_ollama.url}/api/chat", json=chat_body(), stream=True, timeout=5)
+    lines = response.iter_lines()
+    first = [json.loads(next(lines)) for _ in range(3)]
+    assert gate.wait_held() and gate.sent == 3 and not first[-1]["done"]
+    gate.release()
+    assert json.loads(list(lines)[-1])["done"] is True and gate.wait_complete()
+
+
+def test_non_streamed_and_status_replies_are_held_whole(fake_ollama: FakeOllama) -> None:
+    answer = fake_ollama.reply("all at once", hold_after=1)
+    status = fake_ollama.reply_status(503, "busy", content_type="text/plain", hold_after=0)
+    with pytest.raises(ValueError):
+        fake_ollama.reply_status(500, "x", hold_after=2)
+    results: list[requests.Response] = []
+
+    def ask() -> None:
+        results.append(requests.post(f"{fake_ollama.url}/api/chat", json=chat_body(stream=False), timeout=5))
+
+    for i, gate in enumerate((answer, status)):
+        thread = threading.Thread(target=ask)
+        thread.start()
+        assert gate.wait_held() and len(results) == i
+        gate.release()
+        thread.join(5)
+    assert [r.status_code for r in results] == [200, 503]
+    assert results[0].json()["message"]["content"] == "all at once" and results[1].text == "busy"
+    assert answer.wait_complete() and status.wait_complete()
+
+
+def test_stop_and_hang_up_while_held(fake_ollama: FakeOllama) -> None:
+    gate = fake_ollama.reply(["a", "b"], hold_after=0)
+    with pytest.raises(requests.exceptions.ReadTimeout):  # the model "never starts": a client read timeout
+        requests.post(f"{fake_ollama.url}/api/chat", json=chat_body(), timeout=(2, 0.1))
+    assert fake_ollama.wait_for_disconnect(timeout=1) and gate.held and not gate.complete
+    with pytest.raises(ValueError):
+        fake_ollama.reply("x", hold_after=-1)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The recorded streams and the script.
+
+
+def test_recorded_streams_live_in_the_repository(fixtures_dir: Path) -> None:
+    assert fixtures_dir == Path(__file__).resolve().parent / "fixtures" / "streams"
+    names = {p.name for p in fixtures_dir.iterdir()}
+    assert {"README.md", "korean.ndjson", "markdown-code.ndjson", "long-table.ndjson", "few-shot.ndjson",
+            "json-format.ndjson", "length-cut.ndjson"} <= names
+
+
+@pytest.mark.parametrize("how", ["folder", "module"])
+def test_runs_by_hand(how: str) -> None:
+    """`python tests/fake_ollama` (as the README says), or `python -m fake_ollama` from tests/."""
+    tests_dir = Path(__file__).resolve().parent
+    target = [str(tests_dir / "fake_ollama")] if how == "folder" else ["-m", "fake_ollama"]
+    proc = subprocess.Popen([sys.executable, *target, "--port", "0", "--chunk-delay", "0", "--quiet"],
+                            stdout=subprocess.PIPE, text=True, cwd=tests_dir if how == "module" else "/")
     try:
         assert proc.stdout is not None
         banner = proc.stdout.readline()

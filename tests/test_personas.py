@@ -101,8 +101,12 @@ def test_user_folder_overrides_builtin_and_paths_load(tmp_path):
 
 def test_bad_names_and_missing_files(tmp_path):
     with pytest.raises(PersonaError, match="not a persona name") as e:
-        load_persona("스님", tmp_path)
+        load_persona("..monk", tmp_path)
     assert "monk" in e.value.hint
+    with pytest.raises(PersonaError, match="no persona named '스님'"):
+        load_persona("스님", tmp_path)
+    with pytest.raises(PersonaError, match="Did you mean monk"):
+        load_persona("mnok", tmp_path)
     with pytest.raises(PersonaError, match="no persona named 'nope'") as e:
         load_persona("nope", tmp_path)
     assert "coder" in e.value.hint
@@ -115,3 +119,15 @@ def test_non_utf8_file_is_refused_with_its_line(tmp_path):
     path.write_bytes("+++\ndescription = 'x'\n+++\ncaf\xe9\n".encode("latin-1"))
     with pytest.raises(PersonaError, match=r"latin.md, line 4: the file is not UTF-8"):
         load_persona(str(path), tmp_path)
+
+
+def test_hangul_names_in_either_unicode_form(tmp_path):
+    import unicodedata
+
+    (tmp_path / "할머니.md").write_text("할머니 프롬프트", encoding="utf-8")
+    (tmp_path / unicodedata.normalize("NFD", "선생님.md")).write_text("선생님 프롬프트", encoding="utf-8")  # as macOS writes it
+    (tmp_path / "no good.md").write_text("x", encoding="utf-8")
+    assert load_persona("할머니", tmp_path).system == "할머니 프롬프트"
+    assert load_persona("선생님", tmp_path).system == "선생님 프롬프트"
+    names = [i.name for i in list_personas(tmp_path)]
+    assert "할머니" in names and "선생님" in names and "no good" not in names

@@ -10,7 +10,8 @@ import os
 import pytest
 
 from helpers import run_cli, user_env
-from ollama_chat.client import ChatRequest, OllamaClient, parse_host
+from ollama_chat.backends.ollama import OllamaBackend, parse_host
+from ollama_chat.types import ChatRequest, Message
 
 HOST = os.environ.get("OLLAMA_CHAT_TEST_HOST")
 MODEL = os.environ.get("OLLAMA_CHAT_TEST_MODEL", "llama3.2:latest")
@@ -19,8 +20,8 @@ pytestmark = pytest.mark.skipif(not HOST, reason="set OLLAMA_CHAT_TEST_HOST to t
 
 
 def test_real_stream_has_text_and_stats():
-    client = OllamaClient(parse_host(HOST), timeout=600)
-    request = ChatRequest(MODEL, [{"role": "user", "content": "Say hello in Korean, one word."}], {"num_predict": 16, "seed": 1})
+    client = OllamaBackend(parse_host(HOST), timeout=600)
+    request = ChatRequest(MODEL, (Message("user", "Say hello in Korean, one word."),), {"num_predict": 16, "seed": 1})
     chunks = list(client.chat(request))
     assert "".join(c.content for c in chunks).strip()
     assert chunks[-1].done and chunks[-1].stats.eval_count > 0

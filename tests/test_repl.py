@@ -13,12 +13,20 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
-from ollama_chat.client import OllamaClient
+from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.personas import load_persona
-from ollama_chat.render_terminal import terminal_output
-from ollama_chat.repl import chat_loop, open_history, prompt_session
 from ollama_chat.session import ChatSession
-from ollama_chat.settings import Flags, resolve
+from ollama_chat.settings import Flags, build_layers
+from ollama_chat.ui.chat import Chat
+from ollama_chat.ui.repl import ConsoleNotify, chat_loop, open_history, prompt_session
+from ollama_chat.ui.terminal import TerminalOutput
+
+
+def make_chat(fake, folder, flags=Flags(), console=None):
+    layers = build_layers(flags, {}, {"OLLAMA_HOST": fake.host_port}, load_persona("assistant", folder))
+    console = console or Console(file=io.StringIO(), width=120, force_terminal=True, color_system=None)
+    backend = OllamaBackend(layers.resolve().host, 5)
+    return Chat(ChatSession(layers, backend, TerminalOutput(console), ConsoleNotify(console), folder), console)
 
 ENTER, ALT_ENTER, CTRL_J, CTRL_C, CTRL_D, UP = "\r", "\x1b\r", "\n", "\x03", "\x04", "\x1b[A"
 
@@ -29,10 +37,7 @@ def run(fake_ollama, tmp_path, monkeypatch):
 
     def run(*keys: str, **flags):
         """Each argument is typed after a short pause, as a person would (history loads asynchronously)."""
-        persona = load_persona("assistant", tmp_path)
-        settings = resolve(Flags(**flags), {}, {"OLLAMA_HOST": fake_ollama.host_port}, persona)
-        console = Console(file=io.StringIO(), width=120, force_terminal=True, color_system=None)
-        session = ChatSession(settings, OllamaClient(settings.host, 5), terminal_output(console), console, tmp_path)
+        chat = make_chat(fake_ollama, tmp_path, Flags(**flags))
         with create_pipe_input() as pipe:
 
             def typist():
@@ -41,8 +46,8 @@ def run(fake_ollama, tmp_path, monkeypatch):
                     pipe.send_text(group)
 
             threading.Thread(target=typist, daemon=True).start()
-            code = chat_loop(session, prompt_session(session, input=pipe, output=DummyOutput()))
-        return code, console.file.getvalue()
+            code = chat_loop(chat, prompt_session(chat, input=pipe, output=DummyOutput()))
+        return code, chat.console.file.getvalue()
 
     return run
 
@@ -130,12 +135,10 @@ def test_tab_completion(fake_ollama, tmp_path):
     from prompt_toolkit.completion import CompleteEvent
     from prompt_toolkit.document import Document
 
-    from ollama_chat.repl import ChatCompleter
+    from ollama_chat.ui.repl import ChatCompleter
 
     fake_ollama.add_model("qwen3:8b")
-    settings = resolve(Flags(), {}, {"OLLAMA_HOST": fake_ollama.host_port}, load_persona("assistant", tmp_path))
-    console = Console(file=io.StringIO())
-    session = ChatSession(settings, OllamaClient(settings.host, 5), terminal_output(console), console, tmp_path)
+    session = make_chat(fake_ollama, tmp_path).session
     completer = ChatCompleter(session)
 
     def complete(text):
@@ -145,6 +148,7 @@ def test_tab_completion(fake_ollama, tmp_path):
     assert complete("/persona m") == ["monk"]
     assert complete("/model q") == ["qwen3:8b"]
     assert complete("/set top_") == ["top_p", "top_k"]
+    assert complete("/think h") == ["high"]
     assert complete("안녕") == [] and complete("/set temperature 0") == []
     fake_ollama.stop()
     session._models = None

@@ -7,7 +7,7 @@ import time
 import pexpect
 import pytest
 
-from helpers import BIN, user_env
+from helpers import BIN, spawn_in_pty, user_env
 
 PROMPT = "monk> "
 
@@ -15,7 +15,7 @@ PROMPT = "monk> "
 @pytest.fixture
 def chat(tmp_path, fake_ollama):
     env = user_env(tmp_path, fake_ollama.host_port, TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1")
-    child = pexpect.spawn(str(BIN), ["-p", "monk"], env=env, dimensions=(30, 100), encoding="utf-8", timeout=15)
+    child = spawn_in_pty(str(BIN), ["-p", "monk"], env)
     child.expect_exact("75세 불교 스님")  # the banner names the persona
     child.expect_exact(PROMPT)
     yield child
@@ -44,9 +44,9 @@ def test_two_korean_turns_ctrl_c_set_and_종료(chat, fake_ollama):
     assert [m["content"] for m in second["messages"][1:]] == ["내 이름은 철수야", "echo: 내 이름은 철수야", "내 이름이 뭐였지?"]
 
     # a long reply, stopped with Ctrl+C: the REPL stays, the connection is dropped
-    fake_ollama.reply([f"줄 {i}번입니다.\n\n" for i in range(400)], chunk_delay=0.03)
+    gate = fake_ollama.reply([f"줄 {i}번입니다.\n\n" for i in range(400)], hold_after=1)
     type_line(chat, "길게 말해 줘")
-    chat.expect_exact("줄 3번입니다.")
+    chat.expect_exact("줄 0번입니다.")  # the first piece is shown, the rest waits at the gate: surely mid-reply
     started = time.monotonic()
     chat.sendintr()
     chat.expect_exact("interrupted")
@@ -64,7 +64,8 @@ def test_two_korean_turns_ctrl_c_set_and_종료(chat, fake_ollama):
     assert last["options"]["temperature"] == 0.1
     assert roles(last) == ["system", "user", "assistant", "user", "assistant", "user", "assistant", "user"]
     partial = last["messages"][-2]["content"]
-    assert partial.startswith("줄 0번입니다.") and len(partial) < 400 * 10  # what was shown, not the whole reply
+    assert partial.startswith("줄 0번입니다.") and "줄 1번" not in partial  # what was shown, not the whole reply
+    assert not gate.complete
 
     type_line(chat, "종료")
     chat.expect(pexpect.EOF)
@@ -88,13 +89,13 @@ def test_piped_first_message_then_terminal(tmp_path, fake_ollama):
     log = tmp_path / "error.log"
     log.write_text("Traceback: 오류가 났습니다\n", encoding="utf-8")
     env = user_env(tmp_path, fake_ollama.host_port, TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1")
-    child = pexpect.spawn("/bin/bash", ["-c", f'cat "{log}" | "{BIN}" -i -p coder'], env=env, dimensions=(30, 100),
-                          encoding="utf-8", timeout=15)
+    child = spawn_in_pty("/bin/bash", ["-c", f'cat "{log}" | "{BIN}" -i -p coder'], env)
     child.expect_exact("echo: Traceback: 오류가 났습니다")
     child.expect_exact("coder> ")
     type_line(child, "어떻게 고치나요?")
     child.expect_exact("echo: 어떻게 고치나요?")
     assert fake_ollama.last_chat["messages"][1]["content"] == "Traceback: 오류가 났습니다"
+    child.expect_exact("coder> ")
     type_line(child, "exit")
     child.expect(pexpect.EOF)
     child.close()
@@ -102,10 +103,11 @@ def test_piped_first_message_then_terminal(tmp_path, fake_ollama):
 
 
 def test_keys_typed_during_a_reply_are_not_echoed_into_it(chat, fake_ollama):
-    fake_ollama.reply([f"{i}번 " for i in range(60)], chunk_delay=0.03)
+    gate = fake_ollama.reply([f"{i}번 " for i in range(60)], hold_after=1)
     type_line(chat, "천천히")
-    chat.expect_exact("5번")
-    chat.send("미리")  # typed ahead while the reply streams
+    chat.expect_exact("0번")  # the first piece is shown, the rest waits at the gate
+    chat.send("미리")  # typed ahead while the reply is held mid-stream
+    gate.release()
     chat.expect_exact(PROMPT)
     during = chat.before
     assert "미리" not in during  # the terminal did not echo it into the reply
@@ -113,3 +115,19 @@ def test_keys_typed_during_a_reply_are_not_echoed_into_it(chat, fake_ollama):
     chat.send("\r")
     chat.expect_exact("echo: 미리")
     assert fake_ollama.last_chat["messages"][-1]["content"] == "미리"
+
+
+def test_a_line_typed_ahead_with_enter_is_sent_on_its_own(chat, fake_ollama):
+    gate = fake_ollama.reply([f"{i}번 " for i in range(60)], hold_after=1)
+    type_line(chat, "천천히")
+    chat.expect_exact("0번")  # the first piece is shown, the rest waits at the gate
+    type_line(chat, "둘째 질문")  # typed ahead, Enter included, while the reply is held mid-stream
+    chat.send("셋째")  # and the start of the next one
+    gate.release()
+    chat.expect_exact("echo: 둘째 질문")
+    chat.expect_exact(PROMPT)
+    chat.expect_exact("셋째")  # waiting in the prompt, not sent
+    questions = [r["messages"][-1]["content"] for r in fake_ollama.chat_requests]
+    assert questions == ["천천히", "둘째 질문"]
+    chat.send("\r")
+    chat.expect_exact("echo: 셋째")

@@ -1,10 +1,11 @@
-"""Settings precedence: defaults < config file < environment < persona header < flags."""
+"""Settings precedence: defaults < config file < environment < persona header < flags < this session."""
 
 import pytest
 
 from ollama_chat.errors import UsageError
 from ollama_chat.personas import Example, Persona
-from ollama_chat.settings import DEFAULT_MODEL, Flags, load_config, parse_config, persona_ref, resolve
+from ollama_chat.configfile import load_config, parse_config
+from ollama_chat.settings import DEFAULT_MODEL, UNSET, Flags, build_layers, persona_ref, resolve
 
 PLAIN = Persona(name="assistant", system="기본 프롬프트")
 RICH = Persona(
@@ -100,3 +101,47 @@ def test_bad_flags():
         resolve(Flags(max_messages=1), {}, {}, PLAIN)
     with pytest.raises(UsageError, match="think must be"):
         resolve(Flags(think="max"), {}, {}, PLAIN)
+
+
+CODER = Persona(name="coder", system="코더", model="coder-model", options={"temperature": 0.2, "top_k": 20})
+
+
+def test_switching_persona_keeps_the_users_options_and_model():
+    """--temperature 0.1, /set top_k 3, then /persona coder: coder's 0.2 and 20 must not win."""
+    layers = build_layers(Flags(model="flag-model", options={"temperature": 0.1}), {}, {}, PLAIN)
+    layers = layers.set_option("top_k", 3).with_persona(CODER)
+    s = layers.resolve()
+    assert dict(s.options) == {"temperature": 0.1, "top_k": 3}
+    assert s.model == "flag-model" and s.system == "코더" and s.persona is CODER
+
+
+def test_persona_options_apply_where_the_user_chose_nothing():
+    s = build_layers(Flags(), {"options": {"num_ctx": 4096}}, {}, PLAIN).with_persona(CODER).resolve()
+    assert dict(s.options) == {"num_ctx": 4096, "temperature": 0.2, "top_k": 20} and s.model == "coder-model"
+
+
+def test_session_model_outranks_a_later_persona():
+    s = build_layers(Flags(), {}, {}, PLAIN).set(model="mine").with_persona(CODER).resolve()
+    assert s.model == "mine"
+
+
+def test_system_prompt_chosen_by_hand_goes_with_a_new_persona():
+    layers = build_layers(Flags(system="플래그"), {}, {}, PLAIN)
+    assert layers.resolve().system == "플래그"
+    layers = layers.set(system="세션")
+    assert layers.resolve().system == "세션"
+    assert layers.with_persona(CODER).resolve().system == "코더"
+
+
+def test_unset_removes_an_option_set_by_any_layer():
+    layers = build_layers(Flags(options={"seed": 1}), {"options": {"num_ctx": 2048}}, {}, CODER)
+    layers = layers.set_option("temperature", UNSET).set_option("num_ctx", UNSET)
+    assert dict(layers.resolve().options) == {"top_k": 20, "seed": 1}
+    assert layers.set_option("num_ctx", 8192).resolve().options["num_ctx"] == 8192
+    assert layers.source_of("options", "seed") == "flags" and layers.source_of("model") == "persona"
+
+
+@pytest.mark.parametrize("timeout", [float("nan"), float("inf"), -1.0, 0.0])
+def test_timeout_must_be_a_real_positive_number(timeout):
+    with pytest.raises(UsageError, match="positive number of seconds"):
+        resolve(Flags(timeout=timeout), {}, {}, PLAIN)

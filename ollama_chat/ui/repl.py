@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,14 +16,22 @@ from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.styles import Style
 
+from rich.console import Console
+from rich.text import Text
+
 from ollama_chat import paths
-from ollama_chat.client import OllamaClient
-from ollama_chat.commands import COMMANDS, EXIT_WORDS, handle_line
-from ollama_chat.errors import EXIT_OK, OllamaError, UsageError
+from ollama_chat.backends.base import Backend, BackendError
+from ollama_chat.environment import Environment
+from ollama_chat.errors import EXIT_OK, ChatError, UsageError
 from ollama_chat.options import OPTIONS
-from ollama_chat.personas import known_names
+from ollama_chat.personas import THINK_LEVELS, known_names
 from ollama_chat.session import ChatSession
-from ollama_chat.settings import Settings
+from ollama_chat.settings import Layers
+from ollama_chat.ui.chat import Chat
+from ollama_chat.ui.commands import COMMANDS, EXIT_WORDS, handle_line
+from ollama_chat.ui.output import make_output
+from ollama_chat.ui.text import sanitize
+from ollama_chat.ui.theme import make_console
 
 TRIPLE = '"""'
 
@@ -71,6 +78,21 @@ def open_history(enabled: bool, warn: Callable[[str], None], path: Path | None =
     return PrivateHistory(path, warn)
 
 
+class ConsoleNotify:
+    """The session's messages, on the REPL's console."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def say(self, text: str, style: str = "notice") -> None:
+        self.console.print(Text(text, style=style))
+
+    def error(self, error: ChatError) -> None:
+        self.console.print(Text("Error: ", style="error") + Text(sanitize(error.message)))
+        if error.hint:
+            self.console.print(Text("  " + sanitize(error.hint).replace("\n", "\n  "), style="hint"))
+
+
 class ChatCompleter(Completer):
     """Slash commands, then persona names after /persona, model names after /model, options after /set."""
 
@@ -80,7 +102,7 @@ class ChatCompleter(Completer):
     def _models(self) -> list[str]:
         try:
             return self.session.models()
-        except OllamaError:
+        except BackendError:
             return []  # no completions when the server can't be asked; /models says why
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
@@ -102,16 +124,19 @@ class ChatCompleter(Completer):
                 "/unset": lambda: self.session.settings.options,
                 "/format": lambda: ("json", "off"),
                 "/stats": lambda: ("on", "off"),
+                "/think": lambda: ("on", "off", *THINK_LEVELS),
             }.get(command, lambda: ())()
         for candidate in candidates:
             if candidate.startswith(word):
-                yield Completion(candidate, start_position=-len(word))
+                yield Completion(candidate, start_position=-len(word), display=sanitize(candidate))
 
 
 @contextmanager
-def no_echo(fd: int | None) -> Iterator[None]:
-    """While a reply is drawn, keys typed ahead (and ^C) are not echoed into it by the terminal; they wait
-    for the next prompt, which shows them. Restored however the turn ends."""
+def quiet_terminal(fd: int | None) -> Iterator[None]:
+    """While a reply is drawn, keys typed ahead are neither echoed into it nor cooked by the terminal: no
+    echo, no line editing, and Enter stays a carriage return (ICRNL off), so a line typed ahead and ended
+    with Enter is submitted on its own by the next prompt instead of becoming a newline glued to the next
+    question. Ctrl+C still interrupts (ISIG stays). Restored however the turn ends."""
     try:
         import termios
 
@@ -124,7 +149,10 @@ def no_echo(fd: int | None) -> Iterator[None]:
         yield
         return
     quiet = list(saved)
-    quiet[3] &= ~(termios.ECHO | getattr(termios, "ECHOCTL", 0))
+    quiet[0] &= ~termios.ICRNL
+    quiet[3] &= ~(termios.ECHO | termios.ICANON | getattr(termios, "ECHOCTL", 0))
+    quiet[6] = list(saved[6])
+    quiet[6][termios.VMIN], quiet[6][termios.VTIME] = 1, 0
     termios.tcsetattr(fd, termios.TCSANOW, quiet)
     try:
         yield
@@ -160,37 +188,42 @@ STYLE = Style.from_dict(
 )
 
 
-def run_repl(settings: Settings, client: OllamaClient, first_message: str | None = None) -> int:
+def run_repl(env: Environment, layers: Layers, backend: Backend, first_message: str | None = None) -> int:
     """The REPL on the real terminal. With piped stdin (-i), input continues on /dev/tty."""
-    from ollama_chat.render import make_console, make_output
-
-    prompt_input, tty_fd = None, sys.stdin.fileno()
-    if not sys.stdin.isatty():  # -i with piped stdin: the pipe is read; keep talking on the terminal
+    prompt_input, tty_fd = None, None
+    if env.stdin_isatty:
+        tty_fd = env.stdin.fileno()
+    else:  # -i with piped stdin: the pipe is read; keep talking on the terminal
         try:
-            tty = open("/dev/tty", "r")  # noqa: SIM115 - lives as long as the REPL
+            tty = env.open_tty()
         except OSError:
             raise UsageError("--interactive needs a terminal to continue on, and none is available.") from None
         from prompt_toolkit.input import create_input
 
         prompt_input, tty_fd = create_input(tty), tty.fileno()
-    if not sys.stdout.isatty():
+    if not env.stdout_isatty:
         raise UsageError("The interactive chat needs a terminal on stdout.", "Drop -i to answer once into the pipe.")
-    console = make_console()
+    console = make_console(env.stdout)
+    settings = layers.resolve()
     output = make_output(
         stdout_is_terminal=True,
         plain=settings.plain,
-        show_stats=settings.verbose,
         hide_thinking=settings.hide_thinking,
+        out=env.stdout.buffer,
+        err=env.stderr,
         console=console,
     )
-    session = ChatSession(settings, client, output, console, paths.user_persona_dir())
-    return chat_loop(session, prompt_session(session, input=prompt_input), first_message, tty_fd)
+    session = ChatSession(layers, backend, output, ConsoleNotify(console), paths.user_persona_dir(env.environ))
+    chat = Chat(session, console)
+    history_file = paths.input_history_file(env.environ)
+    return chat_loop(chat, prompt_session(chat, history_file, input=prompt_input), first_message, tty_fd)
 
 
-def prompt_session(session: ChatSession, **io: Any) -> PromptSession:
+def prompt_session(chat: Chat, history_file: Path | None = None, **io: Any) -> PromptSession:
     """The line editor. `io` may carry prompt_toolkit's `input`/`output` (tests pass a pipe and a dummy)."""
+    session = chat.session
     return PromptSession(
-        history=open_history(session.settings.input_history, lambda text: session.say("Warning: " + text, "warning")),
+        history=open_history(session.settings.input_history, lambda text: chat.say("Warning: " + text, "warning"), history_file),
         key_bindings=key_bindings(),
         completer=ChatCompleter(session),
         complete_while_typing=False,
@@ -201,31 +234,33 @@ def prompt_session(session: ChatSession, **io: Any) -> PromptSession:
     )
 
 
-def chat_loop(
-    session: ChatSession, prompt: PromptSession, first_message: str | None = None, tty_fd: int | None = None
-) -> int:
+def chat_loop(chat: Chat, prompt: PromptSession, first_message: str | None = None, tty_fd: int | None = None) -> int:
     """`tty_fd`: the terminal the keys come from, kept quiet while replies are drawn."""
+    session = chat.session
     for text, style in session.banner():
-        session.say(text, style)
+        chat.say(text, style)
     session.check_model()
     if first_message is not None:
         lines = first_message.count("\n") + 1
-        session.say(f"(piped in: {len(first_message):,} characters, {lines:,} line{'s' if lines > 1 else ''})", "hint")
-        with no_echo(tty_fd):
+        chat.say(f"(piped in: {len(first_message):,} characters, {lines:,} line{'s' if lines > 1 else ''})", "hint")
+        with quiet_terminal(tty_fd):
             session.ask(first_message)
+        chat.console.print()
     while True:
         try:
             line = prompt.prompt([("class:prompt", f"{session.settings.persona.name}> ")])
         except KeyboardInterrupt:
-            session.say(f"(Ctrl+C clears the line. To leave: {', '.join(EXIT_WORDS)} or Ctrl+D)", "hint")
+            chat.say(f"(Ctrl+C clears the line. To leave: {', '.join(EXIT_WORDS)} or Ctrl+D)", "hint")
             continue
         except EOFError:
             break
         try:
-            with no_echo(tty_fd):
-                if not handle_line(session, line):
+            with quiet_terminal(tty_fd):
+                if not handle_line(chat, line):
                     break
         except KeyboardInterrupt:
-            session.say("Interrupted.", "hint")
-    session.say("챗봇을 종료합니다. Bye!", "hint")
+            chat.say("Interrupted.", "hint")
+        if line.strip():
+            chat.console.print()  # air between a reply (or a command's answer) and the next prompt
+    chat.say("챗봇을 종료합니다. Bye!", "hint")
     return EXIT_OK

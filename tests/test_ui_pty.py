@@ -1,32 +1,32 @@
 """The terminal renderer in a real pseudo-terminal: a reply three screens long, streamed in small chunks with
-real time passing, must leave each of its lines exactly once across the scrollback and the screen."""
+real time passing, must leave each of its lines exactly once across the scrollback and the screen. The child
+process imports only ollama_chat.ui (and rich)."""
 
 from __future__ import annotations
 
 import io
 import os
 import sys
-from pathlib import Path
 
 import pytest
+from ui_helpers import REPO
 
 pexpect = pytest.importorskip("pexpect")
 pyte = pytest.importorskip("pyte")
 
 from rich.console import Console  # noqa: E402
 
-from ollama_chat.render_terminal import terminal_output  # noqa: E402
+from ollama_chat.ui.terminal import TerminalOutput  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
 COLUMNS, ROWS = 80, 24
 
 DRIVER = r"""
 import sys, time
 from rich.console import Console
-from ollama_chat.render_terminal import terminal_output
+from ollama_chat.ui.terminal import TerminalOutput
 
 thinking, reply_text = open(sys.argv[1], encoding="utf-8").read().split("\x00")
-reply = terminal_output(Console()).reply()
+reply = TerminalOutput(Console()).reply()
 try:
     for i in range(0, len(thinking), 9):
         reply.thinking(thinking[i : i + 9])
@@ -56,7 +56,7 @@ REPLY = "\n\n".join(
 def expected_lines() -> list[str]:
     """The same reply through the same renderer on a console that animates nothing: what must remain."""
     console = Console(file=io.StringIO(), width=COLUMNS, height=ROWS, color_system=None)
-    reply = terminal_output(console).reply()
+    reply = TerminalOutput(console).reply()
     reply.thinking(THINKING)
     reply.content(REPLY)
     reply.finish()
@@ -97,29 +97,3 @@ def test_three_screens_in_a_pty_leave_each_line_exactly_once(tmp_path):
         assert sum(f"list item {i:02d}" in row for row in rows) == 1
         assert sum(f"line {i:02d}" in row for row in rows) == 1
     assert b"\x1b[?2026h" in data  # frames were drawn live, not just printed at the end
-
-
-def test_installed_command_streams_three_screens_each_line_once(tmp_path, fake_ollama):
-    """`ollama-chat "..."` in a terminal, a reply three screens long in Korean: every line exactly once."""
-    sys.path.insert(0, str(Path(__file__).parent))
-    from helpers import BIN, user_env
-
-    lines = [f"{i:03d}번째 줄입니다. 스크롤백에 정확히 한 번만 보여야 합니다." for i in range(3 * ROWS)]
-    text = "\n".join(lines) + "\n"
-    fake_ollama.reply([text[i : i + 5] for i in range(0, len(text), 5)], chunk_delay=0.002)
-    env = user_env(tmp_path, fake_ollama.host_port, TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(ROWS))
-    child = pexpect.spawn(str(BIN), ["질문"], env=env, dimensions=(ROWS, COLUMNS), timeout=30)
-    output = b""
-    while True:
-        try:
-            output += child.read_nonblocking(65536, timeout=30)
-        except pexpect.EOF:
-            break
-    child.close()
-    assert child.exitstatus == 0
-    screen = pyte.HistoryScreen(COLUMNS, ROWS, history=10_000)
-    pyte.ByteStream(screen).feed(output)
-    rows = ["".join(line[x].data for x in range(COLUMNS)).rstrip() for line in screen.history.top]
-    rows += [row.rstrip() for row in screen.display]
-    shown = [row for row in rows if "번째 줄입니다" in row]
-    assert shown == lines

@@ -1,10 +1,18 @@
-"""Stream parsing as pure functions: lines reassembled from reads of any size, typed chunks out."""
+"""Ollama's wire format as pure functions: lines reassembled from reads of any size, typed events out,
+and requests built from typed messages."""
 
 import json
 
 import pytest
 
-from ollama_chat.stream import ChatChunk, LineSplitter, NotNDJSON, Stats, StreamLineError, parse_chat_line
+from ollama_chat.backends.ndjson import LineSplitter, NotJSONLine, decode_line
+from ollama_chat.backends.ollama import LineError, NotChat, event_from, model_info_from, request_body
+from ollama_chat.types import ChatEvent, ChatRequest, Message, Stats
+
+
+def parse_chat_line(data):
+    value = decode_line(data)
+    return None if value is None else event_from(value)
 
 FINAL = (
     b'{"model":"m","message":{"role":"assistant","content":""},"done":true,"done_reason":"length",'
@@ -21,8 +29,8 @@ def line(content="", thinking=""):
 
 
 def test_content_and_thinking_pieces():
-    assert parse_chat_line(line("안녕")) == ChatChunk(content="안녕")
-    assert parse_chat_line(line(thinking="hmm")) == ChatChunk(thinking="hmm")
+    assert parse_chat_line(line("안녕")) == ChatEvent(content="안녕")
+    assert parse_chat_line(line(thinking="hmm")) == ChatEvent(thinking="hmm")
     assert parse_chat_line(b"  \r") is None
 
 
@@ -40,12 +48,12 @@ def test_zero_metrics_are_omitted_by_ollama():
 
 
 def test_error_line_and_non_json():
-    with pytest.raises(StreamLineError) as e:
+    with pytest.raises(LineError) as e:
         parse_chat_line(b'{"error":"an error was encountered while running the model"}')
     assert e.value.text == "an error was encountered while running the model"
-    with pytest.raises(NotNDJSON):
+    with pytest.raises(NotJSONLine):
         parse_chat_line(b"<html><body>hello</body></html>")
-    with pytest.raises(NotNDJSON):
+    with pytest.raises(NotChat):
         parse_chat_line(b'{"status":"ok"}')
 
 
@@ -72,3 +80,29 @@ def test_unterminated_last_line_is_flushed():
     assert splitter.feed(FINAL[:10]) == []
     assert splitter.feed(FINAL[10:]) == []
     assert parse_chat_line(splitter.flush()).done
+
+
+def test_request_body_from_typed_messages():
+    request = ChatRequest(
+        model="llava",
+        messages=(Message("system", "s"), Message("user", "이 그림은?", images=("aGk=",))),
+        options={"temperature": 0.1},
+        think=False,
+    )
+    assert request_body(request) == {
+        "model": "llava",
+        "messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "이 그림은?", "images": ["aGk="]}],
+        "stream": True,
+        "options": {"temperature": 0.1},
+        "think": False,
+    }
+
+
+def test_model_info_reads_the_maximum_window():
+    info = model_info_from("qwen3:8b", {
+        "model_info": {"general.architecture": "qwen3", "qwen3.context_length": 40960},
+        "details": {"family": "qwen3", "parameter_size": "8.2B", "quantization_level": "Q4_K_M"},
+        "capabilities": ["completion", "thinking"],
+    })
+    assert (info.context_length, info.capabilities, info.family) == (40960, ("completion", "thinking"), "qwen3")
+    assert model_info_from("x", []).context_length is None

@@ -1,0 +1,114 @@
+"""Wiring: an Environment and the flags become settings layers, a backend and an output, then one-shot or the
+REPL. Also the listings (personas, models). Returns exit codes; errors propagate as ChatError."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ollama_chat import paths
+from ollama_chat.backends.ollama import OllamaBackend
+from ollama_chat.configfile import load_config
+from ollama_chat.environment import Environment
+from ollama_chat.errors import EXIT_OK
+from ollama_chat.oneshot import combine_question, decode_input
+from ollama_chat.oneshot import run as run_oneshot
+from ollama_chat.personas import BUILTIN, PersonaError, list_personas, load_persona
+from ollama_chat.settings import Flags, Layers, build_layers, load_format, persona_ref
+from ollama_chat.ui.output import make_output
+from ollama_chat.ui.text import sanitize
+from ollama_chat.ui.wrap import wrap
+
+
+def warn(env: Environment, text: str) -> None:
+    say(env, "Warning:", "33", text)
+
+
+def say(env: Environment, label: str, sgr: str, text: str, hint: str = "") -> None:
+    """One of our messages on stderr: wrapped at words to a terminal's width, coloured unless NO_COLOR."""
+    text, hint = sanitize(text), sanitize(hint)
+    if env.stderr_isatty:
+        lines = wrap(f"{label} {text}", env.columns)
+        if not env.no_color:
+            lines[0] = f"\033[{sgr}m{label}\033[0m" + lines[0][len(label) :]
+        lines += [line for h in hint.splitlines() for line in wrap("  " + h, env.columns, indent="  ")]
+    else:
+        lines = [f"{label} {text}", *("  " + h for h in hint.splitlines())]
+    env.stderr.write("\n".join(lines) + "\n")
+    env.stderr.flush()
+
+
+def layers_for(env: Environment, flags: Flags) -> Layers:
+    config = load_config(paths.config_file(env.environ))
+    if isinstance(flags.format, str):
+        flags = replace(flags, format=load_format(flags.format))
+    ref = persona_ref(flags, config)
+    try:
+        persona = load_persona(ref, paths.user_persona_dir(env.environ))
+    except PersonaError as e:
+        if flags.persona is None and config.get("persona"):
+            e.hint += f"\n(persona = \"{ref}\" is set in {paths.config_file(env.environ)})"
+        raise
+    return build_layers(flags, config, env.environ, persona)
+
+
+def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: bool) -> int:
+    layers = layers_for(env, flags)
+    settings = layers.resolve()
+    backend = OllamaBackend(settings.host, settings.timeout)
+    if interactive or (prompt is None and env.stdin_isatty and env.stdout_isatty):
+        from ollama_chat.ui.repl import run_repl
+
+        first = None if env.stdin_isatty else read_stdin(env)
+        if first is not None or prompt is not None:
+            first = combine_question(first, prompt)
+        return run_repl(env, layers, backend, first_message=first)
+    if prompt is None and env.stdin_isatty:
+        env.stderr.write("Reading the question from the terminal; finish with Ctrl+D.\n")
+    piped = None if env.stdin_isatty else read_stdin(env)
+    question = combine_question(piped, prompt)
+    output = make_output(
+        stdout_is_terminal=env.stdout_isatty,
+        plain=settings.plain,
+        hide_thinking=settings.hide_thinking,
+        out=env.stdout.buffer,
+        err=env.stderr,
+    )
+    return run_oneshot(settings, question, backend, output)
+
+
+def read_stdin(env: Environment) -> str:
+    decoded = decode_input(env.stdin.buffer.read())
+    if decoded.bad_byte_offset is not None:
+        warn(
+            env,
+            f"standard input is not valid UTF-8 (first bad byte at offset {decoded.bad_byte_offset}); "
+            "invalid bytes were replaced with U+FFFD.",
+        )
+    return decoded.text
+
+
+def print_personas(env: Environment) -> int:
+    """Name, description and where it comes from: aligned and wrapped on a terminal, tab-separated in a pipe."""
+    user_dir = paths.user_persona_dir(env.environ)
+    infos = list_personas(user_dir)
+    out = env.stdout
+    width = max(len(i.name) for i in infos)
+    for info in infos:
+        where = BUILTIN if info.source == BUILTIN else info.source + (" (overrides the built-in)" if info.overrides_builtin else "")
+        description, where = sanitize(info.description), sanitize(where)
+        if env.stdout_isatty:
+            lines = wrap(f"{info.name:<{width}}  {description}  [{where}]", env.columns, indent=" " * (width + 2))
+            out.write("\n".join(lines) + "\n")
+        else:
+            out.write(f"{info.name}\t{description}\t{where}\n")
+    out.flush()
+    say(env, "Add your own as", "2", f"{user_dir}/NAME.md")
+    return EXIT_OK
+
+
+def print_models(env: Environment, flags: Flags) -> int:
+    settings = layers_for(env, flags).resolve()
+    for name in OllamaBackend(settings.host, settings.timeout).list_models():
+        env.stdout.write(sanitize(name) + "\n")
+    env.stdout.flush()
+    return EXIT_OK

@@ -1,0 +1,140 @@
+"""The seam between the chat and a server: what every backend offers, and the errors they all map into.
+
+The session, the REPL and one-shot mode talk to a `Backend`; none of them knows a URL, a status code or a
+wire format. Network failures are told apart by exception type and errno (`network_reason`), never by
+matching an error's English text.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+from collections.abc import Iterator
+from typing import Protocol
+
+from ollama_chat.errors import ChatError
+from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo
+
+
+class ChatStream(Protocol):
+    """An open reply. Iterate for events; `close()` drops the connection (Ctrl+C), so the server stops."""
+
+    def __iter__(self) -> Iterator[ChatEvent]: ...
+
+    def close(self) -> None: ...
+
+
+class Backend(Protocol):
+    host: str
+
+    def chat(self, request: ChatRequest) -> ChatStream:
+        """Start a reply. Errors before the first event raise here, later ones while iterating."""
+        ...
+
+    def list_models(self) -> list[str]: ...
+
+    def model_info(self, name: str) -> ModelInfo:
+        """Facts about one model; ModelNotFound when the server has no such model."""
+        ...
+
+
+# -- the error tree ---------------------------------------------------------------------------------------
+
+
+class BackendError(ChatError):
+    """Anything that went wrong talking to the server."""
+
+
+class ServerUnreachable(BackendError):
+    pass
+
+
+class ReadTimeout(BackendError):
+    pass
+
+
+class WrongServer(BackendError):
+    """Whatever answered does not speak the expected API (a web server, a proxy, the wrong port)."""
+
+
+class ServerError(BackendError):
+    """An error status with the server's own error text."""
+
+    def __init__(self, message: str, hint: str = "", *, status: int = 0, text: str = "") -> None:
+        super().__init__(message, hint)
+        self.status = status
+        self.text = text
+
+
+class IncompleteReply(BackendError):
+    """The reply failed after it started. What arrived before has been shown and is the caller's to keep."""
+
+
+class ModelNotFound(BackendError):
+    def __init__(self, model: str, host: str, installed: list[str] | None = None) -> None:
+        close = suggest_models(model, installed or [])
+        if close:
+            hint = f"Did you mean {' or '.join(close)}?"
+        else:
+            hint = f"Download it with:  ollama pull {model}\n(or choose another model; `ollama list` shows what you have)"
+        super().__init__(f"Model '{model}' is not available on the server at {host}.", hint)
+        self.model = model
+        self.suggestions = close
+
+
+def suggest_models(name: str, installed: list[str]) -> list[str]:
+    """Installed models a user probably meant: the same name with another tag (`gemma3` -> `gemma3:1b`),
+    then near spellings. Pure."""
+    import difflib
+
+    base = name.split(":", 1)[0]
+    same_base = [m for m in installed if m.split(":", 1)[0] == base and m != name]
+    if same_base:
+        return same_base[:3]
+    bases = {m.split(":", 1)[0]: m for m in installed}
+    close = difflib.get_close_matches(base, list(bases), n=3, cutoff=0.75)
+    return [bases[b] for b in close]
+
+
+# -- telling network failures apart -----------------------------------------------------------------------
+
+_ERRNO_REASONS = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.ECONNRESET: "the connection was reset",
+    errno.EHOSTUNREACH: "no route to host",
+    errno.ENETUNREACH: "network unreachable",
+    errno.ETIMEDOUT: "the connection timed out",
+    errno.EADDRNOTAVAIL: "address not available",
+}
+
+
+def causes(error: BaseException) -> Iterator[BaseException]:
+    """The error and everything it wraps: __cause__, __context__, and the `reason`/first argument that
+    requests and urllib3 use to carry the underlying error."""
+    seen: set[int] = set()
+    todo = [error]
+    while todo:
+        e = todo.pop(0)
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        for inner in (e.__cause__, e.__context__, getattr(e, "reason", None), *(e.args[:1] if e.args else ())):
+            if isinstance(inner, BaseException):
+                todo.append(inner)
+
+
+def network_reason(error: BaseException) -> str:
+    """A short reason for a failed connection, from the exception types and errno values it wraps."""
+    import http.client
+
+    for e in causes(error):
+        if isinstance(e, socket.gaierror):
+            return "unknown host name" if e.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -2)) else "host name lookup failed"
+        if isinstance(e, OSError) and e.errno in _ERRNO_REASONS:
+            return _ERRNO_REASONS[e.errno]
+        if isinstance(e, http.client.RemoteDisconnected):
+            return "the server closed the connection"
+        if type(e).__name__ == "NameResolutionError":  # urllib3 2: wraps gaierror, found above when present
+            return "host name lookup failed"
+    return "connection failed"

@@ -1,0 +1,318 @@
+"""Ollama's own API: /api/chat (streamed NDJSON), /api/tags, /api/show. Knows nothing of terminals; every
+failure becomes one of `backends.base`'s errors, worded with the host and model that were tried."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ollama_chat import __version__
+from ollama_chat.backends.base import (
+    BackendError,
+    IncompleteReply,
+    ModelNotFound,
+    ReadTimeout,
+    ServerError,
+    ServerUnreachable,
+    WrongServer,
+    network_reason,
+)
+from ollama_chat.backends.ndjson import NotJSONLine, StreamCut, StreamTimeout, json_lines
+from ollama_chat.types import ChatEvent, ChatRequest, Message, ModelInfo, Stats
+
+DEFAULT_HOST = "http://127.0.0.1:11434"
+DEFAULT_PORT = 11434
+CONNECT_TIMEOUT = 5.0
+
+
+def parse_host(value: str | None) -> str:
+    """OLLAMA_HOST (or --host) as a base URL, the way Ollama's own clients read it. ValueError if malformed."""
+    value = (value or "").strip().strip("\"'").strip()
+    if not value:
+        return DEFAULT_HOST
+    scheme, sep, rest = value.partition("://")
+    if not sep:
+        scheme, rest = "http", value
+    scheme = scheme.lower()
+    default_port = {"http": 80, "https": 443}.get(scheme, DEFAULT_PORT) if sep else DEFAULT_PORT
+    hostport, slash, path = rest.partition("/")
+    path = ("/" + path).rstrip("/") if slash else ""
+    if hostport.startswith("["):  # [::1]:1234
+        host, bracket, port = hostport[1:].partition("]")
+        if not bracket:
+            raise ValueError("'[' without a closing ']'")
+        port = port.lstrip(":")
+    elif hostport.count(":") > 1:  # a bare IPv6 address
+        host, port = hostport, ""
+    else:
+        host, _, port = hostport.partition(":")
+    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(f"'{port}' is not a port number")
+    if scheme not in ("http", "https"):
+        raise ValueError(f"'{scheme}://' is not http:// or https://")
+    host = host or "127.0.0.1"
+    if host == "0.0.0.0":  # a listen address, not one to connect to
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}:{port or default_port}{path}"
+
+
+# -- the wire format, both ways (pure) ---------------------------------------------------------------------
+
+
+def wire_message(message: Message) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.images:
+        out["images"] = list(message.images)
+    if message.tool_calls:
+        out["tool_calls"] = [dict(call) for call in message.tool_calls]
+    return out
+
+
+def request_body(request: ChatRequest) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "model": request.model,
+        "messages": [wire_message(m) for m in request.messages],
+        "stream": request.stream,
+    }
+    if request.options:
+        body["options"] = dict(request.options)
+    for key in ("format", "think", "keep_alive"):
+        value = getattr(request, key)
+        if value is not None:
+            body[key] = value
+    return body
+
+
+class LineError(Exception):
+    """A line with an `error` key: the server gave up mid-stream."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+class NotChat(Exception):
+    """A JSON value that is not a chat object."""
+
+
+_STAT_FIELDS = ("eval_count", "eval_duration", "prompt_eval_count", "prompt_eval_duration", "load_duration", "total_duration")
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def stats_from(obj: dict[str, Any]) -> Stats:
+    return Stats(done_reason=str(obj.get("done_reason") or ""), **{k: _int(obj.get(k)) for k in _STAT_FIELDS})
+
+
+def event_from(obj: object) -> ChatEvent:
+    """A decoded chat object (a stream line, or the whole non-streamed reply) as a ChatEvent."""
+    if not isinstance(obj, dict):
+        raise NotChat()
+    if "error" in obj:
+        raise LineError(str(obj["error"]))
+    message = obj.get("message")
+    if not isinstance(message, dict):
+        if "done" not in obj:
+            raise NotChat()
+        message = {}
+    content = message.get("content") or ""
+    thinking = message.get("thinking") or ""
+    stats = stats_from(obj) if obj.get("done") else None
+    return ChatEvent(content=str(content), thinking=str(thinking), stats=stats)
+
+
+def model_info_from(name: str, obj: object) -> ModelInfo:
+    """/api/show's answer: the model's maximum window is `model_info["<arch>.context_length"]`."""
+    if not isinstance(obj, dict):
+        return ModelInfo(name)
+    info = obj.get("model_info") if isinstance(obj.get("model_info"), dict) else {}
+    context = next((v for k, v in info.items() if k.endswith(".context_length") and _int(v)), None)
+    details = obj.get("details") if isinstance(obj.get("details"), dict) else {}
+    capabilities = obj.get("capabilities") if isinstance(obj.get("capabilities"), list) else []
+    return ModelInfo(
+        name=name,
+        context_length=context,
+        capabilities=tuple(str(c) for c in capabilities),
+        family=str(details.get("family") or ""),
+        parameter_size=str(details.get("parameter_size") or ""),
+        quantization=str(details.get("quantization_level") or ""),
+    )
+
+
+# -- the stream -------------------------------------------------------------------------------------------
+
+
+class OllamaChatStream:
+    """An open /api/chat stream: events as they arrive; any failure after the start is IncompleteReply."""
+
+    def __init__(self, backend: OllamaBackend, response: Any, model: str) -> None:
+        self._backend = backend
+        self._response = response
+        self._model = model
+        self._received = 0  # characters of content so far, for the error message (the text is the caller's)
+
+    def __iter__(self) -> Iterator[ChatEvent]:
+        try:
+            for obj in json_lines(self._response):
+                event = event_from(obj)
+                self._received += len(event.content)
+                yield event
+                if event.done:
+                    return
+        except LineError as e:
+            raise self._incomplete(f"Ollama reported an error: {e.text}") from None
+        except (NotJSONLine, NotChat):
+            raise self._incomplete("the server sent something that is not Ollama's stream") from None
+        except StreamTimeout:
+            raise self._backend.timeout_error() from None
+        except StreamCut:
+            raise self._incomplete("the connection was cut") from None
+        finally:
+            self.close()
+        raise self._incomplete("the stream ended before Ollama said it was done")
+
+    def _incomplete(self, what: str) -> IncompleteReply:
+        after = f" after {self._received:,} characters" if self._received else ""
+        return IncompleteReply(
+            f"The reply from {self._model} is incomplete{after}: {what}.",
+            f"Ask again; if it keeps happening, check the Ollama server's log ({self._backend.host}).",
+        )
+
+    def close(self) -> None:
+        self._response.close()
+
+
+class _OneReply:
+    """A non-streamed reply (`stream: false`) as a one-event stream."""
+
+    def __init__(self, event: ChatEvent) -> None:
+        self._event = event
+
+    def __iter__(self) -> Iterator[ChatEvent]:
+        yield self._event
+
+    def close(self) -> None:
+        pass
+
+
+# -- the backend ------------------------------------------------------------------------------------------
+
+
+class OllamaBackend:
+    def __init__(self, host: str = DEFAULT_HOST, timeout: float = 300.0) -> None:
+        import requests
+
+        self.host = host.rstrip("/")
+        self.timeout = timeout
+        self._session = requests.Session()
+        self._session.headers["User-Agent"] = f"ollama-chat/{__version__}"
+
+    def chat(self, request: ChatRequest) -> OllamaChatStream | _OneReply:
+        response = self._request("POST", "/api/chat", json=request_body(request), stream=request.stream, model=request.model)
+        if not request.stream:
+            try:
+                return _OneReply(event_from(response.json()))
+            except (ValueError, NotChat):
+                raise self._wrong_server(response.content) from None
+            except LineError as e:
+                raise ServerError(f"Ollama at {self.host} answered with an error: {e.text}", text=e.text) from None
+        if "json" not in response.headers.get("Content-Type", ""):
+            head = response.raw.read(80) if response.raw else b""
+            response.close()
+            raise self._wrong_server(head)
+        return OllamaChatStream(self, response, request.model)
+
+    def list_models(self) -> list[str]:
+        response = self._request("GET", "/api/tags")
+        try:
+            return sorted(str(m["name"]) for m in response.json()["models"])
+        except (ValueError, KeyError, TypeError):
+            raise self._wrong_server(response.content) from None
+
+    def model_info(self, name: str) -> ModelInfo:
+        response = self._request("POST", "/api/show", json={"model": name}, model=name)
+        try:
+            return model_info_from(name, response.json())
+        except ValueError:
+            raise self._wrong_server(response.content) from None
+
+    # -- requests ---------------------------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, *, model: str | None = None, **kwargs: Any) -> Any:
+        import requests
+
+        try:
+            response = self._session.request(method, self.host + path, timeout=(CONNECT_TIMEOUT, self.timeout), **kwargs)
+        except requests.exceptions.ConnectTimeout:
+            raise self._unreachable(f"no answer within {CONNECT_TIMEOUT:g} s") from None
+        except requests.exceptions.ReadTimeout:
+            raise self.timeout_error() from None
+        except requests.exceptions.ConnectionError as e:
+            raise self._unreachable(network_reason(e)) from None
+        except requests.exceptions.RequestException as e:
+            raise BackendError(f"Could not talk to Ollama at {self.host}: {type(e).__name__}.") from None
+        if response.status_code >= 400:
+            self._raise_for_status(response, model)
+        return response
+
+    def _raise_for_status(self, response: Any, model: str | None) -> None:
+        text = _error_text(response)
+        status = response.status_code
+        if text is None:  # not Ollama's error shape: a proxy, a web server, the wrong port
+            raise self._wrong_server(response.content, status=status)
+        response.close()
+        if status == 404 and model and "not found" in text:
+            raise ModelNotFound(model, self.host, self._installed())
+        hint = ""
+        if "does not support thinking" in text:
+            hint = "This model can't think: drop --think (or /think off), or choose a model that can (e.g. qwen3, deepseek-r1)."
+        elif status in (429, 503):
+            hint = "The server is busy; wait a moment and try again."
+        elif status >= 500:
+            hint = "Check the Ollama server's log; the model may have run out of memory."
+        raise ServerError(f"Ollama at {self.host} answered HTTP {status}: {text}", hint, status=status, text=text)
+
+    def _installed(self) -> list[str]:
+        """The server's models, to suggest one; nothing when they can't be had."""
+        try:
+            return self.list_models()
+        except BackendError:
+            return []
+
+    # -- errors -----------------------------------------------------------------------------------------------
+
+    def _unreachable(self, reason: str) -> ServerUnreachable:
+        return ServerUnreachable(
+            f"Cannot reach Ollama at {self.host} ({reason}).",
+            "Is it running? Start it with `ollama serve` (or open the Ollama app), "
+            "or point to it with --host / OLLAMA_HOST.",
+        )
+
+    def timeout_error(self) -> ReadTimeout:
+        return ReadTimeout(
+            f"Ollama at {self.host} sent nothing for {self.timeout:g} s.",
+            "A large model can take minutes to load: raise the limit with --timeout SECONDS "
+            "(or `timeout` in the config file).",
+        )
+
+    def _wrong_server(self, head: bytes, status: int = 200) -> WrongServer:
+        sample = head[:60].decode("utf-8", "replace").strip().replace("\n", " ")
+        return WrongServer(
+            f"The server at {self.host} does not look like Ollama (HTTP {status}, it sent: {sample!r}).",
+            "Check --host / OLLAMA_HOST: it should point to the Ollama API, e.g. http://127.0.0.1:11434.",
+        )
+
+
+def _error_text(response: Any) -> str | None:
+    """Ollama's `{"error": ...}` text, or None when the body is something else."""
+    try:
+        obj = response.json()
+    except ValueError:
+        return None
+    return str(obj["error"]) if isinstance(obj, dict) and "error" in obj else None

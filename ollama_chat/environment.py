@@ -1,0 +1,63 @@
+"""The facts of the process the program runs in, read once: streams, which are terminals, the environment
+variables, the terminal's width, and how to reach /dev/tty. Everything else takes an Environment, so tests
+build one around in-memory streams and run the CLI in-process."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TextIO
+
+
+def _isatty(stream: TextIO | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (ValueError, OSError):  # closed
+        return False
+
+
+def _open_tty() -> TextIO:
+    return open("/dev/tty", encoding="utf-8")  # noqa: SIM115 - the REPL keeps it open
+
+
+@dataclass(frozen=True)
+class Environment:
+    stdin: TextIO
+    stdout: TextIO
+    stderr: TextIO
+    environ: Mapping[str, str] = field(default_factory=dict)
+    stdin_isatty: bool = False
+    stdout_isatty: bool = False
+    stderr_isatty: bool = False
+    columns: int = 80  # the terminal's width, for wrapping our own messages
+    open_tty: Callable[[], TextIO] = _open_tty
+
+    @classmethod
+    def from_process(cls) -> Environment:
+        return cls(
+            stdin=sys.stdin,
+            stdout=sys.stdout,
+            stderr=sys.stderr,
+            environ=os.environ,
+            stdin_isatty=_isatty(sys.stdin),
+            stdout_isatty=_isatty(sys.stdout),
+            stderr_isatty=_isatty(sys.stderr),
+            columns=shutil.get_terminal_size().columns,
+        )
+
+    @classmethod
+    def in_memory(cls, stdin: bytes = b"", environ: Mapping[str, str] | None = None, **facts: object) -> Environment:
+        """For tests: byte-backed streams (read them with `.buffer.getvalue()`) and the given facts."""
+
+        def stream(data: bytes = b"") -> TextIO:
+            return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="strict", write_through=True)
+
+        return cls(stdin=stream(stdin), stdout=stream(), stderr=stream(), environ=dict(environ or {}), **facts)  # type: ignore[arg-type]
+
+    @property
+    def no_color(self) -> bool:
+        return "NO_COLOR" in self.environ

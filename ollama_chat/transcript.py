@@ -1,0 +1,92 @@
+"""Saved conversations: a JSON transcript `/load` can resume, and a Markdown one to read. Pure.
+
+Each reply carries the model that wrote it. Version 1 files (a flat `messages` list) still load.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ollama_chat.types import Exchange, Message
+
+TRANSCRIPT_VERSION = 2
+
+
+class TranscriptError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Transcript:
+    exchanges: tuple[Exchange, ...]
+    system: str | None = None
+    persona: str | None = None
+    model: str | None = None
+
+
+def to_json(exchanges: Sequence[Exchange], *, model: str, persona: str, system: str) -> str:
+    data = {
+        "version": TRANSCRIPT_VERSION,
+        "model": model,
+        "persona": persona,
+        "system": system,
+        "exchanges": [
+            {"question": e.question.content, "reply": e.reply, "model": e.model, **({"interrupted": True} if e.interrupted else {})}
+            for e in exchanges
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"  # UTF-8 as it is: Hangul stays readable
+
+
+def from_json(text: str) -> Transcript:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise TranscriptError("it is not JSON; /load takes a transcript saved with /save FILE.json") from None
+    if not isinstance(data, dict):
+        raise TranscriptError("not an ollama-chat transcript (expected a JSON object)")
+    model = _text(data.get("model"))
+    if isinstance(data.get("exchanges"), list):
+        exchanges = tuple(_exchange(i, e, model) for i, e in enumerate(data["exchanges"], 1))
+    elif isinstance(data.get("messages"), list):
+        exchanges = _from_messages(data["messages"], model)
+    else:
+        raise TranscriptError("not an ollama-chat transcript (expected an 'exchanges' list)")
+    return Transcript(exchanges, system=_text(data.get("system")), persona=_text(data.get("persona")), model=model)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _exchange(number: int, obj: Any, default_model: str | None) -> Exchange:
+    if not isinstance(obj, dict) or not isinstance(obj.get("question"), str) or not isinstance(obj.get("reply"), str):
+        raise TranscriptError(f"exchange {number} should have a 'question' and a 'reply', both text")
+    model = _text(obj.get("model")) or default_model or ""
+    return Exchange(Message("user", obj["question"]), obj["reply"], model, interrupted=obj.get("interrupted") is True)
+
+
+def _from_messages(messages: list[Any], model: str | None) -> tuple[Exchange, ...]:
+    """Version 1: alternating user/assistant messages."""
+    for i, m in enumerate(messages):
+        expected = "user" if i % 2 == 0 else "assistant"
+        if not isinstance(m, dict) or m.get("role") != expected or not isinstance(m.get("content"), str):
+            raise TranscriptError(f"message {i + 1} should be a {expected} message with text content")
+    if len(messages) % 2:
+        raise TranscriptError("the last question has no answer")
+    return tuple(
+        Exchange(Message("user", q["content"]), a["content"], model or "") for q, a in zip(messages[::2], messages[1::2])
+    )
+
+
+def to_markdown(exchanges: Sequence[Exchange], *, model: str, persona: str, system: str) -> str:
+    lines = [f"# ollama-chat · {model} · {persona}", ""]
+    if system:
+        lines += ["## System", "", system, ""]
+    for e in exchanges:
+        mark = " (interrupted)" if e.interrupted else ""
+        lines += ["## You", "", e.question.content, "", f"## {e.model}{mark}", "", e.reply, ""]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,99 @@
+"""The small typed values that cross module borders: messages, exchanges, stream events, stats, model facts.
+
+Nothing here does I/O or knows a wire format; backends map their JSON to these and back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One chat message. `images` are base64 strings (Ollama's wire form); `tool_calls` are kept as the
+    server sent them, for the day tools arrive."""
+
+    role: Role
+    content: str
+    images: tuple[str, ...] = ()
+    tool_calls: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Stats:
+    """What the server reports when a reply ends. Durations are nanoseconds (Ollama's unit); absent means 0."""
+
+    done_reason: str = ""
+    eval_count: int = 0
+    eval_duration: int = 0
+    prompt_eval_count: int = 0
+    prompt_eval_duration: int = 0
+    load_duration: int = 0
+    total_duration: int = 0
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        if not self.eval_count or not self.eval_duration:
+            return None
+        return self.eval_count / self.eval_duration * 1e9
+
+    @property
+    def cut_by_length(self) -> bool:
+        return self.done_reason == "length"
+
+
+@dataclass(frozen=True)
+class ChatEvent:
+    """One piece of a streamed reply: a content delta, a thinking delta, or (with `stats`) the end."""
+
+    content: str = ""
+    thinking: str = ""
+    stats: Stats | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.stats is not None
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A question and the reply to it, as kept in the conversation's log. Thinking is never kept."""
+
+    question: Message
+    reply: str
+    model: str  # the model that wrote this reply (it may differ from exchange to exchange)
+    stats: Stats | None = None
+    interrupted: bool = False
+
+    @property
+    def messages(self) -> tuple[Message, Message]:
+        return self.question, Message("assistant", self.reply)
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """Everything a backend needs for one reply, in our terms (the backend maps it to its wire format)."""
+
+    model: str
+    messages: tuple[Message, ...]
+    options: Mapping[str, Any] = field(default_factory=dict)
+    format: str | Mapping[str, Any] | None = None
+    think: bool | str | None = None
+    keep_alive: str | int | None = None
+    stream: bool = True
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a server says about one model."""
+
+    name: str
+    context_length: int | None = None  # the most the model supports, when the server says
+    capabilities: tuple[str, ...] = ()
+    family: str = ""
+    parameter_size: str = ""
+    quantization: str = ""

@@ -1,0 +1,111 @@
+"""Where streamed Markdown splits into blocks that can no longer change. Pure: markdown-it only, no rich.
+
+A top-level block (paragraph, heading, list, quote, table, fence, ...) is finished once a later top-level
+block has started on a complete line: in CommonMark nothing that follows can reach back into it (link
+reference definitions aside). markdown-it, the parser rich uses, finds the block starts (`token.map` of
+level-0 tokens). Only the uncommitted text is ever parsed, so the cost of a parse does not grow with the reply.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from markdown_it import MarkdownIt
+
+
+class Block(NamedTuple):
+    """A finished top-level Markdown block: its kind and its source lines (with the blank lines after it)."""
+
+    kind: str  # markdown-it's token type without "_open": paragraph, heading, fence, bullet_list, table, hr, ...
+    text: str
+
+
+def markdown_parser() -> MarkdownIt:
+    """The block grammar of rich's Markdown ("commonmark" plus tables) without raw HTML: rich draws no HTML, so
+    with HTML on, a model's "<div>" or "<<Title>>" would silently vanish from the reply; with it off they show
+    as the text they are. The renderer (`markdown.py`) adds its inline rules to this same grammar."""
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def _make_block_parser() -> MarkdownIt:
+    parser = markdown_parser()
+    parser.disable("inline")  # only the block structure is needed here
+    return parser
+
+
+_BLOCK_PARSER = _make_block_parser()
+
+
+def top_level_blocks(source: str) -> list[tuple[int, str]]:
+    """(first line, kind) of each top-level block of `source`, in order. Pure."""
+    starts = []
+    for token in _BLOCK_PARSER.parse(source):
+        if token.level == 0 and token.nesting >= 0 and token.map is not None:
+            kind = token.type[:-5] if token.type.endswith("_open") else token.type
+            starts.append((token.map[0], kind))
+    return starts
+
+
+class BlockSplitter:
+    """Splits streamed Markdown into top-level blocks as soon as they can no longer change.
+
+    Only the uncommitted text (the open block and the partial line) is kept and parsed. `append` is O(chunk);
+    `pop_finished` parses only if a new line was completed since the last parse.
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []  # the uncommitted text, in pieces; starts at the first line of the open block
+        self._new_line = False  # a line was completed since the last parse
+        self.kind: str | None = None  # kind of the open block as of the last parse
+
+    @property
+    def text(self) -> str:
+        """The uncommitted text: the last, unfinished block and any partial line."""
+        parts = self._parts
+        if len(parts) > 1:
+            parts[:] = ["".join(parts)]
+        return parts[0] if parts else ""
+
+    def append(self, text: str) -> None:
+        if text:
+            self._parts.append(text)  # a list, not str +=: appending must not copy what is already there
+            if "\n" in text:
+                self._new_line = True
+
+    def pop_finished(self) -> list[Block]:
+        """The blocks finished by the text appended so far, oldest first; they are removed from `text`."""
+        if not self._new_line:
+            return []
+        self._new_line = False
+        text = self.text
+        cut = text.rfind("\n") + 1
+        starts = top_level_blocks(text[:cut])
+        if not starts:
+            return []
+        self.kind = starts[-1][1]
+        if len(starts) == 1:
+            return []
+        offsets = [0]
+        for line in text[:cut].split("\n"):
+            offsets.append(offsets[-1] + len(line) + 1)
+        blocks = [
+            Block(kind, text[offsets[first] : offsets[starts[i + 1][0]]])
+            for i, (first, kind) in enumerate(starts[:-1])
+        ]
+        self._parts = [text[offsets[starts[-1][0]] :]]
+        return blocks
+
+    def feed(self, text: str) -> list[Block]:
+        """append + pop_finished: the blocks this chunk finished."""
+        self.append(text)
+        return self.pop_finished()
+
+    def flush(self) -> list[Block]:
+        """Everything left, as blocks, once the reply has ended. The splitter is empty afterwards."""
+        blocks = self.pop_finished()
+        rest = self.text
+        self._parts = []
+        if rest.strip():
+            starts = top_level_blocks(rest)
+            blocks.append(Block(starts[-1][1] if starts else "paragraph", rest))
+        return blocks

@@ -1,0 +1,318 @@
+"""What a line typed at the prompt does: leave, run a slash command from the table, or ask the model.
+
+Ollama's own REPL habits (`/set parameter num_ctx 4096`, `/set system …`, `/set verbose`, `/show info`)
+are accepted as aliases of our commands, and an unknown command gets a "did you mean".
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.text import Text
+
+from ollama_chat.backends.base import BackendError
+from ollama_chat.errors import ChatError
+from ollama_chat.options import OPTIONS, OptionError, parse_option_text
+from ollama_chat.personas import BUILTIN, THINK_LEVELS, list_personas, load_persona
+from ollama_chat.ui import files
+from ollama_chat.ui.chat import Chat
+from ollama_chat.ui.text import sanitize
+
+EXIT_WORDS = ("quit", "exit", "종료")
+
+LEAVE = object()  # returned by a handler to end the REPL
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: str
+    help: str
+    handler: Callable[[Chat, str], object]
+
+
+def is_exit_word(line: str) -> bool:
+    return line.strip().casefold() in EXIT_WORDS
+
+
+def handle_line(chat: Chat, line: str) -> bool:
+    """Act on one submitted input. False means: leave the REPL."""
+    text = line.strip()
+    if not text:
+        return True
+    if is_exit_word(text):
+        return False
+    if text.startswith("/") and not text.startswith("//"):
+        name, _, arg = text.partition(" ")
+        name, arg = translate_ollama(name.lower(), arg.strip())
+        command = COMMANDS.get(name)
+        if command is None:
+            close = difflib.get_close_matches(name, COMMANDS, n=2, cutoff=0.6)
+            guess = f" Did you mean {' or '.join(close)}?" if close else ""
+            chat.say(f"Unknown command {sanitize(name)}.{guess} /help lists them.", "error")
+            return True
+        return command.handler(chat, arg) is not LEAVE
+    chat.session.ask(strip_block_quotes(line))
+    return True
+
+
+def strip_block_quotes(text: str) -> str:
+    """A message typed between two \"\"\" lines (as in `ollama run`) is sent without the quotes."""
+    stripped = text.strip()
+    if stripped.startswith('"""') and stripped.endswith('"""') and len(stripped) >= 6:
+        return stripped[3:-3].strip("\n")
+    return text.strip("\n") if text.strip() else text
+
+
+_OLLAMA_SET = {
+    "verbose": ("/stats", "on"),
+    "quiet": ("/stats", "off"),
+    "noformat": ("/format", "off"),
+    "nothink": ("/think", "off"),
+}
+
+
+def translate_ollama(name: str, arg: str) -> tuple[str, str]:
+    """`ollama run`'s spellings as ours: `/set parameter X V` -> `/set X V`, `/set system T` -> `/system T`,
+    `/set verbose` -> `/stats on`, `/set format json` -> `/format json`, `/set think` -> `/think on`,
+    `/show info` -> `/show`, `/?` -> `/help`."""
+    if name == "/?":
+        return "/help", arg
+    if name == "/show" and arg in ("info", "parameters", "modelfile", "template", "license"):
+        return "/show", ""
+    if name == "/show" and arg == "system":
+        return "/system", ""
+    if name != "/set":
+        return name, arg
+    word, _, rest = arg.partition(" ")
+    rest = rest.strip()
+    if word == "parameter":
+        return "/set", rest
+    if word in ("system", "format"):
+        return f"/{word}", rest
+    if word == "think":
+        return "/think", rest or "on"
+    if word in _OLLAMA_SET and not rest:
+        return _OLLAMA_SET[word]
+    return name, arg
+
+
+# -- handlers -------------------------------------------------------------------------------------------------
+
+
+def _help(chat: Chat, arg: str) -> None:
+    from rich.table import Table
+
+    table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
+    for command in COMMANDS.values():
+        table.add_row(f"{command.name} {command.args}".strip(), command.help)
+    chat.console.print(table)
+    chat.say(
+        f"Leave with {', '.join(EXIT_WORDS)}, /bye or Ctrl+D. Alt+Enter or Ctrl+J: new line. "
+        '"""…""": a multi-line message. Ctrl+C stops a reply. '
+        "Ollama's /set parameter, /set system, /set verbose, /set format and /set think work too.",
+        "hint",
+    )
+
+
+def _leave(chat: Chat, arg: str) -> object:
+    return LEAVE
+
+
+def _clear(chat: Chat, arg: str) -> None:
+    chat.session.clear()
+    chat.say("History cleared (the system prompt and the persona's examples stay).")
+
+
+def _system(chat: Chat, arg: str) -> None:
+    if arg:
+        chat.session.set(system=arg)
+        chat.say("System prompt replaced for this session.")
+    else:
+        chat.say(sanitize(chat.session.settings.system) or "(no system prompt)", "plain")
+
+
+def _persona(chat: Chat, arg: str) -> None:
+    session = chat.session
+    if not arg:
+        p = session.settings.persona
+        chat.say(f"{p.name}: {sanitize(p.description)} [{sanitize(p.source)}]")
+        return
+    try:
+        persona = load_persona(arg, session.user_persona_dir)
+    except ChatError as e:
+        session.notify.error(e)
+        return
+    session.switch_persona(persona)
+    chat.say(f"Persona: {persona.name} — {sanitize(persona.description)}. A fresh conversation starts.")
+
+
+def _personas(chat: Chat, arg: str) -> None:
+    current = chat.session.settings.persona.name
+    for info in list_personas(chat.session.user_persona_dir):
+        where = "" if info.source == BUILTIN else f"  [{sanitize(info.source)}]"
+        mark = "*" if info.name == current else " "
+        chat.say(f"{mark} {info.name:<12} {sanitize(info.description)}{where}", "plain")
+
+
+def _model(chat: Chat, arg: str) -> None:
+    if arg:
+        chat.session.switch_model(arg)
+    else:
+        chat.say(f"Model: {sanitize(chat.session.settings.model)}")
+
+
+def _models(chat: Chat, arg: str) -> None:
+    try:
+        names = chat.session.models(refresh=True)
+    except BackendError as e:
+        chat.session.notify.error(e)
+        return
+    for name in names:
+        chat.say(("* " if name == chat.session.settings.model else "  ") + sanitize(name), "plain")
+    if not names:
+        chat.say("The server has no models yet: `ollama pull llama3.2`.", "hint")
+
+
+def _set(chat: Chat, arg: str) -> None:
+    name, _, value = arg.partition(" ")
+    if not name or not value.strip():
+        chat.say("Usage: /set PARAM VALUE, e.g. /set temperature 0.2 (PARAM is any of: " + ", ".join(OPTIONS) + ")", "error")
+        return
+    try:
+        typed = parse_option_text(name, value)
+    except OptionError as e:
+        chat.say(f"/set: {sanitize(str(e))}", "error")
+        return
+    chat.session.set_option(name, typed)
+    chat.say(f"{name} = {typed!r}")
+
+
+def _unset(chat: Chat, arg: str) -> None:
+    options = chat.session.settings.options
+    if arg not in options:
+        chat.say(f"/unset: {sanitize(arg) or 'PARAM'} is not set. Set: {', '.join(options) or 'nothing'}", "error")
+        return
+    chat.session.unset_option(arg)
+    chat.say(f"{arg} unset (the model's default applies).")
+
+
+def _show(chat: Chat, arg: str) -> None:
+    session = chat.session
+    s = session.settings
+    sent = len(session.conversation.window(s.max_messages))
+    rows = [
+        ("host", s.host),
+        ("model", sanitize(s.model)),
+        ("persona", f"{s.persona.name} [{sanitize(s.persona.source)}]"),
+        ("options", sanitize(json.dumps(dict(s.options), ensure_ascii=False)) if s.options else "(model defaults)"),
+        ("format", sanitize(json.dumps(s.format, ensure_ascii=False)) if s.format else "off"),
+        ("think", _think_text(s.think)),
+        ("stream", "on" if s.stream else "off"),
+        ("stats", "on" if s.verbose else "off"),
+        ("history", f"{len(session.conversation.exchanges)} exchange(s); the last {sent} are sent (cap {s.max_messages} messages)"),
+        ("system", sanitize(s.system.splitlines()[0] + (" …" if "\n" in s.system else "")) if s.system else "(none)"),
+    ]
+    for key, value in rows:
+        chat.say(f"{key:<8} {value}", "plain")
+
+
+def _think_text(value: bool | str | None) -> str:
+    return {None: "model default", True: "on", False: "off"}.get(value, str(value))  # type: ignore[arg-type]
+
+
+def _history(chat: Chat, arg: str) -> None:
+    session = chat.session
+    exchanges = session.conversation.exchanges
+    if not exchanges:
+        chat.say("No exchanges yet.", "hint")
+        return
+    sent = len(session.conversation.window(session.settings.max_messages))
+    width = chat.console.width
+    for number, exchange in enumerate(exchanges, 1):
+        late = number > len(exchanges) - sent
+        head = f"{number}. you: "
+        chat.console.print(Text(head, style="plain" if late else "hint") + _preview(exchange.question.content, width - len(head)))
+        who = f"   {sanitize(exchange.model)}{' (interrupted)' if exchange.interrupted else ''}: "
+        chat.console.print(Text(who, style="hint") + _preview(exchange.reply, width - Text(who).cell_len), style="hint")
+    if sent < len(exchanges):
+        chat.say(f"Exchanges 1–{len(exchanges) - sent} are no longer sent (the history cap).", "hint")
+
+
+def _preview(text: str, width: int) -> Text:
+    """One line of `text`, cut to `width` display cells (Hangul takes two), with "…" when cut."""
+    preview = Text(" ".join(sanitize(text).split()), no_wrap=True)
+    preview.truncate(max(4, width), overflow="ellipsis")
+    return preview
+
+
+def _retry(chat: Chat, arg: str) -> None:
+    chat.session.retry()
+
+
+def _undo(chat: Chat, arg: str) -> None:
+    undone = chat.session.undo()
+    if undone is None:
+        chat.say("Nothing to undo.")
+        return
+    chat.console.print(Text("Dropped the last exchange (", style="notice") + _preview(undone.question.content, 40) + Text(").", style="notice"))
+
+
+def _format(chat: Chat, arg: str) -> None:
+    if arg not in ("json", "off"):
+        chat.say("Usage: /format json|off", "error")
+        return
+    chat.session.set(format="json" if arg == "json" else None)
+    chat.say(f"format: {arg}")
+
+
+def _stats(chat: Chat, arg: str) -> None:
+    if arg not in ("on", "off"):
+        chat.say("Usage: /stats on|off", "error")
+        return
+    chat.session.set(verbose=arg == "on")
+    chat.say(f"stats: {arg}")
+
+
+_THINK = {"on": True, "off": False, **{level: level for level in THINK_LEVELS}}
+
+
+def _think(chat: Chat, arg: str) -> None:
+    if arg not in _THINK:
+        chat.say(f"Usage: /think {'|'.join(_THINK)} (now: {_think_text(chat.session.settings.think)})", "error")
+        return
+    chat.session.set(think=_THINK[arg])
+    chat.say(f"think: {arg}")
+
+
+COMMANDS: dict[str, Command] = {
+    c.name: c
+    for c in (
+        Command("/help", "", "this list", _help),
+        Command("/clear", "", "forget the conversation (keeps the persona)", _clear),
+        Command("/system", "[TEXT]", "show or replace the system prompt", _system),
+        Command("/persona", "[NAME]", "show or switch the persona (starts afresh; your model and /set options stay)", _persona),
+        Command("/personas", "", "list personas", _personas),
+        Command("/model", "[NAME]", "show or switch the model", _model),
+        Command("/models", "", "list the server's models", _models),
+        Command("/set", "PARAM VALUE", "set an Ollama option (temperature, top_p, num_ctx, stop, ...)", _set),
+        Command("/unset", "PARAM", "back to the model's default", _unset),
+        Command("/show", "", "the effective settings", _show),
+        Command("/history", "", "the exchanges so far", _history),
+        Command("/retry", "", "ask the last question again", _retry),
+        Command("/undo", "", "drop the last exchange", _undo),
+        Command("/format", "json|off", "ask for JSON answers", _format),
+        Command("/think", "on|off|low|medium|high", "ask the model to think first, or not", _think),
+        Command("/stats", "on|off", "tokens/s and timings after each reply", _stats),
+        Command("/save", "FILE", "save the conversation (Markdown, or JSON for .json)", files.save),
+        Command("/save!", "FILE", "save, overwriting FILE", files.save_overwrite),
+        Command("/load", "FILE", "resume a conversation saved as JSON", files.load),
+        Command("/copy", "", "copy the last reply to the clipboard (OSC 52, works over SSH)", files.copy),
+        Command("/bye", "", "leave (also /exit, /quit, quit, exit, 종료, Ctrl+D)", _leave),
+        Command("/exit", "", "leave", _leave),
+        Command("/quit", "", "leave", _leave),
+    )
+}

@@ -1,0 +1,197 @@
+"""Markdown to terminal lines with rich, and every reliance on rich's internals, in one place.
+
+rich's Markdown is used as is, apart from what a chat reply needs: a single newline stays a line break, HTML
+shows as text, links show their address (no OSC 8 hyperlinks from model text), table cells wrap instead of
+being cut, and code copies cleanly from the screen (no margin; long lines left for the terminal to wrap).
+A rich upgrade that breaks something should break it here: the private attributes and undocumented
+behaviours this module leans on are named where they are used, and `live.py` reaches rich's `Live` internals
+only through `set_live_rows` and `control_sequence` below.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.control import ControlType
+from rich.markdown import CodeBlock, Markdown, TableElement
+from rich.segment import Segment
+from rich.syntax import Syntax
+from rich.table import Table
+
+from ollama_chat.ui.blocks import markdown_parser
+
+if TYPE_CHECKING:
+    from rich.live import Live
+
+# Code is highlighted with the terminal's own ANSI palette: readable on dark and light backgrounds, and with no
+# background band, so code lines can be stripped of trailing padding like every other line.
+CODE_THEME = "ansi_dark"
+
+
+def _keep_line_breaks(state: StateCore) -> None:
+    """A single newline in a reply stays a line break (as in chat apps), not a space: poems, addresses and
+    line-by-line answers keep their shape. Markdown would join the lines into one paragraph."""
+    for token in state.tokens:
+        for child in token.children or ():
+            if child.type == "softbreak":
+                child.type = "hardbreak"
+
+
+_RENDER_PARSER = markdown_parser().enable("strikethrough")  # the grammar `blocks` splits by, with rich's inlines
+_RENDER_PARSER.core.ruler.push("keep_line_breaks", _keep_line_breaks)
+
+# rich's Markdown puts a blank line before a block when the element closed just before it asks for one (every
+# block but a horizontal rule). A block rendered on its own starts with that flag off; a token rich does not
+# know, placed first, turns the flag on without drawing anything (rich's UnknownElement), so a block rendered
+# after it looks exactly as it does in the middle of the whole reply.
+_AFTER_BLOCK = "ollama_chat_after_block"
+
+
+class FoldingTable(TableElement):
+    """rich's Markdown table, but a cell too narrow for its text wraps it instead of cutting it with "…"
+    (rich's default crops Korean words it mis-measures: "배우기" became "배우 …")."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for table in super().__rich_console__(console, options):
+            if isinstance(table, Table):
+                for column in table.columns:
+                    column.overflow = "fold"
+            yield table
+
+
+class CopyableCode(CodeBlock):
+    """rich's code block without its one-column margin (Syntax(padding=1)), so code copied from the screen
+    pastes as it was written. The blank line above and below stays.
+
+    At the top level a long line is not broken either: it is written whole and the terminal wraps it, so it
+    copies as one line (rich's word wrap would insert line breaks). Inside a list or a quote rich cuts every
+    line at the container's width, so there long lines still wrap as rich wraps them.
+    """
+
+    top_level = False
+
+    @classmethod
+    def create(cls, markdown: Markdown, token: Token) -> CopyableCode:
+        block = super().create(markdown, token)
+        assert isinstance(block, CopyableCode)
+        block.top_level = token.level == 0
+        return block
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        code = str(self.text).rstrip()
+        if not self.top_level:
+            yield Syntax(code, self.lexer_name, theme=self.theme, word_wrap=True, padding=(1, 0))
+            return
+        syntax = Syntax(code, self.lexer_name, theme=self.theme)
+        text = syntax.highlight(code.expandtabs(syntax.tab_size) + "\n")  # as Syntax prepares it
+        text.remove_suffix("\n")
+        text.no_wrap, text.overflow, text.end = True, "ignore", "\n"  # whole lines, however wide
+        yield Segment.line()
+        yield text
+        yield Segment.line()
+
+
+class ReplyMarkdown(Markdown):
+    """rich's Markdown of a reply or a part of it, as the module docstring says.
+    `after_block`: render as if a block that was not a horizontal rule came before."""
+
+    elements = {**Markdown.elements, "table_open": FoldingTable, "fence": CopyableCode, "code_block": CopyableCode}
+
+    def __init__(self, markup: str, *, after_block: bool = False) -> None:
+        # The attributes rich's own __init__ sets (copied from one instance made once), without building a new
+        # parser for every block: relies on Markdown keeping its settings as plain instance attributes.
+        self.__dict__.update(_MARKDOWN_ATTRIBUTES)
+        self.markup = markup
+        self.parsed = _RENDER_PARSER.parse(markup)
+        if after_block:
+            self.parsed.insert(0, Token(_AFTER_BLOCK, "", 0))
+
+
+_MARKDOWN_ATTRIBUTES = dict(vars(Markdown("", code_theme=CODE_THEME, hyperlinks=False)))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Rendered lines
+# --------------------------------------------------------------------------------------------------------------
+
+Line = list[Segment]
+
+
+def _rstrip_line(line: Line) -> Line:
+    """Drop trailing padding spaces (rich pads to the full width; padded lines re-wrap badly on resize)."""
+    while line:
+        segment = line[-1]
+        if segment.control:
+            break
+        stripped = segment.text.rstrip(" ")
+        if stripped:
+            if len(stripped) != len(segment.text):
+                line[-1] = Segment(stripped, segment.style)
+            break
+        line.pop()
+    return line
+
+
+def render_lines(console: Console, renderable: RenderableType, *, width: int | None = None) -> list[Line]:
+    """`renderable` as lines of segments without trailing padding. Unlike `Console.render_lines`, a line is
+    never cut at the width: rich keeps every line within it except top-level code (see CopyableCode), whose
+    long lines the terminal must wrap. The live region folds them itself (`live.fold`)."""
+    options = console.options if width is None else console.options.update_width(max(1, width))
+    return [_rstrip_line(line) for line in Segment.split_lines(console.render(renderable, options))]
+
+
+def render_markdown(source: str, *, after_block: bool = False) -> Markdown:
+    """The rich Markdown renderable used for every part of a reply (and for the reply in one go)."""
+    return ReplyMarkdown(source, after_block=after_block)
+
+
+def markdown_lines(console: Console, source: str, *, after_block: bool = False) -> list[Line]:
+    """`source` rendered as it would appear inside a whole reply; `after_block` if a block came before it
+    that was not a horizontal rule. markdown_lines(console, reply) is the whole reply rendered in one go."""
+    return render_lines(console, render_markdown(source, after_block=after_block))
+
+
+class Lines:
+    """Pre-rendered lines as a renderable: printing or live-drawing them costs no Markdown work. Print them
+    with crop=False, or rich cuts the long code lines the terminal is meant to wrap."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self, lines: list[Line]) -> None:
+        self.lines = lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        new_line = Segment.line()
+        for line in self.lines:
+            yield from line
+            yield new_line
+
+
+# --------------------------------------------------------------------------------------------------------------
+# rich internals the live region needs
+# --------------------------------------------------------------------------------------------------------------
+
+
+class _RawControl:
+    """An escape sequence for `Console.control`. Relies on `Console.control` taking any object with a
+    `segment`, and on rich writing a control segment's text as is to a terminal and dropping it for a file."""
+
+    def __init__(self, text: str) -> None:
+        self.segment = Segment(text, None, [(ControlType.BELL,)])  # any code: it only marks the segment as control
+
+
+def control_sequence(text: str) -> Any:
+    """`text` (an escape sequence) as something `Console.control` writes to terminals and drops for files."""
+    return _RawControl(text)
+
+
+def set_live_rows(live: Live, width: int, rows: int) -> None:
+    """Make `live`'s next erase cover `rows` rows. Relies on rich's private record of the shape it drew
+    (`Live._live_render._shape`); if a rich version lacks it, this does nothing (stale rows may stay after a
+    resize, as with plain rich)."""
+    live_render = getattr(live, "_live_render", None)
+    if live_render is not None and getattr(live_render, "_shape", None) is not None:
+        live_render._shape = (width, rows)

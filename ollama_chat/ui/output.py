@@ -1,0 +1,101 @@
+"""Drawing a reply: the interface every renderer offers, and `make_output`, the one pretty-or-raw switch.
+
+* `terminal.TerminalOutput`: Markdown formatted while it streams; thinking dimmed; stats. It needs rich, so it
+  is imported only when a terminal renderer is made: a piped one-shot answer never loads rich.
+* `plain.PlainOutput`: the text exactly as received, for pipes and --plain; thinking and stats go to `err`.
+
+`sanitize`, `format_stats` and `end_marks` live in `text` (both renderers use them, and `terminal` must not
+import this module, which imports it) and are re-exported here for the rest of the program.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, BinaryIO, Protocol, TextIO
+
+from ollama_chat.types import Stats
+from ollama_chat.ui.plain import PlainOutput
+from ollama_chat.ui.text import CUT_MARK, INTERRUPTED_MARK, end_marks, format_stats, sanitize
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+__all__ = [
+    "CUT_MARK",
+    "INTERRUPTED_MARK",
+    "Output",
+    "Reply",
+    "end_marks",
+    "format_stats",
+    "make_output",
+    "sanitize",
+]
+
+
+class Reply(Protocol):
+    """One reply being drawn."""
+
+    def thinking(self, text: str) -> None: ...
+
+    def content(self, text: str) -> None: ...
+
+    def finish(self, stats: Stats | None = None, *, interrupted: bool = False) -> None:
+        """Called once at the end, however it ends: draws the final state, so a reply that failed midway stays
+        shown (the caller prints the error after it). `interrupted` adds a visible mark."""
+        ...
+
+
+class Output(Protocol):
+    """Where replies are drawn; chosen once per process."""
+
+    hide_thinking: bool
+
+    def reply(self, *, language: str | None = None, waiting: str = "", show_stats: bool = False) -> Reply:
+        """A new reply. `language` (e.g. "json" for structured output): show the text as code in that language,
+        not as Markdown. `waiting`: what to show until the first chunk arrives (a model can take minutes to
+        load). `show_stats`: draw the server's figures after it (the session's setting, passed per reply)."""
+        ...
+
+
+class _Utf8Text:
+    """`out` as the text stream a rich Console writes to: UTF-8, as the plain renderer writes. rich flushes
+    after every write, so this adds no buffer of its own in front of `out`."""
+
+    encoding = "utf-8"
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        self._out.write(text.encode("utf-8", "replace"))
+        return len(text)
+
+    def flush(self) -> None:
+        self._out.flush()
+
+    def isatty(self) -> bool:
+        return self._out.isatty()
+
+    def fileno(self) -> int:
+        return self._out.fileno()
+
+
+def make_output(
+    *,
+    stdout_is_terminal: bool,
+    plain: bool,
+    hide_thinking: bool,
+    out: BinaryIO,
+    err: TextIO | None,
+    console: Console | None = None,
+) -> Output:
+    """The one switch: formatted Markdown for a terminal, the text as received for pipes and --plain.
+
+    Terminal mode draws on `console` (the REPL passes its own, so that replies and its messages share one), or
+    on a new one writing to `out`. Plain mode writes the reply's bytes to `out` and the rest to `err`; on a
+    terminal (--plain) the text is sanitized, since raw model text must not reach one."""
+    if stdout_is_terminal and not plain:
+        from ollama_chat.ui.terminal import TerminalOutput
+        from ollama_chat.ui.theme import make_console
+
+        return TerminalOutput(console or make_console(_Utf8Text(out)), hide_thinking=hide_thinking)  # type: ignore[arg-type]
+    return PlainOutput(out, err=err, hide_thinking=hide_thinking, sanitized=stdout_is_terminal)

@@ -1,0 +1,307 @@
+"""The terminal renderer: Markdown formatted while it streams, thinking dimmed, stats. `output.make_output`
+picks it; it is assembled from `blocks` (where a block ends), `markdown` (rendering with rich), `live` (the
+redrawn tail) and `theme` (named styles).
+
+It draws a reply without re-rendering what is done, so the work per chunk does not grow with the reply:
+  - `BlockSplitter` keeps only the uncommitted text; a chunk is only appended to it.
+  - A finished block is rendered once and printed to the normal scrollback. rich separates blocks with a blank
+    line depending on the block before, so each batch is rendered with that context (`after_block`): the
+    printed output is exactly the whole reply rendered in one go.
+  - Only the open block lives in the `LiveTail`, redrawn at most 15 times a second. Long open fences and
+    tables are rendered from their head and last screenful only. `finish` always draws the final state.
+  - Thinking comes first, dimmed and indented under a "Thinking" header, committed line by line.
+
+Model text is untrusted: every chunk goes through `sanitize` (control characters shown as visible symbols)
+before rich sees it, links are drawn as "text (address)" rather than OSC 8 hyperlinks, and raw HTML is shown
+as text (rich would drop it).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from rich.console import Console
+from rich.errors import MissingStyle
+from rich.live import Live
+from rich.segment import Segment
+from rich.text import Text
+
+from ollama_chat.types import Stats
+from ollama_chat.ui.blocks import Block, BlockSplitter
+from ollama_chat.ui.live import LiveTail, terminal_reflows
+from ollama_chat.ui.markdown import Line, markdown_lines, render_lines
+from ollama_chat.ui.text import end_marks, sanitize
+from ollama_chat.ui.theme import THEME
+
+_THINKING_HEADER = "Thinking"
+_THINKING_INDENT = 2
+
+# Open blocks whose live view is rendered from their first lines and their last screenful of lines only, so a
+# long one costs no more per redraw than a short one. (A windowed table's columns may be narrower than the
+# final table's until it is committed.)
+_WINDOWED = {"fence": 1, "table": 2}
+
+# Structured output is shown as code: the reply is put inside a fence that cannot close early, since no line of
+# valid JSON starts with "~".
+_VERBATIM_FENCE = "~" * 12
+
+
+class _Thinking:
+    """Thinking text, committed line by line; leading and trailing blank lines dropped, runs of blank lines
+    shown as one."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._new_line = False
+        self.shown = False  # a non-blank line was taken
+        self._blank = False
+
+    def append(self, text: str) -> None:
+        self._parts.append(text)
+        if "\n" in text:
+            self._new_line = True
+
+    @property
+    def partial(self) -> str:
+        """The text not taken yet: after `take_lines`, the partial last line."""
+        if len(self._parts) > 1:
+            self._parts[:] = ["".join(self._parts)]
+        return self._parts[0] if self._parts else ""
+
+    def take_lines(self, final: bool = False) -> list[str]:
+        text = self.partial
+        if final:
+            complete, self._parts = text, []
+        else:
+            if not self._new_line:
+                return []
+            cut = text.rfind("\n") + 1
+            complete, self._parts = text[: cut - 1], [text[cut:]]
+        self._new_line = False
+        out: list[str] = []
+        for line in complete.split("\n"):
+            if not line.strip():
+                self._blank = self.shown
+                continue
+            if self._blank:
+                out.append("")
+                self._blank = False
+            out.append(line)
+            self.shown = True
+        return out
+
+
+class TerminalReply:
+    def __init__(
+        self, output: TerminalOutput, *, language: str | None = None, waiting: str = "", show_stats: bool = False
+    ) -> None:
+        self._output = output
+        self._language = language
+        self._show_stats = show_stats
+        self._fenced = False  # the verbatim fence has been opened
+        self._ends_with_newline = False
+        self._console = console = output.console
+        self._tail = LiveTail(
+            console, refresh_per_second=output.refresh_per_second, clock=output.clock, reflows=bool(output.reflows)
+        )
+        self._phase = "start"  # start -> thinking -> answer
+        self._thinking = _Thinking()
+        self._thinking_header_shown = False
+        self._hidden_thinking = False
+        self._late_thinking: list[str] = []
+        self._splitter = BlockSplitter()
+        self._after_block = False  # a block other than a horizontal rule has been committed
+        self._unrendered: list[Block] = []  # taken from the splitter, not yet rendered
+        self._pending: list[Line] = []  # rendered, not yet printed
+        self._finished = False
+        self._spinner: Live | None = None
+        if waiting and console.is_terminal and not console.is_dumb_terminal:
+            from rich.spinner import Spinner
+
+            self._spinner = Live(
+                Spinner("dots", Text(waiting, style="hint")), console=console, transient=True, refresh_per_second=10
+            )
+            self._spinner.start(refresh=True)  # shown at once, not after the first tick
+
+    # -- the Reply interface ----------------------------------------------------------------------------------
+
+    def thinking(self, text: str) -> None:
+        if not text or self._finished:
+            return
+        self._stop_spinner()
+        text = sanitize(text)
+        if self._phase == "answer":
+            if not self._output.hide_thinking:
+                self._late_thinking.append(text)
+            return
+        if self._output.hide_thinking:
+            if not self._hidden_thinking and text.strip():
+                self._hidden_thinking = True
+                self._draw()
+            return
+        self._phase = "thinking"
+        self._thinking.append(text)
+        if self._tail.due():
+            self._draw()
+
+    def content(self, text: str) -> None:
+        if not text or self._finished:
+            return
+        self._stop_spinner()
+        text = sanitize(text)
+        if self._language is not None and not self._fenced:
+            self._splitter.append(f"{_VERBATIM_FENCE}{self._language}\n")
+            self._fenced = True
+        self._ends_with_newline = text.endswith("\n")
+        self._splitter.append(text)
+        if self._phase != "answer":
+            if not text.strip():
+                return
+            self._end_thinking()
+            self._phase = "answer"
+        if self._tail.due():
+            self._draw()
+
+    def finish(self, stats: Stats | None = None, *, interrupted: bool = False) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        self._stop_spinner()
+        try:
+            if self._phase == "thinking":
+                self._end_thinking(separate=False)
+            if self._fenced:
+                self._splitter.append(("" if self._ends_with_newline else "\n") + _VERBATIM_FENCE + "\n")
+            self._commit_blocks(self._splitter.flush())
+            if self._late_thinking:
+                late = _Thinking()
+                late.append("".join(self._late_thinking))
+                lines = late.take_lines(final=True)
+                if lines:
+                    self._pending.append([])
+                    self._pending.extend(self._thinking_lines(lines, header=True))
+            if interrupted and (self._pending or self._phase != "start"):
+                self._pending.append([])
+            for text, style in end_marks(stats, interrupted=interrupted, show_stats=self._show_stats):
+                self._pending.extend(render_lines(self._console, Text(text, style=style)))
+            with self._tail.frame():
+                self._tail.print(self._take_pending())
+                self._tail.close()
+        finally:
+            self._tail.close()
+
+    # -- drawing ----------------------------------------------------------------------------------------------
+
+    def _draw(self) -> None:
+        """Commit what is final, then redraw what is not."""
+        self._tail.drawn()
+        if self._phase == "thinking":
+            lines = self._thinking.take_lines()
+            partial = self._thinking.partial
+            if lines or (partial.strip() and not self._thinking_header_shown):
+                self._pending.extend(self._thinking_lines(lines, header=not self._thinking_header_shown))
+                self._thinking_header_shown = True
+            live = self._thinking_lines([partial], header=False) if partial.strip() else []
+        elif self._phase == "answer":
+            self._commit_blocks(self._splitter.pop_finished())
+            with self._tail.rendering():
+                live = self._render_tail()
+        else:
+            live = render_lines(self._console, Text("thinking…", style="thinking.header")) if self._hidden_thinking else []
+        if not self._console.is_terminal:  # nothing to animate: print only what is final
+            self._tail.print(self._take_pending())
+            return
+        with self._tail.frame():
+            if self._pending:
+                self._tail.print(self._take_pending())
+            self._tail.show(live)
+
+    def _render_tail(self) -> list[Line]:
+        """The open block, rendered in place (`LiveTail.show` keeps the rows that fit on the screen)."""
+        source = self._splitter.text
+        if not source.strip():
+            return []
+        kind = self._splitter.kind
+        if kind in _WINDOWED:  # a long fence or table: render only the part that can be seen
+            room = self._tail.room
+            lines = source.lstrip("\n").split("\n")
+            head = _WINDOWED[kind]  # the opening fence; a table's header and delimiter rows
+            if len(lines) > head + room + 1:
+                source = "\n".join([*lines[:head], *lines[-(room + 1) :]])
+        return markdown_lines(self._console, source, after_block=self._after_block)
+
+    def _commit_blocks(self, blocks: list[Block]) -> None:
+        """Render finished blocks once, as they look inside the whole reply, for printing."""
+        blocks = self._unrendered + blocks
+        if not blocks:
+            return
+        self._unrendered = blocks  # until rendered: a Ctrl+C during rendering must not lose them
+        source = "".join(block.text for block in blocks)
+        self._pending.extend(markdown_lines(self._console, source, after_block=self._after_block))
+        self._after_block = blocks[-1].kind != "hr"
+        self._unrendered = []
+
+    def _end_thinking(self, separate: bool = True) -> None:
+        """Commit the rest of the thinking and set it apart from the answer that follows."""
+        if self._phase != "thinking":
+            return
+        lines = self._thinking.take_lines(final=True)
+        if lines:
+            self._pending.extend(self._thinking_lines(lines, header=not self._thinking_header_shown))
+            self._thinking_header_shown = True
+        if self._thinking_header_shown and separate:
+            self._pending.append([])
+        self._phase = "done-thinking"
+
+    def _thinking_lines(self, lines: list[str], *, header: bool) -> list[Line]:
+        console = self._console
+        out: list[Line] = []
+        if header:
+            out.extend(render_lines(console, Text(_THINKING_HEADER, style="thinking.header")))
+        indent = Segment(" " * _THINKING_INDENT)
+        width = console.width - _THINKING_INDENT
+        for line in lines:
+            if not line:
+                out.append([])
+                continue
+            for rendered in render_lines(console, Text(line, style="thinking"), width=width):
+                out.append([indent, *rendered] if rendered else rendered)
+        return out
+
+    def _take_pending(self) -> list[Line]:
+        pending, self._pending = self._pending, []
+        return pending
+
+    def _stop_spinner(self) -> None:
+        spinner, self._spinner = self._spinner, None
+        if spinner is not None:
+            spinner.stop()
+
+
+@dataclass
+class TerminalOutput:
+    """Replies drawn on `console`. `refresh_per_second` caps live redraws (0: on every chunk); `clock` paces
+    them (tests pass a fake one); `reflows`: does the terminal re-wrap lines on resize (None: guessed from the
+    environment by `terminal_reflows`)."""
+
+    console: Console
+    hide_thinking: bool = False
+    refresh_per_second: float = 15.0
+    clock: Callable[[], float] = time.monotonic
+    reflows: bool | None = None
+
+    def __post_init__(self) -> None:
+        """Add the named styles of `THEME` to the console unless it has them."""
+        try:
+            for name in THEME.styles:
+                self.console.get_style(name)
+        except MissingStyle:
+            self.console.push_theme(THEME)
+        if self.reflows is None:
+            self.reflows = terminal_reflows(os.environ)
+
+    def reply(self, *, language: str | None = None, waiting: str = "", show_stats: bool = False) -> TerminalReply:
+        return TerminalReply(self, language=language, waiting=waiting, show_stats=show_stats)

@@ -1,0 +1,84 @@
+"""What both renderers share, free of rich: making model text safe for a terminal, the stats line, and the
+marks drawn after a reply. Both `plain` and `terminal` import it, so it imports neither (nor `output`)."""
+
+from __future__ import annotations
+
+import re
+
+from ollama_chat.types import Stats
+
+# --------------------------------------------------------------------------------------------------------------
+# Terminal safety
+# --------------------------------------------------------------------------------------------------------------
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(code: int) -> str:
+    if code == 0x0D:  # CR: "\r\n" becomes "\n"; a lone CR (overprinting) is dropped
+        return ""
+    if code < 0x20:  # C0 control -> its Control Picture: ESC -> ␛, BEL -> ␇, BS -> ␈, NUL -> ␀ ...
+        return chr(0x2400 + code)
+    if code == 0x7F:  # DEL -> ␡
+        return "\u2421"
+    return "\u241b" + chr(code - 0x40)  # C1 control = ESC + (code - 0x40): 8-bit CSI 0x9b -> "␛["
+
+
+_VISIBLE = {c: _visible(c) for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]}
+
+
+def sanitize(text: str) -> str:
+    """Model text made safe to show in a terminal. Pure, and the same whether applied per chunk or at once.
+
+    Newline and tab stay. Carriage return is removed (so CRLF becomes LF). Every other C0 control, DEL and
+    every C1 control is replaced by a visible stand-in: the Unicode Control Picture for C0/DEL (ESC -> "␛",
+    BEL -> "␇", BS -> "␈"), and "␛" followed by the equivalent 7-bit character for C1 (0x9b, the 8-bit CSI,
+    -> "␛["). So `ESC[2J` shows as "␛[2J" instead of clearing the screen, and OSC 52 / OSC 8 / title
+    sequences show as text instead of acting.
+    """
+    if _CONTROL.search(text) is None:
+        return text
+    return text.translate(_VISIBLE)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Stats and end marks
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _duration(ns: int) -> str:
+    seconds = ns / 1e9
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    return f"{seconds:.1f} s"
+
+
+def format_stats(stats: Stats) -> str:
+    """One line, e.g. "42 tokens · 31.5 tok/s · prompt 26 tokens · load 1.3 s · total 4.9 s". Pure."""
+    parts = [f"{stats.eval_count} token{'' if stats.eval_count == 1 else 's'}"]
+    rate = stats.tokens_per_second
+    if rate is not None:
+        parts.append(f"{rate:.1f} tok/s")
+    if stats.prompt_eval_count:
+        parts.append(f"prompt {stats.prompt_eval_count} token{'' if stats.prompt_eval_count == 1 else 's'}")
+    if stats.load_duration:
+        parts.append(f"load {_duration(stats.load_duration)}")
+    if stats.total_duration:
+        parts.append(f"total {_duration(stats.total_duration)}")
+    if stats.cut_by_length:
+        parts.append("cut by length (raise num_predict or num_ctx)")
+    return " · ".join(parts)
+
+
+INTERRUPTED_MARK = "[interrupted]"
+CUT_MARK = "[cut: the answer reached the length limit — raise num_predict or num_ctx]"
+
+
+def end_marks(stats: Stats | None, *, interrupted: bool, show_stats: bool) -> list[tuple[str, str]]:
+    """(text, style name) lines drawn after a reply. A cut answer is always marked: the stats say it when shown."""
+    marks = [(INTERRUPTED_MARK, "interrupted")] if interrupted else []
+    if stats is not None and show_stats:
+        marks.append((format_stats(stats), "stats"))
+    elif stats is not None and stats.cut_by_length:
+        marks.append((CUT_MARK, "interrupted"))
+    return marks

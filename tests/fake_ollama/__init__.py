@@ -1,0 +1,71 @@
+"""A fake Ollama HTTP server for tests, benchmarks and manual runs. Standard library only.
+
+It speaks the parts of Ollama's wire protocol that ollama-chat relies on (Ollama's docs/api.md) closely enough
+that a client which works against it works against the real server: HTTP/1.1, NDJSON lines written one per
+HTTP chunk exactly like Go's `json.Marshal` writes them (compact, `<`, `>`, `&` escaped), Ollama's error
+bodies and statuses, mid-stream error lines, and streams that just stop.
+
+Tests script the `/api/chat` replies through a FIFO queue (`reply`, `replay`, `reply_raw`, `reply_status`);
+with an empty queue the server echoes the last user message, which is what end-to-end tests want. Every
+request is logged (`requests`, `chat_requests`, `last_chat`, `wait_for_requests`), and a client that hangs up
+before its reply is complete is counted (`disconnects`, `wait_for_disconnect`), which is how tests prove that
+Ctrl+C really closed the HTTP response.
+
+Gates: synchronise on the reply, never sleep
+--------------------------------------------
+Every queuing method returns a `Gate` for that reply. With `hold_after=N` the fake sends the first N pieces,
+then waits until the test calls `gate.release()` (`fake.release()` releases every gate); `hold_after=0`
+holds it before anything, even the response headers. A piece is a content piece for `reply` (thinking goes
+first, uncounted) and a line for `replay` / `reply_raw`. A held reply still sees the client hang up.
+
+    gate.wait_for_sent(n, timeout=5.0) -> bool   at least n pieces have been written to the client
+    gate.wait_held(timeout=5.0) -> bool          the reply is at its gate (its hold_after pieces are out)
+    gate.wait_complete(timeout=5.0) -> bool      the reply was sent to its end (done line, error, cut)
+    gate.release()                               let it go on;  gate.sent, .held, .released, .complete
+
+"The reply is mid-stream now" is then a fact, not a guess:
+
+    gate = fake.reply([f"줄 {i}\\n" for i in range(400)], hold_after=4)
+    type_line(child, "길게 말해 줘")
+    child.expect_exact("줄 3")            # or: assert gate.wait_held()
+    child.sendintr()                      # Ctrl+C while pieces 4.. are still to come
+    assert fake.wait_for_disconnect()     # the held reply saw the client hang up
+    # ...or gate.release() to let the rest of the reply stream out.
+
+`chunk_delay` / `first_delay` remain for pacing (a slow model, a read timeout), not for synchronisation.
+
+Manual use:  python tests/fake_ollama [--port N] [--chunk-delay S] [--replay FILE]   (or `python -m fake_ollama`
+from tests/), then `export OLLAMA_HOST=127.0.0.1:PORT`.
+"""
+
+from __future__ import annotations
+
+from .replies import Gate, LinesReply, QueuedReply, ScriptedReply, StatusReply
+from .server import FakeOllama
+from .wire import (
+    DEFAULT_MODEL,
+    JSON_TYPE,
+    MID_STREAM_ERROR,
+    NDJSON_TYPE,
+    OLLAMA_VERSION,
+    PIECE_SIZE,
+    PULL_ERROR,
+    TEXT_TYPE,
+    CutMode,
+    Headers,
+    ModelInfo,
+    Request,
+    content_line,
+    created_at,
+    done_line,
+    go_json,
+    normalize_model,
+    split_text,
+)
+
+__all__ = [
+    "DEFAULT_MODEL", "JSON_TYPE", "MID_STREAM_ERROR", "NDJSON_TYPE", "OLLAMA_VERSION", "PIECE_SIZE", "PULL_ERROR",
+    "TEXT_TYPE", "CutMode", "FakeOllama", "Gate", "Headers", "LinesReply", "ModelInfo", "QueuedReply", "Request",
+    "ScriptedReply", "StatusReply", "content_line", "created_at", "done_line", "go_json", "normalize_model",
+    "split_text",
+]

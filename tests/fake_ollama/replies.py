@@ -1,0 +1,176 @@
+"""What tests queue for /api/chat, and the `Gate` each queued reply hands back."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Union
+
+from .wire import JSON_TYPE, MID_STREAM_ERROR, NDJSON_TYPE, CutMode, split_text
+
+
+class Gate:
+    """A handle on one queued reply: how far it has been sent and, with `hold_after=N`, a gate that stops it.
+
+    A reply with `hold_after=N` sends its first N pieces, then waits until `release()`; `hold_after=0` holds it
+    before anything, even the response headers (a model that has not started answering). Without `hold_after`
+    the gate is open from the start and only counts. A piece is a content piece for `reply` (thinking lines go
+    first and are not counted, as for `cut_after`) and a line for `replay` and `reply_raw`. A reply shorter
+    than N pieces is held after its last piece, before its done line, error line or cut. A held reply still
+    notices a client that hangs up (`FakeOllama.disconnects`) and a server that stops.
+
+    The `wait_*` methods return False on timeout instead of raising: `assert gate.wait_for_sent(3)`.
+    """
+
+    def __init__(self, hold_after: int | None = None) -> None:
+        if hold_after is not None and hold_after < 0:
+            raise ValueError(f"hold_after must be 0 or more, not {hold_after}")
+        self.hold_after = hold_after
+        self._changed = threading.Condition()
+        self._sent = 0
+        self._reached = False
+        self._released = hold_after is None
+        self._complete = False
+
+    def __repr__(self) -> str:
+        state = "complete" if self._complete else "held" if self.held else "open" if self._released else "closed"
+        return f"<Gate hold_after={self.hold_after} sent={self._sent} {state}>"
+
+    # -- for tests ------------------------------------------------------------------------------------------
+
+    @property
+    def sent(self) -> int:
+        """Pieces written to the client so far."""
+        with self._changed:
+            return self._sent
+
+    @property
+    def held(self) -> bool:
+        """The reply is waiting at the gate right now."""
+        with self._changed:
+            return self._reached and not self._released
+
+    @property
+    def released(self) -> bool:
+        with self._changed:
+            return self._released
+
+    @property
+    def complete(self) -> bool:
+        """The reply was sent to its scripted end (done line, error line, cut or status answer). Set just after
+        the last write: a client may see the end first, so wait with `wait_complete()`; likewise `sent`."""
+        with self._changed:
+            return self._complete
+
+    def release(self) -> None:
+        """Let a held reply go on (or let it pass without stopping, if it has not reached the gate yet)."""
+        with self._changed:
+            self._released = True
+            self._changed.notify_all()
+
+    def wait_for_sent(self, n: int, timeout: float = 5.0) -> bool:
+        """Wait until at least `n` pieces have been written to the client. False on timeout."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._sent >= n, timeout)
+
+    def wait_held(self, timeout: float = 5.0) -> bool:
+        """Wait until the reply has reached its gate (its `hold_after` pieces are out). False on timeout.
+        Stays True after `release()`: it says the gate was reached."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._reached, timeout)
+
+    def wait_complete(self, timeout: float = 5.0) -> bool:
+        """Wait until the reply has been sent to its end. False on timeout (or if the client hung up first)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._complete, timeout)
+
+    # -- for the handler ------------------------------------------------------------------------------------
+
+    def _advance(self, pieces: int = 1) -> None:
+        with self._changed:
+            self._sent += pieces
+            self._changed.notify_all()
+
+    def _reach(self) -> None:
+        with self._changed:
+            self._reached = True
+            self._changed.notify_all()
+
+    def _wait_released(self, timeout: float) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: self._released, timeout)
+
+    def _finish(self) -> None:
+        with self._changed:
+            self._complete = True
+            self._changed.notify_all()
+
+
+@dataclass(frozen=True)
+class ScriptedReply:
+    """A chat reply built from pieces. Counts (`error_after`, `cut_after`, `hold_after`) are content pieces,
+    after all thinking."""
+
+    content: tuple[str, ...]
+    thinking: tuple[str, ...] = ()
+    done_reason: str = "stop"
+    eval_count: int | None = None
+    eval_duration: int | None = None
+    prompt_eval_count: int | None = None
+    prompt_eval_duration: int | None = None
+    load_duration: int | None = None
+    total_duration: int | None = None
+    chunk_delay: float = 0.0
+    first_delay: float = 0.0
+    error_after: int | None = None
+    error_text: str = MID_STREAM_ERROR
+    cut_after: int | None = None
+    cut_mode: CutMode = "eof"
+    gate: Gate = field(default_factory=Gate, compare=False)
+
+
+@dataclass(frozen=True)
+class StatusReply:
+    """A plain, non-streamed answer: any status, any body (an Ollama error, a 503, an HTML page...)."""
+
+    status: int
+    body: bytes
+    content_type: str = JSON_TYPE
+    first_delay: float = 0.0
+    gate: Gate = field(default_factory=Gate, compare=False)
+
+
+@dataclass(frozen=True)
+class LinesReply:
+    """Bytes sent one HTTP chunk per line: a recorded fixture (`replay`) or arbitrary bytes (`reply_raw`)."""
+
+    lines: tuple[bytes, ...]
+    chunk_delay: float = 0.0
+    first_delay: float = 0.0
+    cut_after: int | None = None
+    cut_mode: CutMode = "eof"
+    split_writes: bool = False
+    status: int = 200
+    content_type: str = NDJSON_TYPE
+    aggregate: bool = False  # a recorded stream: with "stream": false send the reply as one JSON object
+    gate: Gate = field(default_factory=Gate, compare=False)
+
+
+QueuedReply = Union[ScriptedReply, StatusReply, LinesReply]
+
+
+def pieces(value: str | Iterable[str]) -> tuple[str, ...]:
+    return tuple(split_text(value)) if isinstance(value, str) else tuple(value)
+
+
+def estimate_prompt_tokens(request: dict[str, Any]) -> int:
+    """A rough, deterministic prompt size (4 characters a token, 4 tokens of template a message)."""
+    messages = request.get("messages") or []
+    return sum(4 + len(str(m.get("content") or "")) // 4 for m in messages if isinstance(m, dict)) or 1
+
+
+def last_user_content(request: dict[str, Any]) -> str:
+    for message in reversed(request.get("messages") or []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            return str(message.get("content") or "")
+    return ""

@@ -1,0 +1,315 @@
+"""The `FakeOllama` server object: lifecycle, models, the reply queue and the request log."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .handler import Handler, Server
+from .replies import Gate, LinesReply, QueuedReply, ScriptedReply, StatusReply, last_user_content, pieces
+from .wire import (
+    DEFAULT_MODEL,
+    MID_STREAM_ERROR,
+    NDJSON_TYPE,
+    CutMode,
+    ModelInfo,
+    Request,
+    body_bytes,
+    normalize_model,
+    path_only,
+    read_lines,
+    split_text,
+)
+
+
+class FakeOllama:
+    """A fake Ollama server on 127.0.0.1 and a free port. Use as a context manager or `start()` / `stop()`.
+
+    Thread-safe: tests queue replies and read the logs while handler threads serve the client.
+    """
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, chunk_delay: float = 0.0,
+                 replay: str | Path | None = None, log: Callable[[str], None] | None = None) -> None:
+        self.host = host
+        self._requested_port = port
+        self.chunk_delay = chunk_delay  # pacing of echo replies, pull progress and the default replay
+        self.default_replay: Path | None = Path(replay) if replay else None  # replayed when the queue is empty
+        self.models: set[str] = {DEFAULT_MODEL}
+        self.unpullable: set[str] = set()
+        self._log = log
+        self._info: dict[str, ModelInfo] = {}
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._requests: list[Request] = []
+        self._queue: deque[QueuedReply] = deque()
+        self._gates: list[Gate] = []  # of every queued reply, for release()
+        self._overrides: dict[tuple[str | None, str], StatusReply] = {}
+        self._loaded: dict[str, float] = {}
+        self._disconnects = 0
+        self._stop = threading.Event()
+        self._connections: set[socket.socket] = set()
+        self._server: Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------------------
+
+    def start(self) -> FakeOllama:
+        if self._server is not None:
+            return self
+        self._stop.clear()
+        self._server = Server((self.host, self._requested_port), Handler, self)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name=f"fake-ollama-{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop quickly: streaming handlers notice the stop event between chunks, idle keep-alive
+        connections are shut down so their threads stop waiting for another request."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._stop.set()
+        # shutdown() waits for serve_forever() to wake from its poll; a throwaway connection wakes it now.
+        waiter = threading.Thread(target=server.shutdown, daemon=True)
+        waiter.start()
+        while waiter.is_alive():
+            try:
+                socket.create_connection(server.server_address[:2], timeout=0.5).close()
+            except OSError:
+                pass
+            waiter.join(0.02)
+        with self._lock:
+            connections = list(self._connections)
+        for conn in connections:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+            self._thread = None
+
+    def __enter__(self) -> FakeOllama:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("FakeOllama is not running")
+        return int(self._server.server_address[1])
+
+    @property
+    def host_port(self) -> str:
+        """What OLLAMA_HOST should be set to: "127.0.0.1:PORT"."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host_port}"
+
+    # -- models ---------------------------------------------------------------------------------------------
+
+    def add_model(self, name: str, capabilities: Iterable[str] = ("completion",),
+                  context_length: int = 131072) -> str:
+        """Make `name` available (as Ollama would after a pull). Returns the full name ("x" -> "x:latest")."""
+        full = normalize_model(name)
+        with self._lock:
+            self._info[full] = ModelInfo(full, tuple(capabilities), context_length)
+            self.models.add(full)
+        return full
+
+    def remove_model(self, name: str) -> None:
+        """Forget `name` (its capabilities are kept, so a later pull brings it back the same)."""
+        want = normalize_model(name)
+        with self._lock:
+            self.models -= {m for m in self.models if normalize_model(m) == want}
+
+    def model_info(self, name: str) -> ModelInfo | None:
+        """The known model `name` refers to, or None: what decides a 404."""
+        want = normalize_model(name)
+        with self._lock:
+            if not any(normalize_model(m) == want for m in self.models):
+                return None
+            return self._info.get(want) or ModelInfo(want)
+
+    # -- scripting replies ----------------------------------------------------------------------------------
+
+    def reply(self, content: str | list[str], *, thinking: str | list[str] = "", done_reason: str = "stop",
+              eval_count: int | None = None, eval_duration: int | None = None,
+              prompt_eval_count: int | None = None, prompt_eval_duration: int | None = None,
+              load_duration: int | None = None, total_duration: int | None = None,
+              chunk_delay: float = 0.0, first_delay: float = 0.0, error_after: int | None = None,
+              error_text: str = MID_STREAM_ERROR, cut_after: int | None = None,
+              cut_mode: CutMode = "eof", hold_after: int | None = None) -> Gate:
+        """Queue a chat reply. A str is split into 3-character pieces, a list is sent piece by piece.
+
+        Thinking pieces go first. Metrics left as None get plausible values (eval_count = number of pieces);
+        pass 0 to leave one out. `error_after=N`: N content pieces, then an `{"error": error_text}` line
+        instead of the done line (the status stays 200). `cut_after=N`: N content pieces, then the stream
+        stops with no done line: "eof" ends the chunked body cleanly, "reset" drops the connection (RST).
+        If both are given the smaller wins, a tie goes to the cut. `first_delay` delays the response headers
+        (a slow model load); `chunk_delay` paces the lines (a slow model). `hold_after=N`: N content pieces,
+        then wait for `release()` on the returned `Gate` (with "stream": false the whole answer waits).
+        """
+        if cut_mode not in ("eof", "reset"):
+            raise ValueError(f"cut_mode must be 'eof' or 'reset', not {cut_mode!r}")
+        return self._enqueue(ScriptedReply(
+            content=pieces(content), thinking=pieces(thinking), done_reason=done_reason,
+            eval_count=eval_count, eval_duration=eval_duration, prompt_eval_count=prompt_eval_count,
+            prompt_eval_duration=prompt_eval_duration, load_duration=load_duration,
+            total_duration=total_duration, chunk_delay=chunk_delay, first_delay=first_delay,
+            error_after=error_after, error_text=error_text, cut_after=cut_after, cut_mode=cut_mode,
+            gate=Gate(hold_after)))
+
+    def reply_status(self, status: int, body: bytes | str | dict[str, Any], content_type: str = "application/json",
+                     *, first_delay: float = 0.0, hold_after: int | None = None) -> Gate:
+        """Queue a plain answer: `reply_status(500, {"error": "boom"})`, or an HTML page with 200.
+        It has no pieces: `hold_after=0` holds it whole until `release()`; other counts are refused."""
+        if hold_after not in (None, 0):
+            raise ValueError("a status reply has no pieces: hold_after can only be 0")
+        return self._enqueue(StatusReply(status, body_bytes(body), content_type, first_delay, Gate(hold_after)))
+
+    def replay(self, path: str | Path, *, chunk_delay: float = 0.0, first_delay: float = 0.0,
+               cut_after: int | None = None, cut_mode: CutMode = "eof", hold_after: int | None = None) -> Gate:
+        """Queue a recorded .ndjson stream, sent byte for byte, one HTTP chunk per line.
+
+        `cut_after=N` stops after N lines (no done line); `hold_after=N` waits after N lines for `release()`.
+        A request with "stream": false gets the recording folded into one JSON object, as Ollama would have
+        answered it.
+        """
+        return self._enqueue(LinesReply(read_lines(Path(path)), chunk_delay, first_delay, cut_after, cut_mode,
+                                        aggregate=True, gate=Gate(hold_after)))
+
+    def reply_raw(self, lines: list[bytes], *, split_writes: bool = False, chunk_delay: float = 0.0,
+                  first_delay: float = 0.0, status: int = 200, content_type: str = NDJSON_TYPE,
+                  cut_after: int | None = None, cut_mode: CutMode = "eof", hold_after: int | None = None) -> Gate:
+        """Queue arbitrary bytes, each item one HTTP chunk, exactly as given (add your own newlines).
+
+        `split_writes=True` sends every item as two chunks, cut inside a multi-byte UTF-8 character when
+        there is one, with a short pause between: the client must reassemble lines and characters.
+        `hold_after=N` waits after N items for `release()`.
+        """
+        return self._enqueue(LinesReply(tuple(lines), chunk_delay, first_delay, cut_after, cut_mode, split_writes,
+                                        status, content_type, gate=Gate(hold_after)))
+
+    def release(self) -> None:
+        """Release every gate of this server's queued replies (`Gate.release()` releases one)."""
+        with self._lock:
+            gates = list(self._gates)
+        for gate in gates:
+            gate.release()
+
+    def override(self, path: str, status: int, body: bytes | str | dict[str, Any],
+                 content_type: str = "application/json", *, method: str | None = None) -> None:
+        """Answer every request to `path` (any method unless `method`) with this, until `clear_overrides()`.
+        For endpoints other than /api/chat, e.g. a /api/show that fails or a web server that is not Ollama."""
+        with self._lock:
+            self._overrides[(method.upper() if method else None, path)] = StatusReply(
+                status, body_bytes(body), content_type)
+
+    def clear_overrides(self) -> None:
+        with self._lock:
+            self._overrides.clear()
+
+    @property
+    def pending_replies(self) -> int:
+        """Queued replies not yet consumed: 0 at the end of a test that used them all."""
+        with self._lock:
+            return len(self._queue)
+
+    def clear_replies(self) -> None:
+        with self._lock:
+            self._queue.clear()
+
+    # -- what was received ----------------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[Request]:
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def chat_requests(self) -> list[Any]:
+        """The parsed JSON bodies of the POST /api/chat requests, oldest first."""
+        return [r.json for r in self.requests if r.method == "POST" and path_only(r.path) == "/api/chat"
+                and r.json is not None]
+
+    @property
+    def last_chat(self) -> Any:
+        """The last /api/chat body, or None."""
+        chats = self.chat_requests
+        return chats[-1] if chats else None
+
+    @property
+    def disconnects(self) -> int:
+        """How many times a client hung up before its reply was complete."""
+        with self._lock:
+            return self._disconnects
+
+    def wait_for_requests(self, n: int, timeout: float = 5.0, *, path: str | None = None) -> bool:
+        """Wait until at least `n` requests (to `path`, if given) have arrived. False on timeout."""
+        def count() -> int:
+            return sum(1 for r in self._requests if path is None or path_only(r.path) == path)
+        with self._changed:
+            return self._changed.wait_for(lambda: count() >= n, timeout)
+
+    def wait_for_disconnect(self, timeout: float = 5.0, count: int = 1) -> bool:
+        """Wait until `count` client disconnects have been seen. False on timeout."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._disconnects >= count, timeout)
+
+    # -- used by the handler --------------------------------------------------------------------------------
+
+    def _enqueue(self, reply: QueuedReply) -> Gate:
+        with self._lock:
+            self._queue.append(reply)
+            self._gates.append(reply.gate)
+        return reply.gate
+
+    def _next_reply(self, request: dict[str, Any]) -> QueuedReply:
+        with self._lock:
+            if self._queue:
+                return self._queue.popleft()
+        if self.default_replay is not None:
+            return LinesReply(read_lines(self.default_replay), self.chunk_delay, aggregate=True)
+        return ScriptedReply(content=tuple(split_text("echo: " + last_user_content(request))),
+                             chunk_delay=self.chunk_delay)
+
+    def _override_for(self, method: str, path: str) -> StatusReply | None:
+        with self._lock:
+            return self._overrides.get((method, path)) or self._overrides.get((None, path))
+
+    def _record(self, request: Request) -> None:
+        with self._changed:
+            self._requests.append(request)
+            self._changed.notify_all()
+        if self._log:
+            self._log(f"{request.method} {request.path} {request.body[:200].decode('utf-8', 'replace')}")
+
+    def _record_disconnect(self) -> None:
+        with self._changed:
+            self._disconnects += 1
+            self._changed.notify_all()
+        if self._log:
+            self._log("client disconnected mid-reply")
+
+    def _mark_loaded(self, name: str) -> None:
+        with self._lock:
+            self._loaded[normalize_model(name)] = time.time()
+
+    def _track(self, conn: socket.socket) -> None:
+        with self._lock:
+            self._connections.add(conn)
+
+    def _untrack(self, conn: socket.socket) -> None:
+        with self._lock:
+            self._connections.discard(conn)

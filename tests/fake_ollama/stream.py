@@ -1,0 +1,141 @@
+"""Writing replies on the wire: whole bodies, HTTP chunks, abrupt ends, pauses and gates, each one noticing
+a client that has hung up or a server that is stopping."""
+
+from __future__ import annotations
+
+import select
+import socket
+import struct
+import time
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any, Literal
+
+from .replies import Gate
+from .wire import JSON_TYPE, NDJSON_TYPE, CutMode, go_json
+
+if TYPE_CHECKING:
+    from .server import FakeOllama
+
+
+class ClientGone(Exception):
+    """The client closed its connection before the reply was complete."""
+
+
+class Stopping(Exception):
+    """The server is stopping: abandon the reply."""
+
+
+def wait_readable(sock: socket.socket, timeout: float) -> bool:
+    """poll() rather than select(): select() fails on descriptors above 1024."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(sock, select.POLLIN | select.POLLERR | select.POLLHUP)
+        return bool(poller.poll(max(0, int(timeout * 1000))))
+    return bool(select.select([sock], [], [], timeout)[0])
+
+
+class StreamWriter(BaseHTTPRequestHandler):
+    """The writing half of the request handler."""
+
+    fake: FakeOllama
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _send_json(self, status: int, obj: Any) -> None:
+        self._send(status, go_json(obj), JSON_TYPE)
+
+    def _send_truncated(self, body: bytes, mode: CutMode) -> None:
+        """Promise the whole body, deliver half, hang up: a non-streamed reply cut by the network."""
+        self.send_response(200)
+        self.send_header("Content-Type", JSON_TYPE)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[:len(body) // 2])
+        self._cut("reset" if mode == "reset" else "close")
+
+    def _start_stream(self, status: int = 200, content_type: str = NDJSON_TYPE) -> None:
+        self._check_alive()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+    def _write_chunk(self, data: bytes) -> None:
+        """One HTTP chunk, sent at once (the writer is unbuffered). Empty data would end the body: skipped."""
+        if not data:
+            return
+        self._check_alive()
+        self.wfile.write(b"%X\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def _end_stream(self) -> None:
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _cut(self, mode: CutMode | Literal["close"]) -> None:
+        """End a reply abruptly. "eof": the chunked body ends properly but early (no done line);
+        "close": FIN with the body unfinished; "reset": RST with the body unfinished."""
+        if mode == "eof":
+            self._end_stream()
+            return
+        self.close_connection = True
+        if mode == "reset":
+            self._wait_acknowledged()  # linger 0 throws away what the client has not acknowledged yet
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()  # deferred while rfile holds the socket...
+            self.rfile.close()  # ...so this is the real close, and linger 0 makes it an RST
+
+    def _check_alive(self) -> None:
+        """Raise if the server is stopping or the client has hung up (readable + EOF on the socket)."""
+        if self.fake._stop.is_set():
+            raise Stopping
+        try:
+            if wait_readable(self.connection, 0) and self.connection.recv(1, socket.MSG_PEEK) == b"":
+                raise ClientGone
+        except (OSError, ValueError):
+            raise ClientGone from None
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep, but wake up at once when the server stops or the client hangs up."""
+        self._check_alive()
+        deadline = time.monotonic() + seconds
+        while (remaining := deadline - time.monotonic()) > 0:
+            step = min(remaining, 0.02)
+            if wait_readable(self.connection, step):
+                self._check_alive()
+                time.sleep(step)  # readable but not EOF (stray bytes): don't spin
+            if self.fake._stop.is_set():
+                raise Stopping
+
+    def _hold(self, gate: Gate) -> None:
+        """Wait at `gate` until it is released, noticing at once a client that hangs up or a server that stops."""
+        if gate.released:
+            return
+        gate._reach()
+        while not gate._wait_released(0.02):
+            self._check_alive()
+        self._check_alive()
+
+    def _wait_acknowledged(self, timeout: float = 2.0) -> None:
+        """Wait until the client's side has acknowledged every byte sent (Linux: SIOCOUTQ reads 0).
+        Where the kernel cannot say, a short pause does the same job."""
+        try:
+            import fcntl
+            import termios
+
+            def unacknowledged() -> int:
+                return int(struct.unpack("i", fcntl.ioctl(self.connection.fileno(), termios.TIOCOUTQ,
+                                                          b"\0\0\0\0"))[0])
+            unacknowledged()
+        except (ImportError, AttributeError, OSError):
+            self._pause(0.05)
+            return
+        deadline = time.monotonic() + timeout
+        while unacknowledged() > 0 and time.monotonic() < deadline:
+            time.sleep(0.001)

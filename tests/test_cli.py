@@ -1,0 +1,214 @@
+"""The command line in-process: flags, subcommands and usage errors, with an in-memory Environment. Only the
+true end-to-end paths (pipes, signals, a real terminal) spawn the installed command (test_cli_oneshot.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ollama_chat.cli import main
+from ollama_chat.environment import Environment
+
+
+@pytest.fixture
+def cli(tmp_path, fake_ollama, capsys):
+    """Run `ollama-chat ARGS` in-process; returns (exit code, stdout, stderr) as text."""
+
+    def run(*args: str, stdin: bytes = b"", tty: bool = False, columns: int = 80, **environ: str):
+        variables = {
+            "HOME": str(tmp_path),
+            "XDG_CONFIG_HOME": str(tmp_path / ".config"),
+            "XDG_STATE_HOME": str(tmp_path / "state"),
+            "OLLAMA_HOST": fake_ollama.host_port,
+            **environ,
+        }
+        env = Environment.in_memory(
+            stdin, variables, stdin_isatty=False, stdout_isatty=tty, stderr_isatty=tty, columns=columns
+        )
+        with pytest.raises(SystemExit) as exit_:
+            main(list(args), env)
+        parser = capsys.readouterr()  # the parser writes help and its own errors to the process's streams
+        out = env.stdout.buffer.getvalue().decode() + parser.out
+        err = env.stderr.buffer.getvalue().decode() + parser.err
+        assert "Traceback" not in err, err
+        return exit_.value.code, out, err
+
+    return run
+
+
+def test_flags_and_persona_reach_the_request(cli, fake_ollama, tmp_path):
+    schema = tmp_path / "schema.json"
+    schema.write_text('{"type": "object", "properties": {"category": {"type": "string"}}}')
+    fake_ollama.add_model("qwen3:8b", capabilities=("completion", "thinking"))
+    code, out, err = cli("-p", "monk", "-m", "qwen3:8b", "--temperature", "0.1", "--top-k", "5", "--option", "num_ctx=8192",
+                         "--seed", "42", "--format", str(schema), "--think", "high", "요즘 스트레스를 많이 받고 있어요.")
+    assert code == 0, err
+    body = fake_ollama.last_chat
+    assert body["model"] == "qwen3:8b" and body["think"] == "high"
+    assert body["messages"][0]["content"].startswith("당신은 75세의 불교 스님입니다.")
+    assert body["messages"][1] == {"role": "user", "content": "요즘 스트레스를 많이 받고 있어요."}
+    assert body["options"] == {"temperature": 0.1, "top_p": 0.9, "top_k": 5, "num_ctx": 8192, "seed": 42}
+    assert body["format"] == {"type": "object", "properties": {"category": {"type": "string"}}}
+    assert out == "echo: 요즘 스트레스를 많이 받고 있어요.\n"
+
+
+@pytest.mark.parametrize(
+    "args, think, question",
+    [
+        (["--think", "q"], True, "q"),
+        (["--think", "low", "q"], "low", "q"),
+        (["--think=medium", "q"], "medium", "q"),
+        (["q", "--think"], True, "q"),
+        (["--no-think", "q"], False, "q"),
+        (["--think", "highly"], True, "highly"),  # not a level: it is the question
+    ],
+)
+def test_think_takes_an_optional_level(cli, fake_ollama, args, think, question):
+    fake_ollama.add_model("llama3.2:latest", capabilities=("completion", "thinking"))
+    code, _, err = cli(*args)
+    assert code == 0, err
+    assert fake_ollama.last_chat["think"] == think and fake_ollama.last_chat["messages"][-1]["content"] == question
+
+
+def test_preset_system_and_sentiment_examples(cli, fake_ollama):
+    code, _, err = cli("-p", "sentiment", "--preset", "creative", "--system", "한 단어로.", "이 영화는 최고였어요!")
+    assert code == 0, err
+    body = fake_ollama.last_chat
+    assert [m["content"] for m in body["messages"]] == [
+        "한 단어로.", "오늘 정말 기분이 좋아요!", "긍정", "비가 와서 우울해요.", "부정", "이 영화는 최고였어요!"
+    ]
+    assert body["options"] == {"temperature": 1.0, "top_p": 0.95, "top_k": 100, "num_predict": 8}
+
+
+def test_stdin_then_blank_line_then_prompt(cli, fake_ollama):
+    code, _, _ = cli("-p", "coder", "요약해 주세요", stdin="첫 줄\n둘째 줄\n".encode())
+    assert code == 0 and fake_ollama.last_chat["messages"][-1]["content"] == "첫 줄\n둘째 줄\n\n요약해 주세요"
+
+
+def test_config_file_and_environment(cli, fake_ollama, tmp_path):
+    config = tmp_path / ".config" / "ollama-chat"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text('model = "qwen3:8b"\npersona = "librarian"\n[options]\nnum_ctx = 2048\n')
+    fake_ollama.add_model("qwen3:8b")
+    code, _, err = cli("q")
+    assert code == 0, err
+    body = fake_ollama.last_chat
+    assert body["model"] == "qwen3:8b" and body["options"]["num_ctx"] == 2048
+    assert body["messages"][0]["content"].startswith("당신은 도서관 사서입니다.")
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--top-p", "1.5", "q"], "between 0 and 1"),
+        (["--top-k", "-1", "q"], "at least 1"),
+        (["--option", "temprature=1", "q"], "Did you mean 'temperature'"),
+        (["--preset", "fast", "q"], "Unknown preset 'fast'"),
+        (["--format", "nope.json", "q"], "neither 'json' nor an existing JSON Schema file"),
+        (["-p", "nope", "q"], "no persona named 'nope'"),
+        (["-p", "mnk", "q"], "Did you mean monk?"),
+        (["-p", "../x", "q"], "does not exist"),
+        (["-p", "~nosuchuser/x.md", "q"], "'~nosuchuser' is no user's home folder here"),
+        (["--timeout", "nan", "q"], "positive number of seconds"),
+        (["--timeout", "inf", "q"], "positive number of seconds"),
+        (["--max-messages", "1", "q"], "at least 2"),
+        (["--bogus"], "No such option"),
+    ],
+)
+def test_bad_usage_exits_2(cli, args, words):
+    code, _, err = cli(*args)
+    assert code == 2, err
+    assert words in err
+
+
+def test_empty_input_is_a_usage_error(cli):
+    code, _, err = cli(stdin=b"  \n")
+    assert code == 2 and "question is empty" in err
+
+
+def test_unknown_model_suggests_an_installed_one(cli, fake_ollama):
+    fake_ollama.add_model("gemma3:1b")
+    code, _, err = cli("-m", "gemma3", "q")
+    assert code == 1 and "Did you mean gemma3:1b?" in err and "ollama pull" not in err
+    code, _, err = cli("-m", "mistral", "q")
+    assert code == 1 and "ollama pull mistral" in err
+
+
+def test_malformed_host_names_its_source(cli):
+    code, _, err = cli("q", OLLAMA_HOST="http://[::1")
+    assert code == 2 and "'http://[::1' (from OLLAMA_HOST) is malformed" in err
+
+
+def test_unknown_persona_from_the_config_file_says_so(cli, tmp_path):
+    config = tmp_path / ".config" / "ollama-chat"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text('persona = "nosuch"\n')
+    code, _, err = cli("q")
+    assert code == 2 and "no persona named 'nosuch'" in err
+    assert f'persona = "nosuch" is set in {config / "config.toml"}' in err
+
+
+def test_errors_on_a_terminal_wrap_at_words_and_keep_paths_whole(cli, tmp_path):
+    deep = tmp_path / ("긴폴더이름" * 4) / "persona.md"
+    code, _, err = cli("-p", str(deep), "q", tty=True, columns=40, NO_COLOR="1")
+    assert code == 2
+    lines = err.rstrip("\n").split("\n")
+    assert str(deep) in lines  # the path whole, on its own line, so it can be copied
+    from ollama_chat.ui.wrap import cell_width
+
+    assert all(cell_width(line) <= 40 for line in lines if line != str(deep)), lines
+    words = " ".join(err.split())
+    assert f"Error: Persona file {deep} does not exist." in words  # no word was cut
+
+
+def test_personas_subcommand_and_alias(cli, tmp_path):
+    folder = tmp_path / ".config" / "ollama-chat" / "personas"
+    folder.mkdir(parents=True)
+    (folder / "할머니.md").write_text("+++\ndescription = '다정한 할머니'\n+++\n할머니입니다.", encoding="utf-8")
+    code, out, err = cli("personas")
+    assert code == 0 and "할머니\t다정한 할머니\t" in out and "monk\t" in out
+    assert "Add your own as" in err
+    assert cli("--list-personas")[1] == out
+
+
+def test_personas_on_a_terminal_wrap_under_their_column(cli):
+    code, out, _ = cli("personas", tty=True, columns=50)
+    from ollama_chat.ui.wrap import cell_width
+
+    assert code == 0 and all(cell_width(line) <= 50 for line in out.splitlines())
+    assert any(line.startswith(" " * 12) for line in out.splitlines())  # continuation lines are indented
+
+
+def test_models_subcommand_and_alias(cli, fake_ollama):
+    fake_ollama.add_model("qwen3:8b")
+    code, out, _ = cli("models")
+    assert code == 0 and out == "llama3.2:latest\nqwen3:8b\n"
+    assert cli("--list-models")[1] == out
+
+
+def test_chat_subcommand_asks_a_word_that_names_a_command(cli, fake_ollama):
+    code, out, _ = cli("chat", "models")
+    assert code == 0 and out == "echo: models\n"
+
+
+def test_version_and_help(cli):
+    assert cli("--version")[1].startswith("ollama-chat ")
+    code, out, _ = cli("--help")
+    assert code == 0 and "--persona" in out and "--preset" in out and "ollama-chat personas" in out
+    assert "--think [low|medium|high]" in out
+
+
+def test_shell_completion_through_typer(tmp_path):
+    """`ollama-chat --install-completion` installs Typer's completion; these are the answers it gets."""
+    import subprocess
+
+    from helpers import BIN
+
+    def complete(words: str) -> list[str]:
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "_OLLAMA_CHAT_COMPLETE": "complete_bash",
+               "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - 1)}
+        return subprocess.run([str(BIN)], env=env, capture_output=True, text=True, timeout=30).stdout.split()
+
+    assert complete("ollama-chat mo") == ["models"]
+    assert complete("ollama-chat --pers") == ["--persona"]
+    assert complete("ollama-chat -p mo") == ["monk"]
+    assert complete("ollama-chat -m x --th") == ["--think"]
