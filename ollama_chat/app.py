@@ -72,6 +72,7 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
         hide_thinking=settings.hide_thinking,
         out=env.stdout.buffer,
         err=env.stderr,
+        environ=env.environ,
     )
     return run_oneshot(settings, question, backend, output)
 

@@ -22,6 +22,8 @@ from ui_helpers import (
     one_go,
     screen_lines,
     stream,
+    HOSTILE,
+    STATS,
     streamed_text,
     trim,
     tty_console,
@@ -32,25 +34,6 @@ from ollama_chat.ui.markdown import Lines, markdown_lines
 from ollama_chat.ui.terminal import TerminalOutput
 from ollama_chat.ui.text import format_stats
 
-HOSTILE = [
-    "\x1b[2J\x1b[H",
-    "\x1b]52;c;cm0gLXJmIH4=\x07",
-    "\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\",
-    "\x1b]2;pwned\x1b\\",
-    "\x1b]0;unterminated title",
-    "bell\x07 back\x08space carriage\rreturn",
-    "\x9b2J",
-    "del\x7f nul\x00 vt\x0b ff\x0c",
-]
-
-STATS = Stats(
-    done_reason="stop",
-    eval_count=42,
-    eval_duration=1_333_333_333,
-    prompt_eval_count=26,
-    load_duration=1_300_000_000,
-    total_duration=4_900_000_000,
-)
 
 # --------------------------------------------------------------------------------------------------------------
 # code copies cleanly from the screen

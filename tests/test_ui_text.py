@@ -6,32 +6,13 @@ import re
 
 from hypothesis import given
 from hypothesis import strategies as st
+from ui_helpers import HOSTILE, STATS
 
 from ollama_chat.types import Stats
 from ollama_chat.ui.text import CUT_MARK, INTERRUPTED_MARK, end_marks, format_stats, sanitize
 
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
-HOSTILE = [
-    "\x1b[2J\x1b[H",  # clear screen, home
-    "\x1b]52;c;cm0gLXJmIH4=\x07",  # OSC 52: set the clipboard
-    "\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\",  # OSC 8 link
-    "\x1b]2;pwned\x1b\\",  # window title
-    "\x1b]0;unterminated title",  # an OSC that would swallow the rest
-    "bell\x07 back\x08space carriage\rreturn",
-    "\x9b2J",  # 8-bit CSI
-    "del\x7f nul\x00 vt\x0b ff\x0c",
-]
-
-STATS = Stats(
-    done_reason="stop",
-    eval_count=42,
-    eval_duration=1_333_333_333,
-    prompt_eval_count=26,
-    prompt_eval_duration=100_000_000,
-    load_duration=1_300_000_000,
-    total_duration=4_900_000_000,
-)
 
 
 def test_sanitize_removes_or_shows_every_control_character():

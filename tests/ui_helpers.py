@@ -11,11 +11,35 @@ import pyte
 from hypothesis import strategies as st
 from rich.console import Console
 
+from ollama_chat.types import Stats
 from ollama_chat.ui.markdown import ReplyMarkdown
 from ollama_chat.ui.terminal import TerminalOutput
 from ollama_chat.ui.text import sanitize
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+# Text a hostile model could send: each would act on a terminal if it reached one raw.
+HOSTILE = [
+    "\x1b[2J\x1b[H",  # clear screen, home
+    "\x1b]52;c;cm0gLXJmIH4=\x07",  # OSC 52: set the clipboard
+    "\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\",  # OSC 8 link
+    "\x1b]2;pwned\x1b\\",  # window title
+    "\x1b]0;unterminated title",  # an OSC that would swallow the rest
+    "bell\x07 back\x08space carriage\rreturn",
+    "\x9b2J",  # 8-bit CSI
+    "del\x7f nul\x00 vt\x0b ff\x0c",
+]
+
+STATS = Stats(
+    done_reason="stop",
+    eval_count=42,
+    eval_duration=1_333_333_333,
+    prompt_eval_count=26,
+    prompt_eval_duration=100_000_000,
+    load_duration=1_300_000_000,
+    total_duration=4_900_000_000,
+)
 
 
 class FakeClock:

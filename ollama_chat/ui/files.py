@@ -13,7 +13,11 @@ from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.text import sanitize
 
 
-def _path(chat: Chat, arg: str) -> Path | None:
+def _path(chat: Chat, arg: str, usage: str) -> Path | None:
+    """The file a command names, or None after saying why there is none."""
+    if not arg:
+        chat.say(usage, "error")
+        return None
     try:
         return user_path(arg)
     except ValueError as e:
@@ -22,10 +26,7 @@ def _path(chat: Chat, arg: str) -> Path | None:
 
 
 def save(chat: Chat, arg: str, *, overwrite: bool = False) -> None:
-    if not arg:
-        chat.say("Usage: /save FILE (Markdown, or JSON when FILE ends in .json); /save! FILE overwrites", "error")
-        return
-    path = _path(chat, arg)
+    path = _path(chat, arg, "Usage: /save FILE (Markdown, or JSON when FILE ends in .json); /save! FILE overwrites")
     if path is None:
         return
     shown = sanitize(str(path))
@@ -52,10 +53,7 @@ def save_overwrite(chat: Chat, arg: str) -> None:
 
 
 def load(chat: Chat, arg: str) -> None:
-    if not arg:
-        chat.say("Usage: /load FILE.json (a transcript saved with /save FILE.json)", "error")
-        return
-    path = _path(chat, arg)
+    path = _path(chat, arg, "Usage: /load FILE.json (a transcript saved with /save FILE.json)")
     if path is None:
         return
     session = chat.session

@@ -10,6 +10,7 @@ import this module, which imports it) and are re-exported here for the rest of t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, BinaryIO, Protocol, TextIO
 
 from ollama_chat.types import Stats
@@ -87,15 +88,18 @@ def make_output(
     out: BinaryIO,
     err: TextIO | None,
     console: Console | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Output:
     """The one switch: formatted Markdown for a terminal, the text as received for pipes and --plain.
 
     Terminal mode draws on `console` (the REPL passes its own, so that replies and its messages share one), or
-    on a new one writing to `out`. Plain mode writes the reply's bytes to `out` and the rest to `err`; on a
+    on a new one writing to `out`; `environ` tells whether the terminal re-wraps lines on resize. Plain mode writes the reply's bytes to `out` and the rest to `err`; on a
     terminal (--plain) the text is sanitized, since raw model text must not reach one."""
     if stdout_is_terminal and not plain:
+        from ollama_chat.ui.live import terminal_reflows
         from ollama_chat.ui.terminal import TerminalOutput
         from ollama_chat.ui.theme import make_console
 
-        return TerminalOutput(console or make_console(_Utf8Text(out)), hide_thinking=hide_thinking)  # type: ignore[arg-type]
+        reflows = terminal_reflows(environ) if environ is not None else None
+        return TerminalOutput(console or make_console(_Utf8Text(out)), hide_thinking=hide_thinking, reflows=reflows)  # type: ignore[arg-type]
     return PlainOutput(out, err=err, hide_thinking=hide_thinking, sanitized=stdout_is_terminal)

@@ -212,6 +212,7 @@ def run_repl(env: Environment, layers: Layers, backend: Backend, first_message: 
         out=env.stdout.buffer,
         err=env.stderr,
         console=console,
+        environ=env.environ,
     )
     session = ChatSession(layers, backend, output, ConsoleNotify(console), paths.user_persona_dir(env.environ))
     chat = Chat(session, console)
