@@ -9,7 +9,7 @@ from ollama_chat import paths
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.configfile import load_config
 from ollama_chat.environment import Environment
-from ollama_chat.errors import EXIT_OK
+from ollama_chat.errors import EXIT_OK, UsageError, signals_as_interrupts
 from ollama_chat.oneshot import combine_question, decode_input
 from ollama_chat.oneshot import run as run_oneshot
 from ollama_chat.personas import BUILTIN, PersonaError, list_personas, load_persona
@@ -52,9 +52,15 @@ def layers_for(env: Environment, flags: Flags) -> Layers:
 
 
 def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: bool) -> int:
+    if env.stdout_closed:
+        raise UsageError(
+            "Standard output is closed (>&-): there is nowhere to write the reply.",
+            "Let it write to the terminal, or send it to a file: ollama-chat \"질문\" > answer.md",
+        )
     layers = layers_for(env, flags)
     settings = layers.resolve()
     backend = OllamaBackend(settings.host, settings.timeout)
+    signals_as_interrupts()
     if interactive or (prompt is None and env.stdin_isatty and env.stdout_isatty):
         from ollama_chat.ui.repl import run_repl
 

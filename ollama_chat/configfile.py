@@ -6,8 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from ollama_chat.errors import UsageError
+from ollama_chat.settings import MAX_TIMEOUT
+from ollama_chat.paths import read_file
 from ollama_chat.options import OptionError, check_option
 from ollama_chat.tomlfile import TOMLDecodeError, error_line, key_line, loads
+
+MAX_CONFIG = 1024 * 1024
 
 CONFIG_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "model": ((str,), "a model name string"),
@@ -54,20 +58,20 @@ def parse_config(text: str, source: str) -> dict[str, Any]:
     if raw.get("max_messages", 2) < 2:
         raise config_error(f"{source}, line {key_line(text, 'max_messages')}", "'max_messages' must be at least 2 (one question and its answer)")
     timeout = raw.get("timeout", 1)
-    if not 0 < timeout < float("inf"):
-        raise config_error(f"{source}, line {key_line(text, 'timeout')}", "'timeout' must be a positive number of seconds")
+    if not 0 < timeout <= MAX_TIMEOUT:
+        raise config_error(f"{source}, line {key_line(text, 'timeout')}", f"'timeout' must be a positive number of seconds up to {MAX_TIMEOUT:,.0f}")
     return raw
 
 
 def load_config(path: Path) -> dict[str, Any]:
     try:
-        data = path.read_bytes()
+        data = read_file(path, MAX_CONFIG)
     except FileNotFoundError:
         return {}
     except OSError as e:
         raise config_error(path, f"cannot read it ({e.strerror})") from None
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig").replace("\r\n", "\n")  # a BOM and Windows line ends are fine
     except UnicodeDecodeError:
         raise config_error(path, "not UTF-8 text") from None
     return parse_config(text, str(path))

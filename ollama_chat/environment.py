@@ -20,6 +20,11 @@ def _isatty(stream: TextIO | None) -> bool:
         return False
 
 
+def _closed() -> TextIO:
+    """Stands in for a standard stream that was closed before we started (`<&-`, `>&-`)."""
+    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+
+
 def _open_tty() -> TextIO:
     return open("/dev/tty", encoding="utf-8")  # noqa: SIM115 - the REPL keeps it open
 
@@ -34,14 +39,18 @@ class Environment:
     stdout_isatty: bool = False
     stderr_isatty: bool = False
     columns: int = 80  # the terminal's width, for wrapping our own messages
+    stdout_closed: bool = False
     open_tty: Callable[[], TextIO] = _open_tty
 
     @classmethod
     def from_process(cls) -> Environment:
+        """The process's streams; one that was closed when we started is an empty stand-in: a closed stdin
+        reads as nothing, and `stdout_closed` says there is nowhere to write a reply."""
         return cls(
-            stdin=sys.stdin,
-            stdout=sys.stdout,
-            stderr=sys.stderr,
+            stdin=sys.stdin or _closed(),
+            stdout=sys.stdout or _closed(),
+            stderr=sys.stderr or _closed(),
+            stdout_closed=sys.stdout is None,
             environ=os.environ,
             stdin_isatty=_isatty(sys.stdin),
             stdout_isatty=_isatty(sys.stdout),

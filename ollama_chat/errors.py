@@ -27,3 +27,24 @@ class UsageError(ChatError):
     """Bad flags, bad input, a bad persona or config file: the user can fix it by changing what they typed."""
 
     exit_code = EXIT_USAGE
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: stop like Ctrl+C (the reply marked, the terminal restored), then leave."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.exit_code = 128 + signum
+
+
+def signals_as_interrupts() -> None:
+    """From now on SIGTERM and SIGHUP raise Terminated in the main thread, so every way out runs the same
+    clean-up as Ctrl+C."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise Terminated(signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)

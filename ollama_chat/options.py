@@ -6,6 +6,7 @@ nothing. Every path that sets an option (persona header, config file, flags, `/s
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +77,8 @@ def check_option(name: str, value: Any) -> Any:
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise OptionError(f"option '{name}' takes {spec.kind_name}, not {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise OptionError(f"option '{name}' takes a finite {spec.kind_name[2:]}, not {value!r}")
     if spec.kind is int:
         if isinstance(value, float):
             if not value.is_integer():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -68,3 +69,41 @@ def write_private(path: Path, text: str, *, overwrite: bool = True) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+class NotAFile(OSError):
+    """A path that is a folder, a FIFO, a device or too large: reading it would block, fail or fill memory."""
+
+
+def read_file(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, at most `limit` of them. FileNotFoundError, NotAFile or another OSError."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a pipe, a device or a socket)"
+        raise NotAFile(errno.EINVAL, f"it is {kind}", str(path))
+    if info.st_size > limit:
+        raise NotAFile(errno.EFBIG, f"it is larger than {limit // 1024:,} KiB", str(path))
+    with open(path, "rb") as f:
+        return f.read(limit + 1)[:limit]
+
+
+def private_folder(path: Path) -> None:
+    """Make `path` (and its parents) as needed; our own folder is 0700 even if it was made looser before."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        path.chmod(0o700)
+
+
+def private_file(path: Path) -> None:
+    """Create `path` if needed, 0600 in a 0700 folder; tighten it if it is looser. NotAFile for a FIFO, a
+    device or a folder (opening a FIFO for writing would block)."""
+    private_folder(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NONBLOCK, 0o600)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotAFile(errno.EINVAL, "not a regular file", str(path))
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)

@@ -26,12 +26,13 @@ from typing import Any
 
 from ollama_chat.errors import UsageError
 from ollama_chat.options import OptionError, check_option
-from ollama_chat.paths import user_path
+from ollama_chat.paths import NotAFile, read_file, user_path
 from ollama_chat.tomlfile import TOMLDecodeError, error_line, key_line, loads
 
 BUILTIN = "built-in"
 NAME_RE = re.compile(r"[\w-]+")  # any letters or digits (Hangul too), '-' and '_'; never a path part
 THINK_LEVELS = ("low", "medium", "high")
+MAX_PERSONA = 1024 * 1024
 HEADER_KEYS = ("description", "model", "format", "think", "keep_alive", "options", "examples")
 
 
@@ -193,13 +194,15 @@ def is_path(ref: str) -> bool:
 def read_persona_file(path: Path, name: str | None = None, source: str | None = None) -> Persona:
     source = source or str(path)
     try:
-        data = path.read_bytes()
+        data = read_file(path, MAX_PERSONA)
     except FileNotFoundError:
         raise PersonaError(f"Persona file {path} does not exist.", "Check the path, or use --persona NAME.") from None
+    except NotAFile as e:
+        raise PersonaError(f"Cannot read persona file {path}: {e.strerror}.", "A persona is a Markdown file.") from None
     except OSError as e:
         raise PersonaError(f"Cannot read persona file {path}: {e.strerror}.", "Check the file's permissions.") from None
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig").replace("\r\n", "\n")  # a BOM and Windows line ends are fine
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise _fail(source, line, "the file is not UTF-8 text; save it as UTF-8") from None

@@ -23,6 +23,9 @@ from ollama_chat.ui.output import Output
 from ollama_chat.ui.text import sanitize
 
 
+CHECK_TIMEOUT = 3.0
+
+
 class Notify(Protocol):
     def say(self, text: str, style: str = "notice") -> None:
         """Our own message; untrusted text inside it must already be sanitised."""
@@ -153,10 +156,11 @@ class ChatSession:
             self._models = self.backend.list_models()
         return self._models
 
-    def check_model(self) -> None:
-        """Say at once if the server is down or the model missing, not only at the first question."""
+    def check_model(self, timeout: float = CHECK_TIMEOUT) -> None:
+        """Say at once if the server is down or the model missing, not only at the first question; a server
+        that does not answer holds up the prompt for `timeout` seconds at most."""
         try:
-            self.backend.model_info(self.settings.model)
+            self.backend.model_info(self.settings.model, timeout=timeout)
         except BackendError as e:
             self.notify.error(e)
             self.notify.say("The chat goes on: fix it and ask again, or switch with /model NAME.", "hint")

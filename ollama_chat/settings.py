@@ -10,21 +10,27 @@ removes a key set below it (`/unset`). Building a layer checks its values; `reso
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
 from typing import Any
 
 from ollama_chat.backends.ollama import parse_host
 from ollama_chat.errors import UsageError
 from ollama_chat.options import PRESETS
+from ollama_chat.paths import read_file, user_path
 from ollama_chat.personas import THINK_LEVELS, Persona
 
 DEFAULT_MODEL = "llama3.2:latest"
 DEFAULT_PERSONA = "assistant"
 DEFAULT_MAX_MESSAGES = 20  # as in the seed: keep the last 20 messages
 DEFAULT_TIMEOUT = 300.0  # seconds without a byte; a big model can take minutes to load
+MAX_TIMEOUT = 1_000_000.0  # about 11 days: more than any model needs, and what a socket can take
+
+
+def check_timeout(value: float, source: str) -> float:
+    if not 0 < value <= MAX_TIMEOUT:  # also refuses NaN
+        raise UsageError(f"{source} must be a positive number of seconds up to {MAX_TIMEOUT:,.0f}, not {value}.")
+    return float(value)
 
 UNSET = object()  # in a layer's options: this option goes back to the model's default
 LAYER_NAMES = ("defaults", "config", "env", "persona", "flags", "session")
@@ -175,9 +181,7 @@ def flags_layer(flags: Flags) -> Layer:
             raise UsageError("--max-messages must be at least 2 (one question and its answer).")
         layer["max_messages"] = flags.max_messages
     if flags.timeout is not None:
-        if not 0 < flags.timeout < math.inf:
-            raise UsageError(f"--timeout must be a positive number of seconds, not {flags.timeout}.")
-        layer["timeout"] = float(flags.timeout)
+        layer["timeout"] = check_timeout(flags.timeout, "--timeout")
     for key in ("model", "system", "format", "input_history", "hide_thinking", "verbose"):
         value = getattr(flags, key)
         if value is not None:
@@ -218,17 +222,24 @@ def persona_ref(flags: Flags, config: Mapping[str, Any]) -> str:
     return flags.persona or config.get("persona") or DEFAULT_PERSONA
 
 
+MAX_SCHEMA = 1024 * 1024
+
+
 def load_format(value: str) -> str | dict:
     """`--format json` or `--format SCHEMA.json` (a JSON Schema file for structured output)."""
     if value == "json":
         return "json"
-    path = Path(value).expanduser()
     try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
+        path = user_path(value)
+        schema = json.loads(read_file(path, MAX_SCHEMA).decode("utf-8-sig"))
     except FileNotFoundError:
         raise UsageError(f"--format: '{value}' is neither 'json' nor an existing JSON Schema file.") from None
-    except (OSError, ValueError) as e:
-        raise UsageError(f"--format: cannot read the JSON Schema in {path}: {e}") from None
+    except OSError as e:
+        raise UsageError(f"--format: cannot read the JSON Schema in {value}: {e.strerror}.") from None
+    except RecursionError:
+        raise UsageError(f"--format: the JSON Schema in {value} is nested too deeply.") from None
+    except ValueError as e:  # not UTF-8, not JSON, or a ~user that does not exist
+        raise UsageError(f"--format: cannot read the JSON Schema in {value}: {e}") from None
     if not isinstance(schema, dict):
         raise UsageError(f"--format: {path} must hold a JSON object (a JSON Schema).")
     return schema

@@ -6,9 +6,19 @@ import re
 import sys
 
 if sys.version_info >= (3, 11):
-    from tomllib import TOMLDecodeError, loads
+    from tomllib import TOMLDecodeError
+    from tomllib import loads as _loads
 else:  # pragma: no cover - exercised on 3.10 only
-    from tomli import TOMLDecodeError, loads
+    from tomli import TOMLDecodeError
+    from tomli import loads as _loads
+
+
+def loads(text: str) -> dict:
+    """TOML; a nesting too deep to parse is a TOMLDecodeError like any other malformed text."""
+    try:
+        return _loads(text)
+    except RecursionError:
+        raise TOMLDecodeError("arrays or tables nested too deeply (at line 1, column 1)") from None
 
 __all__ = ["TOMLDecodeError", "error_line", "key_line", "loads"]
 

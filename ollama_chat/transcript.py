@@ -44,7 +44,7 @@ def to_json(exchanges: Sequence[Exchange], *, model: str, persona: str, system: 
 def from_json(text: str) -> Transcript:
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise TranscriptError("it is not JSON; /load takes a transcript saved with /save FILE.json") from None
     if not isinstance(data, dict):
         raise TranscriptError("not an ollama-chat transcript (expected a JSON object)")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ollama_chat.backends.base import Backend, BackendError
 from ollama_chat.conversation import Conversation, pinned_messages
+from ollama_chat.errors import Terminated
 from ollama_chat.settings import Settings
 from ollama_chat.types import ChatRequest, Message, Stats
 from ollama_chat.ui.output import Output
@@ -57,10 +58,12 @@ def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_sta
                 reply.content(event.content)
             if event.stats is not None:
                 stats = event.stats
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         if stream is not None:
             stream.close()
         reply.finish(interrupted=True)
+        if isinstance(e, Terminated):
+            raise
         return TurnResult("".join(text), interrupted=True)
     except BackendError as e:
         reply.finish()

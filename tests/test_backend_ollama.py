@@ -146,7 +146,7 @@ def test_html_server_is_not_ollama(fake_ollama):
 
 def test_non_json_lines_are_not_ollama(fake_ollama):
     fake_ollama.reply_raw([b"hello there\n", b"more\n"])
-    with pytest.raises(IncompleteReply, match="not Ollama's stream"):
+    with pytest.raises(IncompleteReply, match="the server sent a line that is not JSON"):
         collect(OllamaBackend(fake_ollama.url))
 
 

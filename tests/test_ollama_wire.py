@@ -106,3 +106,57 @@ def test_model_info_reads_the_maximum_window():
     })
     assert (info.context_length, info.capabilities, info.family) == (40960, ("completion", "thinking"), "qwen3")
     assert model_info_from("x", []).context_length is None
+
+
+# -- hostile streams: bounded, and every corruption a clear error ---------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ollama_chat.backends.ndjson import BadStream  # noqa: E402
+
+
+def test_a_line_that_never_ends_is_refused_at_the_limit():
+    splitter = LineSplitter(limit=1000)
+    splitter.feed(b"x" * 600)
+    with pytest.raises(BadStream, match="longer than"):
+        splitter.feed(b"y" * 600)
+    with pytest.raises(BadStream):
+        LineSplitter(limit=1000).feed(b"z" * 2000 + b"\n")
+
+
+def test_deeply_nested_json_is_malformed_not_a_crash():
+    with pytest.raises(NotJSONLine):
+        decode_line(b"[" * 100_000 + b"]" * 100_000)
+
+
+def test_lone_surrogates_become_replacement_characters():
+    event = event_from(json.loads('{"message": {"content": "a\\ud800b", "thinking": "\\udfff"}, "done": false}'))
+    assert event.content == "a\ufffdb" and event.thinking == "\ufffd"
+    event.content.encode("utf-8")  # printable and savable
+
+
+STREAM = line("안녕하세요, ") + b"\n" + line("딕셔너리는 {}로 만듭니다.") + b"\n" + FINAL + b"\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=len(STREAM)), max_size=12))
+def test_any_split_into_reads_gives_the_same_text(cuts):
+    points = sorted(set(cuts))
+    pieces = [STREAM[a:b] for a, b in zip([0, *points], [*points, len(STREAM)])]
+    splitter = LineSplitter()
+    events = [parse_chat_line(x) for p in pieces for x in splitter.feed(p)]
+    assert splitter.flush() == b""
+    assert "".join(e.content for e in events if e) == "안녕하세요, 딕셔너리는 {}로 만듭니다." and events[-1].done
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=len(STREAM) - 1), st.binary(min_size=1, max_size=8))
+def test_any_corruption_is_a_clear_error_or_still_a_stream(at, garbage):
+    corrupt = STREAM[:at] + garbage + STREAM[at + 1 :]
+    splitter = LineSplitter()
+    try:
+        for x in [*splitter.feed(corrupt), splitter.flush()]:
+            parse_chat_line(x)
+    except (BadStream, NotChat, LineError):
+        pass  # each is worded for the user by the backend; nothing else may escape

@@ -50,3 +50,11 @@ def test_unknown_names_are_refused_with_a_suggestion():
 )
 def test_stop_words_understand_quotes_and_escapes(text, words):
     assert parse_option_text("stop", text) == words
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_nan_and_infinity_are_refused(value):
+    with pytest.raises(OptionError, match="finite"):
+        check_option("temperature", value)
+    with pytest.raises(OptionError, match="finite"):
+        parse_option_text("top_p", str(value))

@@ -131,3 +131,21 @@ def test_hangul_names_in_either_unicode_form(tmp_path):
     assert load_persona("선생님", tmp_path).system == "선생님 프롬프트"
     names = [i.name for i in list_personas(tmp_path)]
     assert "할머니" in names and "선생님" in names and "no good" not in names
+
+
+def test_windows_line_ends_and_a_bom_are_fine(tmp_path):
+    path = tmp_path / "win.md"
+    path.write_bytes("\ufeff+++\r\ndescription = '윈도우'\r\n[options]\r\nseed = 1\r\n+++\r\n첫 줄\r\n둘째 줄\r\n".encode())
+    persona = load_persona(str(path), tmp_path)
+    assert (persona.description, dict(persona.options), persona.system) == ("윈도우", {"seed": 1}, "첫 줄\n둘째 줄")
+
+
+def test_special_files_are_refused(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "fifo.md")
+    with pytest.raises(PersonaError, match="not a regular file"):
+        load_persona(str(tmp_path / "fifo.md"), tmp_path)
+    with pytest.raises(PersonaError, match="a folder"):
+        (tmp_path / "dir.md").mkdir()
+        load_persona(str(tmp_path / "dir.md"), tmp_path)

@@ -145,3 +145,32 @@ def test_unset_removes_an_option_set_by_any_layer():
 def test_timeout_must_be_a_real_positive_number(timeout):
     with pytest.raises(UsageError, match="positive number of seconds"):
         resolve(Flags(timeout=timeout), {}, {}, PLAIN)
+
+
+def test_timeout_too_large_for_a_socket_is_refused():
+    with pytest.raises(UsageError, match="up to 1,000,000"):
+        resolve(Flags(timeout=1e12), {}, {}, PLAIN)
+    with pytest.raises(UsageError, match="line 1: 'timeout' must be a positive number of seconds up to"):
+        parse_config("timeout = 1e12", "/cfg/config.toml")
+    with pytest.raises(UsageError, match="line 1: 'timeout'"):
+        parse_config("timeout = nan", "/cfg/config.toml")
+
+
+def test_config_with_a_bom_and_windows_line_ends_is_read(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\xef\xbb\xbfmodel = 'm'\r\n[options]\r\nseed = 3\r\n")
+    assert load_config(path) == {"model": "m", "options": {"seed": 3}}
+
+
+def test_deeply_nested_toml_is_an_error_with_the_file(tmp_path):
+    with pytest.raises(UsageError, match="config.toml, line 1: invalid TOML"):
+        parse_config("x = " + "[" * 50_000 + "]" * 50_000, "/cfg/config.toml")
+
+
+def test_a_fifo_as_config_file_is_refused_without_blocking(tmp_path):
+    import os
+
+    fifo = tmp_path / "config.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(UsageError, match="not a regular file"):
+        load_config(fifo)

@@ -33,8 +33,9 @@ class Backend(Protocol):
 
     def list_models(self) -> list[str]: ...
 
-    def model_info(self, name: str) -> ModelInfo:
-        """Facts about one model; ModelNotFound when the server has no such model."""
+    def model_info(self, name: str, timeout: float | None = None) -> ModelInfo:
+        """Facts about one model; ModelNotFound when the server has no such model. `timeout`: a shorter wait
+        than usual, for checks that must not hold up the prompt."""
         ...
 
 

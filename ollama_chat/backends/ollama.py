@@ -3,6 +3,7 @@ failure becomes one of `backends.base`'s errors, worded with the host and model 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,12 +18,15 @@ from ollama_chat.backends.base import (
     WrongServer,
     network_reason,
 )
-from ollama_chat.backends.ndjson import NotJSONLine, StreamCut, StreamTimeout, json_lines
+from ollama_chat.backends.ndjson import BadStream, StreamCut, StreamTimeout, decode_json, json_lines
 from ollama_chat.types import ChatEvent, ChatRequest, Message, ModelInfo, Stats
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 DEFAULT_PORT = 11434
 CONNECT_TIMEOUT = 5.0
+MAX_BODY = 16 * 1024 * 1024  # an answer that is not a stream (/api/tags, /api/show, stream: false)
+MAX_ERROR_BODY = 64 * 1024  # what is read of an error answer
+SHOWN_ERROR = 300  # characters of a server's error text shown to the user
 
 
 def parse_host(value: str | None) -> str:
@@ -110,12 +114,27 @@ def stats_from(obj: dict[str, Any]) -> Stats:
     return Stats(done_reason=str(obj.get("done_reason") or ""), **{k: _int(obj.get(k)) for k in _STAT_FIELDS})
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: object) -> str:
+    """A string from the server, with lone surrogates (valid JSON, invalid Unicode) made U+FFFD, so that it
+    can be printed, saved and sent back."""
+    text = str(value)
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+def shorten(text: str, limit: int = SHOWN_ERROR) -> str:
+    text = _text(text)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+
+
 def event_from(obj: object) -> ChatEvent:
     """A decoded chat object (a stream line, or the whole non-streamed reply) as a ChatEvent."""
     if not isinstance(obj, dict):
         raise NotChat()
     if "error" in obj:
-        raise LineError(str(obj["error"]))
+        raise LineError(shorten(str(obj["error"])))
     message = obj.get("message")
     if not isinstance(message, dict):
         if "done" not in obj:
@@ -124,7 +143,7 @@ def event_from(obj: object) -> ChatEvent:
     content = message.get("content") or ""
     thinking = message.get("thinking") or ""
     stats = stats_from(obj) if obj.get("done") else None
-    return ChatEvent(content=str(content), thinking=str(thinking), stats=stats)
+    return ChatEvent(content=_text(content), thinking=_text(thinking), stats=stats)
 
 
 def model_info_from(name: str, obj: object) -> ModelInfo:
@@ -167,12 +186,14 @@ class OllamaChatStream:
                     return
         except LineError as e:
             raise self._incomplete(f"Ollama reported an error: {e.text}") from None
-        except (NotJSONLine, NotChat):
+        except NotChat:
             raise self._incomplete("the server sent something that is not Ollama's stream") from None
+        except BadStream as e:
+            raise self._incomplete(e.what) from None
         except StreamTimeout:
             raise self._backend.timeout_error() from None
-        except StreamCut:
-            raise self._incomplete("the connection was cut") from None
+        except StreamCut as e:
+            raise self._incomplete(e.what) from None
         finally:
             self.close()
         raise self._incomplete("the stream ended before Ollama said it was done")
@@ -214,12 +235,13 @@ class OllamaBackend:
         self._session.headers["User-Agent"] = f"ollama-chat/{__version__}"
 
     def chat(self, request: ChatRequest) -> OllamaChatStream | _OneReply:
-        response = self._request("POST", "/api/chat", json=request_body(request), stream=request.stream, model=request.model)
+        response = self._request("POST", "/api/chat", json=request_body(request), model=request.model)
         if not request.stream:
+            body = self._body(response)
             try:
-                return _OneReply(event_from(response.json()))
+                return _OneReply(event_from(decode_json(body)))
             except (ValueError, NotChat):
-                raise self._wrong_server(response.content) from None
+                raise self._wrong_server(body) from None
             except LineError as e:
                 raise ServerError(f"Ollama at {self.host} answered with an error: {e.text}", text=e.text) from None
         if "json" not in response.headers.get("Content-Type", ""):
@@ -229,45 +251,82 @@ class OllamaBackend:
         return OllamaChatStream(self, response, request.model)
 
     def list_models(self) -> list[str]:
-        response = self._request("GET", "/api/tags")
+        body = self._body(self._request("GET", "/api/tags"))
         try:
-            return sorted(str(m["name"]) for m in response.json()["models"])
+            return sorted(_text(m["name"]) for m in decode_json(body)["models"])
         except (ValueError, KeyError, TypeError):
-            raise self._wrong_server(response.content) from None
+            raise self._wrong_server(body) from None
 
-    def model_info(self, name: str) -> ModelInfo:
-        response = self._request("POST", "/api/show", json={"model": name}, model=name)
+    def model_info(self, name: str, timeout: float | None = None) -> ModelInfo:
+        body = self._body(self._request("POST", "/api/show", json={"model": name}, model=name, timeout=timeout))
         try:
-            return model_info_from(name, response.json())
+            return model_info_from(name, decode_json(body))
         except ValueError:
-            raise self._wrong_server(response.content) from None
+            raise self._wrong_server(body) from None
+
+    def _body(self, response: Any, limit: int = MAX_BODY) -> bytes:
+        """A whole (non-streamed) answer, read up to `limit` bytes after decompression."""
+        import requests
+
+        parts, size = [], 0
+        try:
+            for data in response.iter_content(chunk_size=64 * 1024):
+                parts.append(data)
+                size += len(data)
+                if size > limit:
+                    response.close()
+                    raise WrongServer(
+                        f"The server at {self.host} sent an answer larger than {_size(limit)}; "
+                        "Ollama's answers are far smaller.",
+                        "Check --host / OLLAMA_HOST.",
+                    )
+        except requests.exceptions.Timeout:
+            raise self.timeout_error() from None
+        except requests.exceptions.RequestException:
+            raise self._unreachable("the connection was cut while reading the answer") from None
+        return b"".join(parts)
 
     # -- requests ---------------------------------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, *, model: str | None = None, **kwargs: Any) -> Any:
+    def _request(self, method: str, path: str, *, model: str | None = None, timeout: float | None = None, **kwargs: Any) -> Any:
         import requests
 
+        wait = (min(CONNECT_TIMEOUT, timeout), timeout) if timeout else (CONNECT_TIMEOUT, self.timeout)
         try:
-            response = self._session.request(method, self.host + path, timeout=(CONNECT_TIMEOUT, self.timeout), **kwargs)
+            response = self._session.request(method, self.host + path, timeout=wait, stream=True, allow_redirects=False, **kwargs)
+        except (requests.exceptions.InvalidURL, ValueError, UnicodeError):  # a host like "a..b" or a 300-letter label
+            raise BackendError(
+                f"The host in {self.host} is not a valid address.",
+                "Give it as HOST, HOST:PORT or http(s)://HOST:PORT/PATH with --host or OLLAMA_HOST.",
+            ) from None
         except requests.exceptions.ConnectTimeout:
-            raise self._unreachable(f"no answer within {CONNECT_TIMEOUT:g} s") from None
+            raise self._unreachable(f"no answer within {wait[0]:g} s") from None
         except requests.exceptions.ReadTimeout:
-            raise self.timeout_error() from None
+            raise self.timeout_error(wait[1]) from None
         except requests.exceptions.ConnectionError as e:
             raise self._unreachable(network_reason(e)) from None
         except requests.exceptions.RequestException as e:
             raise BackendError(f"Could not talk to Ollama at {self.host}: {type(e).__name__}.") from None
+        if 300 <= response.status_code < 400:
+            where = _text(response.headers.get("Location", "somewhere else"))
+            response.close()
+            raise WrongServer(
+                f"The server at {self.host} answered {self.host + path} with a redirect (HTTP {response.status_code}) "
+                f"to {shorten(where, 120)}; Ollama does not redirect.",
+                "Point --host / OLLAMA_HOST at the Ollama API itself (e.g. http://127.0.0.1:11434, with no path).",
+            )
         if response.status_code >= 400:
             self._raise_for_status(response, model)
         return response
 
     def _raise_for_status(self, response: Any, model: str | None) -> None:
-        text = _error_text(response)
         status = response.status_code
+        body = self._body(response, MAX_ERROR_BODY) if status != 413 else b""
+        text = _error_text(body)
         if text is None:  # not Ollama's error shape: a proxy, a web server, the wrong port
-            raise self._wrong_server(response.content, status=status)
-        response.close()
-        if status == 404 and model and "not found" in text:
+            raise self._wrong_server(body, status=status)
+        text = shorten(text)
+        if status == 404 and model and "not found" in text and model.split(":")[0] in text:
             raise ModelNotFound(model, self.host, self._installed())
         hint = ""
         if "does not support thinking" in text:
@@ -294,25 +353,29 @@ class OllamaBackend:
             "or point to it with --host / OLLAMA_HOST.",
         )
 
-    def timeout_error(self) -> ReadTimeout:
+    def timeout_error(self, waited: float | None = None) -> ReadTimeout:
         return ReadTimeout(
-            f"Ollama at {self.host} sent nothing for {self.timeout:g} s.",
+            f"Ollama at {self.host} sent nothing for {waited or self.timeout:g} s.",
             "A large model can take minutes to load: raise the limit with --timeout SECONDS "
             "(or `timeout` in the config file).",
         )
 
     def _wrong_server(self, head: bytes, status: int = 200) -> WrongServer:
-        sample = head[:60].decode("utf-8", "replace").strip().replace("\n", " ")
+        sample = " ".join(head[:60].decode("utf-8", "replace").split())
         return WrongServer(
             f"The server at {self.host} does not look like Ollama (HTTP {status}, it sent: {sample!r}).",
             "Check --host / OLLAMA_HOST: it should point to the Ollama API, e.g. http://127.0.0.1:11434.",
         )
 
 
-def _error_text(response: Any) -> str | None:
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MiB" if n >= 1024 * 1024 else f"{n // 1024} KiB"
+
+
+def _error_text(body: bytes) -> str | None:
     """Ollama's `{"error": ...}` text, or None when the body is something else."""
     try:
-        obj = response.json()
+        obj = decode_json(body)
     except ValueError:
         return None
     return str(obj["error"]) if isinstance(obj, dict) and "error" in obj else None

@@ -6,11 +6,14 @@ import base64
 from pathlib import Path
 
 from ollama_chat.errors import ChatError
-from ollama_chat.paths import user_path, write_private
+from ollama_chat.paths import read_file, user_path, write_private
 from ollama_chat.personas import is_path, load_persona
 from ollama_chat.transcript import TranscriptError, from_json, to_json, to_markdown
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.text import sanitize
+
+
+MAX_TRANSCRIPT = 256 * 1024 * 1024
 
 
 def _path(chat: Chat, arg: str, usage: str) -> Path | None:
@@ -59,7 +62,7 @@ def load(chat: Chat, arg: str) -> None:
     session = chat.session
     shown = sanitize(str(path))
     try:
-        transcript = from_json(path.read_bytes().decode("utf-8"))
+        transcript = from_json(read_file(path, MAX_TRANSCRIPT).decode("utf-8"))
     except FileNotFoundError:
         hint = f" To switch models, use /model {sanitize(arg)}." if arg in _known_models(chat) else ""
         chat.say(f"Cannot read {shown}: no such file.{hint}", "error")

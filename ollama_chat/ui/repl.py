@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion, ThreadedCompleter
 from prompt_toolkit.document import Document
 from prompt_toolkit.filters import Condition
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
@@ -22,7 +21,7 @@ from rich.text import Text
 from ollama_chat import paths
 from ollama_chat.backends.base import Backend, BackendError
 from ollama_chat.environment import Environment
-from ollama_chat.errors import EXIT_OK, ChatError, UsageError
+from ollama_chat.errors import EXIT_OK, ChatError, Terminated, UsageError
 from ollama_chat.options import OPTIONS
 from ollama_chat.personas import THINK_LEVELS, known_names
 from ollama_chat.session import ChatSession
@@ -69,9 +68,7 @@ def open_history(enabled: bool, warn: Callable[[str], None], path: Path | None =
         return InMemoryHistory()
     path = path or paths.input_history_file()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        os.close(fd)
+        paths.private_file(path)
     except OSError as e:
         warn(f"Input history {path} is not writable ({e.strerror}); going on without saving it (--no-input-history hides this).")
         return InMemoryHistory()
@@ -226,7 +223,7 @@ def prompt_session(chat: Chat, history_file: Path | None = None, **io: Any) -> P
     return PromptSession(
         history=open_history(session.settings.input_history, lambda text: chat.say("Warning: " + text, "warning"), history_file),
         key_bindings=key_bindings(),
-        completer=ChatCompleter(session),
+        completer=ThreadedCompleter(ChatCompleter(session)),  # a slow server never blocks typing
         complete_while_typing=False,
         bottom_toolbar=session.toolbar,
         prompt_continuation=lambda width, line, wrap: [("class:continuation", "…".rjust(width - 1) + " ")],
@@ -250,6 +247,8 @@ def chat_loop(chat: Chat, prompt: PromptSession, first_message: str | None = Non
     while True:
         try:
             line = prompt.prompt([("class:prompt", f"{session.settings.persona.name}> ")])
+        except Terminated:
+            raise
         except KeyboardInterrupt:
             chat.say(f"(Ctrl+C clears the line. To leave: {', '.join(EXIT_WORDS)} or Ctrl+D)", "hint")
             continue
@@ -259,6 +258,8 @@ def chat_loop(chat: Chat, prompt: PromptSession, first_message: str | None = Non
             with quiet_terminal(tty_fd):
                 if not handle_line(chat, line):
                     break
+        except Terminated:
+            raise
         except KeyboardInterrupt:
             chat.say("Interrupted.", "hint")
         if line.strip():
