@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 from ui_helpers import (
+    HOSTILE,
+    STATS,
     LONG_REPLY,
     FakeClock,
     chunked,
@@ -22,8 +24,6 @@ from ui_helpers import (
     one_go,
     screen_lines,
     stream,
-    HOSTILE,
-    STATS,
     streamed_text,
     trim,
     tty_console,
@@ -345,3 +345,28 @@ def test_no_spinner_when_nothing_is_animated():
     reply.content("Hi")
     reply.finish()
     assert console.file.getvalue() == "Hi\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        " ".join(f"단어{i}" for i in range(200)),  # one paragraph taller than the screen
+        "\n".join(f"줄 {i}" for i in range(50)),
+        "```\n" + "\n".join(f"x = {i}" for i in range(50)) + "\n```",
+    ],
+)
+def test_a_reply_taller_than_the_screen_ends_showing_its_tail(text):
+    """The open block's rows were drawn again after the final print and then erased: the screen ended blank
+    but for the reply's last line."""
+    import pyte
+
+    width, height = 40, 10
+    console = tty_console(width, height)
+    clock = FakeClock()
+    stream(TerminalOutput(console, clock=clock), chunked(text, 7), clock=clock, steps=[0.1])
+    screen = pyte.Screen(width, height)
+    screen.set_mode(pyte.modes.LNM)
+    pyte.Stream(screen).feed(console.file.getvalue())
+    visible = trim([row.rstrip() for row in screen.display])
+    assert len(visible) >= height - 2  # the screen is full of the reply, not blank
+    assert visible == one_go(text, width)[-len(visible) :]

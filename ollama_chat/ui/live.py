@@ -115,8 +115,8 @@ class LiveTail:
 
     def print(self, lines: list[Line]) -> None:
         """Erase the region and print `lines` above it, to stay (long code lines whole: the terminal wraps them)."""
-        if self._live is not None:
-            self._live.update(_NO_LINES)
+        if self._live is not None:  # refresh, so that rich does not draw the old rows again after the print
+            self._live.update(_NO_LINES, refresh=True)
         if lines:
             self._console.print(Lines(lines), crop=False)
             self._lengths = []  # printing erased the region; it shows nothing until the next refresh
