@@ -16,7 +16,7 @@ from ollama_chat.personas import BUILTIN, PersonaError, list_personas, load_pers
 from ollama_chat.settings import Flags, Layers, build_layers, load_format, persona_ref
 from ollama_chat.ui.output import make_output
 from ollama_chat.ui.text import sanitize
-from ollama_chat.ui.wrap import wrap
+from ollama_chat.ui.wrap import cell_width, pad, wrap
 
 
 def warn(env: Environment, text: str) -> None:
@@ -99,12 +99,12 @@ def print_personas(env: Environment) -> int:
     user_dir = paths.user_persona_dir(env.environ)
     infos = list_personas(user_dir)
     out = env.stdout
-    width = max(len(i.name) for i in infos)
+    width = max(cell_width(i.name) for i in infos)
     for info in infos:
         where = BUILTIN if info.source == BUILTIN else info.source + (" (overrides the built-in)" if info.overrides_builtin else "")
         description, where = sanitize(info.description), sanitize(where)
         if env.stdout_isatty:
-            lines = wrap(f"{info.name:<{width}}  {description}  [{where}]", env.columns, indent=" " * (width + 2))
+            lines = wrap(f"{pad(info.name, width)}  {description}  [{where}]", env.columns, indent=" " * (width + 2))
             out.write("\n".join(lines) + "\n")
         else:
             out.write(f"{info.name}\t{description}\t{where}\n")

@@ -53,6 +53,7 @@ class ChatSession:
         self.settings: Settings = layers.resolve()
         self._last: LastAsk | None = None
         self._models: list[str] | None = None
+        self._told_cap = False  # the history cap has been explained in this conversation
 
     # -- settings ---------------------------------------------------------------------------------------------
 
@@ -99,17 +100,18 @@ class ChatSession:
         self._last = LastAsk(question, exchange)
         if result.interrupted:
             self.notify.say("The partial reply is kept in the history; /retry asks again.", "hint")
-        if pushed_out:
+        if pushed_out and not self._told_cap:
+            self._told_cap = True
             self.notify.say(
-                f"History is capped at {s.max_messages} messages: the oldest {pushed_out} exchange(s) are no longer "
-                "sent (they stay in /history and /save; --max-messages changes the cap).",
+                f"From now on only the last {s.max_messages // 2} exchanges are sent with each question "
+                f"(--max-messages {s.max_messages}); older ones stay in /history and /save.",
                 "hint",
             )
 
     def retry(self) -> None:
         last = self._last
         if last is None:
-            self.notify.say("Nothing to retry: ask something first.", "hint")
+            self.notify.say("Nothing to retry: ask something first (after /undo, ↑ brings the question back).", "hint")
             return
         if last.exchange is not None:
             if self.conversation.last is not last.exchange:
@@ -126,6 +128,7 @@ class ChatSession:
 
     def clear(self) -> None:
         self._last = None
+        self._told_cap = False
         self.conversation.clear()
 
     def load(self, transcript: Transcript) -> None:
@@ -141,14 +144,30 @@ class ChatSession:
 
     def switch_model(self, model: str) -> None:
         try:
-            self.backend.model_info(model)
+            model = self.backend.model_info(model, timeout=CHECK_TIMEOUT).name  # its full name: llama3.2 is llama3.2:latest
         except ModelNotFound as e:
             self.notify.error(e)
             return
         except BackendError as e:
-            self.notify.say(f"Could not check the model ({sanitize(e.message)}); switching anyway.", "hint")
+            self.notify.say(f"Could not check the model: {sanitize(e.message)} Switching anyway.", "hint")
         self.set(model=model)
         self.notify.say(f"Model: {sanitize(model)}")
+
+    def set_think(self, think: bool | str) -> None:
+        """/think: warn at once when the model says it cannot think, instead of at the next question."""
+        self.set(think=think)
+        if think is False:
+            return
+        try:
+            capabilities = self.backend.model_info(self.settings.model, timeout=CHECK_TIMEOUT).capabilities
+        except BackendError:
+            return
+        if capabilities and "thinking" not in capabilities:
+            self.notify.say(
+                f"{sanitize(self.settings.model)} says it cannot think: the next question will fail unless you "
+                "switch with /model NAME (e.g. qwen3, deepseek-r1) or /think off.",
+                "warning",
+            )
 
     def models(self, refresh: bool = False) -> list[str]:
         """The server's model names, fetched once (for completion) or anew (`refresh`, for /models)."""
@@ -161,16 +180,21 @@ class ChatSession:
         that does not answer holds up the prompt for `timeout` seconds at most."""
         try:
             self.backend.model_info(self.settings.model, timeout=timeout)
+        except ModelNotFound as e:
+            self.notify.error(e)
+            self.notify.say("The chat goes on: switch with /model NAME (/models lists them), or pull it and ask.", "hint")
         except BackendError as e:
             self.notify.error(e)
-            self.notify.say("The chat goes on: fix it and ask again, or switch with /model NAME.", "hint")
+            self.notify.say("The chat goes on: once the server answers, just ask.", "hint")
 
     # -- what the REPL shows ----------------------------------------------------------------------------------
 
     def toolbar(self) -> str:
         s = self.settings
+        total = len(self.conversation.exchanges)
         sent = len(self.conversation.window(s.max_messages))
-        return f" {sanitize(s.model)} · {s.persona.name} · {sent}/{s.max_messages // 2} exchanges sent "
+        history = f"{total} exchange{'' if total == 1 else 's'}" + (f", last {sent} sent" if sent < total else "")
+        return f" {sanitize(s.model)} · {s.persona.name} · {history} "
 
     def banner(self) -> list[tuple[str, str]]:
         """(text, style) lines shown when the REPL opens."""

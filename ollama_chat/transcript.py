@@ -88,5 +88,24 @@ def to_markdown(exchanges: Sequence[Exchange], *, model: str, persona: str, syst
         lines += ["## System", "", system, ""]
     for e in exchanges:
         mark = " (interrupted)" if e.interrupted else ""
-        lines += ["## You", "", e.question.content, "", f"## {e.model}{mark}", "", e.reply, ""]
+        lines += ["## You", "", close_fences(e.question.content), "", f"## {e.model}{mark}", "", close_fences(e.reply), ""]
     return "\n".join(lines) + "\n"
+
+
+def close_fences(text: str) -> str:
+    """`text` with a code fence it leaves open (a reply cut mid-block) closed, so the Markdown after it in a
+    transcript is not swallowed into the code block."""
+    fence = ""
+    for line in text.split("\n"):
+        stripped = line.lstrip(" ")
+        if len(line) - len(stripped) > 3:
+            continue
+        if not fence:
+            for char in "`~":
+                run = len(stripped) - len(stripped.lstrip(char))
+                if run >= 3 and not (char == "`" and "`" in stripped[run:]):
+                    fence = char * run
+                    break
+        elif stripped.startswith(fence) and not stripped.lstrip(fence[0]).strip():
+            fence = ""
+    return f"{text}{'' if text.endswith(chr(10)) else chr(10)}{fence}" if fence else text

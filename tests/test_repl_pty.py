@@ -131,3 +131,14 @@ def test_a_line_typed_ahead_with_enter_is_sent_on_its_own(chat, fake_ollama):
     assert questions == ["천천히", "둘째 질문"]
     chat.send("\r")
     chat.expect_exact("echo: 셋째")
+
+
+def test_a_question_typed_before_the_first_prompt_is_sent_on_enter(tmp_path, fake_ollama):
+    env = user_env(tmp_path, fake_ollama.host_port, TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1")
+    child = pexpect.spawn(str(BIN), ["-p", "monk"], env=env, dimensions=(30, 100), encoding="utf-8", timeout=15)
+    child.expect_exact("75세 불교 스님")  # the banner is up; the prompt is not yet
+    type_line(child, "빨리 입력한 질문")
+    child.expect_exact("echo: 빨리 입력한 질문")
+    child.expect_exact(PROMPT)
+    assert [r["messages"][-1]["content"] for r in fake_ollama.chat_requests] == ["빨리 입력한 질문"]
+    child.close(force=True)

@@ -68,8 +68,10 @@ def test_history_is_capped_in_pairs_and_says_so(chat, fake_ollama):
     assert len(log(chat)) == 3  # the log keeps everything; only the window is capped
     handle_line(chat, "질문 3")
     assert [c for _, c in sent(fake_ollama)[1:]] == ["질문 1", "echo: 질문 1", "질문 2", "echo: 질문 2", "질문 3"]
-    assert "the oldest 1 exchange(s) are no longer sent" in screen(chat)
-    assert chat.session.toolbar() == " llama3.2:latest · monk · 2/2 exchanges sent "
+    assert screen(chat).count("From now on only the last 2 exchanges are sent") == 1
+    handle_line(chat, "질문 4")
+    assert screen(chat).count("From now on only the last 2 exchanges are sent") == 1  # said once, not every turn
+    assert chat.session.toolbar() == " llama3.2:latest · monk · 5 exchanges, last 2 sent "
 
 
 def test_failed_request_leaves_no_dangling_turn(chat, fake_ollama):
@@ -406,3 +408,33 @@ def test_load_never_opens_a_path_named_as_the_persona(chat, fake_ollama, tmp_pat
     assert chat.session.settings.persona.name == "monk" and "is not available here" in screen(chat)
     handle_line(chat, "다음")
     assert all("비밀 내용" not in m["content"] for m in fake_ollama.last_chat["messages"])
+
+
+def test_a_model_named_without_its_tag_is_recorded_by_its_full_name(chat, fake_ollama):
+    handle_line(chat, "/model llama3.2")
+    handle_line(chat, "q")
+    assert chat.session.settings.model == "llama3.2:latest" and log(chat) and chat.session.conversation.last.model == "llama3.2:latest"
+
+
+def test_think_on_a_model_that_cannot_warns_at_once(chat, fake_ollama):
+    handle_line(chat, "/think on")
+    assert "llama3.2:latest says it cannot think" in screen(chat)
+    fake_ollama.add_model("qwen3:8b", capabilities=("completion", "thinking"))
+    handle_line(chat, "/model qwen3:8b")
+    start = len(screen(chat))
+    handle_line(chat, "/set think high")
+    assert "cannot think" not in screen(chat)[start:] and chat.session.settings.think == "high"
+
+
+def test_history_n_shows_one_exchange_in_full(chat, fake_ollama):
+    fake_ollama.reply("# 제목\n\n" + "긴 답변입니다. " * 40)
+    handle_line(chat, "첫 질문")
+    handle_line(chat, "둘째")
+    start = len(screen(chat))
+    handle_line(chat, "/history 1")
+    from ui_helpers import screen_lines
+
+    shown = " ".join(screen_lines(screen(chat)[start:], 200, 50))  # what a terminal shows in the end
+    assert "1. you:" in shown and "첫 질문" in shown and shown.count("긴 답변입니다.") == 40 and "제목" in shown
+    handle_line(chat, "/history 9")
+    assert "N from 1 to 2" in screen(chat)

@@ -47,3 +47,25 @@ def test_version_1_files_load():
 def test_bad_transcripts(text, words):
     with pytest.raises(TranscriptError, match=words):
         from_json(text)
+
+
+@pytest.mark.parametrize(
+    "reply, closed",
+    [
+        ("```python\nx = 1", "```python\nx = 1\n```"),
+        ("~~~~\ncode\n~~~", "~~~~\ncode\n~~~\n~~~~"),
+        ("```\ndone\n```\n", "```\ndone\n```\n"),
+        ("`inline` and ```not a fence```", "`inline` and ```not a fence```"),
+        ("    ```indented code, not a fence", "    ```indented code, not a fence"),
+    ],
+)
+def test_an_open_code_fence_is_closed(reply, closed):
+    from ollama_chat.transcript import close_fences
+
+    assert close_fences(reply) == closed
+
+
+def test_markdown_after_an_interrupted_code_block_stays_text():
+    log = (Exchange(Message("user", "코드"), "```python\nprint(1", "m", interrupted=True), Exchange(Message("user", "다음"), "답", "m"))
+    md = to_markdown(log, model="m", persona="p", system="")
+    assert "print(1\n```\n\n## You\n\n다음" in md

@@ -88,13 +88,17 @@ def suggest_models(name: str, installed: list[str]) -> list[str]:
     then near spellings. Pure."""
     import difflib
 
-    base = name.split(":", 1)[0]
-    same_base = [m for m in installed if m.split(":", 1)[0] == base and m != name]
-    if same_base:
-        return same_base[:3]
-    bases = {m.split(":", 1)[0]: m for m in installed}
-    close = difflib.get_close_matches(base, list(bases), n=3, cutoff=0.75)
-    return [bases[b] for b in close]
+    base = name.split(":", 1)[0].lower()
+    bases = {m: m.split(":", 1)[0].lower() for m in installed if m != name}
+    for matches in (
+        lambda b: b == base,  # another tag of the same model
+        lambda b: base in b,  # a part of its name (`llama` -> llama3.2:latest)
+    ):
+        found = [m for m, b in bases.items() if matches(b)]
+        if found:
+            return found[:3]
+    close = difflib.get_close_matches(base, list(set(bases.values())), n=3, cutoff=0.6)
+    return [m for b in close for m, mb in bases.items() if mb == b][:3]
 
 
 # -- telling network failures apart -----------------------------------------------------------------------

@@ -64,6 +64,11 @@ def parse_host(value: str | None) -> str:
     return f"{scheme}://{host}:{port or default_port}{path}"
 
 
+def full_name(model: str) -> str:
+    """A model's full name, as /api/tags lists it: Ollama reads a name without a tag as NAME:latest."""
+    return model if ":" in model.rsplit("/", 1)[-1] else f"{model}:latest"
+
+
 # -- the wire format, both ways (pure) ---------------------------------------------------------------------
 
 
@@ -260,7 +265,7 @@ class OllamaBackend:
     def model_info(self, name: str, timeout: float | None = None) -> ModelInfo:
         body = self._body(self._request("POST", "/api/show", json={"model": name}, model=name, timeout=timeout))
         try:
-            return model_info_from(name, decode_json(body))
+            return model_info_from(full_name(name), decode_json(body))
         except ValueError:
             raise self._wrong_server(body) from None
 

@@ -20,6 +20,7 @@ from ollama_chat.personas import BUILTIN, THINK_LEVELS, list_personas, load_pers
 from ollama_chat.ui import files
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.text import sanitize
+from ollama_chat.ui.wrap import cell_width, pad
 
 EXIT_WORDS = ("quit", "exit", "종료")
 
@@ -97,6 +98,8 @@ def translate_ollama(name: str, arg: str) -> tuple[str, str]:
         return "/think", rest or "on"
     if word in _OLLAMA_SET and not rest:
         return _OLLAMA_SET[word]
+    if word == "verbose" and rest in ("on", "off"):
+        return "/stats", rest
     return name, arg
 
 
@@ -152,10 +155,12 @@ def _persona(chat: Chat, arg: str) -> None:
 
 def _personas(chat: Chat, arg: str) -> None:
     current = chat.session.settings.persona.name
-    for info in list_personas(chat.session.user_persona_dir):
+    infos = list_personas(chat.session.user_persona_dir)
+    width = max(12, *(cell_width(info.name) for info in infos))
+    for info in infos:
         where = "" if info.source == BUILTIN else f"  [{sanitize(info.source)}]"
         mark = "*" if info.name == current else " "
-        chat.say(f"{mark} {info.name:<12} {sanitize(info.description)}{where}", "plain")
+        chat.say(f"{mark} {pad(info.name, width)} {sanitize(info.description)}{where}", "plain")
 
 
 def _model(chat: Chat, arg: str) -> None:
@@ -209,7 +214,7 @@ def _show(chat: Chat, arg: str) -> None:
         ("model", sanitize(s.model)),
         ("persona", f"{s.persona.name} [{sanitize(s.persona.source)}]"),
         ("options", sanitize(json.dumps(dict(s.options), ensure_ascii=False)) if s.options else "(model defaults)"),
-        ("format", sanitize(json.dumps(s.format, ensure_ascii=False)) if s.format else "off"),
+        ("format", "off" if not s.format else s.format if s.format == "json" else sanitize(json.dumps(s.format, ensure_ascii=False))),
         ("think", _think_text(s.think)),
         ("stream", "on" if s.stream else "off"),
         ("stats", "on" if s.verbose else "off"),
@@ -230,6 +235,9 @@ def _history(chat: Chat, arg: str) -> None:
     if not exchanges:
         chat.say("No exchanges yet.", "hint")
         return
+    if arg:
+        _one_exchange(chat, arg)
+        return
     sent = len(session.conversation.window(session.settings.max_messages))
     width = chat.console.width
     for number, exchange in enumerate(exchanges, 1):
@@ -238,8 +246,25 @@ def _history(chat: Chat, arg: str) -> None:
         chat.console.print(Text(head, style="plain" if late else "hint") + _preview(exchange.question.content, width - len(head)))
         who = f"   {sanitize(exchange.model)}{' (interrupted)' if exchange.interrupted else ''}: "
         chat.console.print(Text(who, style="hint") + _preview(exchange.reply, width - Text(who).cell_len), style="hint")
-    if sent < len(exchanges):
-        chat.say(f"Exchanges 1–{len(exchanges) - sent} are no longer sent (the history cap).", "hint")
+    old = len(exchanges) - sent
+    if old:
+        which = "Exchange 1 is" if old == 1 else f"Exchanges 1–{old} are"
+        chat.say(f"{which} no longer sent with new questions (the history cap); /history N shows one in full.", "hint")
+
+
+def _one_exchange(chat: Chat, arg: str) -> None:
+    """`/history N`: exchange N in full, its reply drawn as it was when it arrived."""
+    exchanges = chat.session.conversation.exchanges
+    if not arg.isdigit() or not 1 <= int(arg) <= len(exchanges):
+        chat.say(f"Usage: /history [N], N from 1 to {len(exchanges)}", "error")
+        return
+    exchange = exchanges[int(arg) - 1]
+    chat.say(f"{arg}. you:", "hint")
+    chat.console.print(Text(sanitize(exchange.question.content)))
+    chat.say(f"{sanitize(exchange.model)}{' (interrupted)' if exchange.interrupted else ''}:", "hint")
+    reply = chat.session.output.reply()
+    reply.content(exchange.reply)
+    reply.finish(interrupted=exchange.interrupted)
 
 
 def _preview(text: str, width: int) -> Text:
@@ -284,8 +309,8 @@ def _think(chat: Chat, arg: str) -> None:
     if arg not in _THINK:
         chat.say(f"Usage: /think {'|'.join(_THINK)} (now: {_think_text(chat.session.settings.think)})", "error")
         return
-    chat.session.set(think=_THINK[arg])
     chat.say(f"think: {arg}")
+    chat.session.set_think(_THINK[arg])
 
 
 COMMANDS: dict[str, Command] = {
@@ -301,7 +326,7 @@ COMMANDS: dict[str, Command] = {
         Command("/set", "PARAM VALUE", "set an Ollama option (temperature, top_p, num_ctx, stop, ...)", _set),
         Command("/unset", "PARAM", "back to the model's default", _unset),
         Command("/show", "", "the effective settings", _show),
-        Command("/history", "", "the exchanges so far", _history),
+        Command("/history", "[N]", "the exchanges so far; N: one of them in full", _history),
         Command("/retry", "", "ask the last question again", _retry),
         Command("/undo", "", "drop the last exchange", _undo),
         Command("/format", "json|off", "ask for JSON answers", _format),

@@ -85,9 +85,11 @@ class ConsoleNotify:
         self.console.print(Text(text, style=style))
 
     def error(self, error: ChatError) -> None:
+        from rich.padding import Padding
+
         self.console.print(Text("Error: ", style="error") + Text(sanitize(error.message)))
-        if error.hint:
-            self.console.print(Text("  " + sanitize(error.hint).replace("\n", "\n  "), style="hint"))
+        if error.hint:  # indented as a whole, wrapped lines too
+            self.console.print(Padding(Text(sanitize(error.hint), style="hint"), (0, 0, 0, 2)))
 
 
 class ChatCompleter(Completer):
@@ -235,15 +237,15 @@ def prompt_session(chat: Chat, history_file: Path | None = None, **io: Any) -> P
 def chat_loop(chat: Chat, prompt: PromptSession, first_message: str | None = None, tty_fd: int | None = None) -> int:
     """`tty_fd`: the terminal the keys come from, kept quiet while replies are drawn."""
     session = chat.session
-    for text, style in session.banner():
-        chat.say(text, style)
-    session.check_model()
-    if first_message is not None:
-        lines = first_message.count("\n") + 1
-        chat.say(f"(piped in: {len(first_message):,} characters, {lines:,} line{'s' if lines > 1 else ''})", "hint")
-        with quiet_terminal(tty_fd):
+    with quiet_terminal(tty_fd):  # a question typed (Enter included) before the first prompt waits for it
+        for text, style in session.banner():
+            chat.say(text, style)
+        session.check_model()
+        if first_message is not None:
+            lines = first_message.count("\n") + 1
+            chat.say(f"(piped in: {len(first_message):,} characters, {lines:,} line{'s' if lines > 1 else ''})", "hint")
             session.ask(first_message)
-        chat.console.print()
+            chat.console.print()
     while True:
         try:
             line = prompt.prompt([("class:prompt", f"{session.settings.persona.name}> ")])

@@ -12,17 +12,25 @@ def cell_width(text: str) -> int:
 
 
 def wrap(text: str, width: int, indent: str = "") -> list[str]:
-    """Each line of `text` folded to `width` cells; continuation lines start with `indent`."""
+    """Each line of `text` folded to `width` cells at spaces; continuation lines start with `indent`, and a
+    line's own leading spaces are kept."""
     width = max(10, width)
     out: list[str] = []
     for paragraph in text.split("\n"):
-        line, used = "", 0
-        for word in paragraph.split(" "):
+        words = paragraph.lstrip(" ").split(" ")
+        line = paragraph[: len(paragraph) - len(paragraph.lstrip(" "))] + words[0]
+        used = cell_width(line)
+        for word in words[1:]:
             w = cell_width(word)
-            if line and used + 1 + w > width:
+            if used + 1 + w > width and line.strip():
                 out.append(line)
                 line, used = indent + word, cell_width(indent) + w
-            elif line or word:
-                line, used = (f"{line} {word}", used + 1 + w) if line else (word, w)
+            else:
+                line, used = f"{line} {word}", used + 1 + w
         out.append(line)
     return out
+
+
+def pad(text: str, width: int) -> str:
+    """`text` followed by spaces up to `width` display cells (str.ljust counts characters, not cells)."""
+    return text + " " * max(0, width - cell_width(text))
