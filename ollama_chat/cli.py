@@ -8,59 +8,19 @@ them, so a piped one-shot question starts fast.
 
 from __future__ import annotations
 
+import difflib
 import os
 from typing import Any, List, Optional
 
 import typer
-from typer.core import TyperCommand, TyperGroup
 
 from ollama_chat import __version__, app, paths
+from ollama_chat.cli_parsing import DefaultGroup, FastCommand, optional_values
 from ollama_chat.environment import Environment
-from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK, ChatError, UsageError
+from ollama_chat.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated, UsageError
 from ollama_chat.options import PRESETS, OptionError, check_option, parse_assignment
 from ollama_chat.personas import THINK_LEVELS, known_names
 from ollama_chat.settings import Flags
-
-DEFAULT_COMMAND = "chat"
-_GROUP_OPTIONS = ("--install-completion", "--show-completion")
-
-
-class DefaultGroup(TyperGroup):
-    """A group whose first argument, when it names no command, belongs to the default command: `ollama-chat
-    "질문"` and `ollama-chat -p monk` chat, `ollama-chat models` lists. (`ollama-chat chat models` asks
-    the word "models".)"""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        completing_first_word = ctx.resilient_parsing and not args
-        if not completing_first_word and (not args or (args[0] not in self.commands and args[0] not in _GROUP_OPTIONS)):
-            args = [DEFAULT_COMMAND, *args]
-        return super().parse_args(ctx, args)
-
-    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
-        """The first word completes to a command or to any of the chat command's options."""
-        chat = self.commands[DEFAULT_COMMAND]
-        return [*super().shell_complete(ctx, incomplete), *chat.shell_complete(ctx, incomplete)]
-
-
-class ChatCommand(TyperCommand):
-    """The chat command. `--think` takes an optional level: `--think` alone means on, `--think high` (or
-    `--think=high`) a level; any other next word is left alone (it may be the PROMPT)."""
-
-    def make_parser(self, ctx: Any) -> Any:
-        from typer._click.parser import _Option
-
-        class OptionalLevel(_Option):
-            def process(self, value: Any, state: Any) -> None:
-                rargs = state.rargs
-                level = rargs.pop(0) if rargs and rargs[0] in THINK_LEVELS else "on"
-                state.opts[self.dest] = level
-                state.order.append(self.obj)
-
-        parser = super().make_parser(ctx)
-        think = parser._long_opt["--think"]
-        parser._long_opt["--think"] = OptionalLevel(think.obj, ["--think"], think.dest, action="store", nargs=0)
-        return parser
-
 
 cli = typer.Typer(
     cls=DefaultGroup,
@@ -88,6 +48,22 @@ def _typed_options(
     return options
 
 
+def _presets(incomplete: str) -> list[str]:
+    return [name for name in PRESETS if name.startswith(incomplete)]
+
+
+def _model_names(incomplete: str) -> list[str]:
+    """Shell completion of `--model`: the server's models, if it answers within a second or two."""
+    from ollama_chat.backends.base import BackendError
+    from ollama_chat.backends.ollama import OllamaBackend, parse_host
+
+    try:
+        names = OllamaBackend(parse_host(os.environ.get("OLLAMA_HOST")), timeout=2).list_models()
+    except (BackendError, ValueError):
+        return []
+    return [name for name in names if name.startswith(incomplete)]
+
+
 def _persona_names(incomplete: str) -> list[str]:
     """Shell completion of `--persona`: built-in and your own persona names."""
     return [name for name in known_names(paths.user_persona_dir()) if name.startswith(incomplete)]
@@ -97,14 +73,18 @@ _THINK_VALUES = {"on": True, **{level: level for level in THINK_LEVELS}}
 
 
 @cli.command(
-    DEFAULT_COMMAND,
-    cls=ChatCommand,
+    DefaultGroup.default,
+    cls=optional_values(think=(THINK_LEVELS, "on")),
     epilog="Other commands: `ollama-chat personas` lists personas, `ollama-chat models` lists the server's models.",
 )
 def chat_command(
     ctx: typer.Context,
-    prompt: Optional[str] = typer.Argument(None, metavar="PROMPT", help="Ask this and exit. Piped stdin comes first, then PROMPT."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", metavar="NAME", help="Model name (default llama3.2:latest)."),
+    prompt: Optional[List[str]] = typer.Argument(
+        None, metavar="PROMPT", help="Ask this and exit (several words are one question). Piped stdin comes first, then PROMPT."
+    ),
+    model: Optional[str] = typer.Option(
+        None, "--model", "-m", metavar="NAME", help="Model name (default llama3.2:latest).", autocompletion=_model_names
+    ),
     persona: Optional[str] = typer.Option(
         None, "--persona", "-p", metavar="NAME|PATH", help="Persona NAME, or a PATH to a persona file.", autocompletion=_persona_names
     ),
@@ -116,7 +96,9 @@ def chat_command(
     num_ctx: Optional[int] = typer.Option(None, "--num-ctx", metavar="TOKENS", help="Context window in tokens."),
     seed: Optional[int] = typer.Option(None, "--seed", metavar="N", help="Random seed for repeatable answers."),
     option: List[str] = typer.Option([], "--option", "-o", metavar="KEY=VALUE", help="Any Ollama option as KEY=VALUE (repeatable)."),
-    preset: Optional[str] = typer.Option(None, "--preset", metavar="NAME", help=f"Sampling preset: {', '.join(PRESETS)}."),
+    preset: Optional[str] = typer.Option(
+        None, "--preset", metavar="NAME", help=f"Sampling preset: {', '.join(PRESETS)}.", autocompletion=_presets
+    ),
     format: Optional[str] = typer.Option(None, "--format", metavar="json|FILE", help="'json', or a JSON Schema file for structured output."),
     think: Optional[str] = typer.Option(
         None, "--think", metavar="[low|medium|high]", help="Ask the model to think first; optionally how hard (--think high)."
@@ -163,17 +145,32 @@ def chat_command(
         raise typer.Exit(guarded(env, lambda: app.print_personas(env)))
     if list_models:
         raise typer.Exit(guarded(env, lambda: app.print_models(env, flags())))
-    raise typer.Exit(guarded(env, lambda: app.chat(env, flags(), prompt, interactive=interactive)))
+    question = " ".join(prompt) if prompt else None
+    if prompt and len(prompt) == 1:
+        _hint_at_a_command(env, prompt[0])
+    raise typer.Exit(guarded(env, lambda: app.chat(env, flags(), question, interactive=interactive)))
 
 
-@cli.command("personas")
+def _hint_at_a_command(env: Environment, word: str) -> None:
+    """`ollama-chat modles` asks the model "modles"; say which command was probably meant."""
+    close = difflib.get_close_matches(word.lower(), [c for c in cli_commands() if c != DefaultGroup.default], n=1, cutoff=0.7)
+    if close or word.lower() in ("help", "-help"):
+        meant = f"ollama-chat {close[0]}" if close else "ollama-chat --help"
+        app.say(env, "Note:", "2", f"asking the model \"{word}\"; did you mean `{meant}`?")
+
+
+def cli_commands() -> list[str]:
+    return [info.name or "" for info in cli.registered_commands]
+
+
+@cli.command("personas", cls=FastCommand)
 def personas_command(ctx: typer.Context) -> None:
     """List personas: built-in and your own, and where each comes from."""
     env: Environment = ctx.obj
     raise typer.Exit(guarded(env, lambda: app.print_personas(env)))
 
 
-@cli.command("models")
+@cli.command("models", cls=FastCommand)
 def models_command(
     ctx: typer.Context,
     host: Optional[str] = typer.Option(None, "--host", metavar="HOST", help="Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434)."),
@@ -190,17 +187,26 @@ def guarded(env: Environment, body: Any) -> int:
     except ChatError as e:
         app.say(env, "Error:", "1;31", e.message, e.hint)
         return e.exit_code
+    except Terminated as e:  # SIGTERM, SIGHUP
+        return e.exit_code
     except KeyboardInterrupt:
         env.stderr.write("\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return _closed_pipe(env)
+    except OSError as e:  # the output on a full disk, a terminal gone away
+        app.say(env, "Error:", "1;31", f"Cannot write the output: {e.strerror or e}.", "Check the disk or file it goes to.")
+        _closed_pipe(env)
+        return EXIT_FAILURE
 
 
 def _closed_pipe(env: Environment) -> int:
     """The reader went away (`| head -1`): stop quietly, without Python's 'Exception ignored' at exit."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, env.stdout.fileno())
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, env.stdout.fileno())
+    except (OSError, ValueError):  # an in-memory stdout (tests) has no descriptor to replace
+        pass
     return EXIT_OK
 
 

@@ -212,3 +212,28 @@ def test_shell_completion_through_typer(tmp_path):
     assert complete("ollama-chat --pers") == ["--persona"]
     assert complete("ollama-chat -p mo") == ["monk"]
     assert complete("ollama-chat -m x --th") == ["--think"]
+
+
+def test_several_words_are_one_question(cli, fake_ollama):
+    code, out, _ = cli("파이썬", "리스트", "정렬", "방법")
+    assert code == 0 and fake_ollama.last_chat["messages"][-1]["content"] == "파이썬 리스트 정렬 방법"
+
+
+def test_a_word_close_to_a_command_gets_a_note_and_is_still_asked(cli, fake_ollama):
+    code, out, err = cli("modles")
+    assert code == 0 and out == "echo: modles\n" and "did you mean `ollama-chat models`?" in err
+    assert "did you mean" not in cli("안녕")[2]
+
+
+def test_usage_lines_name_the_program_not_the_default_command(cli):
+    code, _, err = cli("--bogus")
+    assert code == 2 and "Usage: ollama-chat [OPTIONS] [PROMPT]..." in err and "Try 'ollama-chat -h' for help." in err
+    assert "ollama-chat chat" not in err
+
+
+def test_closed_stdout_is_a_message(tmp_path, fake_ollama, capsys):
+    env = Environment.in_memory(b"", {"HOME": str(tmp_path), "OLLAMA_HOST": fake_ollama.host_port}, stdout_closed=True)
+    with pytest.raises(SystemExit) as exit_:
+        main(["q"], env)
+    assert exit_.value.code == 2 and "Standard output is closed" in env.stderr.buffer.getvalue().decode()
+    assert fake_ollama.chat_requests == []

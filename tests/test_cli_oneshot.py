@@ -222,7 +222,7 @@ def test_closed_pipe_ends_quietly(env, fake_ollama):
 
 
 def test_ctrl_c_stops_the_reply_and_the_stream(env, fake_ollama):
-    fake_ollama.reply(["조각 "] * 400, chunk_delay=0.02)
+    fake_ollama.reply(["조각 "] * 400, hold_after=3)  # 3 pieces go out, the rest waits: surely mid-reply
     proc = subprocess.Popen([str(BIN), "q"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout.read(5)  # the reply has started
     proc.send_signal(signal.SIGINT)
@@ -284,3 +284,18 @@ def test_thinking_goes_to_stderr_never_into_the_pipe(env, fake_ollama):
     hidden = run_cli(["-m", "qwen3:8b", "--hide-thinking", "--no-think", "q"], env, stdin=None)
     assert hidden.stdout == "답\n".encode() and "숨길 생각".encode() not in hidden.stderr
     assert fake_ollama.last_chat["think"] is False
+
+
+def test_stdout_on_a_full_disk_is_one_message(env, fake_ollama):
+    result = subprocess.run(f'"{BIN}" q > /dev/full', shell=True, env=env, capture_output=True, timeout=30)
+    assert result.returncode == 1 and b"No space left on device" in result.stderr
+    no_traceback(result)
+
+
+def test_closed_stdin_and_stdout(env, fake_ollama):
+    closed_in = subprocess.run(f'"{BIN}" q <&-', shell=True, env=env, capture_output=True, timeout=30)
+    assert closed_in.returncode == 0 and closed_in.stdout == b"echo: q\n"
+    closed_out = subprocess.run(f'"{BIN}" q >&-', shell=True, env=env, capture_output=True, timeout=30)
+    assert closed_out.returncode == 2 and b"Standard output is closed" in closed_out.stderr
+    no_traceback(closed_in)
+    no_traceback(closed_out)

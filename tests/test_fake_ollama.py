@@ -722,6 +722,19 @@ def test_non_streamed_and_status_replies_are_held_whole(fake_ollama: FakeOllama)
     assert answer.wait_complete() and status.wait_complete()
 
 
+def test_hold_next_holds_any_endpoint_once(fake_ollama: FakeOllama) -> None:
+    gate = fake_ollama.hold_next("/api/show", method="POST")
+    assert requests.get(f"{fake_ollama.url}/api/version", timeout=2).ok  # other paths are not held
+    with socket.create_connection(("127.0.0.1", fake_ollama.port), timeout=5) as sock:
+        sock.sendall(raw_request(fake_ollama, "POST", "/api/show", {"model": "llama3.2"}))
+        assert gate.wait_held() and nothing_more(sock)
+        gate.release()
+        raw = parse_raw(*read_to_end(sock))
+    assert raw.status == 200 and "capabilities" in json.loads(raw.chunks[0])
+    assert gate.wait_complete()
+    assert requests.post(f"{fake_ollama.url}/api/show", json={"model": "llama3.2"}, timeout=2).ok  # once only
+
+
 def test_stop_and_hang_up_while_held(fake_ollama: FakeOllama) -> None:
     gate = fake_ollama.reply(["a", "b"], hold_after=0)
     with pytest.raises(requests.exceptions.ReadTimeout):  # the model "never starts": a client read timeout

@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import os
 import stat
-import threading
-import time
 
 import pytest
 from prompt_toolkit.input import create_pipe_input
@@ -20,6 +18,8 @@ from ollama_chat.settings import Flags, build_layers
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.repl import ConsoleNotify, chat_loop, open_history, prompt_session
 from ollama_chat.ui.terminal import TerminalOutput
+
+from helpers import PromptTypist
 
 
 def make_chat(fake, folder, flags=Flags(), console=None):
@@ -36,17 +36,13 @@ def run(fake_ollama, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
     def run(*keys: str, **flags):
-        """Each argument is typed after a short pause, as a person would (history loads asynchronously)."""
+        """Each argument is typed once the prompt is ready for it: running, its input history loaded (that
+        happens in the background), the keys before it processed (see helpers.PromptTypist)."""
         chat = make_chat(fake_ollama, tmp_path, Flags(**flags))
         with create_pipe_input() as pipe:
-
-            def typist():
-                for group in keys:
-                    time.sleep(0.15)
-                    pipe.send_text(group)
-
-            threading.Thread(target=typist, daemon=True).start()
-            code = chat_loop(chat, prompt_session(chat, input=pipe, output=DummyOutput()))
+            prompt = prompt_session(chat, input=pipe, output=DummyOutput())
+            with PromptTypist(prompt, pipe).typing(keys):
+                code = chat_loop(chat, prompt)
         return code, chat.console.file.getvalue()
 
     return run

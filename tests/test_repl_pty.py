@@ -7,7 +7,7 @@ import time
 import pexpect
 import pytest
 
-from helpers import BIN, spawn_in_pty, user_env
+from helpers import BIN, spawn_in_pty, user_env, wait_for_typeahead
 
 PROMPT = "monk> "
 
@@ -107,6 +107,7 @@ def test_keys_typed_during_a_reply_are_not_echoed_into_it(chat, fake_ollama):
     type_line(chat, "천천히")
     chat.expect_exact("0번")  # the first piece is shown, the rest waits at the gate
     chat.send("미리")  # typed ahead while the reply is held mid-stream
+    assert wait_for_typeahead(chat, len("미리".encode()))  # taken in by the terminal before the reply ends
     gate.release()
     chat.expect_exact(PROMPT)
     during = chat.before
@@ -123,6 +124,7 @@ def test_a_line_typed_ahead_with_enter_is_sent_on_its_own(chat, fake_ollama):
     chat.expect_exact("0번")  # the first piece is shown, the rest waits at the gate
     type_line(chat, "둘째 질문")  # typed ahead, Enter included, while the reply is held mid-stream
     chat.send("셋째")  # and the start of the next one
+    assert wait_for_typeahead(chat, len("둘째 질문\r셋째".encode()))  # taken in by the terminal before the reply ends
     gate.release()
     chat.expect_exact("echo: 둘째 질문")
     chat.expect_exact(PROMPT)
@@ -134,11 +136,48 @@ def test_a_line_typed_ahead_with_enter_is_sent_on_its_own(chat, fake_ollama):
 
 
 def test_a_question_typed_before_the_first_prompt_is_sent_on_enter(tmp_path, fake_ollama):
+    starting = fake_ollama.hold_next("/api/show")  # the model check after the banner waits: no prompt yet
     env = user_env(tmp_path, fake_ollama.host_port, TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1")
-    child = pexpect.spawn(str(BIN), ["-p", "monk"], env=env, dimensions=(30, 100), encoding="utf-8", timeout=15)
+    child = spawn_in_pty(str(BIN), ["-p", "monk"], env)
     child.expect_exact("75세 불교 스님")  # the banner is up; the prompt is not yet
+    assert starting.wait_held()
     type_line(child, "빨리 입력한 질문")
+    assert wait_for_typeahead(child, len("빨리 입력한 질문\r".encode()))  # taken in before the prompt is up
+    starting.release()
     child.expect_exact("echo: 빨리 입력한 질문")
     child.expect_exact(PROMPT)
     assert [r["messages"][-1]["content"] for r in fake_ollama.chat_requests] == ["빨리 입력한 질문"]
     child.close(force=True)
+
+
+@pytest.mark.parametrize("signame, code", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_signal_mid_reply_marks_it_and_restores_the_terminal(chat, fake_ollama, signame, code):
+    import signal
+
+    gate = fake_ollama.reply([f"조각{i} " for i in range(50)], hold_after=5)
+    type_line(chat, "길게")
+    assert gate.wait_held()
+    chat.expect_exact("조각0")
+    chat.kill(getattr(signal, signame))
+    chat.expect_exact("[interrupted]")
+    chat.expect(pexpect.EOF)
+    tail = chat.before
+    chat.close()
+    assert chat.exitstatus == code
+    assert "\x1b[?25h" in tail  # the cursor is shown again
+    assert "Traceback" not in tail
+
+
+def test_one_shot_on_a_terminal_sigterm_marks_the_reply(tmp_path, fake_ollama):
+    import signal
+
+    env = user_env(tmp_path, fake_ollama.host_port, TERM="xterm-256color")
+    gate = fake_ollama.reply([f"조각{i} " for i in range(50)], hold_after=5)
+    child = spawn_in_pty(str(BIN), ["질문"], env)
+    assert gate.wait_held()
+    child.expect_exact("조각0")
+    child.kill(signal.SIGTERM)
+    child.expect_exact("[interrupted]")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 143 and fake_ollama.wait_for_disconnect()

@@ -14,6 +14,7 @@ from typing import Any
 
 from ollama_chat.backends.base import causes
 
+READ_SIZE = 64 * 1024  # decompressed bytes a read of a compressed stream may return
 MAX_LINE = 8 * 1024 * 1024  # one streamed piece of a reply is a few hundred bytes; a whole non-streamed reply fits
 
 
@@ -77,6 +78,14 @@ class LineSplitter:
         return tail
 
 
+def read_size(response: Any) -> int | None:
+    """How much to read at a time. We ask for no compression (Accept-Encoding: identity), and read a plain
+    stream as it arrives; a server that compresses anyway is read in bounded pieces, so a small compressed
+    "bomb" cannot burst into gigabytes at once."""
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    return None if encoding in ("", "identity") else READ_SIZE
+
+
 def decode_json(data: bytes | str) -> Any:
     """JSON, with a nesting too deep to parse treated as malformed (not a RecursionError). ValueError."""
     try:
@@ -104,7 +113,7 @@ def json_lines(response: Any, limit: int = MAX_LINE) -> Iterator[Any]:
 
     splitter = LineSplitter(limit)
     try:
-        for data in response.iter_content(chunk_size=None):
+        for data in response.iter_content(chunk_size=read_size(response)):
             for line in splitter.feed(data):
                 value = decode_line(line)
                 if value is not None:

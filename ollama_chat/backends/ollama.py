@@ -238,6 +238,7 @@ class OllamaBackend:
         self.timeout = timeout
         self._session = requests.Session()
         self._session.headers["User-Agent"] = f"ollama-chat/{__version__}"
+        self._session.headers["Accept-Encoding"] = "identity"  # see ndjson.read_size
 
     def chat(self, request: ChatRequest) -> OllamaChatStream | _OneReply:
         response = self._request("POST", "/api/chat", json=request_body(request), model=request.model)

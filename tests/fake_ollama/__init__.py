@@ -17,6 +17,8 @@ Every queuing method returns a `Gate` for that reply. With `hold_after=N` the fa
 then waits until the test calls `gate.release()` (`fake.release()` releases every gate); `hold_after=0`
 holds it before anything, even the response headers. A piece is a content piece for `reply` (thinking goes
 first, uncounted) and a line for `replay` / `reply_raw`. A held reply still sees the client hang up.
+`fake.hold_next(path)` holds the next request to any other endpoint (e.g. the /api/show a client sends as it
+starts) before it is answered, and returns its gate too.
 
     gate.wait_for_sent(n, timeout=5.0) -> bool   at least n pieces have been written to the client
     gate.wait_held(timeout=5.0) -> bool          the reply is at its gate (its hold_after pieces are out)
@@ -25,9 +27,10 @@ first, uncounted) and a line for `replay` / `reply_raw`. A held reply still sees
 
 "The reply is mid-stream now" is then a fact, not a guess:
 
-    gate = fake.reply([f"줄 {i}\\n" for i in range(400)], hold_after=4)
+    gate = fake.reply([f"줄 {i}\\n\\n" for i in range(400)], hold_after=4)
     type_line(child, "길게 말해 줘")
-    child.expect_exact("줄 3")            # or: assert gate.wait_held()
+    assert gate.wait_held()               # pieces 0-3 are out, 4.. wait for release()
+    child.expect_exact("줄 0")            # (what the screen shows of 0-3 is the client's business)
     child.sendintr()                      # Ctrl+C while pieces 4.. are still to come
     assert fake.wait_for_disconnect()     # the held reply saw the client hang up
     # ...or gate.release() to let the rest of the reply stream out.

@@ -126,6 +126,14 @@ class Handler(StreamWriter):
 
     def _route(self, request: Request) -> None:
         path, method = path_only(request.path), request.method
+        held = self.fake._take_hold(method, path)
+        if held is not None:
+            self._hold(held)
+        self._answer(request, path, method)
+        if held is not None:
+            held._finish()
+
+    def _answer(self, request: Request, path: str, method: str) -> None:
         override = self.fake._override_for(method, path)
         if override is not None:
             self._send_status_reply(override)

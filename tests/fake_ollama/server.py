@@ -46,7 +46,8 @@ class FakeOllama:
         self._changed = threading.Condition(self._lock)
         self._requests: list[Request] = []
         self._queue: deque[QueuedReply] = deque()
-        self._gates: list[Gate] = []  # of every queued reply, for release()
+        self._gates: list[Gate] = []  # of every queued reply and hold, for release()
+        self._holds: list[tuple[str | None, str, Gate]] = []  # (method, path, gate) of hold_next()
         self._overrides: dict[tuple[str | None, str], StatusReply] = {}
         self._loaded: dict[str, float] = {}
         self._disconnects = 0
@@ -201,8 +202,20 @@ class FakeOllama:
         return self._enqueue(LinesReply(tuple(lines), chunk_delay, first_delay, cut_after, cut_mode, split_writes,
                                         status, content_type, gate=Gate(hold_after)))
 
+    def hold_next(self, path: str, *, method: str | None = None) -> Gate:
+        """Hold the next request to `path` (any method unless `method`) at a gate, then answer it as usual.
+
+        For endpoints other than /api/chat (whose replies take `hold_after`): e.g. the /api/show a client sends
+        as it starts, to keep it starting while a test types ahead. Holds stack up, first come first served.
+        """
+        gate = Gate(0)
+        with self._lock:
+            self._holds.append((method.upper() if method else None, path, gate))
+            self._gates.append(gate)
+        return gate
+
     def release(self) -> None:
-        """Release every gate of this server's queued replies (`Gate.release()` releases one)."""
+        """Release every gate of this server's replies and holds (`Gate.release()` releases one)."""
         with self._lock:
             gates = list(self._gates)
         for gate in gates:
@@ -283,6 +296,14 @@ class FakeOllama:
             return LinesReply(read_lines(self.default_replay), self.chunk_delay, aggregate=True)
         return ScriptedReply(content=tuple(split_text("echo: " + last_user_content(request))),
                              chunk_delay=self.chunk_delay)
+
+    def _take_hold(self, method: str, path: str) -> Gate | None:
+        with self._lock:
+            for i, (want_method, want_path, gate) in enumerate(self._holds):
+                if want_path == path and want_method in (None, method):
+                    del self._holds[i]
+                    return gate
+        return None
 
     def _override_for(self, method: str, path: str) -> StatusReply | None:
         with self._lock:
