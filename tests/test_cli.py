@@ -237,3 +237,53 @@ def test_closed_stdout_is_a_message(tmp_path, fake_ollama, capsys):
         main(["q"], env)
     assert exit_.value.code == 2 and "Standard output is closed" in env.stderr.buffer.getvalue().decode()
     assert fake_ollama.chat_requests == []
+
+
+# -- text from a hostile server never reaches the terminal raw ----------------------------------------------
+
+EVIL = "\x1b[2J\x1b]0;pwned\x07\x1b]52;c;cm0gLXJm\x07"
+
+
+def no_escapes(text: str) -> None:
+    assert "\x1b" not in text and "\x07" not in text, repr(text)
+
+
+def test_hostile_error_texts_in_one_shot(cli, fake_ollama):
+    fake_ollama.reply_status(500, {"error": f"boom{EVIL}"})
+    code, out, err = cli("q")
+    assert code == 1 and "boom" in err and "␛[2J" in err
+    no_escapes(out + err)
+    fake_ollama.reply(["부분 ", "답"], error_after=1, error_text=f"broken{EVIL}")
+    code, out, err = cli("q")
+    assert code == 1 and "broken" in err
+    no_escapes(err)
+
+
+def test_hostile_model_names_in_listings(cli, fake_ollama):
+    fake_ollama.add_model(f"evil{EVIL}:1b")
+    code, out, _ = cli("models")
+    assert code == 0 and "evil" in out
+    no_escapes(out)
+
+
+def test_a_huge_error_text_is_shortened(cli, fake_ollama):
+    fake_ollama.reply_status(500, {"error": "가" * 40_000})
+    code, _, err = cli("q")
+    assert code == 1 and "more characters)" in err and len(err) < 2_000
+
+
+def test_a_redirect_is_not_a_missing_model(cli, fake_ollama):
+    fake_ollama.override("/api/chat", 302, b"", content_type="text/plain")
+    code, _, err = cli("q")
+    assert code == 1 and "redirect" in err and "ollama pull" not in err
+
+
+def test_a_host_with_an_extra_path_is_not_a_missing_model(cli, fake_ollama):
+    code, _, err = cli("q", OLLAMA_HOST=f"{fake_ollama.url}/v1")
+    assert code == 1 and "ollama pull" not in err and "does not look like Ollama" in err
+
+
+@pytest.mark.parametrize("host", ["a..b", "x" * 300 + ".example"])
+def test_a_malformed_host_name_is_a_message(cli, host):
+    code, _, err = cli("q", OLLAMA_HOST=host)
+    assert code in (1, 2) and ("not a valid address" in err or "malformed" in err)

@@ -438,3 +438,26 @@ def test_history_n_shows_one_exchange_in_full(chat, fake_ollama):
     assert "1. you:" in shown and "첫 질문" in shown and shown.count("긴 답변입니다.") == 40 and "제목" in shown
     handle_line(chat, "/history 9")
     assert "N from 1 to 2" in screen(chat)
+
+
+def test_hostile_server_texts_are_shown_safely_in_the_repl(chat, fake_ollama):
+    from prompt_toolkit.completion import CompleteEvent
+    from prompt_toolkit.document import Document
+
+    from ollama_chat.ui.repl import ChatCompleter
+
+    evil = "\x1b[2J\x1b]0;pwned\x07"
+    name = fake_ollama.add_model(f"evil{evil}:1b")
+    fake_ollama.override("/api/show", 500, {"error": f"show failed{evil}"})
+    chat.session.check_model()  # what the REPL does when it opens
+    handle_line(chat, "/models")
+    fake_ollama.clear_overrides()
+    handle_line(chat, f"/model {name}")
+    fake_ollama.reply_status(500, {"error": f"chat failed{evil}"})
+    handle_line(chat, "q")
+    shown = screen(chat)
+    assert "show failed" in shown and "chat failed" in shown and "evil" in shown
+    assert "\x1b[2J" not in shown and "\x1b]0;" not in shown and "\x07" not in shown
+    assert "\x1b" not in chat.session.toolbar()
+    menu = ChatCompleter(chat.session).get_completions(Document("/model ev"), CompleteEvent(completion_requested=True))
+    assert all("\x1b" not in "".join(text for _, text in c.display) for c in menu)

@@ -25,7 +25,7 @@ DEFAULT_HOST = "http://127.0.0.1:11434"
 DEFAULT_PORT = 11434
 CONNECT_TIMEOUT = 5.0
 MAX_BODY = 16 * 1024 * 1024  # an answer that is not a stream (/api/tags, /api/show, stream: false)
-MAX_ERROR_BODY = 64 * 1024  # what is read of an error answer
+MAX_ERROR_BODY = 1024 * 1024  # what is read of an error answer
 SHOWN_ERROR = 300  # characters of a server's error text shown to the user
 
 
@@ -282,8 +282,8 @@ class OllamaBackend:
                 if size > limit:
                     response.close()
                     raise WrongServer(
-                        f"The server at {self.host} sent an answer larger than {_size(limit)}; "
-                        "Ollama's answers are far smaller.",
+                        f"The server at {self.host} sent an answer (HTTP {response.status_code}) larger than "
+                        f"{_size(limit)}; Ollama's answers are far smaller.",
                         "Check --host / OLLAMA_HOST.",
                     )
         except requests.exceptions.Timeout:

@@ -122,7 +122,7 @@ class TerminalReply:
             from rich.spinner import Spinner
 
             self._spinner = Live(
-                Spinner("dots", Text(waiting, style="hint")), console=console, transient=True, refresh_per_second=10
+                Spinner("dots", Text(sanitize(waiting), style="hint")), console=console, transient=True, refresh_per_second=10
             )
             self._spinner.start(refresh=True)  # shown at once, not after the first tick
 
