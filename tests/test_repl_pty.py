@@ -136,14 +136,13 @@ def test_a_line_typed_ahead_with_enter_is_sent_on_its_own(chat, fake_ollama):
 
 
 def test_a_question_typed_before_the_first_prompt_is_sent_on_enter(tmp_path, fake_ollama):
-    starting = fake_ollama.hold_next("/api/show")  # the model check after the banner waits: no prompt yet
+    gate = fake_ollama.hold_next("/api/show")  # the start-up check waits: the prompt is not up yet
     env = user_env(tmp_path, fake_ollama.host_port, TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1")
     child = spawn_in_pty(str(BIN), ["-p", "monk"], env)
-    child.expect_exact("75세 불교 스님")  # the banner is up; the prompt is not yet
-    assert starting.wait_held()
+    child.expect_exact("75세 불교 스님")
+    assert gate.wait_held()
     type_line(child, "빨리 입력한 질문")
-    assert wait_for_typeahead(child, len("빨리 입력한 질문\r".encode()))  # taken in before the prompt is up
-    starting.release()
+    gate.release()
     child.expect_exact("echo: 빨리 입력한 질문")
     child.expect_exact(PROMPT)
     assert [r["messages"][-1]["content"] for r in fake_ollama.chat_requests] == ["빨리 입력한 질문"]

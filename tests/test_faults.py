@@ -1,0 +1,87 @@
+"""Every fault a server can commit, in one-shot mode and in the REPL: one message naming the host and what to
+do, the right exit code, no traceback; the REPL still usable afterwards and its log well-formed."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from ollama_chat.backends.ollama import OllamaBackend
+from ollama_chat.cli import main
+from ollama_chat.environment import Environment
+from ollama_chat.personas import load_persona
+from ollama_chat.session import ChatSession
+from ollama_chat.settings import Flags, build_layers
+from ollama_chat.ui.chat import Chat
+from ollama_chat.ui.commands import handle_line
+from ollama_chat.ui.repl import ConsoleNotify
+from ollama_chat.ui.terminal import TerminalOutput
+
+EVIL = "\x1b[2J\x1b]0;pwned\x07"
+
+# name -> (how to queue it on the fake, words the message must hold)
+FAULTS = {
+    "stall before the reply": (lambda f: f.reply("late", first_delay=3), "sent nothing for 0.5 s"),
+    "stall mid-reply": (lambda f: f.reply(["a", "b", "c"], chunk_delay=3), "sent nothing for 0.5 s"),
+    "reset mid-reply": (lambda f: f.reply("잘린 답변입니다 정말로", cut_after=2, cut_mode="reset"), "the connection was cut"),
+    "end mid-reply": (lambda f: f.reply("잘린 답변입니다 정말로", cut_after=2, cut_mode="eof"), "ended before Ollama said it was done"),
+    "half a line, then the end": (lambda f: f.reply_raw([b'{"message":{"role":"assistant","con']), "ended in the middle of a line"),
+    "garbage": (lambda f: f.reply_raw([b"\x00\xff\xfe not json at all\n"]), "not JSON"),
+    "JSON that is not a chat": (lambda f: f.reply_raw([b'{"status":"ok"}\n']), "not Ollama's stream"),
+    "a line that never ends": (lambda f: f.reply_raw([b"x" * (1 << 20)] * 9), "longer than 8 MiB"),
+    "error line mid-reply": (lambda f: f.reply(["부분 ", "답"], error_after=1, error_text=f"model crashed{EVIL}"), "model crashed"),
+    "500 with Ollama's error": (lambda f: f.reply_status(500, {"error": f"runner died{EVIL}"}), "HTTP 500: runner died"),
+    "502 from a proxy (HTML)": (lambda f: f.reply_status(502, "<html>Bad Gateway</html>", content_type="text/html"), "does not look like Ollama"),
+    "503 busy": (lambda f: f.reply_status(503, {"error": "server busy, please try again."}), "wait a moment"),
+    "200 HTML page": (lambda f: f.reply_status(200, "<html>nginx</html>", content_type="text/html"), "does not look like Ollama"),
+}
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_one_shot(fault, fake_ollama, tmp_path, capsys):
+    queue, words = FAULTS[fault]
+    queue(fake_ollama)
+    env = Environment.in_memory(b"", {"HOME": str(tmp_path), "OLLAMA_HOST": fake_ollama.host_port})
+    with pytest.raises(SystemExit) as exit_:
+        main(["--timeout", "0.5", "질문"], env)
+    err = env.stderr.buffer.getvalue().decode() + capsys.readouterr().err
+    assert exit_.value.code == 1, err
+    assert words in err and fake_ollama.host_port in err, err
+    assert "Traceback" not in err and "\x1b" not in err
+
+
+@pytest.fixture
+def chat(fake_ollama, tmp_path):
+    layers = build_layers(Flags(timeout=0.5), {}, {"OLLAMA_HOST": fake_ollama.host_port}, load_persona("monk", tmp_path))
+    console = Console(file=io.StringIO(), width=120, force_terminal=True, color_system=None)
+    backend = OllamaBackend(layers.resolve().host, 0.5)
+    return Chat(ChatSession(layers, backend, TerminalOutput(console), ConsoleNotify(console), tmp_path), console)
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_the_repl_survives(fault, chat, fake_ollama):
+    handle_line(chat, "첫 질문")
+    queue, words = FAULTS[fault]
+    queue(fake_ollama)
+    assert handle_line(chat, "문제의 질문")
+    shown = chat.console.file.getvalue()
+    assert words in " ".join(shown.split()) and "Nothing was added to the history" in shown  # wrapped at words
+    assert "\x1b[2J" not in shown and "\x1b]0;" not in shown
+    assert [e.question.content for e in chat.session.conversation.exchanges] == ["첫 질문"]
+    assert handle_line(chat, "다음 질문")  # still usable, and what it sends is well-formed
+    assert [m["content"] for m in fake_ollama.last_chat["messages"][1:]] == ["첫 질문", "echo: 첫 질문", "다음 질문"]
+    handle_line(chat, "/retry")
+    assert [e.question.content for e in chat.session.conversation.exchanges] == ["첫 질문", "다음 질문"]
+
+
+def test_a_server_that_never_answers_the_start_up_check_does_not_hold_the_prompt(chat, fake_ollama):
+    import time
+
+    gate = fake_ollama.hold_next("/api/show")
+    started = time.monotonic()
+    chat.session.check_model(timeout=0.5)
+    assert time.monotonic() - started < 3
+    assert "sent nothing for 0.5 s" in chat.console.file.getvalue() and "once the server answers, just ask" in chat.console.file.getvalue()
+    gate.release()
