@@ -132,10 +132,10 @@ class ChatCompleter(Completer):
 
 @contextmanager
 def quiet_terminal(fd: int | None) -> Iterator[None]:
-    """While a reply is drawn, keys typed ahead are neither echoed into it nor cooked by the terminal: no
-    echo, no line editing, and Enter stays a carriage return (ICRNL off), so a line typed ahead and ended
-    with Enter is submitted on its own by the next prompt instead of becoming a newline glued to the next
-    question. Ctrl+C still interrupts (ISIG stays). Restored however the turn ends."""
+    """Keys typed ahead (while a reply is drawn, or before the first prompt) are neither echoed nor cooked by
+    the terminal: no echo, no line editing, and Enter stays a carriage return (ICRNL off), so a line typed
+    ahead and ended with Enter is submitted on its own by the next prompt instead of becoming a newline glued
+    to the next question. Ctrl+C still interrupts (ISIG stays). Restored however the chat ends."""
     try:
         import termios
 
@@ -235,17 +235,23 @@ def prompt_session(chat: Chat, history_file: Path | None = None, **io: Any) -> P
 
 
 def chat_loop(chat: Chat, prompt: PromptSession, first_message: str | None = None, tty_fd: int | None = None) -> int:
-    """`tty_fd`: the terminal the keys come from, kept quiet while replies are drawn."""
+    """`tty_fd`: the terminal the keys come from. It stays quiet for the whole chat, not just during replies:
+    prompt_toolkit puts it in raw mode for each prompt and back to quiet after, so there is no moment, at
+    start-up or between a reply and the next prompt, when a key typed ahead is echoed or Enter is cooked."""
+    with quiet_terminal(tty_fd):
+        return _loop(chat, prompt, first_message)
+
+
+def _loop(chat: Chat, prompt: PromptSession, first_message: str | None) -> int:
     session = chat.session
-    with quiet_terminal(tty_fd):  # a question typed (Enter included) before the first prompt waits for it
-        for text, style in session.banner():
-            chat.say(text, style)
-        session.check_model()
-        if first_message is not None:
-            lines = first_message.count("\n") + 1
-            chat.say(f"(piped in: {len(first_message):,} characters, {lines:,} line{'s' if lines > 1 else ''})", "hint")
-            session.ask(first_message)
-            chat.console.print()
+    for text, style in session.banner():
+        chat.say(text, style)
+    session.check_model()
+    if first_message is not None:
+        lines = first_message.count("\n") + 1
+        chat.say(f"(piped in: {len(first_message):,} characters, {lines:,} line{'s' if lines > 1 else ''})", "hint")
+        session.ask(first_message)
+        chat.console.print()
     while True:
         try:
             line = prompt.prompt([("class:prompt", f"{session.settings.persona.name}> ")])
@@ -257,9 +263,8 @@ def chat_loop(chat: Chat, prompt: PromptSession, first_message: str | None = Non
         except EOFError:
             break
         try:
-            with quiet_terminal(tty_fd):
-                if not handle_line(chat, line):
-                    break
+            if not handle_line(chat, line):
+                break
         except Terminated:
             raise
         except KeyboardInterrupt:
