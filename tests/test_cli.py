@@ -287,3 +287,10 @@ def test_a_host_with_an_extra_path_is_not_a_missing_model(cli, fake_ollama):
 def test_a_malformed_host_name_is_a_message(cli, host):
     code, _, err = cli("q", OLLAMA_HOST=host)
     assert code in (1, 2) and ("not a valid address" in err or "malformed" in err)
+
+
+def test_a_deeply_nested_schema_is_a_usage_error(cli, tmp_path):
+    schema = tmp_path / "deep.json"
+    schema.write_text("[" * 100_000 + "]" * 100_000)
+    code, _, err = cli("--format", str(schema), "q")
+    assert code == 2 and "nested too deeply" in err

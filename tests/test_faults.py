@@ -85,3 +85,70 @@ def test_a_server_that_never_answers_the_start_up_check_does_not_hold_the_prompt
     assert time.monotonic() - started < 3
     assert "sent nothing for 0.5 s" in chat.console.file.getvalue() and "once the server answers, just ask" in chat.console.file.getvalue()
     gate.release()
+
+
+# -- compressed answers: a server may send gzip though none was asked for -------------------------------------
+
+
+def gzip_server(body: bytes):
+    """A one-route HTTP server answering every POST with `body` as a gzip-encoded NDJSON stream."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-ndjson")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            try:
+                for i in range(0, len(body), 1 << 16):
+                    part = body[i : i + (1 << 16)]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                self.wfile.write(b"0\r\n\r\n")
+            except OSError:
+                pass  # the client gave up, as it should
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.handle_error = lambda request, address: None  # the client hanging up is the point, not a failure
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def one_shot(host: str, tmp_path, capsys) -> tuple[int, str]:
+    env = Environment.in_memory(b"", {"HOME": str(tmp_path), "OLLAMA_HOST": host})
+    with pytest.raises(SystemExit) as exit_:
+        main(["질문"], env)
+    return exit_.value.code, env.stderr.buffer.getvalue().decode() + capsys.readouterr().err
+
+
+def test_a_gzip_bomb_is_refused_at_the_line_limit(tmp_path, capsys):
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    bomb = b"".join(packer.compress(b"\0" * (1 << 20)) for _ in range(256)) + packer.flush()  # 256 MiB in ~250 KiB
+    server = gzip_server(bomb)
+    try:
+        code, err = one_shot(f"127.0.0.1:{server.server_address[1]}", tmp_path, capsys)
+    finally:
+        server.shutdown()
+    assert code == 1 and "longer than 8 MiB" in err and "Traceback" not in err
+
+
+def test_a_corrupt_compressed_stream_is_worded(tmp_path, capsys):
+    import gzip
+
+    good = gzip.compress(b'{"message":{"role":"assistant","content":"hi"},"done":false}\n' * 50)
+    server = gzip_server(good[:40] + b"\xff" * 200 + good[240:])
+    try:
+        code, err = one_shot(f"127.0.0.1:{server.server_address[1]}", tmp_path, capsys)
+    finally:
+        server.shutdown()
+    assert code == 1 and "compressed stream is corrupt" in err and "Traceback" not in err

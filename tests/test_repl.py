@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import stat
 
 import pytest
@@ -146,3 +147,19 @@ def test_tab_completion(fake_ollama, tmp_path):
     fake_ollama.stop()
     session._models = None
     assert complete("/model ") == []  # no server: no completions, no error
+
+
+def test_a_loose_history_file_is_tightened_and_a_fifo_refused(tmp_path):
+    path = tmp_path / "state" / "input_history"
+    path.parent.mkdir(mode=0o755)
+    path.write_text("old\n")
+    path.chmod(0o644)
+    warnings = []
+    open_history(True, warnings.append, path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert warnings == []
+    fifo = tmp_path / "fifo_history"
+    os.mkfifo(fifo)
+    history = open_history(True, warnings.append, fifo)  # would block a plain open for writing
+    assert len(warnings) == 1 and "not writable" in warnings[0]
+    history.append_string("q")

@@ -461,3 +461,11 @@ def test_hostile_server_texts_are_shown_safely_in_the_repl(chat, fake_ollama):
     assert "\x1b" not in chat.session.toolbar()
     menu = ChatCompleter(chat.session).get_completions(Document("/model ev"), CompleteEvent(completion_requested=True))
     assert all("\x1b" not in "".join(text for _, text in c.display) for c in menu)
+
+
+def test_deeply_nested_transcript_is_a_message(chat, tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    handle_line(chat, f"/load {deep}")
+    assert "it is not JSON" in screen(chat)
+    assert handle_line(chat, "q")  # the REPL goes on
