@@ -1,3 +1,3 @@
-from ollama_chat.cli import main
+from ollama_chat.entry import main
 
 main()

@@ -8,7 +8,6 @@ them, so a piped one-shot question starts fast.
 
 from __future__ import annotations
 
-import difflib
 import os
 from typing import Any, List, Optional
 
@@ -153,6 +152,8 @@ def chat_command(
 
 def _hint_at_a_command(env: Environment, word: str) -> None:
     """`ollama-chat modles` asks the model "modles"; say which command was probably meant."""
+    import difflib
+
     close = difflib.get_close_matches(word.lower(), [c for c in cli_commands() if c != DefaultGroup.default], n=1, cutoff=0.7)
     if close or word.lower() in ("help", "-help"):
         meant = f"ollama-chat {close[0]}" if close else "ollama-chat --help"

@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -229,6 +228,8 @@ def load_persona(ref: str, user_dir: Path) -> Persona:
     builtins = builtin_files()
     if ref in builtins:
         return read_persona_file(builtins[ref], ref, BUILTIN)
+    import difflib
+
     known = known_names(user_dir)
     close = difflib.get_close_matches(ref, known, n=2, cutoff=0.6)
     guess = f"Did you mean {' or '.join(close)}? " if close else ""
