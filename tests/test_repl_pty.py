@@ -180,3 +180,13 @@ def test_one_shot_on_a_terminal_sigterm_marks_the_reply(tmp_path, fake_ollama):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 143 and fake_ollama.wait_for_disconnect()
+
+
+def test_a_model_that_pauses_after_a_burst_has_its_last_pieces_shown(chat, fake_ollama):
+    """Pieces that arrive within one refresh interval of a draw are drawn by a timer, not at the next piece."""
+    gate = fake_ollama.reply([f"조각{i} " for i in range(30)], hold_after=6)
+    type_line(chat, "말해 줘")
+    assert gate.wait_held()
+    chat.expect_exact("조각5")  # the last piece before the pause, on screen while the model is silent
+    gate.release()
+    chat.expect_exact(PROMPT)

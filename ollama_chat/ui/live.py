@@ -90,7 +90,11 @@ class LiveTail:
 
     def due(self) -> bool:
         """Whether a draw now keeps to the refresh rate and to twice the cost of the last rendering."""
-        return self._clock() - self._last_draw >= max(self._interval, 2 * self._cost)
+        return self.wait() <= 0
+
+    def wait(self) -> float:
+        """Seconds until a draw is due (0 or less: now)."""
+        return max(self._interval, 2 * self._cost) - (self._clock() - self._last_draw)
 
     @contextmanager
     def rendering(self) -> Iterator[None]:

@@ -19,6 +19,7 @@ as text (rich would drop it).
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -117,6 +118,11 @@ class TerminalReply:
         self._unrendered: list[Block] = []  # taken from the splitter, not yet rendered
         self._pending: list[Line] = []  # rendered, not yet printed
         self._finished = False
+        # A model that pauses right after a burst would leave its last pieces undrawn until the next one: a
+        # timer draws them once the refresh interval has passed. Only on the real clock (tests pass their own).
+        self._lock = threading.RLock()  # the timer's draw and the stream's calls never interleave
+        self._timer: threading.Timer | None = None
+        self._late_draws = output.clock is time.monotonic and output.refresh_per_second > 0 and console.is_terminal
         self._spinner: Live | None = None
         if waiting and console.is_terminal and not console.is_dumb_terminal:
             from rich.spinner import Spinner
@@ -129,6 +135,10 @@ class TerminalReply:
     # -- the Reply interface ----------------------------------------------------------------------------------
 
     def thinking(self, text: str) -> None:
+        with self._lock:
+            self._thinking_piece(text)
+
+    def _thinking_piece(self, text: str) -> None:
         if not text or self._finished:
             return
         self._stop_spinner()
@@ -144,10 +154,13 @@ class TerminalReply:
             return
         self._phase = "thinking"
         self._thinking.append(text)
-        if self._tail.due():
-            self._draw()
+        self._draw_when_due()
 
     def content(self, text: str) -> None:
+        with self._lock:
+            self._content_piece(text)
+
+    def _content_piece(self, text: str) -> None:
         if not text or self._finished:
             return
         self._stop_spinner()
@@ -162,10 +175,30 @@ class TerminalReply:
                 return
             self._end_thinking()
             self._phase = "answer"
+        self._draw_when_due()
+
+    def _draw_when_due(self) -> None:
         if self._tail.due():
             self._draw()
+        elif self._late_draws and self._timer is None:
+            self._timer = threading.Timer(self._tail.wait(), self._late_draw)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _late_draw(self) -> None:
+        with self._lock:
+            self._timer = None
+            if not self._finished:
+                self._draw()
 
     def finish(self, stats: Stats | None = None, *, interrupted: bool = False) -> None:
+        timer = self._timer
+        if timer is not None:
+            timer.cancel()
+        with self._lock:
+            self._finish(stats, interrupted=interrupted)
+
+    def _finish(self, stats: Stats | None, *, interrupted: bool) -> None:
         if self._finished:
             return
         self._finished = True
