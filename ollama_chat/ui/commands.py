@@ -218,11 +218,18 @@ def _show(chat: Chat, arg: str) -> None:
         ("think", _think_text(s.think)),
         ("stream", "on" if s.stream else "off"),
         ("stats", "on" if s.verbose else "off"),
-        ("history", f"{len(session.conversation.exchanges)} exchange(s); the last {sent} are sent (cap {s.max_messages} messages)"),
+        ("history", _history_text(len(session.conversation.exchanges), sent, s.max_messages)),
         ("system", sanitize(s.system.splitlines()[0] + (" …" if "\n" in s.system else "")) if s.system else "(none)"),
     ]
     for key, value in rows:
         chat.say(f"{key:<8} {value}", "plain")
+
+
+def _history_text(total: int, sent: int, cap: int) -> str:
+    count = f"{total} exchange{'' if total == 1 else 's'}"
+    if sent < total:
+        return f"{count}; the last {sent} are sent with each question (cap {cap} messages)"
+    return f"{count}, all sent with each question (cap {cap} messages)"
 
 
 def _think_text(value: bool | str | None) -> str:
