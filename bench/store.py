@@ -1,0 +1,137 @@
+"""The conversation store at scale: 10,000 conversations of 20 exchanges (Korean and English), in a temp folder.
+
+    python bench/store.py             # 10,000 conversations (about a minute on 2 cores)
+    python bench/store.py --quick     # 1,000, to try it out
+
+Goals: list (limit 20) under 0.3 s; search of a word under 0.5 s (FTS trigram; the LIKE fallback is timed
+for information); committing one exchange under 5 ms (median of 50). The fourth goal, REPL start within 10%
+with the store present, needs the store wired into the REPL and is not measured here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ollama_chat.store import Store, trigram_available
+from ollama_chat.types import Exchange, Message, Stats
+
+KO = ("안녕하세요 오늘 날씨가 정말 좋네요 저는 프로그래밍을 배우고 있어요 파이썬으로 데이터를 분석하는 방법을 알려주세요 "
+      "이 코드는 왜 느린가요 함수를 나누면 읽기 쉬워집니다 한국어 문장을 번역해 주세요 서울에서 부산까지 기차로 얼마나 "
+      "걸리나요 추천할 만한 책이 있나요 우주와 인간에 대한 이야기입니다 데이터베이스 인덱스를 만들면 검색이 빨라집니다 "
+      "커피를 마시면서 일을 합니다 주말에는 산책을 해요 회의록을 요약해 주세요 변수 이름을 바꾸었습니다").split()
+EN = ("the a of to and in is that for it with as on be this are by from at or an which can you your model "
+      "function return value list string error python rust memory borrow checker thread lock query index table "
+      "summary translate explain example performance cache file network request reply server token context "
+      "window terminal markdown render stream").split()
+RARE = "양자역학"  # planted in one exchange of every 200th conversation
+GOALS = {"list": 0.3, "search": 0.5, "commit": 0.005}
+
+
+def sentence(rng: random.Random, words: int) -> str:
+    vocab = KO if rng.random() < 0.5 else EN
+    return " ".join(rng.choice(vocab) for _ in range(words)).capitalize() + "."
+
+
+def generate(store: Store, conversations: int, per: int, rng: random.Random) -> None:
+    """Rows written straight through the store's connection, in large transactions (the FTS triggers fire as
+    they do in use), with times spread over the last year."""
+    db = store._db
+    now = time.time()
+    for start in range(0, conversations, 500):
+        db.execute("BEGIN")
+        convs, exchanges = [], []
+        for n in range(start, min(start + 500, conversations)):
+            cid = f"{n:012x}"
+            t = now - 365 * 86400 + n * (365 * 86400 / conversations)
+            convs.append((cid, t, t + per * 60, "default", "llama3.2:latest", '{"temperature": 0.7}', "", "[]"))
+            for i in range(per):
+                question = sentence(rng, rng.randint(5, 15))
+                if n % 200 == 0 and i == per // 2:
+                    question += f" {RARE}에 대해 설명해 주세요"
+                reply = "\n".join(sentence(rng, rng.randint(8, 20)) for _ in range(rng.randint(2, 4)))
+                stats = '{"done_reason": "stop", "eval_count": 120, "eval_duration": 2000000000}'
+                exchanges.append((cid, t + i * 60, "llama3.2:latest", question, reply, stats, 0))
+        db.executemany("INSERT INTO conversations (id, created, updated, persona, model, options, system, examples)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", convs)
+        db.executemany("INSERT INTO exchanges (conversation_id, time, model, question, reply, stats, interrupted)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?)", exchanges)
+        db.execute("COMMIT")
+
+
+def best(fn, repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def verdict(goal: str, seconds: float) -> str:
+    return "PASS" if seconds < GOALS[goal] else "FAIL"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 conversations instead of 10,000")
+    args = parser.parse_args()
+    conversations, per = (1_000 if args.quick else 10_000), 20
+    rng = random.Random(1)
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="ollama-chat-bench-") as tmp:
+        path = Path(tmp) / "conversations.db"
+        t = time.perf_counter()
+        with Store.open(path) as store:
+            generate(store, conversations, per, rng)
+        generation = time.perf_counter() - t
+        size = sum(p.stat().st_size for p in Path(tmp).iterdir())
+        print(f"generated {conversations:,} conversations x {per} exchanges in {generation:.1f} s;"
+              f" {size / 1e6:.0f} MB on disk; FTS5 trigram: {'yes' if trigram_available() else 'no'}")
+        opening = best(lambda: Store.open(path).close(), 3)
+        print(f"open (quick_check only up to 16 MiB) {opening * 1000:6.1f} ms   (information)")
+
+        store = Store.open(path)
+        listed = best(lambda: store.list(20))
+        assert len(store.list(20)) == 20
+        print(f"list, limit 20                    {listed * 1000:8.1f} ms   goal < 300 ms  {verdict('list', listed)}")
+        failed |= listed >= GOALS["list"]
+
+        rare_hits = len(store.search(RARE, 100))
+        for word, what in ((RARE, "a rare word"), ("데이터베이스", "a common word"), ("borrow", "a common word")):
+            found = len(store.search(word, 20))
+            if store.fts:
+                fts = best(lambda: store.search(word, 20))
+                print(f"search, {what} ({found} shown)".ljust(34) + f" {fts * 1000:8.1f} ms   goal < 500 ms  "
+                      f"{verdict('search', fts)}   {word}")
+                failed |= fts >= GOALS["search"]
+            store.fts = False
+            like = best(lambda: store.search(word, 20), 2)
+            store.fts = trigram_available()
+            print(f"  the LIKE fallback, same word    {like * 1000:8.1f} ms   (information)")
+        assert rare_hits == conversations // 200, rare_hits
+
+        cid = store.new_conversation("default", "llama3.2:latest")
+        commits = []
+        for i in range(50):
+            e = Exchange(Message("user", f"질문 {i}: {sentence(rng, 12)}"), sentence(rng, 60), "llama3.2:latest",
+                         Stats("stop", 120, 2_000_000_000))
+            t = time.perf_counter()
+            store.add_exchange(cid, e)
+            commits.append(time.perf_counter() - t)
+        commit = statistics.median(commits)
+        print(f"commit one exchange (median of 50) {commit * 1000:7.2f} ms   goal < 5 ms    {verdict('commit', commit)}"
+              f"  (max {max(commits) * 1000:.2f} ms)")
+        failed |= commit >= GOALS["commit"]
+        store.close()
+    print("REPL start within 10% with the store present: not measured (needs the store wired into the REPL)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,407 @@
+"""Conversations kept in SQLite: one commit per exchange, so killing the process loses at most the one in flight.
+
+The file is `$XDG_DATA_HOME/ollama-chat/conversations.db` (0600 in a 0700 folder), in WAL mode with a busy
+timeout so two ollama-chat processes can write at once. The schema version is `PRAGMA user_version`; the
+migrations are an ordered list of functions, each run once, in order, inside one write transaction.
+
+A file we cannot trust (not a database, damaged, written by a newer ollama-chat, or locked for too long) is
+never changed or "repaired": every failure is a StoreError whose message names the file and what to do, and
+the caller warns once and chats on without saving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import json
+import os
+import secrets
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ollama_chat.paths import APP, private_file
+from ollama_chat.types import Exchange, Message, Stats
+
+BUSY_TIMEOUT = 5.0  # seconds another writer may hold the file before we give up on this write
+TITLE_LENGTH = 60
+LINE_LENGTH = 120
+_CHECK_ON_OPEN_LIMIT = 16 * 1024 * 1024  # bytes; `quick_check` reads it all: bigger files only before a migration
+
+
+def db_path(env: Mapping[str, str] = os.environ) -> Path:
+    """The XDG data path (the same rule as paths.py: an absolute XDG_DATA_HOME, else ~/.local/share)."""
+    value = env.get("XDG_DATA_HOME", "")
+    base = Path(value) if value and os.path.isabs(value) else Path(env.get("HOME") or Path.home()) / ".local/share"
+    return base / APP / "conversations.db"
+
+
+@functools.cache
+def trigram_available() -> bool:
+    """Whether this Python's SQLite has FTS5 with the trigram tokenizer (3.34+), which finds a word inside
+    a Korean sentence; without it search falls back to LIKE."""
+    try:
+        with contextlib.closing(sqlite3.connect(":memory:")) as db:
+            db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='trigram')")
+        return True
+    except sqlite3.Error:
+        return False
+
+
+# --- migrations: append only; each one takes the schema from version N-1 to N -------------------------------
+
+
+def _m001_conversations(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE conversations (
+            id TEXT PRIMARY KEY, created REAL NOT NULL,
+            updated REAL NOT NULL,  -- time of the last exchange: list and resume order by it
+            persona TEXT NOT NULL,
+            model TEXT NOT NULL,    -- the model of the last exchange (the one a resume continues with)
+            options TEXT NOT NULL, system TEXT NOT NULL,
+            examples TEXT NOT NULL, -- JSON list of [question, answer]
+            title TEXT              -- NULL: the first question stands in until /title names it
+        )"""
+    )
+    db.execute("CREATE INDEX conversations_updated ON conversations(updated)")
+    db.execute(
+        """CREATE TABLE exchanges (
+            id INTEGER PRIMARY KEY, -- increasing: the order of exchanges in a conversation
+            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            time REAL NOT NULL, model TEXT NOT NULL, question TEXT NOT NULL, reply TEXT NOT NULL,
+            stats TEXT,             -- JSON of types.Stats; NULL when the server sent none
+            interrupted INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute("CREATE INDEX exchanges_conversation ON exchanges(conversation_id)")
+
+
+def _m002_search(db: sqlite3.Connection) -> None:
+    """The full-text index, where this SQLite has it (`Store._ensure_search` adds it later where it did not)."""
+    if trigram_available():
+        _create_search(db)
+
+
+def _create_search(db: sqlite3.Connection) -> None:
+    db.execute("CREATE VIRTUAL TABLE exchanges_fts USING fts5(question, reply, content='exchanges',"
+               " content_rowid='id', tokenize='trigram')")
+    db.execute("CREATE TRIGGER exchanges_ai AFTER INSERT ON exchanges BEGIN INSERT INTO exchanges_fts(rowid,"
+               " question, reply) VALUES (new.id, new.question, new.reply); END")
+    db.execute("CREATE TRIGGER exchanges_ad AFTER DELETE ON exchanges BEGIN INSERT INTO exchanges_fts(exchanges_fts,"
+               " rowid, question, reply) VALUES ('delete', old.id, old.question, old.reply); END")
+    db.execute("INSERT INTO exchanges_fts(exchanges_fts) VALUES ('rebuild')")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_conversations, _m002_search)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# --- the values handed out --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConversationMeta:
+    id: str
+    created: float
+    updated: float
+    persona: str
+    model: str
+    title: str
+    exchanges: int
+
+
+@dataclass(frozen=True)
+class StoredConversation:
+    meta: ConversationMeta
+    system: str
+    examples: tuple[tuple[str, str], ...]
+    options: dict[str, Any]
+    exchanges: tuple[Exchange, ...]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    meta: ConversationMeta
+    line: str  # the line of the first matching exchange that holds the text, shortened around it
+
+
+class StoreError(Exception):
+    """Worded for the user: what is wrong with which file and what to do. Saving stops; chatting goes on."""
+
+
+def shorten(text: str, length: int = TITLE_LENGTH) -> str:
+    """`text` on one line, at most `length` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= length else line[: length - 1].rstrip() + "…"
+
+
+def matching_line(text: str, needle: str, length: int = LINE_LENGTH) -> str:
+    """The line of `text` holding `needle` (case-insensitively), cut to `length` characters around it."""
+    folded = needle.casefold()
+    for line in text.splitlines():
+        at = line.casefold().find(folded)
+        if at >= 0:
+            start = max(0, min(at - length // 3, len(line) - length))
+            piece = line[start : start + length].strip()
+            return ("…" if start else "") + piece + ("…" if start + length < len(line) else "")
+    return shorten(text, length)
+
+
+# --- the store --------------------------------------------------------------------------------------------
+
+_COLUMNS = (
+    "c.id, c.created, c.updated, c.persona, c.model,"
+    " coalesce(c.title, (SELECT question FROM exchanges WHERE conversation_id = c.id ORDER BY id LIMIT 1), ''),"
+    " (SELECT count(*) FROM exchanges WHERE conversation_id = c.id)"
+)
+_META = f"SELECT {_COLUMNS} FROM conversations c"
+
+
+def _meta(row: Sequence[Any]) -> ConversationMeta:
+    return ConversationMeta(row[0], row[1], row[2], row[3], row[4], shorten(row[5]), row[6])
+
+
+def _stats_json(stats: Stats | None) -> str | None:
+    return None if stats is None else json.dumps(dataclasses.asdict(stats), ensure_ascii=False)
+
+
+def _stats(text: str | None) -> Stats | None:
+    names = {f.name for f in dataclasses.fields(Stats)}  # a field a newer version added is skipped
+    return None if text is None else Stats(**{k: v for k, v in json.loads(text).items() if k in names})
+
+
+class Store:
+    """One open conversations.db. Every method commits before it returns and raises only StoreError."""
+
+    def __init__(self, path: Path, db: sqlite3.Connection) -> None:
+        self.path = path
+        self._db = db
+        # Whether search uses the FTS index (False: LIKE, a full scan). Set False to compare in a benchmark.
+        self.fts = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'exchanges_fts'").fetchone() is not None
+
+    @classmethod
+    def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> Store:
+        """Open (or create) the store at `path`, checking it before anything is written to it."""
+        try:
+            private_file(path)  # creates it 0600 in a 0700 folder, or tightens it; never touches its bytes
+        except OSError as e:
+            raise StoreError(f"cannot open the conversation store {path}: {e.strerror or e}; not saving") from None
+        db = None
+        try:
+            db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{path} was written by a newer ollama-chat (schema {version}, this one knows"
+                                 f" {SCHEMA_VERSION}); upgrade ollama-chat to keep saving conversations; not saving")
+            if version < SCHEMA_VERSION or os.stat(path).st_size <= _CHECK_ON_OPEN_LIMIT:
+                if db.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
+                    raise sqlite3.DatabaseError("database disk image is malformed")
+            db.execute("PRAGMA foreign_keys = ON")
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")  # WAL: a commit survives the process being killed
+            if version < SCHEMA_VERSION:
+                _migrate(db)
+            store = cls(path, db)
+            if store.fts and not trigram_available():  # its triggers would fail every write
+                raise StoreError(f"{path} has a search index this Python's SQLite cannot update (no FTS5 trigram"
+                                 " tokenizer); use an ollama-chat on a newer Python, or move the file aside")
+            store._ensure_search()
+            return store
+        except BaseException as e:
+            if db is not None:
+                db.close()
+            if isinstance(e, sqlite3.Error):
+                raise _store_error(path, e) from None
+            raise
+
+    def _ensure_search(self) -> None:
+        """A store made where SQLite lacked trigram search gets its index once a Python that has it opens it."""
+        if not self.fts and trigram_available():
+            with self._write():
+                if self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'exchanges_fts'").fetchone() is None:
+                    _create_search(self._db)
+            self.fts = True
+
+    def close(self) -> None:
+        with self._guard():
+            self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def new_conversation(self, persona: str, model: str, options: Mapping[str, Any] | None = None, system: str = "",
+                         examples: Sequence[tuple[str, str]] = (), *, when: float | None = None) -> str:
+        """A new, empty conversation's ID (12 hex digits). Create it at the first exchange, not at start-up,
+        or the list fills with empty conversations."""
+        now = time.time() if when is None else when
+        new_id = secrets.token_hex(6)  # 48 random bits: a clash is as good as impossible (and then an error)
+        with self._write():
+            self._db.execute("INSERT INTO conversations (id, created, updated, persona, model, options, system,"
+                             " examples) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (new_id, now, now, persona, model,
+                             _json(dict(options or {})), system, _json([list(p) for p in examples])))
+        return new_id
+
+    def add_exchange(self, conversation_id: str, exchange: Exchange, *, when: float | None = None) -> None:
+        """Store one exchange (an interrupted one too) and commit at once. Thinking is never stored."""
+        now = time.time() if when is None else when
+        with self._write():
+            if not self._db.execute("UPDATE conversations SET updated = max(updated, ?), model = ? WHERE id = ?",
+                                    (now, exchange.model, conversation_id)).rowcount:
+                raise StoreError(f"conversation {conversation_id} is no longer in {self.path} (deleted elsewhere?)")
+            self._db.execute("INSERT INTO exchanges (conversation_id, time, model, question, reply, stats,"
+                             " interrupted) VALUES (?, ?, ?, ?, ?, ?, ?)", (conversation_id, now, exchange.model,
+                             exchange.question.content, exchange.reply, _stats_json(exchange.stats),
+                             exchange.interrupted))
+
+    def update_settings(self, conversation_id: str, *, persona: str | None = None, model: str | None = None,
+                        options: Mapping[str, Any] | None = None, system: str | None = None,
+                        examples: Sequence[tuple[str, str]] | None = None) -> None:
+        """Record a change of persona, model, options or pinned prefix mid-conversation (None: unchanged)."""
+        values = {"persona": persona, "model": model, "system": system,
+                  "options": None if options is None else _json(dict(options)),
+                  "examples": None if examples is None else _json([list(p) for p in examples])}
+        changes = {k: v for k, v in values.items() if v is not None}
+        if changes:
+            with self._write():
+                sets = ", ".join(f"{name} = ?" for name in changes)
+                self._db.execute(f"UPDATE conversations SET {sets} WHERE id = ?", (*changes.values(), conversation_id))
+
+    def set_title(self, conversation_id: str, title: str) -> None:
+        """Name the conversation (`/title TEXT`); an empty title goes back to the first question."""
+        with self._write():
+            self._db.execute("UPDATE conversations SET title = ? WHERE id = ?", (" ".join(title.split()) or None,
+                                                                                 conversation_id))
+
+    def delete(self, conversation_id: str) -> None:
+        with self._write():
+            self._db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+
+    def delete_older_than(self, days: float, *, now: float | None = None) -> int:
+        """Delete conversations whose last exchange is more than `days` old; how many went."""
+        cutoff = (time.time() if now is None else now) - days * 86400
+        with self._write():
+            return self._db.execute("DELETE FROM conversations WHERE updated < ?", (cutoff,)).rowcount
+
+    def latest(self) -> str | None:
+        """The conversation with the newest exchange (what `--continue` resumes), or None."""
+        with self._guard():
+            row = self._db.execute("SELECT id FROM conversations ORDER BY updated DESC, rowid DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def resolve(self, prefix: str) -> str:
+        """The one conversation ID starting with `prefix`; StoreError naming the candidates otherwise."""
+        key = prefix.strip().lower()
+        if not key or any(ch not in "0123456789abcdef" for ch in key):
+            raise StoreError(f"'{prefix}' is not a conversation ID (IDs are hex digits; see `ollama-chat history`)")
+        with self._guard():
+            rows = self._db.execute(f"{_META} WHERE c.id >= ? AND c.id < ? ORDER BY c.updated DESC LIMIT 10",
+                                    (key, key + "g")).fetchall()
+        if len(rows) == 1:
+            return rows[0][0]
+        if not rows:
+            raise StoreError(f"no conversation with an ID starting with '{prefix}'")
+        shown = "\n".join(f"  {m.id}  {m.title}" for m in map(_meta, rows))
+        raise StoreError(f"'{prefix}' matches more than one conversation; give more of its ID:\n{shown}")
+
+    def load(self, conversation_id: str) -> StoredConversation:
+        with self._guard():
+            row = self._db.execute(
+                f"SELECT c.system, c.examples, c.options, {_COLUMNS} FROM conversations c WHERE c.id = ?",
+                (conversation_id,),
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"no conversation {conversation_id} in {self.path}")
+            rows = self._db.execute("SELECT question, reply, model, stats, interrupted FROM exchanges"
+                                    " WHERE conversation_id = ? ORDER BY id", (conversation_id,)).fetchall()
+        exchanges = tuple(Exchange(Message("user", q), r, m, _stats(s), bool(i)) for q, r, m, s, i in rows)
+        examples = tuple((str(q), str(a)) for q, a in json.loads(row[1]))
+        return StoredConversation(_meta(row[3:]), row[0], examples, json.loads(row[2]), exchanges)
+
+    def search(self, text: str, limit: int = 20) -> list[SearchHit]:
+        """Conversations with an exchange holding `text` (case-insensitive, inside words too), newest first,
+        each with its first matching line. Trigrams need 3 characters; shorter text is searched with LIKE."""
+        text = text.strip()
+        if not text:
+            return []
+        if self.fts and len(text) >= 3:
+            matches = "SELECT rowid FROM exchanges_fts WHERE exchanges_fts MATCH :q"
+            query = '"' + text.replace('"', '""') + '"'
+        else:
+            matches = "SELECT id FROM exchanges WHERE question LIKE :q ESCAPE '\\' OR reply LIKE :q ESCAPE '\\'"
+            query = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self._guard():
+            rows = self._db.execute(
+                f"WITH hit AS (SELECT conversation_id AS cid, min(id) AS eid FROM exchanges WHERE id IN ({matches})"
+                f" GROUP BY conversation_id) SELECT {_COLUMNS}, e.question, e.reply FROM conversations c"
+                " JOIN hit ON hit.cid = c.id JOIN exchanges e ON e.id = hit.eid"
+                " ORDER BY c.updated DESC, c.rowid DESC LIMIT :limit",
+                {"q": query, "limit": limit},
+            ).fetchall()
+        return [SearchHit(_meta(row), matching_line(row[7] + "\n" + row[8], text)) for row in rows]
+
+    def list(self, limit: int = 20) -> list[ConversationMeta]:
+        """The newest conversations first."""
+        with self._guard():
+            rows = self._db.execute(f"{_META} ORDER BY c.updated DESC, c.rowid DESC LIMIT ?", (limit,)).fetchall()
+        return [_meta(r) for r in rows]
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as e:
+            raise _store_error(self.path, e) from None
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[None]:
+        with self._guard(), _transaction(self._db):
+            yield
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@contextlib.contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, taken at once (BEGIN IMMEDIATE) so a concurrent writer waits on the busy timeout
+    instead of failing on a stale snapshot; committed on leaving, rolled back on an error."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Run the missing migrations in one transaction; the version is read again under the write lock, so two
+    processes opening a new file at once migrate it once."""
+    with _transaction(db):
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        for number, migration in enumerate(MIGRATIONS[version:], version + 1):
+            migration(db)
+            db.execute(f"PRAGMA user_version = {number}")
+
+
+def _store_error(path: Path, error: sqlite3.Error) -> StoreError:
+    name = getattr(error, "sqlite_errorname", "")
+    text = str(error).lower()
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
+        return StoreError(f"{path} is locked: another ollama-chat holds it; not saving this conversation")
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "not a database" in text:
+        return StoreError(f"{path} is damaged or not a conversation store; it is left as it is. Move it aside,"
+                          f" e.g. mv {path} {path}.broken, to start afresh; not saving this conversation")
+    if name.startswith("SQLITE_FULL") or "full" in text:
+        return StoreError(f"the disk holding {path} is full; not saving this conversation")
+    return StoreError(f"the conversation store {path} failed ({error}); not saving this conversation")
+
