@@ -223,10 +223,16 @@ def test_closed_pipe_ends_quietly(env, fake_ollama):
 
 def test_ctrl_c_stops_the_reply_and_the_stream(env, fake_ollama):
     fake_ollama.reply(["조각 "] * 400, hold_after=3)  # 3 pieces go out, the rest waits: surely mid-reply
-    proc = subprocess.Popen([str(BIN), "q"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([str(BIN), "q"], env={**env, "PYTHONFAULTHANDLER": "1"}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
     assert proc.stdout.read(5)  # the reply has started
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=10)
+    try:
+        out, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:  # say where it hangs: faulthandler prints every thread's stack on SIGABRT
+        proc.send_signal(signal.SIGABRT)
+        out, err = proc.communicate(timeout=10)
+        pytest.fail("Ctrl+C did not end it within 10 s:\n" + err.decode("utf-8", "replace"))
     assert proc.returncode == 130
     assert fake_ollama.wait_for_disconnect(timeout=5)
     assert b"Traceback" not in err
