@@ -13,7 +13,7 @@ from ollama_chat.errors import EXIT_OK, UsageError, signals_as_interrupts
 from ollama_chat.oneshot import combine_question, decode_input
 from ollama_chat.oneshot import run as run_oneshot
 from ollama_chat.personas import BUILTIN, PersonaError, list_personas, load_persona
-from ollama_chat.settings import Flags, Layers, build_layers, load_format, persona_ref
+from ollama_chat.settings import Flags, Layers, build_layers, config_layer, env_layer, flags_layer, load_format, persona_ref
 from ollama_chat.ui.output import make_output
 from ollama_chat.ui.text import sanitize
 from ollama_chat.ui.wrap import cell_width, pad, wrap
@@ -114,7 +114,10 @@ def print_personas(env: Environment) -> int:
 
 
 def print_models(env: Environment, flags: Flags) -> int:
-    settings = layers_for(env, flags).resolve()
+    """The server's models. Only where the server is matters, so no persona is read (a broken one is no
+    reason not to list)."""
+    config = load_config(paths.config_file(env.environ))
+    settings = Layers(config=config_layer(config), env=env_layer(env.environ), flags=flags_layer(flags)).resolve()
     for name in OllamaBackend(settings.host, settings.timeout).list_models():
         env.stdout.write(sanitize(name) + "\n")
     env.stdout.flush()

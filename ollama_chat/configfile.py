@@ -7,6 +7,7 @@ from typing import Any
 
 from ollama_chat.errors import UsageError
 from ollama_chat.settings import MAX_TIMEOUT
+from ollama_chat.suggest import did_you_mean
 from ollama_chat.paths import read_file
 from ollama_chat.options import OptionError, check_option
 from ollama_chat.tomlfile import TOMLDecodeError, error_line, key_line, loads
@@ -40,11 +41,8 @@ def parse_config(text: str, source: str) -> dict[str, Any]:
     for key, value in raw.items():
         where = f"{source}, line {key_line(text, key)}"
         if key not in CONFIG_KEYS:
-            import difflib
-
-            close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
-            guess = f" Did you mean '{close[0]}'?" if close else ""
-            raise config_error(where, f"unknown key '{key}'.{guess} (known keys: {', '.join(CONFIG_KEYS)})")
+            guess = did_you_mean(key, CONFIG_KEYS, quote="'")
+            raise config_error(where, f"unknown key '{key}'.{' ' + guess if guess else ''} (known keys: {', '.join(CONFIG_KEYS)})")
         kinds, what = CONFIG_KEYS[key]
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             raise config_error(where, f"'{key}' must be {what}, not {value!r}")

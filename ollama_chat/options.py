@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ollama_chat.suggest import did_you_mean
+
 
 class OptionError(ValueError):
     pass
@@ -57,11 +59,8 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 
 def _unknown(name: str) -> OptionError:
-    import difflib
-
-    close = difflib.get_close_matches(name, OPTIONS, n=1)
-    guess = f" Did you mean '{close[0]}'?" if close else ""
-    return OptionError(f"unknown option '{name}'.{guess} Known options: {', '.join(OPTIONS)}")
+    guess = did_you_mean(name, OPTIONS, quote="'")
+    return OptionError(f"unknown option '{name}'.{' ' + guess if guess else ''} Known options: {', '.join(OPTIONS)}")
 
 
 def check_option(name: str, value: Any) -> Any:

@@ -26,6 +26,7 @@ from typing import Any
 from ollama_chat.errors import UsageError
 from ollama_chat.options import OptionError, check_option
 from ollama_chat.paths import NotAFile, read_file, user_path
+from ollama_chat.suggest import did_you_mean
 from ollama_chat.tomlfile import TOMLDecodeError, error_line, key_line, loads
 
 BUILTIN = "built-in"
@@ -228,11 +229,9 @@ def load_persona(ref: str, user_dir: Path) -> Persona:
     builtins = builtin_files()
     if ref in builtins:
         return read_persona_file(builtins[ref], ref, BUILTIN)
-    import difflib
-
     known = known_names(user_dir)
-    close = difflib.get_close_matches(ref, known, n=2, cutoff=0.6)
-    guess = f"Did you mean {' or '.join(close)}? " if close else ""
+    guess = did_you_mean(ref, known, n=2)
+    guess += " " if guess else ""
     raise PersonaError(
         f"There is no persona named '{ref}'.",
         f"{guess}Known personas: {', '.join(known)}. Add your own as {user_dir / (ref + '.md')}.",

@@ -294,3 +294,11 @@ def test_a_deeply_nested_schema_is_a_usage_error(cli, tmp_path):
     schema.write_text("[" * 100_000 + "]" * 100_000)
     code, _, err = cli("--format", str(schema), "q")
     assert code == 2 and "nested too deeply" in err
+
+
+def test_models_lists_even_when_the_configured_persona_is_broken(cli, fake_ollama, tmp_path):
+    config = tmp_path / ".config" / "ollama-chat"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text('persona = "nosuch"\n')
+    code, out, err = cli("models")
+    assert code == 0 and out == "llama3.2:latest\n", err

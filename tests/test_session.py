@@ -469,3 +469,12 @@ def test_deeply_nested_transcript_is_a_message(chat, tmp_path):
     handle_line(chat, f"/load {deep}")
     assert "it is not JSON" in screen(chat)
     assert handle_line(chat, "q")  # the REPL goes on
+
+
+def test_show_says_where_the_model_came_from(chat, fake_ollama):
+    handle_line(chat, "/show")
+    assert "llama3.2:latest (from the default)" in screen(chat)
+    fake_ollama.add_model("qwen3:8b")
+    handle_line(chat, "/model qwen3:8b")
+    handle_line(chat, "/show")
+    assert "qwen3:8b (from /model)" in screen(chat)

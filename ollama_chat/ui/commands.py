@@ -6,7 +6,6 @@ are accepted as aliases of our commands, and an unknown command gets a "did you 
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from ollama_chat.backends.base import BackendError
 from ollama_chat.errors import ChatError
 from ollama_chat.options import OPTIONS, OptionError, parse_option_text
 from ollama_chat.personas import BUILTIN, THINK_LEVELS, list_personas, load_persona
+from ollama_chat.suggest import did_you_mean
 from ollama_chat.ui import files
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.text import sanitize
@@ -51,9 +51,8 @@ def handle_line(chat: Chat, line: str) -> bool:
         name, arg = translate_ollama(name.lower(), arg.strip())
         command = COMMANDS.get(name)
         if command is None:
-            close = difflib.get_close_matches(name, COMMANDS, n=2, cutoff=0.6)
-            guess = f" Did you mean {' or '.join(close)}?" if close else ""
-            chat.say(f"Unknown command {sanitize(name)}.{guess} /help lists them.", "error")
+            guess = did_you_mean(name, COMMANDS, n=2)
+            chat.say(f"Unknown command {sanitize(name)}.{' ' + guess if guess else ''} /help lists them.", "error")
             return True
         return command.handler(chat, arg) is not LEAVE
     chat.session.ask(strip_block_quotes(line))
@@ -211,7 +210,7 @@ def _show(chat: Chat, arg: str) -> None:
     sent = len(session.conversation.window(s.max_messages))
     rows = [
         ("host", s.host),
-        ("model", sanitize(s.model)),
+        ("model", f"{sanitize(s.model)} (from {_SOURCES[session.layers.source_of('model')]})"),
         ("persona", f"{s.persona.name} [{sanitize(s.persona.source)}]"),
         ("options", sanitize(json.dumps(dict(s.options), ensure_ascii=False)) if s.options else "(model defaults)"),
         ("format", "off" if not s.format else s.format if s.format == "json" else sanitize(json.dumps(s.format, ensure_ascii=False))),
@@ -223,6 +222,10 @@ def _show(chat: Chat, arg: str) -> None:
     ]
     for key, value in rows:
         chat.say(f"{key:<8} {value}", "plain")
+
+
+_SOURCES = {"defaults": "the default", "config": "the config file", "env": "the environment", "persona": "the persona",
+            "flags": "the command line", "session": "/model"}
 
 
 def _history_text(total: int, sent: int, cap: int) -> str:

@@ -4,8 +4,8 @@
   is imported only when a terminal renderer is made: a piped one-shot answer never loads rich.
 * `plain.PlainOutput`: the text exactly as received, for pipes and --plain; thinking and stats go to `err`.
 
-`sanitize`, `format_stats` and `end_marks` live in `text` (both renderers use them, and `terminal` must not
-import this module, which imports it) and are re-exported here for the rest of the program.
+`sanitize`, `format_stats` and `end_marks` live in `text`: both renderers use them, and `terminal` must not
+import this module, which imports it.
 """
 
 from __future__ import annotations
@@ -15,21 +15,9 @@ from typing import TYPE_CHECKING, BinaryIO, Protocol, TextIO
 
 from ollama_chat.types import Stats
 from ollama_chat.ui.plain import PlainOutput
-from ollama_chat.ui.text import CUT_MARK, INTERRUPTED_MARK, end_marks, format_stats, sanitize
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-__all__ = [
-    "CUT_MARK",
-    "INTERRUPTED_MARK",
-    "Output",
-    "Reply",
-    "end_marks",
-    "format_stats",
-    "make_output",
-    "sanitize",
-]
 
 
 class Reply(Protocol):
