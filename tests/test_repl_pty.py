@@ -190,3 +190,18 @@ def test_a_model_that_pauses_after_a_burst_has_its_last_pieces_shown(chat, fake_
     chat.expect_exact("조각5")  # the last piece before the pause, on screen while the model is silent
     gate.release()
     chat.expect_exact(PROMPT)
+
+
+def test_ctrl_c_mid_reply_keeps_what_was_typed_ahead(chat, fake_ollama):
+    gate = fake_ollama.reply([f"조각{i} " for i in range(30)], hold_after=2)
+    type_line(chat, "길게")
+    assert gate.wait_held()
+    chat.expect_exact("조각0")
+    chat.send("다음 질문")  # typed ahead, no Enter yet
+    assert wait_for_typeahead(chat, len("다음 질문".encode()))
+    chat.sendintr()
+    chat.expect_exact("[interrupted]")
+    chat.expect_exact(PROMPT)
+    chat.expect_exact("다음 질문")  # the terminal did not throw it away with the Ctrl+C
+    chat.send("\r")
+    chat.expect_exact("echo: 다음 질문")

@@ -135,7 +135,8 @@ def quiet_terminal(fd: int | None) -> Iterator[None]:
     """Keys typed ahead (while a reply is drawn, or before the first prompt) are neither echoed nor cooked by
     the terminal: no echo, no line editing, and Enter stays a carriage return (ICRNL off), so a line typed
     ahead and ended with Enter is submitted on its own by the next prompt instead of becoming a newline glued
-    to the next question. Ctrl+C still interrupts (ISIG stays). Restored however the chat ends."""
+    to the next question. Ctrl+C still interrupts (ISIG stays), without discarding keys typed ahead (NOFLSH).
+    Restored however the chat ends."""
     try:
         import termios
 
@@ -150,6 +151,7 @@ def quiet_terminal(fd: int | None) -> Iterator[None]:
     quiet = list(saved)
     quiet[0] &= ~termios.ICRNL
     quiet[3] &= ~(termios.ECHO | termios.ICANON | getattr(termios, "ECHOCTL", 0))
+    quiet[3] |= termios.NOFLSH  # Ctrl+C stops the reply but keeps what was typed ahead
     quiet[6] = list(saved[6])
     quiet[6][termios.VMIN], quiet[6][termios.VTIME] = 1, 0
     termios.tcsetattr(fd, termios.TCSANOW, quiet)
