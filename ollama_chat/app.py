@@ -3,17 +3,24 @@ REPL. Also the listings (personas, models). Returns exit codes; errors propagate
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import replace
 
 from ollama_chat import paths
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.configfile import load_config
+from ollama_chat.conversation import Conversation
 from ollama_chat.environment import Environment
-from ollama_chat.errors import EXIT_OK, UsageError, signals_as_interrupts
+from ollama_chat.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated, UsageError, signals_as_interrupts
 from ollama_chat.oneshot import combine_question, decode_input
 from ollama_chat.oneshot import run as run_oneshot
 from ollama_chat.personas import BUILTIN, PersonaError, list_personas, load_persona
-from ollama_chat.settings import Flags, Layers, build_layers, config_layer, env_layer, flags_layer, load_format, persona_ref
+from ollama_chat.recorder import Recorder
+from ollama_chat.resume import Resumed, from_store, read_transcript, resumed_layers
+from ollama_chat.session import Start
+from ollama_chat.settings import Flags, Layers, Settings, build_layers, config_layer, env_layer, flags_layer, load_format, persona_ref
+from ollama_chat.store import Store, StoreError
 from ollama_chat.ui.output import make_output
 from ollama_chat.ui.text import sanitize
 from ollama_chat.ui.wrap import cell_width, pad, wrap
@@ -59,6 +66,9 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
         )
     layers = layers_for(env, flags)
     settings = layers.resolve()
+    store = open_store(env, settings, flags)
+    resumed = find_resumed(store, flags)
+    recorder = Recorder(store if settings.save_history else None, lambda text: warn(env, text))
     backend = OllamaBackend(settings.host, settings.timeout)
     signals_as_interrupts()
     if interactive or (prompt is None and env.stdin_isatty and env.stdout_isatty):
@@ -67,11 +77,19 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
         first = None if env.stdin_isatty else read_stdin(env)
         if first is not None or prompt is not None:
             first = combine_question(first, prompt)
-        return run_repl(env, layers, backend, first_message=first)
+        start = Start(recorder, resumed, keep_persona=flags.persona is not None, first_message=first)
+        return run_repl(env, layers, backend, start)
     if prompt is None and env.stdin_isatty:
         env.stderr.write("Reading the question from the terminal; finish with Ctrl+D.\n")
     piped = None if env.stdin_isatty else read_stdin(env)
     question = combine_question(piped, prompt)
+    conversation = Conversation()
+    if resumed is not None:
+        settings = resumed_layers(layers, resumed.transcript, paths.user_persona_dir(env.environ),
+                                  keep_persona=flags.persona is not None).resolve()
+        conversation.exchanges.extend(resumed.transcript.exchanges)
+        if resumed.conversation_id is not None:
+            recorder.resume(resumed.conversation_id)
     output = make_output(
         stdout_is_terminal=env.stdout_isatty,
         plain=settings.plain,
@@ -80,7 +98,54 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
         err=env.stderr,
         environ=env.environ,
     )
-    return run_oneshot(settings, question, backend, output)
+    return run_oneshot(settings, question, backend, output, conversation, recorder)
+
+
+def open_store(env: Environment, settings: Settings, flags: Flags) -> Store | None:
+    """The conversation store, when saving is on or a conversation is to be resumed. A store that cannot be
+    used is a warning when saving (the chat goes on without it) and an error when resuming."""
+    resuming = flags.continue_last or flags.resume is not None
+    if flags.incognito and resuming:
+        raise UsageError("--incognito stores nothing, so it cannot go on with a stored conversation.",
+                         "Drop --incognito to continue, or drop -c/--resume for a chat that leaves no trace.")
+    if resuming and flags.continue_last and flags.resume is not None:
+        raise UsageError("-c/--continue and --resume both choose a conversation; give one of them.")
+    reading = flags.continue_last or (flags.resume is not None and not is_file_ref(flags.resume))
+    if not settings.save_history and not reading:
+        return None
+    try:
+        return Store.open(paths.conversations_db(env.environ), create=settings.save_history)
+    except StoreError as e:
+        if reading:
+            raise ChatError(f"Cannot resume: {e}.") from None
+        warn(env, f"{e}. The chat goes on without saving it.")
+        return None
+
+
+def is_file_ref(ref: str | None) -> bool:
+    """`--resume chat.json` or a path; anything else is a conversation ID (hex digits)."""
+    return ref is not None and (ref.lower().endswith(".json") or "/" in ref or ref.startswith("~"))
+
+
+def find_resumed(store: Store | None, flags: Flags) -> Resumed | None:
+    """What `-c` or `--resume` names, or None when neither was given."""
+    if flags.resume is not None and is_file_ref(flags.resume):
+        try:
+            path = paths.user_path(flags.resume)
+            return Resumed(read_transcript(path, sanitize(str(path))))
+        except FileNotFoundError:
+            raise UsageError(f"--resume: there is no file {sanitize(flags.resume)}.") from None
+        except ValueError as e:
+            raise UsageError(f"--resume: {sanitize(str(e))}") from None
+    if store is None or not (flags.continue_last or flags.resume is not None):
+        return None
+    try:
+        conversation_id = store.latest() if flags.continue_last else store.resolve(flags.resume or "")
+        if conversation_id is None:
+            raise UsageError("There is no earlier conversation to continue.", "Start one with: ollama-chat")
+        return from_store(store.load(conversation_id))
+    except StoreError as e:
+        raise ChatError(f"Cannot resume: {sanitize(str(e))}", "`ollama-chat history` lists the conversations.") from None
 
 
 def read_stdin(env: Environment) -> str:
@@ -121,4 +186,34 @@ def print_models(env: Environment, flags: Flags) -> int:
     for name in OllamaBackend(settings.host, settings.timeout).list_models():
         env.stdout.write(sanitize(name) + "\n")
     env.stdout.flush()
+    return EXIT_OK
+
+
+def guarded(env: Environment, body: Callable[[], int]) -> int:
+    """Run `body`, turning every expected failure into its message and exit code."""
+    try:
+        return body()
+    except ChatError as e:
+        say(env, "Error:", "1;31", e.message, e.hint)
+        return e.exit_code
+    except Terminated as e:  # SIGTERM, SIGHUP
+        return e.exit_code
+    except KeyboardInterrupt:
+        env.stderr.write("\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return _closed_pipe(env)
+    except OSError as e:  # the output on a full disk, a terminal gone away
+        say(env, "Error:", "1;31", f"Cannot write the output: {e.strerror or e}.", "Check the disk or file it goes to.")
+        _closed_pipe(env)
+        return EXIT_FAILURE
+
+
+def _closed_pipe(env: Environment) -> int:
+    """The reader went away (`| head -1`): stop quietly, without Python's 'Exception ignored' at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, env.stdout.fileno())
+    except (OSError, ValueError):  # an in-memory stdout (tests) has no descriptor to replace
+        pass
     return EXIT_OK

@@ -14,9 +14,10 @@ from typing import Any, List, Optional
 import typer
 
 from ollama_chat import __version__, app, paths
+from ollama_chat.cli_history import history_cli
 from ollama_chat.cli_parsing import DefaultGroup, FastCommand, optional_values
 from ollama_chat.environment import Environment
-from ollama_chat.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated, UsageError
+from ollama_chat.errors import EXIT_OK, UsageError
 from ollama_chat.options import PRESETS, OptionError, check_option, parse_assignment
 from ollama_chat.personas import THINK_LEVELS, known_names
 from ollama_chat.settings import Flags
@@ -74,7 +75,8 @@ _THINK_VALUES = {"on": True, **{level: level for level in THINK_LEVELS}}
 @cli.command(
     DefaultGroup.default,
     cls=optional_values(think=(THINK_LEVELS, "on")),
-    epilog="Other commands: `ollama-chat personas` lists personas, `ollama-chat models` lists the server's models.",
+    epilog="Other commands: `ollama-chat history` lists, shows, searches and removes stored conversations;"
+    " `ollama-chat personas` lists personas, `ollama-chat models` the server's models.",
 )
 def chat_command(
     ctx: typer.Context,
@@ -108,6 +110,11 @@ def chat_command(
     timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help="Seconds to wait for Ollama to send something (default 300)."),
     max_messages: Optional[int] = typer.Option(None, "--max-messages", metavar="N", help="History cap in messages (default 20)."),
     no_input_history: bool = typer.Option(False, "--no-input-history", help="Don't read or write the input history file."),
+    continue_last: bool = typer.Option(False, "--continue", "-c", help="Go on with the most recent conversation."),
+    resume: Optional[str] = typer.Option(
+        None, "--resume", metavar="ID|FILE", help="Go on with conversation ID (a unique prefix will do; see `ollama-chat history`) or a saved JSON file."
+    ),
+    incognito: bool = typer.Option(False, "--incognito", help="Store nothing: no conversation, no input history."),
     interactive: bool = typer.Option(False, "--interactive", "-i", help="After the piped question, keep chatting."),
     plain: bool = typer.Option(False, "--plain", help="Print the reply exactly as received, without formatting."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show stats (tokens/s, ...) after each reply."),
@@ -138,16 +145,19 @@ def chat_command(
             hide_thinking=hide_thinking or None,  # None: not given, so the config file decides
             verbose=verbose or None,
             plain=plain,
+            incognito=incognito,
+            continue_last=continue_last,
+            resume=resume,
         )
 
     if list_personas:
-        raise typer.Exit(guarded(env, lambda: app.print_personas(env)))
+        raise typer.Exit(app.guarded(env, lambda: app.print_personas(env)))
     if list_models:
-        raise typer.Exit(guarded(env, lambda: app.print_models(env, flags())))
+        raise typer.Exit(app.guarded(env, lambda: app.print_models(env, flags())))
     question = " ".join(prompt) if prompt else None
     if prompt and len(prompt) == 1:
         _hint_at_a_command(env, prompt[0])
-    raise typer.Exit(guarded(env, lambda: app.chat(env, flags(), question, interactive=interactive)))
+    raise typer.Exit(app.guarded(env, lambda: app.chat(env, flags(), question, interactive=interactive)))
 
 
 def _hint_at_a_command(env: Environment, word: str) -> None:
@@ -161,14 +171,14 @@ def _hint_at_a_command(env: Environment, word: str) -> None:
 
 
 def cli_commands() -> list[str]:
-    return [info.name or "" for info in cli.registered_commands]
+    return [info.name or "" for info in (*cli.registered_commands, *cli.registered_groups)]
 
 
 @cli.command("personas", cls=FastCommand)
 def personas_command(ctx: typer.Context) -> None:
     """List personas: built-in and your own, and where each comes from."""
     env: Environment = ctx.obj
-    raise typer.Exit(guarded(env, lambda: app.print_personas(env)))
+    raise typer.Exit(app.guarded(env, lambda: app.print_personas(env)))
 
 
 @cli.command("models", cls=FastCommand)
@@ -178,37 +188,10 @@ def models_command(
 ) -> None:
     """List the models the server has."""
     env: Environment = ctx.obj
-    raise typer.Exit(guarded(env, lambda: app.print_models(env, Flags(host=host))))
+    raise typer.Exit(app.guarded(env, lambda: app.print_models(env, Flags(host=host))))
 
 
-def guarded(env: Environment, body: Any) -> int:
-    """Run `body`, turning every expected failure into its message and exit code."""
-    try:
-        return body()
-    except ChatError as e:
-        app.say(env, "Error:", "1;31", e.message, e.hint)
-        return e.exit_code
-    except Terminated as e:  # SIGTERM, SIGHUP
-        return e.exit_code
-    except KeyboardInterrupt:
-        env.stderr.write("\n")
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return _closed_pipe(env)
-    except OSError as e:  # the output on a full disk, a terminal gone away
-        app.say(env, "Error:", "1;31", f"Cannot write the output: {e.strerror or e}.", "Check the disk or file it goes to.")
-        _closed_pipe(env)
-        return EXIT_FAILURE
-
-
-def _closed_pipe(env: Environment) -> int:
-    """The reader went away (`| head -1`): stop quietly, without Python's 'Exception ignored' at exit."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, env.stdout.fileno())
-    except (OSError, ValueError):  # an in-memory stdout (tests) has no descriptor to replace
-        pass
-    return EXIT_OK
+cli.add_typer(history_cli, name="history")
 
 
 def main(argv: list[str] | None = None, env: Environment | None = None) -> None:

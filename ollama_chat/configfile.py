@@ -24,6 +24,7 @@ CONFIG_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "hide_thinking": ((bool,), "true or false"),
     "verbose": ((bool,), "true or false"),
     "input_history": ((bool,), "true or false"),
+    "save_history": ((bool,), "true or false"),
 }
 
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from ollama_chat.backends.base import Backend
 from ollama_chat.conversation import Conversation
 from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
+from ollama_chat.recorder import Recorder
 from ollama_chat.settings import Settings
 from ollama_chat.turn import build_request, run_turn
-from ollama_chat.types import Message
+from ollama_chat.types import Exchange, Message
 from ollama_chat.ui.output import Output
 
 
@@ -39,10 +40,17 @@ def combine_question(piped: str | None, prompt: str | None) -> str:
     return question
 
 
-def run(settings: Settings, question: str, backend: Backend, output: Output) -> int:
-    """Ask once. A failure after part of the reply was written raises, after the part is shown."""
-    request = build_request(settings, Conversation(), Message("user", question))
+def run(settings: Settings, question: str, backend: Backend, output: Output, conversation: Conversation | None = None,
+        recorder: Recorder | None = None) -> int:
+    """Ask once (after the exchanges of a resumed `conversation`), and store the answer, even an interrupted
+    one. A failure after part of the reply was written raises, after the part is shown."""
+    conversation = conversation or Conversation()
+    request = build_request(settings, conversation, Message("user", question))
     result = run_turn(backend, request, output, show_stats=settings.verbose)
     if result.error is not None:
         raise result.error
+    if recorder is not None and (result.text or not result.interrupted):
+        conversation.add(Exchange(request.messages[-1], result.text, request.model, result.stats, result.interrupted),
+                         settings.max_messages)
+        recorder.record(conversation.exchanges, settings)
     return EXIT_INTERRUPTED if result.interrupted else EXIT_OK

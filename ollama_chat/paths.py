@@ -28,6 +28,14 @@ def state_dir(env: Mapping[str, str] = os.environ) -> Path:
     return _xdg(env, "XDG_STATE_HOME", ".local/state")
 
 
+def data_dir(env: Mapping[str, str] = os.environ) -> Path:
+    return _xdg(env, "XDG_DATA_HOME", ".local/share")
+
+
+def conversations_db(env: Mapping[str, str] = os.environ) -> Path:
+    return data_dir(env) / "conversations.db"
+
+
 def config_file(env: Mapping[str, str] = os.environ) -> Path:
     return config_dir(env) / "config.toml"
 

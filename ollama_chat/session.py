@@ -2,7 +2,8 @@
 it has to say goes to a `Notify` the REPL provides, replies to the `Output`.
 
 It owns the settings layers (and the settings resolved from them), the conversation, and what the last
-question did, so `/retry` acts on a record instead of guessing from the text.
+question did, so `/retry` acts on a record instead of guessing from the text. Its Recorder keeps the store in
+step with the conversation.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from ollama_chat.backends.base import Backend, BackendError, ModelNotFound
 from ollama_chat.conversation import Conversation
 from ollama_chat.errors import ChatError
 from ollama_chat.personas import Persona
+from ollama_chat.recorder import Recorder
+from ollama_chat.resume import Resumed, resumed_layers
 from ollama_chat.settings import UNSET, Layers, Settings
-from ollama_chat.transcript import Transcript
 from ollama_chat.turn import build_request, run_turn
 from ollama_chat.types import Exchange, Message
 from ollama_chat.ui.output import Output
@@ -42,12 +44,25 @@ class LastAsk:
     exchange: Exchange | None = None
 
 
+@dataclass(frozen=True)
+class Start:
+    """How an interactive chat begins: where it is recorded, what it resumes, and a first question (piped in
+    with -i, or a PROMPT with -i)."""
+
+    recorder: Recorder
+    resumed: Resumed | None = None
+    keep_persona: bool = False  # --persona was given: it wins over the resumed conversation's
+    first_message: str | None = None
+
+
 class ChatSession:
-    def __init__(self, layers: Layers, backend: Backend, output: Output, notify: Notify, user_persona_dir: Path) -> None:
+    def __init__(self, layers: Layers, backend: Backend, output: Output, notify: Notify, user_persona_dir: Path,
+                 recorder: Recorder | None = None) -> None:
         self.backend = backend
         self.output = output
         self.notify = notify
         self.user_persona_dir = user_persona_dir
+        self.recorder = recorder or Recorder(None, lambda text: None)
         self.conversation = Conversation()
         self._layers = layers
         self.settings: Settings = layers.resolve()
@@ -97,6 +112,7 @@ class ChatSession:
             return
         exchange = Exchange(request.messages[-1], result.text, request.model, result.stats, result.interrupted)
         pushed_out = self.conversation.add(exchange, s.max_messages)
+        self.recorder.record(self.conversation.exchanges, s)
         self._last = LastAsk(question, exchange)
         if result.interrupted:
             self.notify.say("The partial reply is kept in the history; /retry asks again.", "hint")
@@ -118,22 +134,36 @@ class ChatSession:
                 self.notify.say("Nothing to retry: the last exchange is gone.", "hint")
                 return
             self.conversation.undo()
+            self.recorder.undo()
         self.ask(last.question)
 
     # -- the log ----------------------------------------------------------------------------------------------
 
     def undo(self) -> Exchange | None:
         self._last = None  # an undone question is not asked again by /retry
-        return self.conversation.undo()
+        undone = self.conversation.undo()
+        if undone is not None:
+            self.recorder.undo()
+        return undone
 
     def clear(self) -> None:
+        """A fresh conversation; the one before stays in the store."""
         self._last = None
         self._told_cap = False
         self.conversation.clear()
+        self.recorder.restart()
 
-    def load(self, transcript: Transcript) -> None:
+    def resume(self, resumed: Resumed, *, keep_persona: bool = False) -> None:
+        """Go on with an earlier conversation (`--resume`, `/resume`, `/load`): its exchanges, and its persona,
+        model and options unless the flags (or, with `keep_persona`, --persona) say otherwise."""
+        self._change(resumed_layers(self._layers, resumed.transcript, self.user_persona_dir, keep_persona=keep_persona))
         self.clear()
-        self.conversation.exchanges.extend(transcript.exchanges)
+        self.conversation.exchanges.extend(resumed.transcript.exchanges)
+        if resumed.conversation_id is not None:
+            self.recorder.resume(resumed.conversation_id)
+
+    def title(self, text: str) -> bool:
+        return self.recorder.title(text)
 
     @property
     def last_reply(self) -> str:

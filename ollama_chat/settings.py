@@ -1,10 +1,11 @@
 """Settings as layers, resolved anew whenever one changes.
 
-Lowest first: built-in defaults < config file < environment (OLLAMA_HOST) < persona header < command-line
-flags < this session's commands (/set, /model, /system, ...). Each layer is a small mapping of the fields
-it sets; `/persona` swaps the persona layer and `/set` writes the session layer, so a user's choices
-(flags and /set) always outrank any persona. Options merge key by key across layers; `UNSET` in a layer
-removes a key set below it (`/unset`). Building a layer checks its values; `resolve` is pure.
+Lowest first: built-in defaults < config file < environment (OLLAMA_HOST) < persona header < a resumed
+conversation's model and options < command-line flags < this session's commands (/set, /model, /system, ...).
+Each layer is a small mapping of the fields it sets; `/persona` swaps the persona layer and `/set` writes
+the session layer, so a user's choices (flags and /set) always outrank any persona. Options merge key by key
+across layers; `UNSET` in a layer removes a key set below it (`/unset`). Building a layer checks its values;
+`resolve` is pure.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def check_timeout(value: float, source: str) -> float:
     return float(value)
 
 UNSET = object()  # in a layer's options: this option goes back to the model's default
-LAYER_NAMES = ("defaults", "config", "env", "persona", "flags", "session")
+LAYER_NAMES = ("defaults", "config", "env", "persona", "resumed", "flags", "session")
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ class Flags:
     hide_thinking: bool | None = None
     verbose: bool | None = None
     plain: bool = False
+    incognito: bool = False  # store nothing: no conversation, no input history
+    continue_last: bool = False  # -c: go on with the most recent conversation
+    resume: str | None = None  # --resume ID (or a prefix of it), or a JSON transcript's path
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class Settings:
     timeout: float = DEFAULT_TIMEOUT
     max_messages: int = DEFAULT_MAX_MESSAGES
     input_history: bool = True
+    save_history: bool = True  # keep conversations in the store
     hide_thinking: bool = False
     verbose: bool = False
     plain: bool = False
@@ -88,6 +93,7 @@ class Layers:
     config: Layer = field(default_factory=dict)
     env: Layer = field(default_factory=dict)
     persona: Layer = field(default_factory=dict)
+    resumed: Layer = field(default_factory=dict)  # a resumed conversation's model and options
     flags: Layer = field(default_factory=dict)
     session: Layer = field(default_factory=dict)
 
@@ -110,9 +116,22 @@ class Layers:
         return replace(
             self,
             persona=persona_layer(persona),
+            resumed={},
             flags=_without(self.flags, "system"),
             session=_without(self.session, "system"),
         )
+
+    def resume(self, persona: Persona | None, model: str, options: Mapping[str, Any] | None) -> Layers:
+        """A resumed conversation: its persona (None: keep the current one, e.g. from --persona), model and
+        options (None: it does not say), under the flags. This session's choices of model, system prompt and
+        options give way to the conversation's; an option of the persona that was unset in it stays unset."""
+        persona_part = persona_layer(persona) if persona is not None else self.persona
+        resumed: dict[str, Any] = {"model": model}
+        if options is not None:
+            unset = {k: UNSET for k in persona_part.get("options", {}) if k not in options}
+            resumed["options"] = {**unset, **options}
+        session = {k: v for k, v in self.session.items() if k not in ("model", "system", "options")}
+        return replace(self, persona=persona_part, resumed=resumed, session=session)
 
     def set(self, **changes: Any) -> Layers:
         """This session's choices (/model, /system, /format, /stats, /think)."""
@@ -192,6 +211,8 @@ def flags_layer(flags: Flags) -> Layer:
         layer["stream"] = False
     if flags.plain:
         layer["plain"] = True
+    if flags.incognito:
+        layer["save_history"] = layer["input_history"] = False
     return layer
 
 

@@ -13,91 +13,24 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import json
 import os
 import secrets
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ollama_chat.paths import APP, private_file
+from ollama_chat.paths import private_file
+from ollama_chat.store_schema import SCHEMA_VERSION, create_search, migrate, transaction, trigram_available
 from ollama_chat.types import Exchange, Message, Stats
 
 BUSY_TIMEOUT = 5.0  # seconds another writer may hold the file before we give up on this write
 TITLE_LENGTH = 60
 LINE_LENGTH = 120
 _CHECK_ON_OPEN_LIMIT = 16 * 1024 * 1024  # bytes; `quick_check` reads it all: bigger files only before a migration
-
-
-def db_path(env: Mapping[str, str] = os.environ) -> Path:
-    """The XDG data path (the same rule as paths.py: an absolute XDG_DATA_HOME, else ~/.local/share)."""
-    value = env.get("XDG_DATA_HOME", "")
-    base = Path(value) if value and os.path.isabs(value) else Path(env.get("HOME") or Path.home()) / ".local/share"
-    return base / APP / "conversations.db"
-
-
-@functools.cache
-def trigram_available() -> bool:
-    """Whether this Python's SQLite has FTS5 with the trigram tokenizer (3.34+), which finds a word inside
-    a Korean sentence; without it search falls back to LIKE."""
-    try:
-        with contextlib.closing(sqlite3.connect(":memory:")) as db:
-            db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='trigram')")
-        return True
-    except sqlite3.Error:
-        return False
-
-
-# --- migrations: append only; each one takes the schema from version N-1 to N -------------------------------
-
-
-def _m001_conversations(db: sqlite3.Connection) -> None:
-    db.execute(
-        """CREATE TABLE conversations (
-            id TEXT PRIMARY KEY, created REAL NOT NULL,
-            updated REAL NOT NULL,  -- time of the last exchange: list and resume order by it
-            persona TEXT NOT NULL,
-            model TEXT NOT NULL,    -- the model of the last exchange (the one a resume continues with)
-            options TEXT NOT NULL, system TEXT NOT NULL,
-            examples TEXT NOT NULL, -- JSON list of [question, answer]
-            title TEXT              -- NULL: the first question stands in until /title names it
-        )"""
-    )
-    db.execute("CREATE INDEX conversations_updated ON conversations(updated)")
-    db.execute(
-        """CREATE TABLE exchanges (
-            id INTEGER PRIMARY KEY, -- increasing: the order of exchanges in a conversation
-            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-            time REAL NOT NULL, model TEXT NOT NULL, question TEXT NOT NULL, reply TEXT NOT NULL,
-            stats TEXT,             -- JSON of types.Stats; NULL when the server sent none
-            interrupted INTEGER NOT NULL DEFAULT 0
-        )"""
-    )
-    db.execute("CREATE INDEX exchanges_conversation ON exchanges(conversation_id)")
-
-
-def _m002_search(db: sqlite3.Connection) -> None:
-    """The full-text index, where this SQLite has it (`Store._ensure_search` adds it later where it did not)."""
-    if trigram_available():
-        _create_search(db)
-
-
-def _create_search(db: sqlite3.Connection) -> None:
-    db.execute("CREATE VIRTUAL TABLE exchanges_fts USING fts5(question, reply, content='exchanges',"
-               " content_rowid='id', tokenize='trigram')")
-    db.execute("CREATE TRIGGER exchanges_ai AFTER INSERT ON exchanges BEGIN INSERT INTO exchanges_fts(rowid,"
-               " question, reply) VALUES (new.id, new.question, new.reply); END")
-    db.execute("CREATE TRIGGER exchanges_ad AFTER DELETE ON exchanges BEGIN INSERT INTO exchanges_fts(exchanges_fts,"
-               " rowid, question, reply) VALUES ('delete', old.id, old.question, old.reply); END")
-    db.execute("INSERT INTO exchanges_fts(exchanges_fts) VALUES ('rebuild')")
-
-
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_conversations, _m002_search)
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 # --- the values handed out --------------------------------------------------------------------------------
@@ -184,19 +117,22 @@ class Store:
         self.fts = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'exchanges_fts'").fetchone() is not None
 
     @classmethod
-    def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> Store:
-        """Open (or create) the store at `path`, checking it before anything is written to it."""
+    def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT, create: bool = True) -> Store:
+        """Open (or create) the store at `path`, checking it before anything is written to it. With `create`
+        False a missing file is a StoreError (reading: `history`, or `--continue` with saving off)."""
+        if not create and not path.exists():
+            raise StoreError(f"no conversations have been saved yet (there is no {path})")
         try:
             private_file(path)  # creates it 0600 in a 0700 folder, or tightens it; never touches its bytes
         except OSError as e:
-            raise StoreError(f"cannot open the conversation store {path}: {e.strerror or e}; not saving") from None
+            raise StoreError(f"cannot open the conversation store {path}: {e.strerror or e}") from None
         db = None
         try:
             db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise StoreError(f"{path} was written by a newer ollama-chat (schema {version}, this one knows"
-                                 f" {SCHEMA_VERSION}); upgrade ollama-chat to keep saving conversations; not saving")
+                                 f" {SCHEMA_VERSION}); upgrade ollama-chat to use it")
             if version < SCHEMA_VERSION or os.stat(path).st_size <= _CHECK_ON_OPEN_LIMIT:
                 if db.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
                     raise sqlite3.DatabaseError("database disk image is malformed")
@@ -205,7 +141,7 @@ class Store:
                 db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")  # WAL: a commit survives the process being killed
             if version < SCHEMA_VERSION:
-                _migrate(db)
+                migrate(db)
             store = cls(path, db)
             if store.fts and not trigram_available():  # its triggers would fail every write
                 raise StoreError(f"{path} has a search index this Python's SQLite cannot update (no FTS5 trigram"
@@ -224,7 +160,7 @@ class Store:
         if not self.fts and trigram_available():
             with self._write():
                 if self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'exchanges_fts'").fetchone() is None:
-                    _create_search(self._db)
+                    create_search(self._db)
             self.fts = True
 
     def close(self) -> None:
@@ -261,6 +197,12 @@ class Store:
                              exchange.question.content, exchange.reply, _stats_json(exchange.stats),
                              exchange.interrupted))
 
+    def remove_last_exchange(self, conversation_id: str) -> None:
+        """`/undo`: the conversation as resumed later is the one on the screen."""
+        with self._write():
+            self._db.execute("DELETE FROM exchanges WHERE id = (SELECT max(id) FROM exchanges WHERE conversation_id = ?)",
+                             (conversation_id,))
+
     def update_settings(self, conversation_id: str, *, persona: str | None = None, model: str | None = None,
                         options: Mapping[str, Any] | None = None, system: str | None = None,
                         examples: Sequence[tuple[str, str]] | None = None) -> None:
@@ -280,15 +222,17 @@ class Store:
             self._db.execute("UPDATE conversations SET title = ? WHERE id = ?", (" ".join(title.split()) or None,
                                                                                  conversation_id))
 
-    def delete(self, conversation_id: str) -> None:
+    def delete(self, *conversation_ids: str) -> None:
+        """Remove conversations and their exchanges, all in one transaction."""
         with self._write():
-            self._db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+            self._db.executemany("DELETE FROM conversations WHERE id = ?", [(i,) for i in conversation_ids])
 
-    def delete_older_than(self, days: float, *, now: float | None = None) -> int:
-        """Delete conversations whose last exchange is more than `days` old; how many went."""
+    def older_than(self, days: float, *, now: float | None = None) -> list[ConversationMeta]:
+        """Conversations whose last exchange is more than `days` old (what `rm --older-than` removes)."""
         cutoff = (time.time() if now is None else now) - days * 86400
-        with self._write():
-            return self._db.execute("DELETE FROM conversations WHERE updated < ?", (cutoff,)).rowcount
+        with self._guard():
+            rows = self._db.execute(f"{_META} WHERE c.updated < ? ORDER BY c.updated DESC", (cutoff,)).fetchall()
+        return [_meta(r) for r in rows]
 
     def latest(self) -> str | None:
         """The conversation with the newest exchange (what `--continue` resumes), or None."""
@@ -310,6 +254,13 @@ class Store:
             raise StoreError(f"no conversation with an ID starting with '{prefix}'")
         shown = "\n".join(f"  {m.id}  {m.title}" for m in map(_meta, rows))
         raise StoreError(f"'{prefix}' matches more than one conversation; give more of its ID:\n{shown}")
+
+    def load_meta(self, conversation_id: str) -> ConversationMeta:
+        with self._guard():
+            row = self._db.execute(f"{_META} WHERE c.id = ?", (conversation_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no conversation {conversation_id} in {self.path}")
+        return _meta(row)
 
     def load(self, conversation_id: str) -> StoredConversation:
         with self._guard():
@@ -362,7 +313,7 @@ class Store:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[None]:
-        with self._guard(), _transaction(self._db):
+        with self._guard(), transaction(self._db):
             yield
 
 
@@ -370,38 +321,15 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-@contextlib.contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[None]:
-    """One write transaction, taken at once (BEGIN IMMEDIATE) so a concurrent writer waits on the busy timeout
-    instead of failing on a stale snapshot; committed on leaving, rolled back on an error."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
-
-
-def _migrate(db: sqlite3.Connection) -> None:
-    """Run the missing migrations in one transaction; the version is read again under the write lock, so two
-    processes opening a new file at once migrate it once."""
-    with _transaction(db):
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        for number, migration in enumerate(MIGRATIONS[version:], version + 1):
-            migration(db)
-            db.execute(f"PRAGMA user_version = {number}")
-
-
 def _store_error(path: Path, error: sqlite3.Error) -> StoreError:
     name = getattr(error, "sqlite_errorname", "")
     text = str(error).lower()
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
-        return StoreError(f"{path} is locked: another ollama-chat holds it; not saving this conversation")
+        return StoreError(f"{path} is locked: another ollama-chat has held it for too long")
     if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "not a database" in text:
         return StoreError(f"{path} is damaged or not a conversation store; it is left as it is. Move it aside,"
-                          f" e.g. mv {path} {path}.broken, to start afresh; not saving this conversation")
+                          f" e.g. mv {path} {path}.broken, to start afresh")
     if name.startswith("SQLITE_FULL") or "full" in text:
-        return StoreError(f"the disk holding {path} is full; not saving this conversation")
-    return StoreError(f"the conversation store {path} failed ({error}); not saving this conversation")
+        return StoreError(f"the disk holding {path} is full")
+    return StoreError(f"the conversation store {path} failed ({error})")
 

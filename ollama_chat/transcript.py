@@ -1,6 +1,6 @@
-"""Saved conversations: a JSON transcript `/load` can resume, and a Markdown one to read. Pure.
-
-Each reply carries the model that wrote it. Version 1 files (a flat `messages` list) still load.
+"""Saved conversations: a JSON transcript `/load` and `--resume FILE` can resume, and a Markdown one to read.
+Pure. Each reply carries the model that wrote it. The options and few-shot examples are kept since version 2
+(files without them still load), and version 1 files (a flat `messages` list) too.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ollama_chat.options import OptionError, check_option
 from ollama_chat.types import Exchange, Message
 
 TRANSCRIPT_VERSION = 2
@@ -25,14 +26,21 @@ class Transcript:
     system: str | None = None
     persona: str | None = None
     model: str | None = None
+    options: dict[str, Any] | None = None  # None: the file does not say
+    examples: tuple[tuple[str, str], ...] | None = None
+    title: str | None = None
 
 
-def to_json(exchanges: Sequence[Exchange], *, model: str, persona: str, system: str) -> str:
+def to_json(exchanges: Sequence[Exchange], *, model: str, persona: str, system: str, options: dict[str, Any] | None = None,
+            examples: Sequence[tuple[str, str]] = (), title: str | None = None) -> str:
     data = {
         "version": TRANSCRIPT_VERSION,
+        **({"title": title} if title else {}),
         "model": model,
         "persona": persona,
         "system": system,
+        "options": options or {},
+        "examples": [{"user": q, "assistant": a} for q, a in examples],
         "exchanges": [
             {"question": e.question.content, "reply": e.reply, "model": e.model, **({"interrupted": True} if e.interrupted else {})}
             for e in exchanges
@@ -55,7 +63,29 @@ def from_json(text: str) -> Transcript:
         exchanges = _from_messages(data["messages"], model)
     else:
         raise TranscriptError("not an ollama-chat transcript (expected an 'exchanges' list)")
-    return Transcript(exchanges, system=_text(data.get("system")), persona=_text(data.get("persona")), model=model)
+    return Transcript(exchanges, system=_text(data.get("system")), persona=_text(data.get("persona")), model=model,
+                      options=_options(data.get("options")), examples=_examples(data.get("examples")),
+                      title=_text(data.get("title")))
+
+
+def _options(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise TranscriptError("'options' should be an object of model options")
+    try:
+        return {str(k): check_option(str(k), v) for k, v in value.items()}
+    except OptionError as e:
+        raise TranscriptError(f"its options: {e}") from None
+
+
+def _examples(value: Any) -> tuple[tuple[str, str], ...] | None:
+    if value is None:
+        return None
+    pairs = value if isinstance(value, list) else [None]
+    if not all(isinstance(p, dict) and isinstance(p.get("user"), str) and isinstance(p.get("assistant"), str) for p in pairs):
+        raise TranscriptError("'examples' should be a list of {\"user\": …, \"assistant\": …}")
+    return tuple((p["user"], p["assistant"]) for p in pairs)
 
 
 def _text(value: Any) -> str | None:

@@ -15,7 +15,19 @@ if str(_TESTS_DIR) not in sys.path:
 
 from fake_ollama import FakeOllama  # noqa: E402
 
+from ollama_chat.cli import main  # noqa: E402
+from ollama_chat.environment import Environment  # noqa: E402
+
 FIXTURES_DIR = _TESTS_DIR / "fixtures" / "streams"
+
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory, monkeypatch) -> None:
+    """No test touches the real home: anything that falls back to os.environ finds a private one."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
+        monkeypatch.delenv(var, raising=False)
 
 
 @pytest.fixture
@@ -29,3 +41,30 @@ def fake_ollama() -> Iterator[FakeOllama]:
 def fixtures_dir() -> Path:
     """The recorded `.ndjson` reply streams, kept in the repository (see tests/fixtures/streams/README.md)."""
     return FIXTURES_DIR
+
+
+@pytest.fixture
+def cli(tmp_path, fake_ollama, capsys):
+    """Run `ollama-chat ARGS` in-process; returns (exit code, stdout, stderr) as text."""
+
+    def run(*args: str, stdin: bytes = b"", tty: bool = False, columns: int = 80, stdin_tty: bool = False, **environ: str):
+        variables = {
+            "HOME": str(tmp_path),
+            "XDG_CONFIG_HOME": str(tmp_path / ".config"),
+            "XDG_STATE_HOME": str(tmp_path / "state"),
+            "XDG_DATA_HOME": str(tmp_path / "data"),
+            "OLLAMA_HOST": fake_ollama.host_port,
+            **environ,
+        }
+        env = Environment.in_memory(
+            stdin, variables, stdin_isatty=stdin_tty, stdout_isatty=tty, stderr_isatty=tty, columns=columns
+        )
+        with pytest.raises(SystemExit) as exit_:
+            main(list(args), env)
+        parser = capsys.readouterr()  # the parser writes help and its own errors to the process's streams
+        out = env.stdout.buffer.getvalue().decode() + parser.out
+        err = env.stderr.buffer.getvalue().decode() + parser.err
+        assert "Traceback" not in err, err
+        return exit_.value.code, out, err
+
+    return run

@@ -19,6 +19,7 @@ def user_env(home: Path, host: str, **extra: str) -> dict[str, str]:
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / ".config"),
         XDG_STATE_HOME=str(home / ".local" / "state"),
+        XDG_DATA_HOME=str(home / ".local" / "share"),
         OLLAMA_HOST=host,
         LANG="C.UTF-8",
         PYTHONUNBUFFERED="1",

@@ -9,31 +9,6 @@ from ollama_chat.cli import main
 from ollama_chat.environment import Environment
 
 
-@pytest.fixture
-def cli(tmp_path, fake_ollama, capsys):
-    """Run `ollama-chat ARGS` in-process; returns (exit code, stdout, stderr) as text."""
-
-    def run(*args: str, stdin: bytes = b"", tty: bool = False, columns: int = 80, **environ: str):
-        variables = {
-            "HOME": str(tmp_path),
-            "XDG_CONFIG_HOME": str(tmp_path / ".config"),
-            "XDG_STATE_HOME": str(tmp_path / "state"),
-            "OLLAMA_HOST": fake_ollama.host_port,
-            **environ,
-        }
-        env = Environment.in_memory(
-            stdin, variables, stdin_isatty=False, stdout_isatty=tty, stderr_isatty=tty, columns=columns
-        )
-        with pytest.raises(SystemExit) as exit_:
-            main(list(args), env)
-        parser = capsys.readouterr()  # the parser writes help and its own errors to the process's streams
-        out = env.stdout.buffer.getvalue().decode() + parser.out
-        err = env.stderr.buffer.getvalue().decode() + parser.err
-        assert "Traceback" not in err, err
-        return exit_.value.code, out, err
-
-    return run
-
 
 def test_flags_and_persona_reach_the_request(cli, fake_ollama, tmp_path):
     schema = tmp_path / "schema.json"

@@ -240,7 +240,7 @@ def test_load_restores_the_saved_persona(chat, fake_ollama, tmp_path):
     handle_line(chat, "/persona monk")
     handle_line(chat, f"/load {saved}")
     assert chat.session.settings.persona.name == "librarian" and chat.session.toolbar().startswith(" llama3.2:latest · librarian")
-    assert "(persona librarian)" in screen(chat)
+    assert "(persona librarian, model llama3.2:latest)" in screen(chat)
     handle_line(chat, "그 중에서도 과학 소설을 좋아해요")
     assert sent(fake_ollama)[0][1].startswith("당신은 도서관 사서입니다.")
     assert len(sent(fake_ollama)) == 4

@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from ollama_chat import store as store_module
-from ollama_chat.store import SCHEMA_VERSION, Store, StoreError, db_path, matching_line, shorten
+from ollama_chat import store_schema
+from ollama_chat.paths import conversations_db as db_path
+from ollama_chat.store import SCHEMA_VERSION, Store, StoreError, matching_line, shorten
 from ollama_chat.transcript import from_json, to_json
 from ollama_chat.types import Exchange, Message, Stats
 
@@ -34,6 +36,12 @@ def ex(question: str, reply: str = "reply", model: str = "llama3.2", **kw) -> Ex
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "ollama-chat" / "conversations.db"
+
+
+def without_trigrams(monkeypatch) -> None:
+    """As on a Python whose SQLite has no FTS5 trigram tokenizer."""
+    monkeypatch.setattr(store_module, "trigram_available", lambda: False)
+    monkeypatch.setattr(store_schema, "trigram_available", lambda: False)
 
 
 @pytest.fixture
@@ -172,7 +180,7 @@ def test_search_with_the_fts_trigram_index(store):
 
 
 def test_search_with_the_like_fallback(path, monkeypatch):
-    monkeypatch.setattr(store_module, "trigram_available", lambda: False)
+    without_trigrams(monkeypatch)
     with Store.open(path) as s:
         assert not s.fts
         check_search(s)
@@ -186,7 +194,7 @@ def test_an_index_this_sqlite_cannot_update_is_refused(path, monkeypatch):
     if not store_module.trigram_available():
         pytest.skip("this SQLite has no FTS5 trigram tokenizer")
     Store.open(path).close()
-    monkeypatch.setattr(store_module, "trigram_available", lambda: False)
+    without_trigrams(monkeypatch)
     with pytest.raises(StoreError, match="search index"):
         Store.open(path)
 
@@ -199,7 +207,7 @@ def test_matching_line_and_shorten():
     assert shorten("a\n b", 60) == "a b"
 
 
-def test_delete_and_delete_older_than(store):
+def test_delete_and_older_than(store):
     old = store.new_conversation("p", "m", when=0.0)
     store.add_exchange(old, ex("old"), when=1_000.0)
     mid = store.new_conversation("p", "m", when=0.0)
@@ -207,7 +215,9 @@ def test_delete_and_delete_older_than(store):
     new = store.new_conversation("p", "m", when=99 * 86400.0)
     gone = store.new_conversation("p", "m", when=99 * 86400.0)
     store.delete(gone)
-    assert store.delete_older_than(30, now=100 * 86400.0) == 2
+    doomed = store.older_than(30, now=100 * 86400.0)
+    assert {m.id for m in doomed} == {old, mid}
+    store.delete(*(m.id for m in doomed))
     assert [m.id for m in store.list()] == [new]
     with pytest.raises(StoreError, match="no conversation"):
         store.load(old)
@@ -230,15 +240,15 @@ def test_file_is_0600_in_a_0700_folder_and_tightened(path):
 def test_a_fresh_store_gets_the_latest_schema_and_wal(path):
     Store.open(path).close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(store_module.MIGRATIONS)
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(store_schema.MIGRATIONS)
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     Store.open(path).close()  # reopening migrates nothing more
 
 
 def test_an_older_schema_is_migrated_keeping_its_data(path, monkeypatch):
-    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
+    monkeypatch.setattr(store_schema, "MIGRATIONS", store_schema.MIGRATIONS[:1])
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
-    monkeypatch.setattr(store_module, "trigram_available", lambda: False)
+    without_trigrams(monkeypatch)
     with Store.open(path) as s:
         cid = s.new_conversation("p", "m")
         s.add_exchange(cid, ex("기억해 주세요"))
@@ -299,7 +309,7 @@ def test_a_lock_held_too_long_is_a_store_error(path):
         other.execute("BEGIN IMMEDIATE")  # another process in the middle of a write, for too long
         try:
             s2 = Store.open(path, busy_timeout=0.05)
-            with pytest.raises(StoreError, match="another ollama-chat holds it"):
+            with pytest.raises(StoreError, match="another ollama-chat has held it for too long"):
                 s2.add_exchange(cid, ex("q"))
             s2.close()
         finally:

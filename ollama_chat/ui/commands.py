@@ -17,9 +17,10 @@ from ollama_chat.errors import ChatError
 from ollama_chat.options import OPTIONS, OptionError, parse_option_text
 from ollama_chat.personas import BUILTIN, THINK_LEVELS, list_personas, load_persona
 from ollama_chat.suggest import did_you_mean
-from ollama_chat.ui import files
+from ollama_chat.ui import conversations, files
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.text import sanitize
+from ollama_chat.ui.conversations import preview
 from ollama_chat.ui.wrap import cell_width, pad
 
 EXIT_WORDS = ("quit", "exit", "종료")
@@ -225,7 +226,7 @@ def _show(chat: Chat, arg: str) -> None:
 
 
 _SOURCES = {"defaults": "the default", "config": "the config file", "env": "the environment", "persona": "the persona",
-            "flags": "the command line", "session": "/model"}
+            "resumed": "the resumed conversation", "flags": "the command line", "session": "/model"}
 
 
 def _history_text(total: int, sent: int, cap: int) -> str:
@@ -239,51 +240,6 @@ def _think_text(value: bool | str | None) -> str:
     return {None: "model default", True: "on", False: "off"}.get(value, str(value))  # type: ignore[arg-type]
 
 
-def _history(chat: Chat, arg: str) -> None:
-    session = chat.session
-    exchanges = session.conversation.exchanges
-    if not exchanges:
-        chat.say("No exchanges yet.", "hint")
-        return
-    if arg:
-        _one_exchange(chat, arg)
-        return
-    sent = len(session.conversation.window(session.settings.max_messages))
-    width = chat.console.width
-    for number, exchange in enumerate(exchanges, 1):
-        late = number > len(exchanges) - sent
-        head = f"{number}. you: "
-        chat.console.print(Text(head, style="plain" if late else "hint") + _preview(exchange.question.content, width - len(head)))
-        who = f"   {sanitize(exchange.model)}{' (interrupted)' if exchange.interrupted else ''}: "
-        chat.console.print(Text(who, style="hint") + _preview(exchange.reply, width - Text(who).cell_len), style="hint")
-    old = len(exchanges) - sent
-    if old:
-        which = "Exchange 1 is" if old == 1 else f"Exchanges 1–{old} are"
-        chat.say(f"{which} no longer sent with new questions (the history cap); /history N shows one in full.", "hint")
-
-
-def _one_exchange(chat: Chat, arg: str) -> None:
-    """`/history N`: exchange N in full, its reply drawn as it was when it arrived."""
-    exchanges = chat.session.conversation.exchanges
-    if not arg.isdigit() or not 1 <= int(arg) <= len(exchanges):
-        chat.say(f"Usage: /history [N], N from 1 to {len(exchanges)}", "error")
-        return
-    exchange = exchanges[int(arg) - 1]
-    chat.say(f"{arg}. you:", "hint")
-    chat.console.print(Text(sanitize(exchange.question.content)))
-    chat.say(f"{sanitize(exchange.model)}{' (interrupted)' if exchange.interrupted else ''}:", "hint")
-    reply = chat.session.output.reply()
-    reply.content(exchange.reply)
-    reply.finish(interrupted=exchange.interrupted)
-
-
-def _preview(text: str, width: int) -> Text:
-    """One line of `text`, cut to `width` display cells (Hangul takes two), with "…" when cut."""
-    preview = Text(" ".join(sanitize(text).split()), no_wrap=True)
-    preview.truncate(max(4, width), overflow="ellipsis")
-    return preview
-
-
 def _retry(chat: Chat, arg: str) -> None:
     chat.session.retry()
 
@@ -293,7 +249,7 @@ def _undo(chat: Chat, arg: str) -> None:
     if undone is None:
         chat.say("Nothing to undo.")
         return
-    chat.console.print(Text("Dropped the last exchange (", style="notice") + _preview(undone.question.content, 40) + Text(").", style="notice"))
+    chat.console.print(Text("Dropped the last exchange (", style="notice") + preview(undone.question.content, 40) + Text(").", style="notice"))
 
 
 def _format(chat: Chat, arg: str) -> None:
@@ -336,7 +292,9 @@ COMMANDS: dict[str, Command] = {
         Command("/set", "PARAM VALUE", "set an Ollama option (temperature, top_p, num_ctx, stop, ...)", _set),
         Command("/unset", "PARAM", "back to the model's default", _unset),
         Command("/show", "", "the effective settings", _show),
-        Command("/history", "[N]", "the exchanges so far; N: one of them in full", _history),
+        Command("/history", "[N]", "the exchanges so far; N: one of them in full", conversations.history),
+        Command("/title", "[TEXT]", "show or name this conversation's title (in `ollama-chat history`)", conversations.title),
+        Command("/resume", "[N|ID]", "go on with an earlier conversation (without N: list the recent ones)", conversations.resume),
         Command("/retry", "", "ask the last question again", _retry),
         Command("/undo", "", "drop the last exchange", _undo),
         Command("/format", "json|off", "ask for JSON answers", _format),

@@ -6,14 +6,12 @@ import base64
 from pathlib import Path
 
 from ollama_chat.errors import ChatError
-from ollama_chat.paths import read_file, user_path, write_private
-from ollama_chat.personas import is_path, load_persona
-from ollama_chat.transcript import TranscriptError, from_json, to_json, to_markdown
+from ollama_chat.paths import user_path, write_private
+from ollama_chat.resume import Resumed, read_transcript
+from ollama_chat.transcript import to_json, to_markdown
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.text import sanitize
 
-
-MAX_TRANSCRIPT = 256 * 1024 * 1024
 
 
 def _path(chat: Chat, arg: str, usage: str) -> Path | None:
@@ -38,8 +36,12 @@ def save(chat: Chat, arg: str, *, overwrite: bool = False) -> None:
         return
     session = chat.session
     s = session.settings
-    write = to_json if path.suffix.lower() == ".json" else to_markdown
-    text = write(session.conversation.exchanges, model=s.model, persona=s.persona.name, system=s.system)
+    exchanges = session.conversation.exchanges
+    if path.suffix.lower() == ".json":
+        examples = [(e.user, e.assistant) for e in s.persona.examples]
+        text = to_json(exchanges, model=s.model, persona=s.persona.name, system=s.system, options=dict(s.options), examples=examples)
+    else:
+        text = to_markdown(exchanges, model=s.model, persona=s.persona.name, system=s.system)
     try:
         write_private(path, text, overwrite=overwrite)
     except FileExistsError:
@@ -62,37 +64,22 @@ def load(chat: Chat, arg: str) -> None:
     session = chat.session
     shown = sanitize(str(path))
     try:
-        transcript = from_json(read_file(path, MAX_TRANSCRIPT).decode("utf-8"))
+        transcript = read_transcript(path, shown)
     except FileNotFoundError:
         hint = f" To switch models, use /model {sanitize(arg)}." if arg in _known_models(chat) else ""
         chat.say(f"Cannot read {shown}: no such file.{hint}", "error")
         return
-    except OSError as e:
-        chat.say(f"Cannot read {shown}: {e.strerror}.", "error")
+    except ChatError as e:
+        chat.say(e.message, "error")
         return
-    except UnicodeDecodeError as e:
-        chat.say(f"Cannot load {shown}: it is not UTF-8 text (bad byte at offset {e.start}).", "error")
-        return
-    except TranscriptError as e:
-        chat.say(f"Cannot load {shown}: {e}.", "error")
-        return
-    saved_persona = transcript.persona
-    if saved_persona is not None and saved_persona != session.settings.persona.name:
-        try:
-            if is_path(saved_persona):  # a transcript names a persona; it never points at a file
-                raise ChatError("not a persona name")
-            session.switch_persona(load_persona(saved_persona, session.user_persona_dir))
-        except ChatError:
-            chat.say(f"Its persona '{sanitize(saved_persona)}' is not available here; keeping {session.settings.persona.name}.", "hint")
-    if transcript.system is not None and transcript.system != session.settings.system:
-        session.set(system=transcript.system)
-    session.load(transcript)
+    session.resume(Resumed(transcript))
     count = len(transcript.exchanges)
-    sent = len(session.conversation.window(session.settings.max_messages))
+    s = session.settings
+    sent = len(session.conversation.window(s.max_messages))
     capped = f"; the newest {sent} are sent (the history cap)" if sent < count else ""
-    chat.say(f"Loaded {count} exchange(s) from {shown} (persona {session.settings.persona.name}){capped}.")
-    if transcript.model and transcript.model != session.settings.model:
-        chat.say(f"It was saved with model {sanitize(transcript.model)}; /model {sanitize(transcript.model)} switches to it.", "hint")
+    chat.say(f"Loaded {count} exchange(s) from {shown} (persona {s.persona.name}, model {sanitize(s.model)}){capped}.")
+    if transcript.persona and transcript.persona != s.persona.name:
+        chat.say(f"Its persona '{sanitize(transcript.persona)}' is not available here; keeping {s.persona.name}.", "hint")
 
 
 def _known_models(chat: Chat) -> list[str]:

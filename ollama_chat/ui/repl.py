@@ -24,10 +24,11 @@ from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_OK, ChatError, Terminated, UsageError
 from ollama_chat.options import OPTIONS
 from ollama_chat.personas import THINK_LEVELS, known_names
-from ollama_chat.session import ChatSession
+from ollama_chat.session import ChatSession, Start
 from ollama_chat.settings import Layers
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.commands import COMMANDS, EXIT_WORDS, handle_line
+from ollama_chat.ui.conversations import show_resumed
 from ollama_chat.ui.output import make_output
 from ollama_chat.ui.text import sanitize
 from ollama_chat.ui.theme import make_console
@@ -189,7 +190,7 @@ STYLE = Style.from_dict(
 )
 
 
-def run_repl(env: Environment, layers: Layers, backend: Backend, first_message: str | None = None) -> int:
+def run_repl(env: Environment, layers: Layers, backend: Backend, start: Start) -> int:
     """The REPL on the real terminal. With piped stdin (-i), input continues on /dev/tty."""
     prompt_input, tty_fd = None, None
     if env.stdin_isatty:
@@ -215,10 +216,14 @@ def run_repl(env: Environment, layers: Layers, backend: Backend, first_message: 
         console=console,
         environ=env.environ,
     )
-    session = ChatSession(layers, backend, output, ConsoleNotify(console), paths.user_persona_dir(env.environ))
+    notify = ConsoleNotify(console)
+    session = ChatSession(layers, backend, output, notify, paths.user_persona_dir(env.environ), start.recorder)
+    start.recorder.warn_with(lambda text: notify.say("Warning: " + sanitize(text), "warning"))
+    if start.resumed is not None:
+        session.resume(start.resumed, keep_persona=start.keep_persona)
     chat = Chat(session, console)
     history_file = paths.input_history_file(env.environ)
-    return chat_loop(chat, prompt_session(chat, history_file, input=prompt_input), first_message, tty_fd)
+    return chat_loop(chat, prompt_session(chat, history_file, input=prompt_input), start, tty_fd)
 
 
 def prompt_session(chat: Chat, history_file: Path | None = None, **io: Any) -> PromptSession:
@@ -236,19 +241,22 @@ def prompt_session(chat: Chat, history_file: Path | None = None, **io: Any) -> P
     )
 
 
-def chat_loop(chat: Chat, prompt: PromptSession, first_message: str | None = None, tty_fd: int | None = None) -> int:
+def chat_loop(chat: Chat, prompt: PromptSession, start: Start | None = None, tty_fd: int | None = None) -> int:
     """`tty_fd`: the terminal the keys come from. It stays quiet for the whole chat, not just during replies:
     prompt_toolkit puts it in raw mode for each prompt and back to quiet after, so there is no moment, at
     start-up or between a reply and the next prompt, when a key typed ahead is echoed or Enter is cooked."""
     with quiet_terminal(tty_fd):
-        return _loop(chat, prompt, first_message)
+        return _loop(chat, prompt, start or Start(chat.session.recorder))
 
 
-def _loop(chat: Chat, prompt: PromptSession, first_message: str | None) -> int:
+def _loop(chat: Chat, prompt: PromptSession, start: Start) -> int:
     session = chat.session
     for text, style in session.banner():
         chat.say(text, style)
+    if start.resumed is not None:
+        show_resumed(chat, start.resumed)
     session.check_model()
+    first_message = start.first_message
     if first_message is not None:
         lines = first_message.count("\n") + 1
         chat.say(f"(piped in: {len(first_message):,} characters, {lines:,} line{'s' if lines > 1 else ''})", "hint")

@@ -82,3 +82,10 @@ def end_marks(stats: Stats | None, *, interrupted: bool, show_stats: bool) -> li
     elif stats is not None and stats.cut_by_length:
         marks.append((CUT_MARK, "interrupted"))
     return marks
+
+
+def when(timestamp: float) -> str:
+    """A stored time as a person reads it, in local time: 2026-11-25 14:03."""
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))

@@ -27,8 +27,9 @@ THEME = Theme(
 )
 
 
-def make_console(file: TextIO | None = None) -> Console:
+def make_console(file: TextIO | None = None, width: int | None = None) -> Console:
     """A rich Console for the terminal (stdout by default): the named styles of THEME, and text shown as
     written (no automatic highlighting of numbers and quotes, no :emoji: codes). rich itself honours NO_COLOR
-    (no colours; bold, dim and italic stay), FORCE_COLOR and TERM=dumb (no live redraws)."""
-    return Console(file=file, highlight=False, emoji=False, theme=THEME)
+    (no colours; bold, dim and italic stay), FORCE_COLOR and TERM=dumb (no live redraws). `width`: the
+    terminal's, when the caller read it already (None: rich asks the terminal)."""
+    return Console(file=file, width=width, highlight=False, emoji=False, theme=THEME)

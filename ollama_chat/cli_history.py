@@ -1,0 +1,76 @@
+"""`ollama-chat history …`: the commands over stored conversations (their actions are in `history`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import List, Optional
+
+import typer
+
+from ollama_chat import history
+from ollama_chat.app import guarded
+from ollama_chat.cli_parsing import FastCommand
+
+history_cli = typer.Typer(
+    help="Stored conversations: list, show, export, search, rm. Alone, it lists them.",
+    invoke_without_command=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_LIMIT = typer.Option(20, "--limit", "-n", metavar="N", help="At most N (0: all).")
+_ID = typer.Argument(..., metavar="ID", help="A conversation ID, or a unique start of one.")
+
+
+def _run(ctx: typer.Context, body: Callable[[], int]) -> None:
+    raise typer.Exit(guarded(ctx.obj, body))
+
+
+@history_cli.callback()
+def history_group(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        _run(ctx, lambda: history.list_conversations(ctx.obj, 20))
+
+
+@history_cli.command("list", cls=FastCommand)
+def list_command(ctx: typer.Context, limit: int = _LIMIT) -> None:
+    """Newest first, one line each: ID, time, persona, model, exchanges, title (tab-separated in a pipe)."""
+    _run(ctx, lambda: history.list_conversations(ctx.obj, limit))
+
+
+@history_cli.command("show", cls=FastCommand)
+def show_command(ctx: typer.Context, conversation: str = _ID) -> None:
+    """A conversation as the chat showed it (Markdown in a terminal, plain in a pipe)."""
+    _run(ctx, lambda: history.show(ctx.obj, conversation))
+
+
+@history_cli.command("export", cls=FastCommand)
+def export_command(
+    ctx: typer.Context,
+    conversation: str = _ID,
+    form: str = typer.Option("md", "--format", "-f", metavar="md|json", help="Markdown, or JSON that /load and --resume read."),
+) -> None:
+    """A conversation as Markdown or JSON, on stdout (redirect it to a file)."""
+    _run(ctx, lambda: history.export(ctx.obj, conversation, form))
+
+
+@history_cli.command("search", cls=FastCommand)
+def search_command(
+    ctx: typer.Context,
+    text: List[str] = typer.Argument(..., metavar="TEXT", help="Words to find (inside words too; Korean works)."),
+    limit: int = _LIMIT,
+) -> None:
+    """The conversations holding TEXT, newest first, each with the matching line."""
+    _run(ctx, lambda: history.search(ctx.obj, " ".join(text), limit))
+
+
+@history_cli.command("rm", cls=FastCommand)
+def rm_command(
+    ctx: typer.Context,
+    conversations: Optional[List[str]] = typer.Argument(None, metavar="[ID]...", help="Conversations to remove."),
+    older_than: Optional[str] = typer.Option(None, "--older-than", metavar="AGE", help="Those last used more than AGE ago: 90d, 12h, 4w, 6m, 1y."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Don't ask first."),
+) -> None:
+    """Remove conversations for good (asks first in a terminal)."""
+    _run(ctx, lambda: history.remove(ctx.obj, conversations or [], older_than, yes))
+

@@ -1,0 +1,214 @@
+"""`ollama-chat history`: the stored conversations listed, shown, exported, searched and removed.
+
+In a terminal: a table, Markdown replies, highlighted matches, and a question before anything is removed. In a
+pipe: tab-separated lines (one per conversation, ID first) and transcripts as they were stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ollama_chat import paths
+from ollama_chat.environment import Environment
+from ollama_chat.errors import EXIT_FAILURE, EXIT_OK, ChatError, UsageError
+from ollama_chat.store import ConversationMeta, Store, StoreError, StoredConversation
+from ollama_chat.transcript import to_json, to_markdown
+from ollama_chat.ui.output import make_output
+from ollama_chat.ui.text import sanitize, when
+
+LIST_HINT = "`ollama-chat history` lists the conversations, newest first, each starting with its ID."
+_AGE = re.compile(r"(\d+(?:\.\d+)?)\s*([hdwmy]?)")
+_DAYS = {"h": 1 / 24, "d": 1, "": 1, "w": 7, "m": 30, "y": 365}
+
+
+def _open(env: Environment) -> Store | None:
+    """The store for reading; None when nothing was ever saved."""
+    path = paths.conversations_db(env.environ)
+    if not path.exists():
+        return None
+    try:
+        return Store.open(path, create=False)
+    except StoreError as e:
+        raise ChatError(f"{e}.") from None
+
+
+def _opened(env: Environment) -> Store:
+    store = _open(env)
+    if store is None:
+        raise ChatError("No conversations have been stored yet.", "Chat with `ollama-chat`; every exchange is kept.")
+    return store
+
+
+def _nothing_yet(env: Environment) -> int:
+    env.stderr.write("No conversations have been stored yet.\n")
+    return EXIT_OK
+
+
+def _load(store: Store, ref: str) -> StoredConversation:
+    try:
+        return store.load(store.resolve(ref))
+    except StoreError as e:
+        raise UsageError(f"{e}.", LIST_HINT) from None
+
+
+def list_conversations(env: Environment, limit: int) -> int:
+    store = _open(env)
+    if store is None:
+        return _nothing_yet(env)
+    with store:
+        metas = _guard(lambda: store.list(limit if limit > 0 else -1))
+    if not metas:
+        return _nothing_yet(env)
+    if env.stdout_isatty:
+        _table(env, metas)
+    else:
+        for m in metas:
+            row = (m.id, when(m.updated), m.persona, m.model, str(m.exchanges), m.title)
+            env.stdout.write("\t".join(sanitize(v).replace("\t", " ") for v in row) + "\n")
+    env.stdout.flush()
+    return EXIT_OK
+
+
+def _table(env: Environment, metas: Sequence[ConversationMeta]) -> None:
+    from rich.table import Table
+
+    from ollama_chat.ui.theme import make_console
+
+    table = Table(box=None, padding=(0, 2, 0, 0), header_style="bold", expand=True)
+    for name, kwargs in (("ID", {"no_wrap": True}), ("Last", {"no_wrap": True}), ("Persona", {"no_wrap": True}),
+                         ("Model", {"no_wrap": True}), ("#", {"justify": "right", "no_wrap": True}),
+                         ("Title", {"no_wrap": True, "overflow": "ellipsis", "ratio": 1})):
+        table.add_column(name, **kwargs)
+    for m in metas:
+        table.add_row(m.id, when(m.updated), sanitize(m.persona), sanitize(m.model), str(m.exchanges), sanitize(m.title))
+    make_console(env.stdout, env.columns).print(table)
+
+
+def show(env: Environment, ref: str) -> int:
+    with _opened(env) as store:
+        stored = _load(store, ref)
+    meta = stored.meta
+    if not env.stdout_isatty:
+        env.stdout.write(_markdown(stored))
+        env.stdout.flush()
+        return EXIT_OK
+    from rich.text import Text
+
+    from ollama_chat.ui.theme import make_console
+
+    console = make_console(env.stdout, env.columns)
+    console.print(Text(f"{sanitize(meta.title) or '(untitled)'}", style="banner"))
+    console.print(Text(f"{meta.id} · {when(meta.updated)} · {sanitize(meta.persona)} · {sanitize(meta.model)}", style="hint"))
+    output = make_output(stdout_is_terminal=True, plain=False, hide_thinking=True, out=env.stdout.buffer, err=env.stderr,
+                         console=console, environ=env.environ)
+    for number, exchange in enumerate(stored.exchanges, 1):
+        console.print()
+        console.print(Text(f"{number}. you:", style="hint"))
+        console.print(Text(sanitize(exchange.question.content)))
+        console.print(Text(f"{sanitize(exchange.model)}{' (interrupted)' if exchange.interrupted else ''}:", style="hint"))
+        reply = output.reply()
+        reply.content(exchange.reply)
+        reply.finish(interrupted=exchange.interrupted)
+    return EXIT_OK
+
+
+def _markdown(stored: StoredConversation) -> str:
+    meta = stored.meta
+    return to_markdown(stored.exchanges, model=meta.model, persona=meta.persona, system=stored.system)
+
+
+def export(env: Environment, ref: str, form: str) -> int:
+    if form not in ("md", "json"):
+        raise UsageError(f"--format must be md or json, not '{sanitize(form)}'.")
+    with _opened(env) as store:
+        stored = _load(store, ref)
+    if form == "md":
+        text = _markdown(stored)
+    else:
+        meta = stored.meta
+        text = to_json(stored.exchanges, model=meta.model, persona=meta.persona, system=stored.system,
+                       options=stored.options, examples=stored.examples, title=meta.title)
+    env.stdout.write(sanitize(text) if env.stdout_isatty else text)
+    env.stdout.flush()
+    return EXIT_OK
+
+
+def search(env: Environment, text: str, limit: int) -> int:
+    if not text.strip():
+        raise UsageError("Nothing to search for.", 'Give a word or phrase: ollama-chat history search "양자역학"')
+    store = _open(env)
+    if store is None:
+        return _nothing_yet(env)
+    with store:
+        hits = _guard(lambda: store.search(text, limit if limit > 0 else -1))
+    if not hits:
+        env.stderr.write(f"No stored conversation holds “{sanitize(text.strip())}”.\n")
+        return EXIT_FAILURE
+    if not env.stdout_isatty:
+        for h in hits:
+            row = (h.meta.id, when(h.meta.updated), h.meta.title, h.line)
+            env.stdout.write("\t".join(sanitize(v).replace("\t", " ") for v in row) + "\n")
+        env.stdout.flush()
+        return EXIT_OK
+    from rich.text import Text
+
+    from ollama_chat.ui.theme import make_console
+
+    console = make_console(env.stdout, env.columns)
+    for h in hits:
+        m = h.meta
+        console.print(Text(f"{m.id}  {when(m.updated)}  ", style="hint") + Text(sanitize(m.title), style="banner"), no_wrap=True, overflow="ellipsis")
+        line = Text("    " + sanitize(h.line))
+        line.highlight_regex(re.compile(re.escape(sanitize(text.strip())), re.IGNORECASE), "bold yellow")
+        console.print(line)
+    return EXIT_OK
+
+
+def parse_age(text: str) -> float:
+    """`90d`, `12h`, `4w`, `6m`, `1y` or a bare number of days, as days."""
+    match = _AGE.fullmatch(text.strip().lower())
+    if not match or float(match.group(1)) <= 0:
+        raise UsageError(f"--older-than takes an age such as 90d, 12h, 4w, 6m or 1y, not '{sanitize(text)}'.")
+    return float(match.group(1)) * _DAYS[match.group(2)]
+
+
+def remove(env: Environment, refs: Sequence[str], older_than: str | None, yes: bool) -> int:
+    if bool(refs) == (older_than is not None):
+        raise UsageError("Give conversation IDs or --older-than AGE (one of them).", "e.g. ollama-chat history rm 3f2a9c, or rm --older-than 90d")
+    days = parse_age(older_than) if older_than is not None else None
+    with _opened(env) as store:
+        if days is not None:
+            doomed = _guard(lambda: store.older_than(days))
+        else:
+            doomed = [_load(store, ref).meta for ref in dict.fromkeys(refs)]
+        if not doomed:
+            env.stderr.write(f"No conversation was last used more than {older_than} ago.\n")
+            return EXIT_OK
+        what = f"{len(doomed)} conversation{'' if len(doomed) == 1 else 's'}"
+        if not yes and not _confirm(env, doomed, what):
+            env.stderr.write("Nothing was removed.\n")
+            return EXIT_FAILURE
+        _guard(lambda: store.delete(*(m.id for m in doomed)))
+    env.stderr.write(f"Removed {what}.\n")
+    return EXIT_OK
+
+
+def _confirm(env: Environment, doomed: Sequence[ConversationMeta], what: str) -> bool:
+    if not env.stdin_isatty:
+        raise UsageError(f"Removing {what} needs a yes: add --yes (there is no terminal to ask on).")
+    for m in doomed[:10]:
+        env.stderr.write(f"  {m.id}  {when(m.updated)}  {sanitize(m.title)}\n")
+    if len(doomed) > 10:
+        env.stderr.write(f"  … and {len(doomed) - 10} more\n")
+    env.stderr.write(f"Remove {what} for good? [y/N] ")
+    env.stderr.flush()
+    answer = env.stdin.readline().strip().lower()
+    return answer in ("y", "yes", "예", "네", "ㅇ")
+
+
+def _guard(body):  # type: ignore[no-untyped-def]
+    try:
+        return body()
+    except StoreError as e:
+        raise ChatError(f"{e}.") from None

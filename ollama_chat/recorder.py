@@ -1,0 +1,128 @@
+"""Keeps a conversation in the store as it happens: one commit per finished exchange, so killing the process
+loses at most the exchange in flight.
+
+A stored conversation is created at its first exchange, not when the chat opens, so the list never fills
+with empty ones. `/clear`, `/persona` and `/load` start a new one (the old one stays, resumable). A store
+that fails (full disk, a lock held too long, a file deleted under us) is reported once; the chat goes on
+without saving, and nothing here ever raises into it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ollama_chat.settings import Settings
+from ollama_chat.store import Store, StoreError
+from ollama_chat.types import Exchange
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What the store holds of a conversation's settings, to write only what changed."""
+
+    persona: str
+    model: str
+    options: dict[str, Any]
+    system: str
+    examples: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, settings: Settings) -> Recorded:
+        examples = tuple((e.user, e.assistant) for e in settings.persona.examples)
+        return cls(settings.persona.name, settings.model, dict(settings.options), settings.system, examples)
+
+
+class Recorder:
+    def __init__(self, store: Store | None, warn: Callable[[str], None]) -> None:
+        self._store = store
+        self._warn = warn
+        self.conversation_id: str | None = None
+        self._recorded: Recorded | None = None
+
+    def warn_with(self, warn: Callable[[str], None]) -> None:
+        """Where a failure is reported from now on (the REPL's console, once it exists)."""
+        self._warn = warn
+
+    @property
+    def saving(self) -> bool:
+        return self._store is not None
+
+    @property
+    def store(self) -> Store | None:
+        """For reading (/resume); None when saving is off or has failed."""
+        return self._store
+
+    def current_title(self) -> str:
+        """The stored conversation's title (the first question until /title names it), or ""."""
+        if self._store is None or self.conversation_id is None:
+            return ""
+        try:
+            return self._store.load_meta(self.conversation_id).title
+        except StoreError:
+            return ""
+
+    def resume(self, conversation_id: str) -> None:
+        """New exchanges go on in this stored conversation."""
+        self.conversation_id = conversation_id
+        self._recorded = None  # the next exchange records the settings it was asked with
+
+    def restart(self) -> None:
+        """The next exchange starts a new stored conversation."""
+        self.conversation_id = None
+        self._recorded = None
+
+    def record(self, exchanges: Sequence[Exchange], settings: Settings) -> None:
+        """The last of `exchanges` has just finished (or was interrupted). A new stored conversation gets all
+        of them, so a log brought in with /load is kept with what follows it."""
+        store = self._store
+        if store is None or not exchanges:
+            return
+        try:
+            if self.conversation_id is None:
+                now = Recorded.of(settings)
+                self.conversation_id = store.new_conversation(now.persona, now.model, now.options, now.system, now.examples)
+                self._recorded = now
+                for exchange in exchanges[:-1]:
+                    store.add_exchange(self.conversation_id, exchange)
+            else:
+                self._settings(settings)
+            store.add_exchange(self.conversation_id, exchanges[-1])
+        except StoreError as e:
+            self._fail(e)
+
+    def undo(self) -> None:
+        if self._store is not None and self.conversation_id is not None:
+            try:
+                self._store.remove_last_exchange(self.conversation_id)
+            except StoreError as e:
+                self._fail(e)
+
+    def title(self, text: str) -> bool:
+        """Name the stored conversation; False when there is none yet (or saving is off)."""
+        if self._store is None or self.conversation_id is None:
+            return False
+        try:
+            self._store.set_title(self.conversation_id, text)
+        except StoreError as e:
+            self._fail(e)
+            return False
+        return True
+
+    def _settings(self, settings: Settings) -> None:
+        now, before = Recorded.of(settings), self._recorded
+        if self._store is None or self.conversation_id is None or now == before:
+            return
+        changed = {k: v for k, v in vars(now).items() if before is None or getattr(before, k) != v}
+        try:
+            self._store.update_settings(self.conversation_id, **changed)
+        except StoreError as e:
+            self._fail(e)
+            return
+        self._recorded = now
+
+    def _fail(self, error: StoreError) -> None:
+        """Say it once; from now on nothing is saved, and the chat goes on."""
+        self._store = None
+        self._warn(f"{error}. The chat goes on, but from here on it is not saved.")

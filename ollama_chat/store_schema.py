@@ -1,0 +1,90 @@
+"""The conversation store's schema: the migrations, an ordered list where each takes the schema from version
+N-1 to N, run once each, in order, inside one write transaction."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sqlite3
+from collections.abc import Callable, Iterator
+
+
+@functools.cache
+def trigram_available() -> bool:
+    """Whether this Python's SQLite has FTS5 with the trigram tokenizer (3.34+), which finds a word inside
+    a Korean sentence; without it search falls back to LIKE."""
+    try:
+        with contextlib.closing(sqlite3.connect(":memory:")) as db:
+            db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='trigram')")
+        return True
+    except sqlite3.Error:
+        return False
+
+
+def _m001_conversations(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE conversations (
+            id TEXT PRIMARY KEY, created REAL NOT NULL,
+            updated REAL NOT NULL,  -- time of the last exchange: list and resume order by it
+            persona TEXT NOT NULL,
+            model TEXT NOT NULL,    -- the model of the last exchange (the one a resume continues with)
+            options TEXT NOT NULL, system TEXT NOT NULL,
+            examples TEXT NOT NULL, -- JSON list of [question, answer]
+            title TEXT              -- NULL: the first question stands in until /title names it
+        )"""
+    )
+    db.execute("CREATE INDEX conversations_updated ON conversations(updated)")
+    db.execute(
+        """CREATE TABLE exchanges (
+            id INTEGER PRIMARY KEY, -- increasing: the order of exchanges in a conversation
+            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            time REAL NOT NULL, model TEXT NOT NULL, question TEXT NOT NULL, reply TEXT NOT NULL,
+            stats TEXT,             -- JSON of types.Stats; NULL when the server sent none
+            interrupted INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute("CREATE INDEX exchanges_conversation ON exchanges(conversation_id)")
+
+
+def _m002_search(db: sqlite3.Connection) -> None:
+    """The full-text index, where this SQLite has it (`Store._ensure_search` adds it later where it did not)."""
+    if trigram_available():
+        create_search(db)
+
+
+def create_search(db: sqlite3.Connection) -> None:
+    db.execute("CREATE VIRTUAL TABLE exchanges_fts USING fts5(question, reply, content='exchanges',"
+               " content_rowid='id', tokenize='trigram')")
+    db.execute("CREATE TRIGGER exchanges_ai AFTER INSERT ON exchanges BEGIN INSERT INTO exchanges_fts(rowid,"
+               " question, reply) VALUES (new.id, new.question, new.reply); END")
+    db.execute("CREATE TRIGGER exchanges_ad AFTER DELETE ON exchanges BEGIN INSERT INTO exchanges_fts(exchanges_fts,"
+               " rowid, question, reply) VALUES ('delete', old.id, old.question, old.reply); END")
+    db.execute("INSERT INTO exchanges_fts(exchanges_fts) VALUES ('rebuild')")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_conversations, _m002_search)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+
+@contextlib.contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, taken at once (BEGIN IMMEDIATE) so a concurrent writer waits on the busy timeout
+    instead of failing on a stale snapshot; committed on leaving, rolled back on an error."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Run the missing migrations in one transaction; the version is read again under the write lock, so two
+    processes opening a new file at once migrate it once."""
+    with transaction(db):
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        for number, migration in enumerate(MIGRATIONS[version:], version + 1):
+            migration(db)
+            db.execute(f"PRAGMA user_version = {number}")
