@@ -3,15 +3,23 @@
     python bench/store.py             # 10,000 conversations (about a minute on 2 cores)
     python bench/store.py --quick     # 1,000, to try it out
 
-Goals: list (limit 20) under 0.3 s; search of a word under 0.5 s (FTS trigram; the LIKE fallback is timed
-for information); committing one exchange under 5 ms (median of 50). The fourth goal, REPL start within 10%
-with the store present, needs the store wired into the REPL and is not measured here.
+Goals, in one run:
+* `ollama-chat history list` under 0.3 s and `ollama-chat history search WORD` under 0.5 s, as whole commands
+  (the installed one, in a pipe, median of 7); the store's own calls are timed beside them;
+* committing one exchange under 5 ms (median of 50);
+* opening the REPL (until its prompt, in a pseudo-terminal) with this store present within 10% of opening it
+  with no store at all (`save_history = false`): medians of interleaved rounds.
+The LIKE fallback (SQLite without FTS5 trigrams) is timed for information.
+
+Run with the package installed (pexpect from the `test` extra drives the REPL).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import subprocess
 import statistics
 import sys
 import tempfile
@@ -30,7 +38,10 @@ EN = ("the a of to and in is that for it with as on be this are by from at or an
       "summary translate explain example performance cache file network request reply server token context "
       "window terminal markdown render stream").split()
 RARE = "양자역학"  # planted in one exchange of every 200th conversation
-GOALS = {"list": 0.3, "search": 0.5, "commit": 0.005}
+GOALS = {"list": 0.3, "search": 0.5, "commit": 0.005, "repl": 1.10}
+BIN = Path(sys.executable).parent / "ollama-chat"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from fake_ollama import FakeOllama  # noqa: E402
 
 
 def sentence(rng: random.Random, words: int) -> str:
@@ -64,6 +75,42 @@ def generate(store: Store, conversations: int, per: int, rng: random.Random) -> 
         db.execute("COMMIT")
 
 
+def command(args: list[str], env: dict[str, str]) -> float:
+    """Seconds for the installed `ollama-chat ARGS`, output to a pipe."""
+    t = time.perf_counter()
+    result = subprocess.run([str(BIN), *args], env=env, capture_output=True, check=False, cwd=tempfile.gettempdir())
+    elapsed = time.perf_counter() - t
+    if result.returncode != 0 or not result.stdout:
+        raise SystemExit(f"ollama-chat {' '.join(args)} failed ({result.returncode}): {result.stderr.decode()}")
+    return elapsed
+
+
+def repl_start(env: dict[str, str]) -> float:
+    """Seconds until the REPL shows its prompt (then Ctrl+D)."""
+    import pexpect
+
+    t = time.perf_counter()
+    child = pexpect.spawn(str(BIN), [], env=env, cwd=tempfile.gettempdir(), dimensions=(30, 100), encoding="utf-8", timeout=30)
+    child.expect_exact("assistant> ")
+    elapsed = time.perf_counter() - t
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    if child.exitstatus != 0:
+        raise SystemExit(f"the REPL exited with {child.exitstatus}: {child.before}")
+    return elapsed
+
+
+def user_env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLAMA", "XDG_", "NO_COLOR", "TMUX"))}
+    env.update(HOME=str(home), LANG="C.UTF-8", TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1", **extra)
+    return env
+
+
+def median_of(fn, n: int) -> float:
+    return statistics.median(fn() for _ in range(n))
+
+
 def best(fn, repeat: int = 5) -> float:
     times = []
     for _ in range(repeat):
@@ -80,17 +127,19 @@ def verdict(goal: str, seconds: float) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="1,000 conversations instead of 10,000")
+    parser.add_argument("-n", type=int, default=15, help="rounds of the REPL start comparison")
     args = parser.parse_args()
     conversations, per = (1_000 if args.quick else 10_000), 20
     rng = random.Random(1)
     failed = False
     with tempfile.TemporaryDirectory(prefix="ollama-chat-bench-") as tmp:
-        path = Path(tmp) / "conversations.db"
+        data = Path(tmp) / "data"
+        path = data / "ollama-chat" / "conversations.db"
         t = time.perf_counter()
         with Store.open(path) as store:
             generate(store, conversations, per, rng)
         generation = time.perf_counter() - t
-        size = sum(p.stat().st_size for p in Path(tmp).iterdir())
+        size = sum(p.stat().st_size for p in path.parent.iterdir())
         print(f"generated {conversations:,} conversations x {per} exchanges in {generation:.1f} s;"
               f" {size / 1e6:.0f} MB on disk; FTS5 trigram: {'yes' if trigram_available() else 'no'}")
         opening = best(lambda: Store.open(path).close(), 3)
@@ -129,7 +178,29 @@ def main() -> int:
               f"  (max {max(commits) * 1000:.2f} ms)")
         failed |= commit >= GOALS["commit"]
         store.close()
-    print("REPL start within 10% with the store present: not measured (needs the store wired into the REPL)")
+
+        env = user_env(Path(tmp), XDG_DATA_HOME=str(data))
+        listed = median_of(lambda: command(["history", "list"], env), 7)
+        print(f"ollama-chat history list | cat      {listed * 1000:6.0f} ms   goal < 300 ms  {verdict('list', listed)}")
+        searched = median_of(lambda: command(["history", "search", RARE], env), 7)
+        print(f"ollama-chat history search {RARE} {searched * 1000:6.0f} ms   goal < 500 ms  {verdict('search', searched)}")
+        failed |= listed >= GOALS["list"] or searched >= GOALS["search"]
+
+        bare = Path(tmp) / "bare"
+        (bare / ".config" / "ollama-chat").mkdir(parents=True)
+        (bare / ".config" / "ollama-chat" / "config.toml").write_text("save_history = false\n")
+        with FakeOllama() as fake:
+            with_store = user_env(Path(tmp), XDG_DATA_HOME=str(data), OLLAMA_HOST=fake.host_port)
+            without = user_env(bare, OLLAMA_HOST=fake.host_port)
+            repl_start(with_store), repl_start(without)  # warm-up
+            rounds = [(repl_start(with_store), repl_start(without)) for _ in range(args.n)]
+        present = statistics.median(r[0] for r in rounds)
+        absent = statistics.median(r[1] for r in rounds)
+        ratio = present / absent
+        print(f"REPL start, store present          {present * 1000:6.0f} ms   (median of {args.n} interleaved rounds)")
+        print(f"REPL start, no store               {absent * 1000:6.0f} ms   with store: {ratio:.3f}x, goal <= 1.10x"
+              f"  {'PASS' if ratio <= GOALS['repl'] else 'FAIL'}")
+        failed |= ratio > GOALS["repl"]
     return 1 if failed else 0
 
 

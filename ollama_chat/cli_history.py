@@ -9,9 +9,10 @@ import typer
 
 from ollama_chat import history
 from ollama_chat.app import guarded
-from ollama_chat.cli_parsing import FastCommand
+from ollama_chat.cli_parsing import FastCommand, FastGroup
 
 history_cli = typer.Typer(
+    cls=FastGroup,
     help="Stored conversations: list, show, export, search, rm. Alone, it lists them.",
     invoke_without_command=True,
     rich_markup_mode=None,

@@ -28,7 +28,7 @@ class _PlainValues:
     (no `--model`) and for its own `--help` and completion options: so every run imported pydantic (~100 ms) and
     built ~20 adapters, whatever the annotations. This takes what a command line gives (nothing, a word, plain
     digits) to the same result itself, and hands anything else (`--top-k abc`, `--top-p .5`, `--temperature 1e-1`)
-    to Typer's own coercion, with its messages."""
+    to Typer's own coercion, with its messages. A default of the parameter's own type is taken as it is."""
 
     def __init__(self) -> None:
         self.typer_runtime: Any = None
@@ -43,6 +43,8 @@ class _PlainValues:
                 return list(value)
         elif value is None:
             return None
+        elif type(value) is annotation and annotation in (int, float, bool):  # a default (`--limit` not given)
+            return value
         elif isinstance(value, str):
             if annotation is str:
                 return value
@@ -108,6 +110,14 @@ class FastCommand(TyperCommand):
 def optional_values(**options: tuple[tuple[str, ...], str]) -> type[FastCommand]:
     """A FastCommand class whose `--NAME` options take an optional value: optional_values(think=(levels, "on"))."""
     return type("Command", (FastCommand,), {"optional_values": {f"--{k}": v for k, v in options.items()}})
+
+
+class FastGroup(TyperGroup):
+    """A group (`ollama-chat history`) whose own options take their values without pydantic."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _plain_values(self.get_params(ctx))
+        return super().parse_args(ctx, args)
 
 
 class DefaultGroup(TyperGroup):

@@ -15,7 +15,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import secrets
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -82,6 +81,12 @@ def matching_line(text: str, needle: str, length: int = LINE_LENGTH) -> str:
             piece = line[start : start + length].strip()
             return ("…" if start else "") + piece + ("…" if start + length < len(line) else "")
     return shorten(text, length)
+
+
+def new_conversation_id() -> str:
+    """12 hex digits: 48 random bits, so a clash is as good as impossible (and then an error, not a merge).
+    os.urandom rather than `secrets`, which costs the REPL's start-up ~8 ms of imports for the same bytes."""
+    return os.urandom(6).hex()
 
 
 # --- the store --------------------------------------------------------------------------------------------
@@ -178,7 +183,7 @@ class Store:
         """A new, empty conversation's ID (12 hex digits). Create it at the first exchange, not at start-up,
         or the list fills with empty conversations."""
         now = time.time() if when is None else when
-        new_id = secrets.token_hex(6)  # 48 random bits: a clash is as good as impossible (and then an error)
+        new_id = new_conversation_id()
         with self._write():
             self._db.execute("INSERT INTO conversations (id, created, updated, persona, model, options, system,"
                              " examples) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (new_id, now, now, persona, model,

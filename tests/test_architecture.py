@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from helpers import BIN
+
 PACKAGE = Path(__file__).resolve().parent.parent / "ollama_chat"
 
 
@@ -89,3 +91,18 @@ def test_the_piped_path_imports_no_terminal_library():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stderr.strip().splitlines()[-1] == "[]", result.stderr
+
+
+def test_history_commands_in_a_pipe_import_no_terminal_library(tmp_path, fake_ollama):
+    """`ollama-chat history …` in a pipe starts as fast as a piped question: no rich, no pydantic."""
+    env = {"HOME": str(tmp_path), "OLLAMA_HOST": fake_ollama.host_port, "PATH": "/usr/bin:/bin"}
+    assert subprocess.run([str(BIN), "기억해 줘"], env=env, capture_output=True, timeout=60).returncode == 0
+    code = (
+        "import sys; from ollama_chat.cli import main\n"
+        "for args in (['history'], ['history', 'list', '-n', '5'], ['history', 'search', '기억'], ['history', 'show', '0']):\n"
+        "    try:\n        main(args)\n    except SystemExit:\n        pass\n"
+        "heavy = {'rich', 'markdown_it', 'prompt_toolkit', 'pygments', 'pydantic'}\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & heavy), file=sys.stderr)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert "기억해 줘" in result.stdout and result.stderr.strip().splitlines()[-1] == "[]", result.stderr

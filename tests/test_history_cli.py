@@ -84,7 +84,7 @@ def test_an_ambiguous_prefix_lists_the_candidates(cli, fake_ollama, db, monkeypa
     import ollama_chat.store as store_module
 
     made = iter(["abc111111111", "abc222222222"])
-    monkeypatch.setattr(store_module.secrets, "token_hex", lambda n: next(made))
+    monkeypatch.setattr(store_module, "new_conversation_id", lambda: next(made))
     cli("첫째")
     cli("둘째")
     code, out, err = cli("--resume", "abc", "질문")

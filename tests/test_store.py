@@ -114,7 +114,7 @@ def test_a_title_set_before_the_first_exchange_stays(store):
 def test_latest_and_unique_prefix_resolution(store, monkeypatch):
     assert store.latest() is None
     ids = iter(["abc111111111", "abc222222222", "def333333333"])
-    monkeypatch.setattr(store_module.secrets, "token_hex", lambda n: next(ids))
+    monkeypatch.setattr(store_module, "new_conversation_id", lambda: next(ids))
     a = store.new_conversation("p", "m", when=10.0)
     b = store.new_conversation("p", "m", when=20.0)
     c = store.new_conversation("p", "m", when=30.0)
