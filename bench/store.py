@@ -17,7 +17,6 @@ Run with the package installed (pexpect from the `test` extra drives the REPL).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import subprocess
 import statistics
@@ -42,6 +41,7 @@ GOALS = {"list": 0.3, "search": 0.5, "commit": 0.005, "repl": 1.10}
 BIN = Path(sys.executable).parent / "ollama-chat"
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from fake_ollama import FakeOllama  # noqa: E402
+from startup import repl_prompt, user_env  # noqa: E402  (bench/ is on the path: this script's folder)
 
 
 def sentence(rng: random.Random, words: int) -> str:
@@ -83,28 +83,6 @@ def command(args: list[str], env: dict[str, str]) -> float:
     if result.returncode != 0 or not result.stdout:
         raise SystemExit(f"ollama-chat {' '.join(args)} failed ({result.returncode}): {result.stderr.decode()}")
     return elapsed
-
-
-def repl_start(env: dict[str, str]) -> float:
-    """Seconds until the REPL shows its prompt (then Ctrl+D)."""
-    import pexpect
-
-    t = time.perf_counter()
-    child = pexpect.spawn(str(BIN), [], env=env, cwd=tempfile.gettempdir(), dimensions=(30, 100), encoding="utf-8", timeout=30)
-    child.expect_exact("assistant> ")
-    elapsed = time.perf_counter() - t
-    child.sendeof()
-    child.expect(pexpect.EOF)
-    child.close()
-    if child.exitstatus != 0:
-        raise SystemExit(f"the REPL exited with {child.exitstatus}: {child.before}")
-    return elapsed
-
-
-def user_env(home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLAMA", "XDG_", "NO_COLOR", "TMUX"))}
-    env.update(HOME=str(home), LANG="C.UTF-8", TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1", **extra)
-    return env
 
 
 def median_of(fn, n: int) -> float:
@@ -179,7 +157,7 @@ def main() -> int:
         failed |= commit >= GOALS["commit"]
         store.close()
 
-        env = user_env(Path(tmp), XDG_DATA_HOME=str(data))
+        env = {**user_env(Path(tmp), ""), "XDG_DATA_HOME": str(data)}
         listed = median_of(lambda: command(["history", "list"], env), 7)
         print(f"ollama-chat history list | cat      {listed * 1000:6.0f} ms   goal < 300 ms  {verdict('list', listed)}")
         searched = median_of(lambda: command(["history", "search", RARE], env), 7)
@@ -190,10 +168,10 @@ def main() -> int:
         (bare / ".config" / "ollama-chat").mkdir(parents=True)
         (bare / ".config" / "ollama-chat" / "config.toml").write_text("save_history = false\n")
         with FakeOllama() as fake:
-            with_store = user_env(Path(tmp), XDG_DATA_HOME=str(data), OLLAMA_HOST=fake.host_port)
-            without = user_env(bare, OLLAMA_HOST=fake.host_port)
-            repl_start(with_store), repl_start(without)  # warm-up
-            rounds = [(repl_start(with_store), repl_start(without)) for _ in range(args.n)]
+            with_store = repl_prompt({**user_env(Path(tmp), fake.host_port), "XDG_DATA_HOME": str(data)})
+            without = repl_prompt(user_env(bare, fake.host_port))
+            with_store(), without()  # warm-up
+            rounds = [(with_store(), without()) for _ in range(args.n)]
         present = statistics.median(r[0] for r in rounds)
         absent = statistics.median(r[1] for r in rounds)
         ratio = present / absent

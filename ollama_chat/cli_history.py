@@ -35,13 +35,17 @@ def history_group(ctx: typer.Context) -> None:
 
 @history_cli.command("list", cls=FastCommand)
 def list_command(ctx: typer.Context, limit: int = _LIMIT) -> None:
-    """Newest first, one line each: ID, time, persona, model, exchanges, title (tab-separated in a pipe)."""
+    """List conversations, newest first.
+
+    One line each: ID, time, persona, model, exchanges, title (tab-separated in a pipe)."""
     _run(ctx, lambda: history.list_conversations(ctx.obj, limit))
 
 
 @history_cli.command("show", cls=FastCommand)
 def show_command(ctx: typer.Context, conversation: str = _ID) -> None:
-    """A conversation as the chat showed it (Markdown in a terminal, plain in a pipe)."""
+    """Show a conversation.
+
+    As the chat showed it: Markdown in a terminal, the Markdown transcript in a pipe."""
     _run(ctx, lambda: history.show(ctx.obj, conversation))
 
 
@@ -51,7 +55,9 @@ def export_command(
     conversation: str = _ID,
     form: str = typer.Option("md", "--format", "-f", metavar="md|json", help="Markdown, or JSON that /load and --resume read."),
 ) -> None:
-    """A conversation as Markdown or JSON, on stdout (redirect it to a file)."""
+    """Export a conversation as Markdown or JSON.
+
+    On stdout: redirect it to a file. The JSON is what /load and --resume read."""
     _run(ctx, lambda: history.export(ctx.obj, conversation, form))
 
 
@@ -61,7 +67,9 @@ def search_command(
     text: List[str] = typer.Argument(..., metavar="TEXT", help="Words to find (inside words too; Korean works)."),
     limit: int = _LIMIT,
 ) -> None:
-    """The conversations holding TEXT, newest first, each with the matching line."""
+    """Find conversations holding TEXT.
+
+    Newest first, each with the matching line. Korean is found inside words and sentences."""
     _run(ctx, lambda: history.search(ctx.obj, " ".join(text), limit))
 
 
@@ -72,6 +80,8 @@ def rm_command(
     older_than: Optional[str] = typer.Option(None, "--older-than", metavar="AGE", help="Those last used more than AGE ago: 90d, 12h, 4w, 6m, 1y."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Don't ask first."),
 ) -> None:
-    """Remove conversations for good (asks first in a terminal)."""
+    """Remove conversations for good.
+
+    Asks first in a terminal; --yes skips that (and is needed in a script)."""
     _run(ctx, lambda: history.remove(ctx.obj, conversations or [], older_than, yes))
 

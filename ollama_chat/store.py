@@ -282,26 +282,37 @@ class Store:
         return StoredConversation(_meta(row[3:]), row[0], examples, json.loads(row[2]), exchanges)
 
     def search(self, text: str, limit: int = 20) -> list[SearchHit]:
-        """Conversations with an exchange holding `text` (case-insensitive, inside words too), newest first,
-        each with its first matching line. Trigrams need 3 characters; shorter text is searched with LIKE."""
+        """Conversations with an exchange holding `text` (case-insensitive, inside words too), the one with the
+        newest match first, each with that match's line. Matches are read newest first and reading stops at
+        `limit` conversations (-1: all), so a common word costs no more than a rare one. Trigrams need 3
+        characters; shorter text, and a SQLite without FTS5 trigrams, is searched with LIKE."""
         text = text.strip()
         if not text:
             return []
         if self.fts and len(text) >= 3:
-            matches = "SELECT rowid FROM exchanges_fts WHERE exchanges_fts MATCH :q"
+            matches = ("SELECT e.conversation_id, e.question, e.reply FROM exchanges_fts JOIN exchanges e"
+                       " ON e.id = exchanges_fts.rowid WHERE exchanges_fts MATCH ? ORDER BY exchanges_fts.rowid DESC")
             query = '"' + text.replace('"', '""') + '"'
         else:
-            matches = "SELECT id FROM exchanges WHERE question LIKE :q ESCAPE '\\' OR reply LIKE :q ESCAPE '\\'"
+            matches = ("SELECT conversation_id, question, reply FROM exchanges"
+                       " WHERE question LIKE ?1 ESCAPE '\\' OR reply LIKE ?1 ESCAPE '\\' ORDER BY id DESC")
             query = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        found: dict[str, str] = {}  # conversation ID -> its newest matching line, in the order found
         with self._guard():
-            rows = self._db.execute(
-                f"WITH hit AS (SELECT conversation_id AS cid, min(id) AS eid FROM exchanges WHERE id IN ({matches})"
-                f" GROUP BY conversation_id) SELECT {_COLUMNS}, e.question, e.reply FROM conversations c"
-                " JOIN hit ON hit.cid = c.id JOIN exchanges e ON e.id = hit.eid"
-                " ORDER BY c.updated DESC, c.rowid DESC LIMIT :limit",
-                {"q": query, "limit": limit},
-            ).fetchall()
-        return [SearchHit(_meta(row), matching_line(row[7] + "\n" + row[8], text)) for row in rows]
+            cursor = self._db.execute(matches, (query,))
+            for conversation_id, question, reply in cursor:
+                if conversation_id not in found:
+                    found[conversation_id] = matching_line(question + "\n" + reply, text)
+                    if len(found) == limit:
+                        break
+            cursor.close()
+            ids = list(found)
+            metas = {}
+            for start in range(0, len(ids), 500):  # under SQLite's limit on parameters
+                chunk = ids[start : start + 500]
+                rows = self._db.execute(f"{_META} WHERE c.id IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
+                metas.update((row[0], _meta(row)) for row in rows)
+        return [SearchHit(metas[i], line) for i, line in found.items() if i in metas]
 
     def list(self, limit: int = 20) -> list[ConversationMeta]:
         """The newest conversations first."""
