@@ -16,18 +16,18 @@ from ollama_chat.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatErro
 from ollama_chat.oneshot import combine_question, decode_input
 from ollama_chat.oneshot import run as run_oneshot
 from ollama_chat.personas import BUILTIN, PersonaError, list_personas, load_persona
-from ollama_chat.recorder import Recorder
+from ollama_chat.recorder import OFF, Recorder
 from ollama_chat.resume import Resumed, from_store, read_transcript, resumed_layers
 from ollama_chat.session import Start
 from ollama_chat.settings import Flags, Layers, Settings, build_layers, config_layer, env_layer, flags_layer, load_format, persona_ref
-from ollama_chat.store import Store, StoreError
+from ollama_chat.store import NoSuchConversation, Store, StoreError
 from ollama_chat.ui.output import make_output
 from ollama_chat.ui.text import sanitize
 from ollama_chat.ui.wrap import cell_width, pad, wrap
 
 
-def warn(env: Environment, text: str) -> None:
-    say(env, "Warning:", "33", text)
+def warn(env: Environment, text: str, hint: str = "") -> None:
+    say(env, "Warning:", "33", text, hint)
 
 
 def say(env: Environment, label: str, sgr: str, text: str, hint: str = "") -> None:
@@ -68,7 +68,8 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
     settings = layers.resolve()
     store = open_store(env, settings, flags)
     resumed = find_resumed(store, flags)
-    recorder = Recorder(store if settings.save_history else None, lambda text: warn(env, text))
+    off = OFF if not settings.save_history else "Saving is off: the conversation store could not be opened (see the warning above)"
+    recorder = Recorder(store if settings.save_history else None, lambda text, hint: warn(env, text, hint), off)
     backend = OllamaBackend(settings.host, settings.timeout)
     signals_as_interrupts()
     if interactive or (prompt is None and env.stdin_isatty and env.stdout_isatty):
@@ -117,8 +118,8 @@ def open_store(env: Environment, settings: Settings, flags: Flags) -> Store | No
         return Store.open(paths.conversations_db(env.environ), create=settings.save_history)
     except StoreError as e:
         if reading:
-            raise ChatError(f"Cannot resume: {e}.") from None
-        warn(env, f"{e}. The chat goes on without saving it.")
+            raise ChatError(f"Cannot resume: {e}.", e.hint) from None
+        warn(env, f"{e}. The chat goes on without saving it.", e.hint)
         return None
 
 
@@ -144,8 +145,10 @@ def find_resumed(store: Store | None, flags: Flags) -> Resumed | None:
         if conversation_id is None:
             raise UsageError("There is no earlier conversation to continue.", "Start one with: ollama-chat")
         return from_store(store.load(conversation_id))
+    except NoSuchConversation as e:
+        raise UsageError(f"Cannot resume: {sanitize(str(e))}.", "`ollama-chat history` lists the conversations.") from None
     except StoreError as e:
-        raise ChatError(f"Cannot resume: {sanitize(str(e))}", "`ollama-chat history` lists the conversations.") from None
+        raise ChatError(f"Cannot resume: {e}.", e.hint) from None
 
 
 def read_stdin(env: Environment) -> str:

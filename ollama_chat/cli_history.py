@@ -20,7 +20,7 @@ history_cli = typer.Typer(
 )
 
 _LIMIT = typer.Option(20, "--limit", "-n", metavar="N", help="At most N (0: all).")
-_ID = typer.Argument(..., metavar="ID", help="A conversation ID, or a unique start of one.")
+_ID = typer.Argument(None, metavar="[ID]", help="A conversation ID, or a unique start of one (default: the most recent).")
 
 
 def _run(ctx: typer.Context, body: Callable[[], int]) -> None:
@@ -42,7 +42,7 @@ def list_command(ctx: typer.Context, limit: int = _LIMIT) -> None:
 
 
 @history_cli.command("show", cls=FastCommand)
-def show_command(ctx: typer.Context, conversation: str = _ID) -> None:
+def show_command(ctx: typer.Context, conversation: Optional[str] = _ID) -> None:
     """Show a conversation.
 
     As the chat showed it: Markdown in a terminal, the Markdown transcript in a pipe."""
@@ -52,7 +52,7 @@ def show_command(ctx: typer.Context, conversation: str = _ID) -> None:
 @history_cli.command("export", cls=FastCommand)
 def export_command(
     ctx: typer.Context,
-    conversation: str = _ID,
+    conversation: Optional[str] = _ID,
     form: str = typer.Option("md", "--format", "-f", metavar="md|json", help="Markdown, or JSON that /load and --resume read."),
 ) -> None:
     """Export a conversation as Markdown or JSON.
@@ -77,7 +77,7 @@ def search_command(
 def rm_command(
     ctx: typer.Context,
     conversations: Optional[List[str]] = typer.Argument(None, metavar="[ID]...", help="Conversations to remove."),
-    older_than: Optional[str] = typer.Option(None, "--older-than", metavar="AGE", help="Those last used more than AGE ago: 90d, 12h, 4w, 6m, 1y."),
+    older_than: Optional[str] = typer.Option(None, "--older-than", metavar="AGE", help="Those last used more than AGE ago: 90d, 12h, 4w, 6mo, 1y."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Don't ask first."),
 ) -> None:
     """Remove conversations for good.

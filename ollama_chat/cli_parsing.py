@@ -66,6 +66,14 @@ def _plain_values(params: list[Any]) -> None:
             param._runtime_param = _PlainValues()
 
 
+def _named_arguments(params: list[Any]) -> None:
+    """`--help` lists an argument by its metavar (`PROMPT`, `ID`), not with Typer 0.29's Python type beside it
+    (`PROMPT <list[str]>`)."""
+    for param in params:
+        if getattr(param, "param_type_name", "") == "argument" and param.metavar and hasattr(param, "display_type_rich"):
+            param.display_type_rich = lambda ctx: None
+
+
 class _Context(Context):
     @property
     def command_path(self) -> str:
@@ -86,6 +94,10 @@ class FastCommand(TyperCommand):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         _plain_values(self.get_params(ctx))
         return super().parse_args(ctx, args)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _named_arguments(self.get_params(ctx))
+        super().format_help(ctx, formatter)
 
     def make_parser(self, ctx: Any) -> Any:
         from typer._click.parser import _Option

@@ -12,14 +12,16 @@ from collections.abc import Sequence
 from ollama_chat import paths
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_FAILURE, EXIT_OK, ChatError, UsageError
-from ollama_chat.store import ConversationMeta, Store, StoreError, StoredConversation
+from ollama_chat.store import ConversationMeta, NoSuchConversation, Store, StoreError, StoredConversation, matching_line
 from ollama_chat.transcript import to_json, to_markdown
 from ollama_chat.ui.output import make_output
 from ollama_chat.ui.text import sanitize, when
+from ollama_chat.ui.wrap import cell_width
 
 LIST_HINT = "`ollama-chat history` lists the conversations, newest first, each starting with its ID."
-_AGE = re.compile(r"(\d+(?:\.\d+)?)\s*([hdwmy]?)")
-_DAYS = {"h": 1 / 24, "d": 1, "": 1, "w": 7, "m": 30, "y": 365}
+_AGE = re.compile(r"(\d+(?:\.\d+)?)\s*(h|d|w|mo|y|)")
+_DAYS = {"h": 1 / 24, "d": 1, "": 1, "w": 7, "mo": 30, "y": 365}
+_UNITS = {"h": "hour", "d": "day", "": "day", "w": "week", "mo": "month", "y": "year"}
 
 
 def _open(env: Environment) -> Store | None:
@@ -30,7 +32,7 @@ def _open(env: Environment) -> Store | None:
     try:
         return Store.open(path, create=False)
     except StoreError as e:
-        raise ChatError(f"{e}.") from None
+        raise ChatError(f"{e}.", e.hint) from None
 
 
 def _opened(env: Environment) -> Store:
@@ -45,11 +47,17 @@ def _nothing_yet(env: Environment) -> int:
     return EXIT_OK
 
 
-def _load(store: Store, ref: str) -> StoredConversation:
+def _load(store: Store, ref: str | None) -> StoredConversation:
+    """The conversation `ref` names (a unique ID prefix); None: the most recent one."""
     try:
-        return store.load(store.resolve(ref))
-    except StoreError as e:
+        conversation_id = store.resolve(ref) if ref is not None else store.latest()
+        if conversation_id is None:
+            raise NoSuchConversation("no conversations have been stored yet")
+        return store.load(conversation_id)
+    except NoSuchConversation as e:
         raise UsageError(f"{e}.", LIST_HINT) from None
+    except StoreError as e:
+        raise ChatError(f"{e}.", e.hint) from None
 
 
 def list_conversations(env: Environment, limit: int) -> int:
@@ -71,21 +79,29 @@ def list_conversations(env: Environment, limit: int) -> int:
 
 
 def _table(env: Environment, metas: Sequence[ConversationMeta]) -> None:
+    """ID, time, exchanges and title always (the ID whole: it is what the other commands take); persona and
+    model where the terminal is wide enough."""
     from rich.table import Table
 
     from ollama_chat.ui.theme import make_console
 
+    columns = {"ID": lambda m: m.id, "Last": lambda m: when(m.updated), "Persona": lambda m: sanitize(m.persona),
+               "Model": lambda m: sanitize(m.model), "#": lambda m: str(m.exchanges), "Title": lambda m: sanitize(m.title)}
+    if env.columns < 100:
+        del columns["Model"], columns["Persona"]
+    if env.columns < 60:
+        del columns["Last"]
     table = Table(box=None, padding=(0, 2, 0, 0), header_style="bold", expand=True)
-    for name, kwargs in (("ID", {"no_wrap": True}), ("Last", {"no_wrap": True}), ("Persona", {"no_wrap": True}),
-                         ("Model", {"no_wrap": True}), ("#", {"justify": "right", "no_wrap": True}),
-                         ("Title", {"no_wrap": True, "overflow": "ellipsis", "ratio": 1})):
-        table.add_column(name, **kwargs)
+    for name in columns:
+        title = name == "Title"
+        table.add_column(name, no_wrap=True, justify="right" if name == "#" else "left", ratio=1 if title else None,
+                         overflow="ellipsis" if title else "fold", min_width=None if title else len(columns[name](metas[0])))
     for m in metas:
-        table.add_row(m.id, when(m.updated), sanitize(m.persona), sanitize(m.model), str(m.exchanges), sanitize(m.title))
+        table.add_row(*(cell(m) for cell in columns.values()))
     make_console(env.stdout, env.columns).print(table)
 
 
-def show(env: Environment, ref: str) -> int:
+def show(env: Environment, ref: str | None) -> int:
     with _opened(env) as store:
         stored = _load(store, ref)
     meta = stored.meta
@@ -106,7 +122,7 @@ def show(env: Environment, ref: str) -> int:
         console.print()
         console.print(Text(f"{number}. you:", style="hint"))
         console.print(Text(sanitize(exchange.question.content)))
-        console.print(Text(f"{sanitize(exchange.model)}{' (interrupted)' if exchange.interrupted else ''}:", style="hint"))
+        console.print(Text(f"{sanitize(exchange.model)}:", style="hint"))  # an interrupted reply is marked at its end
         reply = output.reply()
         reply.content(exchange.reply)
         reply.finish(interrupted=exchange.interrupted)
@@ -115,10 +131,11 @@ def show(env: Environment, ref: str) -> int:
 
 def _markdown(stored: StoredConversation) -> str:
     meta = stored.meta
-    return to_markdown(stored.exchanges, model=meta.model, persona=meta.persona, system=stored.system)
+    return to_markdown(stored.exchanges, model=meta.model, persona=meta.persona, system=stored.system,
+                       title=meta.title, about=f"{meta.id} · {when(meta.created)}")
 
 
-def export(env: Environment, ref: str, form: str) -> int:
+def export(env: Environment, ref: str | None, form: str) -> int:
     if form not in ("md", "json"):
         raise UsageError(f"--format must be md or json, not '{sanitize(form)}'.")
     with _opened(env) as store:
@@ -159,31 +176,42 @@ def search(env: Environment, text: str, limit: int) -> int:
     for h in hits:
         m = h.meta
         console.print(Text(f"{m.id}  {when(m.updated)}  ", style="hint") + Text(sanitize(m.title), style="banner"), no_wrap=True, overflow="ellipsis")
-        line = Text("    " + sanitize(h.line))
+        line = Text("    " + _around(h.line, text.strip(), env.columns - 5), no_wrap=True)
         line.highlight_regex(re.compile(re.escape(sanitize(text.strip())), re.IGNORECASE), "bold yellow")
-        console.print(line)
+        console.print(line, overflow="ellipsis")
     return EXIT_OK
 
 
-def parse_age(text: str) -> float:
-    """`90d`, `12h`, `4w`, `6m`, `1y` or a bare number of days, as days."""
+def _around(line: str, needle: str, cells: int) -> str:
+    """The part of `line` around `needle` that fits in `cells` display cells (Hangul takes two)."""
+    length = max(10, cells)
+    while True:
+        piece = sanitize(matching_line(line, needle, length))
+        if cell_width(piece) <= cells or length <= 10:
+            return piece
+        length -= max(1, (cell_width(piece) - cells + 1) // 2)
+
+
+def parse_age(text: str) -> tuple[float, str]:
+    """`90d`, `12h`, `4w`, `6mo`, `1y` or a bare number of days: (days, the age in words)."""
     match = _AGE.fullmatch(text.strip().lower())
     if not match or float(match.group(1)) <= 0:
-        raise UsageError(f"--older-than takes an age such as 90d, 12h, 4w, 6m or 1y, not '{sanitize(text)}'.")
-    return float(match.group(1)) * _DAYS[match.group(2)]
+        raise UsageError(f"--older-than takes an age such as 90d, 12h, 4w, 6mo or 1y, not '{sanitize(text)}'.")
+    number, unit = match.group(1), match.group(2)
+    return float(number) * _DAYS[unit], f"{number} {_UNITS[unit]}{'' if number == '1' else 's'}"
 
 
 def remove(env: Environment, refs: Sequence[str], older_than: str | None, yes: bool) -> int:
     if bool(refs) == (older_than is not None):
         raise UsageError("Give conversation IDs or --older-than AGE (one of them).", "e.g. ollama-chat history rm 3f2a9c, or rm --older-than 90d")
-    days = parse_age(older_than) if older_than is not None else None
+    days, age = parse_age(older_than) if older_than is not None else (None, "")
     with _opened(env) as store:
         if days is not None:
             doomed = _guard(lambda: store.older_than(days))
         else:
             doomed = [_load(store, ref).meta for ref in dict.fromkeys(refs)]
         if not doomed:
-            env.stderr.write(f"No conversation was last used more than {older_than} ago.\n")
+            env.stderr.write(f"No conversation was last used more than {age} ago.\n")
             return EXIT_OK
         what = f"{len(doomed)} conversation{'' if len(doomed) == 1 else 's'}"
         if not yes and not _confirm(env, doomed, what):
@@ -211,4 +239,4 @@ def _guard(body):  # type: ignore[no-untyped-def]
     try:
         return body()
     except StoreError as e:
-        raise ChatError(f"{e}.") from None
+        raise ChatError(f"{e}.", e.hint) from None

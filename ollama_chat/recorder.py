@@ -17,6 +17,8 @@ from ollama_chat.settings import Settings
 from ollama_chat.store import Store, StoreError
 from ollama_chat.types import Exchange
 
+OFF = "Saving is off (--incognito or save_history = false in the config)"
+
 
 @dataclass(frozen=True)
 class Recorded:
@@ -35,13 +37,15 @@ class Recorded:
 
 
 class Recorder:
-    def __init__(self, store: Store | None, warn: Callable[[str], None]) -> None:
+    def __init__(self, store: Store | None, warn: Callable[[str, str], None], off: str = OFF) -> None:
+        """`warn(text, hint)` reports a failure; `off` says why there is no `store` (when there is none)."""
         self._store = store
         self._warn = warn
+        self.off = off
         self.conversation_id: str | None = None
         self._recorded: Recorded | None = None
 
-    def warn_with(self, warn: Callable[[str], None]) -> None:
+    def warn_with(self, warn: Callable[[str, str], None]) -> None:
         """Where a failure is reported from now on (the REPL's console, once it exists)."""
         self._warn = warn
 
@@ -125,4 +129,5 @@ class Recorder:
     def _fail(self, error: StoreError) -> None:
         """Say it once; from now on nothing is saved, and the chat goes on."""
         self._store = None
-        self._warn(f"{error}. The chat goes on, but from here on it is not saved.")
+        self.off = f"Saving stopped: {error}"
+        self._warn(f"{error}. The chat goes on, but from here on it is not saved.", error.hint)

@@ -62,7 +62,7 @@ class ChatSession:
         self.output = output
         self.notify = notify
         self.user_persona_dir = user_persona_dir
-        self.recorder = recorder or Recorder(None, lambda text: None)
+        self.recorder = recorder or Recorder(None, lambda text, hint: None)
         self.conversation = Conversation()
         self._layers = layers
         self.settings: Settings = layers.resolve()
@@ -159,6 +159,9 @@ class ChatSession:
         self._change(resumed_layers(self._layers, resumed.transcript, self.user_persona_dir, keep_persona=keep_persona))
         self.clear()
         self.conversation.exchanges.extend(resumed.transcript.exchanges)
+        last = self.conversation.last
+        if last is not None:  # /retry asks its question again (an interrupted one, say)
+            self._last = LastAsk(last.question.content, last)
         if resumed.conversation_id is not None:
             self.recorder.resume(resumed.conversation_id)
 
@@ -224,7 +227,8 @@ class ChatSession:
         total = len(self.conversation.exchanges)
         sent = len(self.conversation.window(s.max_messages))
         history = f"{total} exchange{'' if total == 1 else 's'}" + (f", last {sent} sent" if sent < total else "")
-        return f" {sanitize(s.model)} · {s.persona.name} · {history} "
+        saved = "" if self.recorder.saving else " · not saved"
+        return f" {sanitize(s.model)} · {s.persona.name} · {history}{saved} "
 
     def banner(self) -> list[tuple[str, str]]:
         """(text, style) lines shown when the REPL opens."""
@@ -233,5 +237,6 @@ class ChatSession:
         return [
             (f"ollama-chat · {sanitize(s.model)} · {s.host}", "banner"),
             (f"persona: {sanitize(persona)}", "notice"),
+            *([] if self.recorder.saving else [(f"{self.recorder.off}: nothing of this chat is stored.", "warning")]),
             ("Leave with quit, exit, 종료 or Ctrl+D · /help lists commands · Alt+Enter for a new line", "hint"),
         ]

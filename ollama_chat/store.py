@@ -62,7 +62,16 @@ class SearchHit:
 
 
 class StoreError(Exception):
-    """Worded for the user: what is wrong with which file and what to do. Saving stops; chatting goes on."""
+    """Worded for the user: what is wrong with which file, and (`hint`) what to do. Saving stops; chatting
+    goes on."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+class NoSuchConversation(StoreError):
+    """An ID (or prefix) that names no conversation, or more than one: the user's mistake, not the file's."""
 
 
 def shorten(text: str, length: int = TITLE_LENGTH) -> str:
@@ -249,22 +258,22 @@ class Store:
         """The one conversation ID starting with `prefix`; StoreError naming the candidates otherwise."""
         key = prefix.strip().lower()
         if not key or any(ch not in "0123456789abcdef" for ch in key):
-            raise StoreError(f"'{prefix}' is not a conversation ID (IDs are hex digits; see `ollama-chat history`)")
+            raise NoSuchConversation(f"'{prefix}' is not a conversation ID (IDs are hex digits)")
         with self._guard():
             rows = self._db.execute(f"{_META} WHERE c.id >= ? AND c.id < ? ORDER BY c.updated DESC LIMIT 10",
                                     (key, key + "g")).fetchall()
         if len(rows) == 1:
             return rows[0][0]
         if not rows:
-            raise StoreError(f"no conversation with an ID starting with '{prefix}'")
+            raise NoSuchConversation(f"no conversation with an ID starting with '{prefix}'")
         shown = "\n".join(f"  {m.id}  {m.title}" for m in map(_meta, rows))
-        raise StoreError(f"'{prefix}' matches more than one conversation; give more of its ID:\n{shown}")
+        raise NoSuchConversation(f"'{prefix}' matches more than one conversation; give more of its ID:\n{shown}")
 
     def load_meta(self, conversation_id: str) -> ConversationMeta:
         with self._guard():
             row = self._db.execute(f"{_META} WHERE c.id = ?", (conversation_id,)).fetchone()
         if row is None:
-            raise StoreError(f"no conversation {conversation_id} in {self.path}")
+            raise NoSuchConversation(f"no conversation {conversation_id} in {self.path}")
         return _meta(row)
 
     def load(self, conversation_id: str) -> StoredConversation:
@@ -274,7 +283,7 @@ class Store:
                 (conversation_id,),
             ).fetchone()
             if row is None:
-                raise StoreError(f"no conversation {conversation_id} in {self.path}")
+                raise NoSuchConversation(f"no conversation {conversation_id} in {self.path}")
             rows = self._db.execute("SELECT question, reply, model, stats, interrupted FROM exchanges"
                                     " WHERE conversation_id = ? ORDER BY id", (conversation_id,)).fetchall()
         exchanges = tuple(Exchange(Message("user", q), r, m, _stats(s), bool(i)) for q, r, m, s, i in rows)
@@ -343,8 +352,8 @@ def _store_error(path: Path, error: sqlite3.Error) -> StoreError:
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
         return StoreError(f"{path} is locked: another ollama-chat has held it for too long")
     if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "not a database" in text:
-        return StoreError(f"{path} is damaged or not a conversation store; it is left as it is. Move it aside,"
-                          f" e.g. mv {path} {path}.broken, to start afresh")
+        return StoreError(f"{path} is damaged or not a conversation store; it is left as it is",
+                          f"To start afresh, move it aside:\n  mv {path} {path}.broken")
     if name.startswith("SQLITE_FULL") or "full" in text:
         return StoreError(f"the disk holding {path} is full")
     return StoreError(f"the conversation store {path} failed ({error})")

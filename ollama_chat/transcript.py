@@ -112,8 +112,11 @@ def _from_messages(messages: list[Any], model: str | None) -> tuple[Exchange, ..
     )
 
 
-def to_markdown(exchanges: Sequence[Exchange], *, model: str, persona: str, system: str) -> str:
-    lines = [f"# ollama-chat · {model} · {persona}", ""]
+def to_markdown(exchanges: Sequence[Exchange], *, model: str, persona: str, system: str, title: str = "",
+                about: str = "") -> str:
+    """`title` (a stored conversation's) heads it, with `about` (its ID and time) on the line below."""
+    heading = f"ollama-chat · {model} · {persona}"
+    lines = [f"# {title}", "", f"{heading}{' · ' + about if about else ''}", ""] if title else [f"# {heading}", ""]
     if system:
         lines += ["## System", "", system, ""]
     for e in exchanges:

@@ -68,9 +68,9 @@ def test_continue_and_resume_errors_are_clear(cli, fake_ollama):
     assert code == 2 and "There is no earlier conversation to continue" in err and not fake_ollama.chat_requests
     cli("첫 질문")
     code, out, err = cli("--resume", "ffffffffff", "질문")
-    assert code == 1 and "no conversation with an ID starting with 'ffffffffff'" in err and "ollama-chat history" in err
+    assert code == 2 and "no conversation with an ID starting with 'ffffffffff'" in err and err.count("ollama-chat history") == 1
     code, out, err = cli("--resume", "not-hex", "질문")
-    assert code == 1 and "not a conversation ID" in err
+    assert code == 2 and "not a conversation ID" in err
     code, out, err = cli("-c", "--resume", ids(cli)[0], "질문")
     assert code == 2 and "give one of them" in err
     code, out, err = cli("-c", "--incognito", "질문")
@@ -88,7 +88,7 @@ def test_an_ambiguous_prefix_lists_the_candidates(cli, fake_ollama, db, monkeypa
     cli("첫째")
     cli("둘째")
     code, out, err = cli("--resume", "abc", "질문")
-    assert code == 1 and "more than one" in err and "abc111111111" in err and "abc222222222" in err
+    assert code == 2 and "more than one" in err and "abc111111111" in err and "abc222222222" in err
     assert cli("--resume", "ABC2", "질문")[0] == 0
     assert fake_ollama.last_chat["messages"][1]["content"] == "둘째"
 
@@ -124,12 +124,15 @@ def test_history_list_in_a_pipe_is_tab_separated_newest_first(cli, fake_ollama):
     assert cli("history", "list", "--limit", "1")[1] == out.splitlines(keepends=True)[0]
 
 
-def test_history_list_in_a_terminal_is_a_table(cli, fake_ollama):
+def test_history_list_in_a_terminal_is_a_table_that_keeps_ids_whole(cli, fake_ollama):
     cli("도서관에서 빌릴 만한 책을 추천해 주세요")
     code, out, err = cli("history", tty=True, columns=100)
     head, row = out.splitlines()[:2]
     assert code == 0 and head.split() == ["ID", "Last", "Persona", "Model", "#", "Title"]
     assert row.split()[0] == ids(cli)[0] and "도서관에서" in row
+    for columns, heads in ((60, ["ID", "Last", "#", "Title"]), (40, ["ID", "#", "Title"])):
+        head, row = cli("history", tty=True, columns=columns)[1].splitlines()[:2]
+        assert head.split() == heads and row.split()[0] == ids(cli)[0] and "도서관" in row and len(row) <= columns
 
 
 def test_history_with_nothing_stored(cli):
@@ -143,7 +146,8 @@ def test_show_and_export_round_trip_through_resume(cli, fake_ollama, tmp_path):
     cli("-p", "monk", "코드를 보여 주세요")
     cid = ids(cli)[0]
     code, out, err = cli("history", "show", cid[:5])
-    assert code == 0 and out.startswith("# ollama-chat · llama3.2:latest · monk") and "print('안녕')" in out
+    assert code == 0 and out.startswith(f"# 코드를 보여 주세요\n\nollama-chat · llama3.2:latest · monk · {cid} · ")
+    assert "print('안녕')" in out and cli("history", "show")[1] == out  # no ID: the most recent
     code, shown, err = cli("history", "show", cid, tty=True)
     assert code == 0 and "코드를 보여 주세요" in shown and "print('안녕')" in shown and "```" not in shown
     code, text, err = cli("history", "export", cid, "--format", "json")
@@ -157,7 +161,7 @@ def test_show_and_export_round_trip_through_resume(cli, fake_ollama, tmp_path):
     assert messages[0]["content"].startswith("당신은 75세") and messages[1]["content"] == "코드를 보여 주세요"
     assert len(ids(cli)) == 2  # a file resumed becomes a new stored conversation
     code, md, err = cli("history", "export", cid)
-    assert code == 0 and md.startswith("# ollama-chat") and "## You" in md
+    assert code == 0 and md.startswith("# 코드를 보여 주세요\n") and "## You" in md
     assert cli("history", "export", cid, "--format", "pdf")[0] == 2
 
 
@@ -171,6 +175,11 @@ def test_search_finds_korean_inside_words_and_shows_the_line(cli, fake_ollama):
     assert title == "물리학 질문이 있어요" and line == "양자역학은 아주 작은 세계를 다룹니다."
     code, out, err = cli("history", "search", "요리", tty=True)
     assert code == 0 and "요리법 알려 주세요" in out
+    fake_ollama.reply("앞부분 " * 30 + "찾는말 뒷부분")
+    cli("긴 답")
+    code, out, err = cli("history", "search", "찾는말", tty=True, columns=50)
+    assert out.splitlines()[1].startswith("    …") and "찾는말" in out.splitlines()[1]  # one line, around the match
+    assert all(len(line) <= 50 for line in out.splitlines())
     code, out, err = cli("history", "search", "없는말")
     assert code == 1 and out == "" and "없는말" in err
 
@@ -196,8 +205,10 @@ def test_rm_older_than(cli, fake_ollama, db):
         conn.execute("UPDATE conversations SET updated = updated - 100 * 86400 WHERE id = ?", (old,))
     code, out, err = cli("history", "rm", "--older-than", "90d", "--yes")
     assert code == 0 and "Removed 1 conversation." in err and old not in ids(cli) and len(ids(cli)) == 1
-    assert cli("history", "rm", "--older-than", "90d", "--yes")[0] == 0
-    for bad in ("soon", "-3d", "0"):
+    code, out, err = cli("history", "rm", "--older-than", "90", "--yes")
+    assert code == 0 and "No conversation was last used more than 90 days ago." in err
+    assert "more than 1 month ago" in cli("history", "rm", "--older-than", "1mo", "--yes")[2]
+    for bad in ("soon", "-3d", "0", "6m"):
         code, out, err = cli("history", "rm", "--older-than", bad, "--yes")
         assert code == 2 and "--older-than takes an age" in err
     assert cli("history", "rm", "--yes")[0] == 2
@@ -215,6 +226,8 @@ def test_a_store_it_cannot_trust_is_warned_about_once_and_left_as_it_was(cli, fa
     code, out, err = cli("질문")
     assert code == 0 and out == "echo: 질문\n"
     assert err.count("Warning:") == 1 and str(db) in err and "without saving" in err
+    if damage == "garbage":
+        assert f"mv {db} {db}.broken" in [line.strip() for line in err.splitlines()]  # a line of its own, to copy
     assert db.read_bytes() == before
     code, out, err = cli("history")
     assert code == 1 and str(db) in err and db.read_bytes() == before

@@ -31,7 +31,7 @@ def make_chat(fake, folder, store, flags=Flags()):
     layers = build_layers(flags, {}, {"OLLAMA_HOST": fake.host_port}, load_persona("monk", folder))
     console = Console(file=io.StringIO(), width=120, force_terminal=True, color_system=None, theme=None)
     notify = ConsoleNotify(console)
-    recorder = Recorder(store, lambda text: notify.say("Warning: " + text, "warning"))
+    recorder = Recorder(store, notify.warning)
     session = ChatSession(layers, OllamaBackend(layers.resolve().host, 5), TerminalOutput(console), notify, folder, recorder)
     return Chat(session, console)
 
@@ -171,9 +171,25 @@ def test_a_store_that_fails_mid_chat_warns_once_and_the_chat_goes_on(chat, fake_
     assert "echo: 셋" in screen(chat) and len(chat.session.conversation.exchanges) == 3
 
 
-def test_with_saving_off_title_and_resume_say_so(fake_ollama, tmp_path):
+def test_with_saving_off_title_resume_and_the_toolbar_say_so(fake_ollama, tmp_path):
     chat = make_chat(fake_ollama, tmp_path, None)
     handle_line(chat, "질문")
     handle_line(chat, "/title 이름")
     handle_line(chat, "/resume")
-    assert screen(chat).count("Saving is off") == 2
+    assert screen(chat).count("Saving is off") == 2 and chat.session.toolbar().endswith(" · not saved ")
+    assert any("nothing of this chat is stored" in text for text, _ in chat.session.banner())
+
+
+def test_retry_after_resuming_an_interrupted_exchange_asks_it_again(chat, fake_ollama, db):
+    gate = fake_ollama.reply(["부분 ", "나머지"], hold_after=1)
+    chat.session.output, output = CtrlCAfterFirstPiece(chat.session.output), chat.session.output
+    handle_line(chat, "긴 질문")
+    gate.release()
+    chat.session.output = output
+    handle_line(chat, "/clear")
+    handle_line(chat, "/resume 1")
+    handle_line(chat, "/retry")
+    assert fake_ollama.last_chat["messages"][-1]["content"] == "긴 질문"
+    with Store.open(db) as store:
+        (exchange,) = store.load(store.latest()).exchanges
+    assert exchange.reply == "echo: 긴 질문" and not exchange.interrupted

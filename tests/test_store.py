@@ -277,7 +277,7 @@ def test_random_bytes_are_refused_and_left_as_they_were(path):
     before = path.read_bytes()
     with pytest.raises(StoreError) as e:
         Store.open(path)
-    assert f"mv {path} {path}.broken" in str(e.value)
+    assert f"mv {path} {path}.broken" in e.value.hint
     assert path.read_bytes() == before
 
 

@@ -127,7 +127,8 @@ def _leave(chat: Chat, arg: str) -> object:
 
 def _clear(chat: Chat, arg: str) -> None:
     chat.session.clear()
-    chat.say("History cleared (the system prompt and the persona's examples stay).")
+    kept = " The one before is kept: /resume brings it back." if chat.session.recorder.saving else ""
+    chat.say(f"A new conversation starts (the system prompt and the persona's examples stay).{kept}")
 
 
 def _system(chat: Chat, arg: str) -> None:
@@ -283,7 +284,7 @@ COMMANDS: dict[str, Command] = {
     c.name: c
     for c in (
         Command("/help", "", "this list", _help),
-        Command("/clear", "", "forget the conversation (keeps the persona)", _clear),
+        Command("/clear", "", "start a new conversation (keeps the persona; the old one stays in /resume)", _clear),
         Command("/system", "[TEXT]", "show or replace the system prompt", _system),
         Command("/persona", "[NAME]", "show or switch the persona (starts afresh; your model and /set options stay)", _persona),
         Command("/personas", "", "list personas", _personas),

@@ -45,7 +45,7 @@ def show_exchange(chat: Chat, arg: str) -> None:
     exchange = exchanges[int(arg) - 1]
     chat.say(f"{arg}. you:", "hint")
     chat.console.print(Text(sanitize(exchange.question.content)))
-    chat.say(f"{sanitize(exchange.model)}{' (interrupted)' if exchange.interrupted else ''}:", "hint")
+    chat.say(f"{sanitize(exchange.model)}:", "hint")  # an interrupted reply is marked at its end
     reply = chat.session.output.reply()
     reply.content(exchange.reply)
     reply.finish(interrupted=exchange.interrupted)
@@ -61,7 +61,7 @@ def preview(text: str, width: int) -> Text:
 def title(chat: Chat, arg: str) -> None:
     recorder = chat.session.recorder
     if not recorder.saving:
-        chat.say("Saving is off (--incognito or save_history = false in the config), so there is nothing to name.", "hint")
+        chat.say(f"{sanitize(recorder.off)}, so there is nothing to name.", "hint")
     elif not arg:
         current = recorder.current_title()
         chat.say(f"Title: {sanitize(current)}" if current else "No title yet: the first question stands in until /title TEXT names it.")
@@ -76,7 +76,7 @@ def resume(chat: Chat, arg: str) -> None:
     session = chat.session
     store = session.recorder.store
     if store is None:
-        chat.say("Saving is off (--incognito or save_history = false in the config): no stored conversations here.", "hint")
+        chat.say(f"{sanitize(session.recorder.off)}: no stored conversations to go back to.", "hint")
         return
     try:
         recent = store.list(RECENT)
@@ -92,7 +92,7 @@ def resume(chat: Chat, arg: str) -> None:
             conversation_id = store.resolve(arg)
         resumed = from_store(store.load(conversation_id))
     except StoreError as e:
-        chat.say(sanitize(str(e)), "error")
+        chat.say(sanitize(str(e) + (f" {e.hint}" if e.hint else "")), "error")
         return
     session.resume(resumed)
     show_resumed(chat, resumed)

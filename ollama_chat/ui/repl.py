@@ -86,11 +86,17 @@ class ConsoleNotify:
         self.console.print(Text(text, style=style))
 
     def error(self, error: ChatError) -> None:
+        self._labelled("Error: ", "error", error.message, error.hint)
+
+    def warning(self, text: str, hint: str = "") -> None:
+        self._labelled("Warning: ", "warning", text, hint)
+
+    def _labelled(self, label: str, style: str, text: str, hint: str) -> None:
         from rich.padding import Padding
 
-        self.console.print(Text("Error: ", style="error") + Text(sanitize(error.message)))
-        if error.hint:  # indented as a whole, wrapped lines too
-            self.console.print(Padding(Text(sanitize(error.hint), style="hint"), (0, 0, 0, 2)))
+        self.console.print(Text(label, style=style) + Text(sanitize(text)))
+        if hint:  # indented as a whole, wrapped lines too
+            self.console.print(Padding(Text(sanitize(hint), style="hint"), (0, 0, 0, 2)))
 
 
 class ChatCompleter(Completer):
@@ -218,7 +224,7 @@ def run_repl(env: Environment, layers: Layers, backend: Backend, start: Start) -
     )
     notify = ConsoleNotify(console)
     session = ChatSession(layers, backend, output, notify, paths.user_persona_dir(env.environ), start.recorder)
-    start.recorder.warn_with(lambda text: notify.say("Warning: " + sanitize(text), "warning"))
+    start.recorder.warn_with(notify.warning)
     if start.resumed is not None:
         session.resume(start.resumed, keep_persona=start.keep_persona)
     chat = Chat(session, console)
