@@ -37,7 +37,8 @@ def say(env: Environment, label: str, sgr: str, text: str, hint: str = "") -> No
         lines = wrap(f"{label} {text}", env.columns)
         if not env.no_color:
             lines[0] = f"\033[{sgr}m{label}\033[0m" + lines[0][len(label) :]
-        lines += [line for h in hint.splitlines() for line in wrap("  " + h, env.columns, indent="  ")]
+        for h in hint.splitlines():  # an indented hint line is a command to copy: kept whole
+            lines += ["  " + h] if h.startswith("  ") else wrap("  " + h, env.columns, indent="  ")
     else:
         lines = [f"{label} {text}", *("  " + h for h in hint.splitlines())]
     env.stderr.write("\n".join(lines) + "\n")

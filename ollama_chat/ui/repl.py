@@ -260,6 +260,7 @@ def _loop(chat: Chat, prompt: PromptSession, start: Start) -> int:
     for text, style in session.banner():
         chat.say(text, style)
     if start.resumed is not None:
+        chat.console.print()
         show_resumed(chat, start.resumed)
     session.check_model()
     first_message = start.first_message
