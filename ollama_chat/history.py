@@ -87,7 +87,7 @@ def _table(env: Environment, metas: Sequence[ConversationMeta]) -> None:
 
     columns = {"ID": lambda m: m.id, "Last": lambda m: when(m.updated), "Persona": lambda m: sanitize(m.persona),
                "Model": lambda m: sanitize(m.model), "#": lambda m: str(m.exchanges), "Title": lambda m: sanitize(m.title)}
-    if env.columns < 100:
+    if env.columns < 80:
         del columns["Model"], columns["Persona"]
     if env.columns < 60:
         del columns["Last"]
