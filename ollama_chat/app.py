@@ -100,7 +100,7 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
         err=env.stderr,
         environ=env.environ,
     )
-    return run_oneshot(settings, question, backend, output, conversation, recorder)
+    return run_oneshot(settings, question, backend, output, conversation, recorder, note=lambda text: say(env, "Note:", "2", text))
 
 
 def open_store(env: Environment, settings: Settings, flags: Flags) -> Store | None:

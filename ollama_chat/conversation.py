@@ -28,30 +28,53 @@ def window(exchanges: Sequence[Exchange], max_messages: int) -> Sequence[Exchang
     return exchanges[len(exchanges) - keep :] if keep < len(exchanges) else exchanges
 
 
+SUMMARY_HEADING = "A summary of the earlier part of this conversation (its exchanges are no longer sent):"
+
+
 @dataclass
 class Conversation:
     exchanges: list[Exchange] = field(default_factory=list)
+    summary: str = ""  # /compact: what the first `summarized` exchanges said; sent in their place
+    summarized: int = 0
+
+    @property
+    def eligible(self) -> Sequence[Exchange]:
+        """The exchanges that may still be sent: those after the summary."""
+        return self.exchanges[self.summarized :]
 
     def window(self, max_messages: int) -> Sequence[Exchange]:
-        return window(self.exchanges, max_messages)
+        return window(self.eligible, max_messages)
 
-    def request_messages(self, pinned: Sequence[Message], question: Message, max_messages: int) -> tuple[Message, ...]:
-        """What to send for `question`: the pinned prefix, the window, then the question itself."""
-        sent = [m for exchange in self.window(max_messages) for m in exchange.messages]
-        return (*pinned, *sent, question)
+    def summary_message(self) -> Message:
+        return Message("system", f"{SUMMARY_HEADING}\n\n{self.summary}")
 
-    def add(self, exchange: Exchange, max_messages: int) -> int:
-        """Log a finished (or interrupted) exchange. Returns how many exchanges this pushed out of the window."""
-        before = len(self.window(max_messages))
+    def request_messages(self, pinned: Sequence[Message], question: Message, count: int) -> tuple[Message, ...]:
+        """What to send for `question`: the pinned prefix, the summary, the newest `count` exchanges, then the
+        question itself."""
+        eligible = self.eligible
+        sent = [m for exchange in eligible[len(eligible) - count :] for m in exchange.messages] if count > 0 else []
+        summary = [self.summary_message()] if self.summary else []
+        return (*pinned, *summary, *sent, question)
+
+    def add(self, exchange: Exchange) -> None:
+        """Log a finished (or interrupted) exchange."""
         self.exchanges.append(exchange)
-        return before + 1 - len(self.window(max_messages))
+
+    def compact(self, summary: str, count: int) -> None:
+        """The first `count` exchanges are summarised by `summary` (which includes any summary before)."""
+        self.summary, self.summarized = summary, count
 
     def undo(self) -> Exchange | None:
         """Drop the last exchange; returns it, or None when there is none."""
-        return self.exchanges.pop() if self.exchanges else None
+        if not self.exchanges:
+            return None
+        undone = self.exchanges.pop()
+        self.summarized = min(self.summarized, len(self.exchanges))
+        return undone
 
     def clear(self) -> None:
         self.exchanges.clear()
+        self.summary, self.summarized = "", 0
 
     @property
     def last(self) -> Exchange | None:

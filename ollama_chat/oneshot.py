@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from ollama_chat.backends.base import Backend
+from ollama_chat.backends.base import Backend, BackendError, ContextOverflow
+from ollama_chat.context import ContextTracker
 from ollama_chat.conversation import Conversation
 from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from ollama_chat.recorder import Recorder
@@ -41,16 +43,38 @@ def combine_question(piped: str | None, prompt: str | None) -> str:
 
 
 def run(settings: Settings, question: str, backend: Backend, output: Output, conversation: Conversation | None = None,
-        recorder: Recorder | None = None) -> int:
-    """Ask once (after the exchanges of a resumed `conversation`), and store the answer, even an interrupted
-    one. A failure after part of the reply was written raises, after the part is shown."""
+        recorder: Recorder | None = None, note: Callable[[str], None] = lambda text: None) -> int:
+    """Ask once (after the exchanges of a resumed `conversation`, as many as fit the context window), and store
+    the answer, even an interrupted one. A failure after part of the reply was written raises, after the part
+    is shown. `note`: where to say that older exchanges were left out."""
     conversation = conversation or Conversation()
-    request = build_request(settings, conversation, Message("user", question))
-    result = run_turn(backend, request, output, show_stats=settings.verbose)
+    context = ContextTracker()
+    plan = context.plan(settings, conversation, question)
+    if (plan.dropped or not plan.fit.fits) and "num_ctx" not in settings.options:
+        try:  # the loaded model may have a bigger window than Ollama's default: ask before cutting
+            context.learn(settings.model, loaded=backend.loaded_window(settings.model, timeout=3),
+                          model_max=backend.model_info(settings.model, timeout=3).context_length)
+            plan = context.plan(settings, conversation, question)
+        except BackendError:
+            pass
+    for attempt in range(3):
+        if not plan.fit.fits:
+            raise UsageError(
+                f"Not sent: the question and the system prompt come to about {plan.fit.tokens:,} tokens, more than the"
+                f" {plan.window.tokens:,}-token context window leaves for them ({plan.fit.budget:,}).",
+                "Shorten it, or give the model a bigger window: --num-ctx 16384.")
+        if plan.dropped and attempt == 0:
+            note(f"the oldest {plan.dropped} of {plan.eligible} earlier exchanges do not fit the {plan.window.tokens:,}-token"
+                 " context window and were not sent.")
+        request = build_request(settings, conversation, Message("user", question), plan.fit.sent)
+        result = run_turn(backend, request, output, show_stats=settings.verbose)
+        if not isinstance(result.error, ContextOverflow) or attempt == 2:
+            break
+        context.overflowed(settings.model)
+        plan = context.plan(settings, conversation, question)
     if result.error is not None:
         raise result.error
     if recorder is not None and (result.text or not result.interrupted):
-        conversation.add(Exchange(request.messages[-1], result.text, request.model, result.stats, result.interrupted),
-                         settings.max_messages)
+        conversation.add(Exchange(request.messages[-1], result.text, request.model, result.stats, result.interrupted))
         recorder.record(conversation.exchanges, settings)
     return EXIT_INTERRUPTED if result.interrupted else EXIT_OK

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ollama_chat.backends.base import Backend, BackendError, ModelNotFound
+from ollama_chat.backends.base import Backend, BackendError, ContextOverflow, ModelNotFound
+from ollama_chat.budget import short
+from ollama_chat.context import ContextTracker, Plan
 from ollama_chat.conversation import Conversation
 from ollama_chat.errors import ChatError
 from ollama_chat.personas import Persona
@@ -68,7 +70,10 @@ class ChatSession:
         self.settings: Settings = layers.resolve()
         self._last: LastAsk | None = None
         self._models: list[str] | None = None
-        self._told_cap = False  # the history cap has been explained in this conversation
+        self.context = ContextTracker()
+        self._told_window: int | None = None  # the window for which dropped exchanges were last explained
+        self._told_small: set[str] = set()  # models whose small window was pointed out
+        self._asked: set[str] = set()  # models asked in this session (their prompts may be cached)
 
     # -- settings ---------------------------------------------------------------------------------------------
 
@@ -98,11 +103,24 @@ class ChatSession:
     # -- asking -----------------------------------------------------------------------------------------------
 
     def ask(self, question: str) -> None:
-        """One exchange. A failed request leaves the log as it was; an interrupted one keeps what was shown."""
+        """One exchange. A failed request leaves the log as it was; an interrupted one keeps what was shown.
+        Only what fits the model's context window is sent; a question that cannot fit is not sent at all."""
         self._last = LastAsk(question)
-        s = self.settings
-        request = build_request(s, self.conversation, Message("user", question))
-        result = run_turn(self.backend, request, self.output, show_stats=s.verbose)
+        for attempt in range(3):
+            s = self.settings
+            plan = self.context.plan(s, self.conversation, question)
+            if not plan.fit.fits:
+                self.notify.error(ChatError(
+                    f"Not sent: this question and the system prompt come to about {plan.fit.tokens:,} tokens, more than"
+                    f" the {plan.window.tokens:,}-token context window leaves for them ({plan.fit.budget:,}, keeping"
+                    " room for the answer).", "Shorten it, or give the model a bigger window: /set num_ctx 16384."))
+                return
+            self._tell_dropped(plan)
+            request = build_request(s, self.conversation, Message("user", question), plan.fit.sent)
+            result = run_turn(self.backend, request, self.output, show_stats=s.verbose)
+            if not isinstance(result.error, ContextOverflow) or attempt == 2:
+                break
+            self.context.overflowed(s.model)  # the estimate was low: count more cautiously and send fewer
         if result.error is not None:
             self.notify.error(result.error)
             self.notify.say("Nothing was added to the history; /retry asks again, ↑ brings your text back.", "hint")
@@ -111,18 +129,49 @@ class ChatSession:
             self.notify.say("Interrupted before the model answered; /retry asks again.", "hint")
             return
         exchange = Exchange(request.messages[-1], result.text, request.model, result.stats, result.interrupted)
-        pushed_out = self.conversation.add(exchange, s.max_messages)
+        self.conversation.add(exchange)
         self.recorder.record(self.conversation.exchanges, s)
         self._last = LastAsk(question, exchange)
+        self.context.observe(s.model, plan, result.stats, result.text, thought=result.thought, cached=s.model in self._asked)
+        self._asked.add(s.model)
+        self._learn_window(s.model)
         if result.interrupted:
             self.notify.say("The partial reply is kept in the history; /retry asks again.", "hint")
-        if pushed_out and not self._told_cap:
-            self._told_cap = True
+
+    def _tell_dropped(self, plan: Plan) -> None:
+        """Say once (again only when the window changes) that older exchanges have stopped being sent."""
+        if plan.dropped <= 0 or self._told_window == plan.window.tokens:
+            return
+        self._told_window = plan.window.tokens
+        s = self.settings
+        if plan.fit.capped:
+            self.notify.say(f"From now on only the last {s.max_messages // 2} exchanges are sent with each question "
+                            f"(--max-messages {s.max_messages}); older ones stay in /history and /save.", "hint")
+            return
+        n = plan.dropped
+        self.notify.say(f"The oldest {n} exchange{'' if n == 1 else 's'} no longer fit the {plan.window.tokens:,}-token"
+                        " context and are not sent (nothing is deleted: /history shows them; /compact sends a summary"
+                        " of them instead).", "hint")
+
+    def _learn_window(self, model: str) -> None:
+        """Ask the server what window it loaded the model with (unless num_ctx says); say once if that is far
+        below what the model supports."""
+        if "num_ctx" not in self.settings.options:
+            try:
+                self.context.learn(model, loaded=self.backend.loaded_window(model, timeout=CHECK_TIMEOUT))
+            except BackendError:
+                return
+        window = self.context.window(self.settings)
+        if window.far_below_max and model not in self._told_small:
+            self._told_small.add(model)
             self.notify.say(
-                f"From now on only the last {s.max_messages // 2} exchanges are sent with each question "
-                f"(--max-messages {s.max_messages}); older ones stay in /history and /save.",
-                "hint",
-            )
+                f"{sanitize(model)} runs with a {window.tokens:,}-token context window but supports {window.model_max:,}:"
+                f" /set num_ctx {min(window.model_max or 0, 4 * window.tokens)} gives long chats more room (the model"
+                " reloads with it, which takes a moment).", "hint")
+
+    def plan(self, question: str = "") -> Plan:
+        """What the next request would send (for the toolbar, /show and /history)."""
+        return self.context.plan(self.settings, self.conversation, question)
 
     def retry(self) -> None:
         last = self._last
@@ -149,7 +198,7 @@ class ChatSession:
     def clear(self) -> None:
         """A fresh conversation; the one before stays in the store."""
         self._last = None
-        self._told_cap = False
+        self._told_window = None
         self.conversation.clear()
         self.recorder.restart()
 
@@ -177,7 +226,9 @@ class ChatSession:
 
     def switch_model(self, model: str) -> None:
         try:
-            model = self.backend.model_info(model, timeout=CHECK_TIMEOUT).name  # its full name: llama3.2 is llama3.2:latest
+            info = self.backend.model_info(model, timeout=CHECK_TIMEOUT)
+            model = info.name  # its full name: llama3.2 is llama3.2:latest
+            self.context.learn(model, model_max=info.context_length)
         except ModelNotFound as e:
             self.notify.error(e)
             return
@@ -212,7 +263,8 @@ class ChatSession:
         """Say at once if the server is down or the model missing, not only at the first question; a server
         that does not answer holds up the prompt for `timeout` seconds at most."""
         try:
-            self.backend.model_info(self.settings.model, timeout=timeout)
+            info = self.backend.model_info(self.settings.model, timeout=timeout)
+            self.context.learn(self.settings.model, model_max=info.context_length)
         except ModelNotFound as e:
             self.notify.error(e)
             self.notify.say("The chat goes on: switch with /model NAME (/models lists them), or pull it and ask.", "hint")
@@ -224,11 +276,12 @@ class ChatSession:
 
     def toolbar(self) -> str:
         s = self.settings
-        total = len(self.conversation.exchanges)
-        sent = len(self.conversation.window(s.max_messages))
+        plan = self.plan()
+        total, sent = len(self.conversation.exchanges), plan.fit.sent
         history = f"{total} exchange{'' if total == 1 else 's'}" + (f", last {sent} sent" if sent < total else "")
+        used = self.context.used if self.context.used is not None else plan.fit.tokens
         saved = "" if self.recorder.saving else " · not saved"
-        return f" {sanitize(s.model)} · {s.persona.name} · {history}{saved} "
+        return f" {sanitize(s.model)} · {s.persona.name} · {history} · ctx {short(used)}/{short(plan.window.tokens)}{saved} "
 
     def banner(self) -> list[tuple[str, str]]:
         """(text, style) lines shown when the REPL opens."""

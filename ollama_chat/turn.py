@@ -22,13 +22,15 @@ class TurnResult:
     stats: Stats | None = None
     interrupted: bool = False
     error: BackendError | None = None  # the reply failed midway (or never started); `text` is what arrived
+    thought: bool = False  # thinking came before the answer (its tokens are in the stats' eval_count)
 
 
-def build_request(settings: Settings, conversation: Conversation, question: Message) -> ChatRequest:
+def build_request(settings: Settings, conversation: Conversation, question: Message, sent: int) -> ChatRequest:
+    """The request for `question`, with the newest `sent` exchanges (the budget chose how many)."""
     pinned = pinned_messages(settings.system, settings.persona.examples)
     return ChatRequest(
         model=settings.model,
-        messages=conversation.request_messages(pinned, question, settings.max_messages),
+        messages=conversation.request_messages(pinned, question, sent),
         options=dict(settings.options),
         format=settings.format,
         think=settings.think,
@@ -48,10 +50,12 @@ def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_sta
     text: list[str] = []
     stats: Stats | None = None
     stream = None
+    thought = False
     try:
         stream = backend.chat(request)
         for event in stream:
             if event.thinking:
+                thought = True
                 reply.thinking(event.thinking)
             if event.content:
                 text.append(event.content)
@@ -74,4 +78,4 @@ def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_sta
         reply.finish()
         raise
     reply.finish(stats)
-    return TurnResult("".join(text), stats)
+    return TurnResult("".join(text), stats, thought=thought)

@@ -85,6 +85,7 @@ class ChatRequest:
     think: bool | str | None = None
     keep_alive: str | int | None = None
     stream: bool = True
+    truncate: bool = False  # False: a prompt over the window is refused, never silently cut
 
 
 @dataclass(frozen=True)

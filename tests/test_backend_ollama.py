@@ -51,13 +51,14 @@ def test_request_body_on_the_wire(fake_ollama):
         "format": "json",
         "think": "high",
         "keep_alive": "10m",
+        "truncate": False,  # a prompt over the window is refused, never silently cut
     }
     assert fake_ollama.requests[-1].headers["Content-Type"] == "application/json"
 
 
 def test_no_optional_fields_when_unset(fake_ollama):
     collect(OllamaBackend(fake_ollama.url))
-    assert set(fake_ollama.last_chat) == {"model", "messages", "stream"}
+    assert set(fake_ollama.last_chat) == {"model", "messages", "stream", "truncate"}
 
 
 def test_lines_split_inside_korean_characters(fake_ollama):

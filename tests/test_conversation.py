@@ -21,10 +21,10 @@ def test_window_is_the_newest_whole_exchanges(n, cap, sent):
 def test_pinned_prefix_is_never_trimmed_and_the_log_is_kept_whole():
     conv = Conversation()
     pinned = pinned_messages("스님", (Example("오늘 좋아요", "긍정"),))
-    pushed = [conv.add(Exchange(Message("user", f"질문 {i}"), f"답 {i}", "m"), 4) for i in range(5)]
-    assert pushed == [0, 0, 1, 1, 1]
+    for i in range(5):
+        conv.add(Exchange(Message("user", f"질문 {i}"), f"답 {i}", "m"))
     assert len(conv.exchanges) == 5  # nothing is cut from the log
-    sent = conv.request_messages(pinned, Message("user", "마지막"), 4)
+    sent = conv.request_messages(pinned, Message("user", "마지막"), 2)
     assert [m.content for m in sent] == ["스님", "오늘 좋아요", "긍정", "질문 3", "답 3", "질문 4", "답 4", "마지막"]
     assert [m.role for m in sent] == ["system", "user", "assistant", "user", "assistant", "user", "assistant", "user"]
 
@@ -37,8 +37,20 @@ def test_undo_and_clear():
     conv = Conversation()
     assert conv.undo() is None and conv.last is None
     first, second = ex(1), ex(2)
-    conv.add(first, 20)
-    conv.add(second, 20)
+    conv.add(first)
+    conv.add(second)
     assert conv.undo() is second and conv.exchanges == [first] and conv.last is first
     conv.clear()
     assert conv.exchanges == []
+
+
+def test_a_summary_is_sent_in_place_of_the_exchanges_it_covers():
+    conv = Conversation([ex(i) for i in range(5)])
+    conv.compact("앞의 대화 요약", 3)
+    assert list(conv.eligible) == conv.exchanges[3:]
+    sent = conv.request_messages(pinned_messages("s", ()), Message("user", "q"), 5)
+    assert [m.content for m in sent][2:] == ["q3", "a3", "q4", "a4", "q"]
+    assert sent[1].role == "system" and sent[1].content.endswith("앞의 대화 요약")
+    assert conv.undo() and conv.undo() and conv.summarized == 3 and conv.undo() and conv.summarized == 2
+    conv.clear()
+    assert (conv.summary, conv.summarized) == ("", 0)

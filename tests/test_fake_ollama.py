@@ -196,7 +196,7 @@ def test_thinking_comes_first(fake_ollama: FakeOllama) -> None:
     assert messages[:2] == [{"role": "assistant", "content": "", "thinking": "Let"},
                             {"role": "assistant", "content": "", "thinking": " me think"}]
     assert [m["content"] for m in messages[2:4]] == ["Hi", "!"]
-    assert raw.lines[-1]["done"] is True and raw.lines[-1]["eval_count"] == 4
+    assert raw.lines[-1]["done"] is True and raw.lines[-1]["eval_count"] == 1 + 4  # "Hi!"; "Let" "me" "th|ink"
 
 
 def test_metrics_given_and_zero_omitted(fake_ollama: FakeOllama) -> None:

@@ -95,6 +95,7 @@ def test_request_body_from_typed_messages():
         "stream": True,
         "options": {"temperature": 0.1},
         "think": False,
+        "truncate": False,
     }
 
 

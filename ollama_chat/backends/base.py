@@ -38,6 +38,11 @@ class Backend(Protocol):
         than usual, for checks that must not hold up the prompt."""
         ...
 
+    def loaded_window(self, name: str, timeout: float | None = None) -> int | None:
+        """The context window the server has the model loaded with; None when it is not loaded (or the
+        server does not say)."""
+        ...
+
 
 # -- the error tree ---------------------------------------------------------------------------------------
 
@@ -65,6 +70,11 @@ class ServerError(BackendError):
         super().__init__(message, hint)
         self.status = status
         self.text = text
+
+
+class ContextOverflow(ServerError):
+    """The prompt is longer than the model's window (asked with `truncate: false`, the server refuses instead
+    of silently dropping the oldest messages)."""
 
 
 class IncompleteReply(BackendError):

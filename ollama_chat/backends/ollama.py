@@ -10,6 +10,7 @@ from typing import Any
 from ollama_chat import __version__
 from ollama_chat.backends.base import (
     BackendError,
+    ContextOverflow,
     IncompleteReply,
     ModelNotFound,
     ReadTimeout,
@@ -93,6 +94,8 @@ def request_body(request: ChatRequest) -> dict[str, Any]:
         value = getattr(request, key)
         if value is not None:
             body[key] = value
+    if not request.truncate:
+        body["truncate"] = False
     return body
 
 
@@ -270,6 +273,16 @@ class OllamaBackend:
         except ValueError:
             raise self._wrong_server(body) from None
 
+    def loaded_window(self, name: str, timeout: float | None = None) -> int | None:
+        body = self._body(self._request("GET", "/api/ps", timeout=timeout))
+        try:
+            models = decode_json(body)["models"]
+            want = full_name(name)
+            window = next((m.get("context_length") for m in models if full_name(_text(m.get("name"))) == want), None)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise self._wrong_server(body) from None
+        return _int(window) or None
+
     def _body(self, response: Any, limit: int = MAX_BODY) -> bytes:
         """A whole (non-streamed) answer, read up to `limit` bytes after decompression."""
         import requests
@@ -334,6 +347,9 @@ class OllamaBackend:
         text = shorten(text)
         if status == 404 and model and "not found" in text and model.split(":")[0] in text:
             raise ModelNotFound(model, self.host, self._installed())
+        if status == 400 and "exceeds the context length" in text:
+            raise ContextOverflow(f"The question and the conversation sent with it are longer than {model}'s context window.",
+                                  "Shorten the question, /compact the conversation, or /set num_ctx higher.", status=status, text=text)
         hint = ""
         if "does not support thinking" in text:
             hint = "This model can't think: drop --think (or /think off), or choose a model that can (e.g. qwen3, deepseek-r1)."

@@ -17,6 +17,8 @@ from ollama_chat.errors import ChatError
 from ollama_chat.options import OPTIONS, OptionError, parse_option_text
 from ollama_chat.personas import BUILTIN, THINK_LEVELS, list_personas, load_persona
 from ollama_chat.suggest import did_you_mean
+from ollama_chat.context import Plan
+from ollama_chat.session import ChatSession
 from ollama_chat.ui import conversations, files
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.text import sanitize
@@ -209,7 +211,8 @@ def _unset(chat: Chat, arg: str) -> None:
 def _show(chat: Chat, arg: str) -> None:
     session = chat.session
     s = session.settings
-    sent = len(session.conversation.window(s.max_messages))
+    plan = session.plan()
+    sent = plan.fit.sent
     rows = [
         ("host", s.host),
         ("model", f"{sanitize(s.model)} (from {_SOURCES[session.layers.source_of('model')]})"),
@@ -220,6 +223,7 @@ def _show(chat: Chat, arg: str) -> None:
         ("stream", "on" if s.stream else "off"),
         ("stats", "on" if s.verbose else "off"),
         ("history", _history_text(len(session.conversation.exchanges), sent, s.max_messages)),
+        ("context", _context_text(session, plan)),
         ("system", sanitize(s.system.splitlines()[0] + (" …" if "\n" in s.system else "")) if s.system else "(none)"),
     ]
     for key, value in rows:
@@ -235,6 +239,19 @@ def _history_text(total: int, sent: int, cap: int) -> str:
     if sent < total:
         return f"{count}; the last {sent} are sent with each question (cap {cap} messages)"
     return f"{count}, all sent with each question (cap {cap} messages)"
+
+
+def _context_text(session: ChatSession, plan: Plan) -> str:
+    window = plan.window
+    src = session.layers.source_of("options", "num_ctx")
+    why = {"num_ctx": f"num_ctx, from {'/set' if src == 'session' else _SOURCES[src]}",
+           "loaded": "the window Ollama loaded the model with",
+           "default": "Ollama's default; the model is not loaded yet"}[window.source]
+    most = f"; the model supports {window.model_max:,}" if window.model_max else ""
+    used = session.context.used if session.context.used is not None else plan.fit.tokens
+    cal = session.context.calibration(session.settings.model)
+    calibrated = f"×{cal.factor:.2f}, calibrated on {cal.samples} count{'' if cal.samples == 1 else 's'}" if cal.samples else "not calibrated yet"
+    return f"{window.tokens:,} tokens ({why}{most}); about {used:,} in use; estimates {calibrated}"
 
 
 def _think_text(value: bool | str | None) -> str:

@@ -22,7 +22,8 @@ def history(chat: Chat, arg: str) -> None:
     if arg:
         show_exchange(chat, arg)
         return
-    sent = len(session.conversation.window(session.settings.max_messages))
+    plan = session.plan()
+    sent = plan.fit.sent
     width = chat.console.width
     for number, exchange in enumerate(exchanges, 1):
         late = number > len(exchanges) - sent
@@ -31,9 +32,15 @@ def history(chat: Chat, arg: str) -> None:
         who = f"   {sanitize(exchange.model)}{' (interrupted)' if exchange.interrupted else ''}: "
         chat.console.print(Text(who, style="hint") + preview(exchange.reply, width - Text(who).cell_len), style="hint")
     old = len(exchanges) - sent
-    if old:
-        which = "Exchange 1 is" if old == 1 else f"Exchanges 1–{old} are"
-        chat.say(f"{which} no longer sent with new questions (the history cap); /history N shows one in full.", "hint")
+    summarized = session.conversation.summarized
+    if summarized:
+        which = "Exchange 1 is" if summarized == 1 else f"Exchanges 1–{summarized} are"
+        chat.say(f"{which} sent as a summary (/compact).", "hint")
+    if old > summarized:
+        span = f"{summarized + 1}" if old == summarized + 1 else f"{summarized + 1}–{old}"
+        reason = "the history cap" if plan.fit.capped else f"they no longer fit the {plan.window.tokens:,}-token context"
+        chat.say(f"Exchange{'' if old == summarized + 1 else 's'} {span} not sent with new questions ({reason});"
+                 " /history N shows one in full.", "hint")
 
 
 def show_exchange(chat: Chat, arg: str) -> None:

@@ -75,7 +75,7 @@ def load(chat: Chat, arg: str) -> None:
     session.resume(Resumed(transcript))
     count = len(transcript.exchanges)
     s = session.settings
-    sent = len(session.conversation.window(s.max_messages))
+    sent = session.plan().fit.sent
     capped = f"; the newest {sent} are sent (the history cap)" if sent < count else ""
     chat.say(f"Loaded {count} exchange(s) from {shown} (persona {s.persona.name}, model {sanitize(s.model)}){capped}.")
     if transcript.persona and transcript.persona != s.persona.name:

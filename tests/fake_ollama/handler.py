@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from .chat import ChatReplies
-from .replies import LinesReply, StatusReply
+from .replies import LinesReply, StatusReply, prompt_tokens
 from .stream import ClientGone, Stopping
 from .wire import (
     OLLAMA_VERSION,
@@ -166,7 +166,7 @@ class Handler(ChatReplies):
         infos = [i for i in (self.fake.model_info(n) for n in loaded) if i is not None]
         self._send_json(200, {"models": [
             {"name": i.name, "model": i.name, "size": i.size, "digest": i.digest, "details": i.details,
-             "expires_at": "2099-01-01T00:00:00Z", "size_vram": i.size, "context_length": 4096}
+             "expires_at": "2099-01-01T00:00:00Z", "size_vram": i.size, "context_length": self.fake.window_of(i.name)}
             for i in infos]})
 
     def _model_name(self, request: Request) -> str | None:
@@ -266,7 +266,16 @@ class Handler(ChatReplies):
         if think not in (None, False) and "thinking" not in info.capabilities:
             self._send_json(400, {"error": f"{json.dumps(name)} does not support thinking"})
             return
-        self.fake._mark_loaded(name)
+        options = request.json.get("options") if isinstance(request.json.get("options"), dict) else {}
+        num_ctx = options.get("num_ctx") if isinstance(options.get("num_ctx"), int) else None
+        self.fake._mark_loaded(name, num_ctx)
+        messages = request.json.get("messages") if isinstance(request.json.get("messages"), list) else []
+        if prompt_tokens(messages, self.fake.window_of(name))[1]:  # over the window
+            if request.json.get("truncate") is False:
+                self._send_json(400, {"error": "the input length exceeds the context length"})
+                return
+            with self.fake._lock:
+                self.fake.cut_prompts.append(request.json)
         stream = request.json.get("stream") is not False  # absent or null means streaming
         reply = self.fake._next_reply(request.json)
         if isinstance(reply, StatusReply):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Union
@@ -163,10 +165,43 @@ def pieces(value: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(split_text(value)) if isinstance(value, str) else tuple(value)
 
 
-def estimate_prompt_tokens(request: dict[str, Any]) -> int:
-    """A rough, deterministic prompt size (4 characters a token, 4 tokens of template a message)."""
-    messages = request.get("messages") or []
-    return sum(4 + len(str(m.get("content") or "")) // 4 for m in messages if isinstance(m, dict)) or 1
+DEFAULT_WINDOW = 4096  # Ollama's window when num_ctx is not given (below 24 GiB of VRAM)
+TEMPLATE_TOKENS = 5  # the fake chat template's tokens around each message
+
+
+def fake_tokens(text: str) -> int:
+    """The fake model's tokenizer: deterministic, and unlike the client's estimate (so calibration has work to
+    do). Each word: a Hangul syllable or CJK character is 0.8 of a token (rounded up per word), other
+    characters 4.5 to a token, at least one token a word."""
+    total = 0
+    for word in text.split():
+        wide = sum(1 for ch in word if 0xAC00 <= ord(ch) <= 0xD7A3 or 0x4E00 <= ord(ch) <= 0x9FFF)
+        total += max(1, math.ceil(wide * 0.8) + math.ceil((len(word) - wide) / 4.5))
+    return total
+
+
+def message_tokens(message: Any) -> int:
+    return TEMPLATE_TOKENS + fake_tokens(str(message.get("content") or "")) if isinstance(message, dict) else 0
+
+
+def prompt_tokens(messages: list[Any], window: int) -> tuple[int, bool]:
+    """(tokens the model sees, whether the prompt was cut): Ollama drops the oldest messages, keeping system
+    messages and the last one, until the prompt fits the window (server/prompt.go)."""
+    costs = [message_tokens(m) for m in messages]
+    total = sum(costs)
+    if total <= window:
+        return total or 1, False
+    for i, m in enumerate(messages[:-1]):
+        if isinstance(m, dict) and m.get("role") == "system":
+            continue
+        total -= costs[i]
+        if total <= window:
+            break
+    return max(1, total), True
+
+
+def estimate_prompt_tokens(request: dict[str, Any], window: int = DEFAULT_WINDOW) -> int:
+    return prompt_tokens(request.get("messages") or [], window)[0]
 
 
 def last_user_content(request: dict[str, Any]) -> str:

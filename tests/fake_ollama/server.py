@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .handler import Handler, Server
-from .replies import Gate, LinesReply, QueuedReply, ScriptedReply, StatusReply, last_user_content, pieces
+from .replies import (DEFAULT_WINDOW, Gate, LinesReply, QueuedReply, ScriptedReply, StatusReply, last_user_content,
+                      pieces)
 from .wire import (
     DEFAULT_MODEL,
     MID_STREAM_ERROR,
@@ -50,6 +51,8 @@ class FakeOllama:
         self._holds: list[tuple[str | None, str, Gate]] = []  # (method, path, gate) of hold_next()
         self._overrides: dict[tuple[str | None, str], StatusReply] = {}
         self._loaded: dict[str, float] = {}
+        self._windows: dict[str, int] = {}  # model -> the window it is loaded with (num_ctx, else 4096)
+        self.cut_prompts: list[Any] = []  # chat requests whose prompt was over the window and cut, as Ollama does
         self._disconnects = 0
         self._stop = threading.Event()
         self._connections: set[socket.socket] = set()
@@ -323,9 +326,16 @@ class FakeOllama:
         if self._log:
             self._log("client disconnected mid-reply")
 
-    def _mark_loaded(self, name: str) -> None:
+    def _mark_loaded(self, name: str, num_ctx: int | None = None) -> None:
+        """Load the model, with `num_ctx` or Ollama's default window (a different num_ctx reloads it)."""
         with self._lock:
             self._loaded[normalize_model(name)] = time.time()
+            self._windows[normalize_model(name)] = num_ctx or DEFAULT_WINDOW
+
+    def window_of(self, name: str) -> int:
+        """The window the model is loaded with (Ollama's default until a request loads it otherwise)."""
+        with self._lock:
+            return self._windows.get(normalize_model(name), DEFAULT_WINDOW)
 
     def _track(self, conn: socket.socket) -> None:
         with self._lock:

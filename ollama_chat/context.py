@@ -1,0 +1,104 @@
+"""What the session knows about context windows: each model's calibration and window, and the plan for the
+next request (which exchanges go, at how many tokens). The arithmetic is in `budget`; this keeps the facts
+the server reported and applies them to a conversation. No I/O: the session asks the server and tells it.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from ollama_chat.budget import PER_MESSAGE, Calibration, Fit, Window, base_tokens, choose_window, fit, reply_room
+from ollama_chat.conversation import Conversation, pinned_messages
+from ollama_chat.settings import Settings
+from ollama_chat.types import Exchange, Stats
+
+_base = functools.lru_cache(maxsize=8192)(base_tokens)  # a long chat re-estimates the same texts every turn
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The next request: the fit, the window it was fitted to, and how many eligible exchanges stay out."""
+
+    fit: Fit
+    window: Window
+    eligible: int
+    prompt_base: float = 0.0  # the uncalibrated estimate of the messages' text, for calibrating from the reply
+    messages: int = 0
+
+    @property
+    def dropped(self) -> int:
+        return self.eligible - self.fit.sent
+
+
+@dataclass(frozen=True)
+class _Facts:
+    loaded: int | None = None
+    model_max: int | None = None
+
+
+class ContextTracker:
+    def __init__(self) -> None:
+        self._calibration: dict[str, Calibration] = {}
+        self._facts: dict[str, _Facts] = {}
+        self.used: int | None = None  # tokens of the last exchange: its prompt and its reply
+
+    def calibration(self, model: str) -> Calibration:
+        return self._calibration.get(model, Calibration())
+
+    def learn(self, model: str, *, loaded: int | None = None, model_max: int | None = None) -> None:
+        """What the server said: the window it has the model loaded with, the most the model supports."""
+        old = self._facts.get(model, _Facts())
+        self._facts[model] = _Facts(loaded or old.loaded, model_max or old.model_max)
+
+    def window(self, settings: Settings) -> Window:
+        facts = self._facts.get(settings.model, _Facts())
+        num_ctx = settings.options.get("num_ctx")
+        return choose_window(num_ctx if isinstance(num_ctx, int) else None, facts.loaded, facts.model_max)
+
+    def plan(self, settings: Settings, conversation: Conversation, question: str) -> Plan:
+        cal = self.calibration(settings.model)
+        pinned = [m.content for m in pinned_messages(settings.system, settings.persona.examples)]
+        if conversation.summary:
+            pinned.append(conversation.summary_message().content)
+        eligible = conversation.eligible
+        costs = [self._tokens(cal, e) for e in eligible]
+        window = self.window(settings)
+        num_predict = settings.options.get("num_predict")
+        budget = window.tokens - reply_room(window.tokens, num_predict if isinstance(num_predict, int) else None)
+        question_cost = PER_MESSAGE + self._cost(cal, question)
+        chosen = fit(self._pinned(cal, pinned), costs, question_cost, budget, max(1, settings.max_messages // 2))
+        sent = eligible[len(eligible) - chosen.sent :] if chosen.sent else []
+        texts = [*pinned, *(t for e in sent for t in (e.question.content, e.reply)), question]
+        return Plan(chosen, window, len(eligible), sum(_base(t) for t in texts), len(texts))
+
+    def observe(self, model: str, plan: Plan, stats: Stats | None, reply: str, *, thought: bool, cached: bool) -> None:
+        """Calibrate from what Ollama counted. The reply's `eval_count` is exact for the reply's text (unless
+        thinking tokens are in it); the prompt's `prompt_eval_count` only when the whole prompt was evaluated
+        (`cached`: an earlier prompt of this chat may have been reused) and not cut."""
+        if stats is None:
+            self.used = plan.fit.tokens + self._cost(self.calibration(model), reply)
+            return
+        cal = self.calibration(model)
+        if not thought and stats.eval_count:
+            cal = cal.observe(_base(reply), stats.eval_count)
+        if not cached and stats.prompt_eval_count and stats.prompt_eval_count < plan.window.tokens:
+            cal = cal.observe(plan.prompt_base, stats.prompt_eval_count - PER_MESSAGE * plan.messages)
+        self._calibration[model] = cal
+        prompt = stats.prompt_eval_count if not cached and stats.prompt_eval_count else plan.fit.tokens
+        self.used = prompt + (stats.eval_count or self._cost(cal, reply))
+
+    def overflowed(self, model: str) -> None:
+        """The server said the prompt did not fit: the estimate was low; count more cautiously."""
+        cal = self.calibration(model)
+        self._calibration[model] = Calibration(cal.factor * 1.3 * 100, 100, cal.samples + 1)
+
+    @staticmethod
+    def _cost(cal: Calibration, text: str) -> int:
+        return round(_base(text) * cal.factor + 0.5)
+
+    def _tokens(self, cal: Calibration, exchange: Exchange) -> int:
+        return 2 * PER_MESSAGE + self._cost(cal, exchange.question.content) + self._cost(cal, exchange.reply)
+
+    def _pinned(self, cal: Calibration, texts: list[str]) -> int:
+        return sum(PER_MESSAGE + self._cost(cal, t) for t in texts)
