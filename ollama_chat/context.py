@@ -91,7 +91,7 @@ class ContextTracker:
     def overflowed(self, model: str) -> None:
         """The server said the prompt did not fit: the estimate was low; count more cautiously."""
         cal = self.calibration(model)
-        self._calibration[model] = Calibration(cal.factor * 1.3 * 100, 100, cal.samples + 1)
+        self._calibration[model] = Calibration(cal.factor * 1.5 * 100, 100, cal.samples + 1)
 
     @staticmethod
     def _cost(cal: Calibration, text: str) -> int:

@@ -22,12 +22,15 @@ from ollama_chat.recorder import Recorder
 from ollama_chat.resume import Resumed, resumed_layers
 from ollama_chat.settings import UNSET, Layers, Settings
 from ollama_chat.turn import build_request, run_turn
-from ollama_chat.types import Exchange, Message
+from ollama_chat.types import ChatRequest, Exchange, Message
 from ollama_chat.ui.output import Output
 from ollama_chat.ui.text import sanitize
 
 
 CHECK_TIMEOUT = 3.0
+COMPACT_PROMPT = ("Summarise the conversation below for the assistant who will continue it: the facts, names, numbers,"
+                  " decisions and open questions, in a few short paragraphs, in the language the conversation is held in."
+                  " Write only the summary.")
 
 
 class Notify(Protocol):
@@ -168,6 +171,38 @@ class ChatSession:
                 f"{sanitize(model)} runs with a {window.tokens:,}-token context window but supports {window.model_max:,}:"
                 f" /set num_ctx {min(window.model_max or 0, 4 * window.tokens)} gives long chats more room (the model"
                 " reloads with it, which takes a moment).", "hint")
+
+    def compact(self) -> None:
+        """/compact: the model summarises the exchanges that no longer fit (with any summary before them), and
+        the summary is sent in their place from then on. The exchanges themselves stay in the log and store."""
+        plan, s = self.plan(), self.settings
+        count, start = plan.dropped, self.conversation.summarized
+        if count == 0:
+            self.notify.say(f"Everything still fits the {plan.window.tokens:,}-token context: nothing to compact.", "hint")
+            return
+        cal = self.context.calibration(s.model)
+        while count > 1 and cal.tokens(self._compact_text(count)) > plan.fit.budget // 2:
+            count -= 1  # the summary request must fit the window too: summarise the oldest first
+        request = ChatRequest(s.model, (Message("system", COMPACT_PROMPT), Message("user", self._compact_text(count))),
+                              options=dict(s.options), keep_alive=s.keep_alive, stream=s.stream)
+        self.notify.say(f"Summarising exchanges {start + 1}–{start + count}…", "hint")
+        result = run_turn(self.backend, request, self.output)
+        if result.error is not None or result.interrupted or not result.text.strip():
+            if result.error is not None:
+                self.notify.error(result.error)
+            self.notify.say("No summary was made; the conversation is as it was.", "hint")
+            return
+        self.conversation.compact(result.text.strip(), start + count)
+        self._told_window = None
+        self.notify.say(f"From now on this summary is sent in place of exchanges 1–{start + count}"
+                        " (they stay in /history and the store).", "notice")
+
+    def _compact_text(self, count: int) -> str:
+        conversation = self.conversation
+        parts = [f"(Summary so far)\n{conversation.summary}"] if conversation.summary else []
+        for e in conversation.eligible[:count]:
+            parts.append(f"User: {e.question.content}\n\nAssistant: {e.reply}")
+        return "\n\n---\n\n".join(parts)
 
     def plan(self, question: str = "") -> Plan:
         """What the next request would send (for the toolbar, /show and /history)."""

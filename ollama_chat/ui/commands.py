@@ -258,6 +258,10 @@ def _think_text(value: bool | str | None) -> str:
     return {None: "model default", True: "on", False: "off"}.get(value, str(value))  # type: ignore[arg-type]
 
 
+def _compact(chat: Chat, arg: str) -> None:
+    chat.session.compact()
+
+
 def _retry(chat: Chat, arg: str) -> None:
     chat.session.retry()
 
@@ -313,6 +317,7 @@ COMMANDS: dict[str, Command] = {
         Command("/history", "[N]", "the exchanges so far; N: one of them in full", conversations.history),
         Command("/title", "[TEXT]", "show or name this conversation's title (in `ollama-chat history`)", conversations.title),
         Command("/resume", "[N|ID]", "go on with an earlier conversation (without N: list the recent ones)", conversations.resume),
+        Command("/compact", "", "summarise the exchanges that no longer fit the context window, and send that instead", _compact),
         Command("/retry", "", "ask the last question again", _retry),
         Command("/undo", "", "drop the last exchange", _undo),
         Command("/format", "json|off", "ask for JSON answers", _format),
