@@ -72,13 +72,13 @@ def build(rng: random.Random, kind: str, length: int) -> str:
         else:
             ko = rng.choice(KO)
             parts.append(f"{rng.choice(TERMS)} {ko} " if rng.random() < 0.6 else rng.choice(EN) + " " + ko + " ")
-    return "".join(parts)[:length].strip()
+    return "".join(parts)[:length]  # cut mid-word, as a text ends anywhere; the length stays exact
 
 
 def corpus() -> dict[str, list[str]]:
     rng = random.Random(1)
     lengths = [50, 80, 120, 200, 300, 450, 600, 800, 1000, 1300, 1600, 2000]  # 12 of each kind, 48 in all
-    return {kind: [build(rng, kind, n + rng.randrange(-20, 20) if n > 50 else n) for n in rng.sample(lengths, 12)]
+    return {kind: [build(rng, kind, min(2000, max(50, n + rng.randrange(-20, 20)))) for n in rng.sample(lengths, 12)]
             for kind in ("ko", "en", "code", "mixed")}
 
 
@@ -103,14 +103,16 @@ def part1() -> bool:
     for kind, ts in texts.items():
         errs = [err(Calibration().tokens(t), fake_tokens(t)) for t in ts]
         worst = max(errs, key=abs)
-        print(f"{kind:8} {len(ts):5} {min(map(len, ts)):4}-{max(map(len, ts)):<4} {statistics.mean(map(abs, errs)):10.1f}%"
-              f" {statistics.mean(errs):+8.1f}% {worst:+7.1f}%")
+        print(f"{kind:8} {len(ts):5} {min(map(len, ts)):4}-{max(map(len, ts)):<4}"
+              f" {statistics.mean(map(abs, errs)):10.1f}% {statistics.mean(errs):+8.1f}% {worst:+7.1f}%")
     rng = random.Random(1)
     # Each chat: its texts in a random order; the first replies calibrate, the rest are the held-out texts.
     chats = {"Korean-heavy": texts["ko"] + texts["mixed"][:4] + texts["code"][:2],
              "English": texts["en"] + texts["code"][:4], "mixed": [t for ts in texts.values() for t in ts]}
-    print(f"\ncalibrated after k replies (cal.observe(base_tokens(reply), fake_tokens(reply))): mean |err| on unseen texts")
-    print(f"{'chat':13} {'texts':>5} " + " ".join(f"{'k=' + str(k):>7}" for k in CHECKPOINTS) + "   goal: k=3 within 10 %")
+    print("\ncalibrated after k replies (cal.observe(base_tokens(reply), fake_tokens(reply))): "
+          "mean |err| on unseen texts")
+    heads = " ".join(f"{'k=' + str(k):>7}" for k in CHECKPOINTS)
+    print(f"{'chat':13} {'texts':>5} {heads}   goal: k=3 within 10 %")
     ok = True
     for name, ts in chats.items():
         ts = rng.sample(ts, len(ts))
@@ -139,7 +141,7 @@ def fixtures() -> list[tuple[str, str, int]]:
 def part2() -> None:
     print("\n2. Recorded real-model streams (SmolLM2-135M via Ollama's format): reply text vs eval_count")
     fx = fixtures()
-    print(f"{'file':22} {'chars':>6} {'eval_count':>10} {'estimate':>8} {'err':>8} {'base/char':>9}")
+    print(f"{'file':22} {'chars':>6} {'eval_count':>10} {'estimate':>8} {'err':>8} {'tok/char':>9}")
     for name, text, count in fx:
         est = Calibration().tokens(text)
         print(f"{name:22} {len(text):6} {count:10} {est:8} {err(est, count):+7.1f}% {count / len(text):9.3f}")
@@ -147,7 +149,7 @@ def part2() -> None:
     usable = [f for f in fx if base_tokens(f[1]) >= 8]
     print(f"\nleave-one-out: calibrated on each choice of three other fixtures ({len(usable)} can calibrate)")
     print(f"{'held out':22} {'sets':>4} {'mean |err|':>10} {'worst':>8}")
-    means = []
+    means, counts = [], []
     for name, text, count in fx:
         others = [f for f in usable if f[0] != name]
         errs = []
@@ -157,20 +159,26 @@ def part2() -> None:
                 cal = cal.observe(base_tokens(t), c)
             errs.append(err(cal.tokens(text), count))
         means.append(statistics.mean(map(abs, errs)))
+        counts.append(count)
         print(f"{name:22} {len(errs):4} {means[-1]:9.1f}% {max(errs, key=abs):+7.1f}%")
     mean = statistics.mean(means)
     ok = mean <= GOAL
     print(f"{'mean':22} {'':4} {mean:9.1f}%   goal within {GOAL:.0f} %: {'PASS' if ok else 'FAIL'} (information only)")
-    # A reply of a few tokens is off by a whole token or more; those of one model but different scripts
-    # (Korean, English prose, code) have different token densities, which one factor per model cannot follow.
-    print(f"note: {len(fx)} replies from one 135M model, {sum(c < 30 for *_, c in fx)} of them under 30 tokens and "
-          "mixing scripts and code: too few and too heterogeneous to prove the goal; the numbers above are what they are.")
+    # A reply of a few tokens is off by a whole token (the ceiling) whatever the factor: shown apart.
+    longer = [m for m, c in zip(means, counts) if c >= 30]
+    print(f"{'mean, >= 30 tokens':22} {'':4} {statistics.mean(longer):9.1f}%   ({len(longer)} fixtures)")
+    # Replies of one model in different scripts (Korean, English prose, code) have different token densities,
+    # which one factor per model cannot follow; and the summed ratio lets the longest reply set it.
+    print(f"note: {len(fx)} replies from one 135M model, {sum(c < 30 for *_, c in fx)} of them under 30 tokens, "
+          "mixing scripts and code:\n      too few and too heterogeneous to prove the goal; "
+          "the numbers above are what they are.")
 
 
 def main() -> int:
     ok = part1()
     part2()
-    print(f"\n{'PASS' if ok else 'FAIL'}: part 1 (the fake tokenizer), estimate within {GOAL:.0f} % after three replies")
+    verdict = "PASS" if ok else "FAIL"
+    print(f"\n{verdict}: part 1 (the fake tokenizer), estimate within {GOAL:.0f} % after three replies")
     return 0 if ok else 1
 
 
