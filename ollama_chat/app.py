@@ -7,7 +7,8 @@ import os
 from collections.abc import Callable
 from dataclasses import replace
 
-from ollama_chat import paths
+from ollama_chat import models, paths
+from ollama_chat.backends.base import ModelNotFound
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.configfile import load_config
 from ollama_chat.conversation import Conversation
@@ -33,14 +34,15 @@ def warn(env: Environment, text: str, hint: str = "") -> None:
 def say(env: Environment, label: str, sgr: str, text: str, hint: str = "") -> None:
     """One of our messages on stderr: wrapped at words to a terminal's width, coloured unless NO_COLOR."""
     text, hint = sanitize(text), sanitize(hint)
+    head = f"{label} {text}" if label else text
     if env.stderr_isatty:
-        lines = wrap(f"{label} {text}", env.columns)
+        lines = wrap(head, env.columns)
         if not env.no_color:
             lines[0] = f"\033[{sgr}m{label}\033[0m" + lines[0][len(label) :]
         for h in hint.splitlines():  # an indented hint line is a command to copy: kept whole
             lines += ["  " + h] if h.startswith("  ") else wrap("  " + h, env.columns, indent="  ")
     else:
-        lines = [f"{label} {text}", *("  " + h for h in hint.splitlines())]
+        lines = [head, *("  " + h for h in hint.splitlines())]
     env.stderr.write("\n".join(lines) + "\n")
     env.stderr.flush()
 
@@ -100,7 +102,16 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
         err=env.stderr,
         environ=env.environ,
     )
-    return run_oneshot(settings, question, backend, output, conversation, recorder, note=lambda text: say(env, "Note:", "2", text))
+    def ask() -> int:
+        return run_oneshot(settings, question, backend, output, conversation, recorder, note=lambda text: say(env, "Note:", "2", text))
+
+    try:
+        return ask()
+    except ModelNotFound:
+        if not flags.pull:
+            raise
+    code = models.pull(backend, settings.model, models.view_for(env), lambda text: say(env, "", "2", text))
+    return ask() if code == EXIT_OK else code
 
 
 def open_store(env: Environment, settings: Settings, flags: Flags) -> Store | None:
@@ -182,15 +193,20 @@ def print_personas(env: Environment) -> int:
     return EXIT_OK
 
 
-def print_models(env: Environment, flags: Flags) -> int:
-    """The server's models. Only where the server is matters, so no persona is read (a broken one is no
-    reason not to list)."""
+def backend_for(env: Environment, flags: Flags) -> OllamaBackend:
+    """The server only (for `models`): no persona is read, so a broken one is no reason not to list or pull."""
     config = load_config(paths.config_file(env.environ))
     settings = Layers(config=config_layer(config), env=env_layer(env.environ), flags=flags_layer(flags)).resolve()
-    for name in OllamaBackend(settings.host, settings.timeout).list_models():
-        env.stdout.write(sanitize(name) + "\n")
-    env.stdout.flush()
-    return EXIT_OK
+    return OllamaBackend(settings.host, settings.timeout)
+
+
+def print_models(env: Environment, flags: Flags) -> int:
+    return models.print_models(env, backend_for(env, flags))
+
+
+def pull_model(env: Environment, flags: Flags, name: str) -> int:
+    signals_as_interrupts()
+    return models.pull(backend_for(env, flags), name, models.view_for(env), lambda text: say(env, "", "2", text))
 
 
 def guarded(env: Environment, body: Callable[[], int]) -> int:

@@ -14,7 +14,7 @@ from typing import Any, List, Optional
 import typer
 
 from ollama_chat import __version__, app, paths
-from ollama_chat.cli_history import history_cli
+from ollama_chat.cli_groups import history_cli, models_cli
 from ollama_chat.cli_parsing import DefaultGroup, FastCommand, optional_values
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_OK, UsageError
@@ -115,6 +115,7 @@ def chat_command(
         None, "--resume", metavar="ID|FILE", help="Go on with conversation ID (a unique prefix will do; see `ollama-chat history`) or a saved JSON file."
     ),
     incognito: bool = typer.Option(False, "--incognito", help="Store nothing: no conversation, no input history."),
+    pull: bool = typer.Option(False, "--pull", help="If the model is not on the server, pull it first (asked in the chat)."),
     interactive: bool = typer.Option(False, "--interactive", "-i", help="After the piped question, keep chatting."),
     plain: bool = typer.Option(False, "--plain", help="Print the reply exactly as received, without formatting."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show stats (tokens/s, ...) after each reply."),
@@ -148,6 +149,7 @@ def chat_command(
             incognito=incognito,
             continue_last=continue_last,
             resume=resume,
+            pull=pull,
         )
 
     if list_personas:
@@ -181,17 +183,8 @@ def personas_command(ctx: typer.Context) -> None:
     raise typer.Exit(app.guarded(env, lambda: app.print_personas(env)))
 
 
-@cli.command("models", cls=FastCommand)
-def models_command(
-    ctx: typer.Context,
-    host: Optional[str] = typer.Option(None, "--host", metavar="HOST", help="Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434)."),
-) -> None:
-    """List the models the server has."""
-    env: Environment = ctx.obj
-    raise typer.Exit(app.guarded(env, lambda: app.print_models(env, Flags(host=host))))
-
-
 cli.add_typer(history_cli, name="history")
+cli.add_typer(models_cli, name="models")
 
 
 def main(argv: list[str] | None = None, env: Environment | None = None) -> None:

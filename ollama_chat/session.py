@@ -16,7 +16,9 @@ from ollama_chat.backends.base import Backend, BackendError, ContextOverflow, Mo
 from ollama_chat.budget import short
 from ollama_chat.context import ContextTracker, Plan
 from ollama_chat.conversation import Conversation
-from ollama_chat.errors import ChatError
+from ollama_chat.errors import EXIT_OK, ChatError
+from ollama_chat.models import Display
+from ollama_chat.models import pull as pull_model
 from ollama_chat.personas import Persona
 from ollama_chat.recorder import Recorder
 from ollama_chat.resume import Resumed, resumed_layers
@@ -294,18 +296,32 @@ class ChatSession:
             self._models = self.backend.list_models()
         return self._models
 
-    def check_model(self, timeout: float = CHECK_TIMEOUT) -> None:
+    def check_model(self, timeout: float = CHECK_TIMEOUT, *, quiet_if_missing: bool = False) -> bool:
         """Say at once if the server is down or the model missing, not only at the first question; a server
-        that does not answer holds up the prompt for `timeout` seconds at most."""
+        that does not answer holds up the prompt for `timeout` seconds at most. True: the model is missing
+        (`quiet_if_missing`: the caller will offer to pull it instead of this saying so)."""
         try:
             info = self.backend.model_info(self.settings.model, timeout=timeout)
             self.context.learn(self.settings.model, model_max=info.context_length)
         except ModelNotFound as e:
-            self.notify.error(e)
-            self.notify.say("The chat goes on: switch with /model NAME (/models lists them), or pull it and ask.", "hint")
+            if e.suggestions or not quiet_if_missing:
+                self.notify.error(e)
+                self.notify.say("The chat goes on: switch with /model NAME (/models lists them), or /pull it.", "hint")
+            return True
         except BackendError as e:
             self.notify.error(e)
             self.notify.say("The chat goes on: once the server answers, just ask.", "hint")
+        return False
+
+    def pull(self, name: str, display: Display) -> bool:
+        """Download a model, its progress on `display`; Ctrl+C stops it. True when it is ready."""
+        try:
+            done = pull_model(self.backend, name, lambda: display, lambda text: self.notify.say(text, "notice")) == EXIT_OK
+        except BackendError as e:
+            self.notify.error(e)
+            return False
+        self._models = None  # the list changed
+        return done
 
     # -- what the REPL shows ----------------------------------------------------------------------------------
 

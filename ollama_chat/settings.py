@@ -59,6 +59,7 @@ class Flags:
     incognito: bool = False  # store nothing: no conversation, no input history
     continue_last: bool = False  # -c: go on with the most recent conversation
     resume: str | None = None  # --resume ID (or a prefix of it), or a JSON transcript's path
+    pull: bool = False  # --pull: a one-shot question pulls a missing model first
 
 
 @dataclass(frozen=True)

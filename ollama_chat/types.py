@@ -98,3 +98,14 @@ class ModelInfo:
     family: str = ""
     parameter_size: str = ""
     quantization: str = ""
+    size: int = 0  # bytes on disk
+    modified: str = ""  # when it was pulled or changed (ISO 8601, as the server says)
+
+
+@dataclass(frozen=True)
+class PullProgress:
+    """One step of a pull: a status line, and for a layer being downloaded, its bytes."""
+
+    status: str
+    total: int = 0
+    completed: int = 0

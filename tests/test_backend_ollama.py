@@ -94,7 +94,7 @@ def test_server_down_names_the_url():
 def test_unknown_model_suggests_pull(fake_ollama):
     with pytest.raises(ModelNotFound) as e:
         OllamaBackend(fake_ollama.url).chat(ChatRequest(model="mistral", messages=()))
-    assert "'mistral'" in e.value.message and "ollama pull mistral" in e.value.hint
+    assert "'mistral'" in e.value.message and "ollama-chat models pull mistral" in e.value.hint
 
 
 @pytest.mark.parametrize(

@@ -105,7 +105,7 @@ def test_unknown_model_suggests_an_installed_one(cli, fake_ollama):
     code, _, err = cli("-m", "gemma3", "q")
     assert code == 1 and "Did you mean gemma3:1b?" in err and "ollama pull" not in err
     code, _, err = cli("-m", "mistral", "q")
-    assert code == 1 and "ollama pull mistral" in err
+    assert code == 1 and "ollama-chat models pull mistral" in err
 
 
 def test_malformed_host_names_its_source(cli):
@@ -153,11 +153,37 @@ def test_personas_on_a_terminal_wrap_under_their_column(cli):
     assert any(line.startswith(" " * 12) for line in out.splitlines())  # continuation lines are indented
 
 
-def test_models_subcommand_and_alias(cli, fake_ollama):
-    fake_ollama.add_model("qwen3:8b")
+def test_models_in_a_pipe_are_lines_starting_with_the_name(cli, fake_ollama):
+    fake_ollama.add_model("qwen3:8b", capabilities=("completion", "thinking", "tools"), context_length=40960)
     code, out, _ = cli("models")
-    assert code == 0 and out == "llama3.2:latest\nqwen3:8b\n"
+    assert code == 0 and [line.split("\t")[0] for line in out.splitlines()] == ["llama3.2:latest", "qwen3:8b"]
+    assert out.splitlines()[1].split("\t")[1:] == ["2.0 GB", "3.2B", "Q4_K_M", "40,960", "tools,thinking", "2026-11-24"]
     assert cli("--list-models")[1] == out
+
+
+def test_models_in_a_terminal_are_a_table(cli, fake_ollama):
+    fake_ollama.add_model("llava", capabilities=("completion", "vision"))
+    code, out, _ = cli("models", tty=True, columns=100)
+    head, *rows = out.splitlines()
+    assert head.split() == ["Name", "Size", "Params", "Quant", "Context", "Can", "Modified"]
+    assert rows[0].split()[0] == "llama3.2:latest" and "131,072" in rows[0]
+    assert rows[1].split()[0] == "llava:latest" and "vision" in rows[1]
+
+
+def test_models_pull_shows_each_step_and_a_bad_name_fails_plainly(cli, fake_ollama):
+    code, out, err = cli("models", "pull", "qwen3:8b")
+    assert code == 0 and err.splitlines()[0] == "pulling manifest" and "(1,000 bytes)" in err
+    assert err.splitlines()[-2:] == ["success", "qwen3:8b is ready."] and "qwen3:8b" in cli("models")[1]
+    fake_ollama.unpullable.add("nosuch")
+    code, out, err = cli("models", "pull", "nosuch")
+    assert code == 1 and "Pulling nosuch from" in err and "file does not exist" in err and "Traceback" not in err
+
+
+def test_a_one_shot_question_pulls_a_missing_model_only_with_pull(cli, fake_ollama):
+    code, out, err = cli("-m", "mistral", "안녕")
+    assert code == 1 and "--pull" in err and not out
+    code, out, err = cli("-m", "mistral", "--pull", "안녕")
+    assert code == 0 and out == "echo: 안녕\n" and "mistral is ready." in err
 
 
 def test_chat_subcommand_asks_a_word_that_names_a_command(cli, fake_ollama):
@@ -276,4 +302,4 @@ def test_models_lists_even_when_the_configured_persona_is_broken(cli, fake_ollam
     config.mkdir(parents=True)
     (config / "config.toml").write_text('persona = "nosuch"\n')
     code, out, err = cli("models")
-    assert code == 0 and out == "llama3.2:latest\n", err
+    assert code == 0 and out.startswith("llama3.2:latest\t"), err

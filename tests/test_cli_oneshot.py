@@ -136,7 +136,7 @@ def test_server_down(tmp_path):
 
 def test_unknown_model(env):
     result = run_cli(["-m", "mistral", "q"], env, stdin=None)
-    assert result.returncode == 1 and b"ollama pull mistral" in result.stderr
+    assert result.returncode == 1 and b"ollama-chat models pull mistral" in result.stderr
     no_traceback(result)
 
 

@@ -6,7 +6,8 @@ import json
 import pytest
 
 from ollama_chat.backends.ndjson import LineSplitter, NotJSONLine, decode_line
-from ollama_chat.backends.ollama import LineError, NotChat, event_from, model_info_from, request_body
+from ollama_chat.backends.ollama import LineError, NotChat, event_from, request_body
+from ollama_chat.backends.ollama_models import model_info_from
 from ollama_chat.types import ChatEvent, ChatRequest, Message, Stats
 
 

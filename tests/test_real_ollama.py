@@ -35,4 +35,4 @@ def test_real_one_shot_through_the_command(tmp_path):
 
 def test_real_unknown_model_message(tmp_path):
     result = run_cli(["-m", "no-such-model-ollama-chat", "q"], user_env(tmp_path, HOST), stdin=None, timeout=60)
-    assert result.returncode == 1 and b"ollama pull no-such-model-ollama-chat" in result.stderr
+    assert result.returncode == 1 and b"ollama-chat models pull no-such-model-ollama-chat" in result.stderr

@@ -139,7 +139,7 @@ def test_system_persona_model_format(chat, fake_ollama):
     handle_line(chat, "/persona nope")
     assert "no persona named 'nope'" in screen(chat) and chat.session.settings.persona.name == "sentiment"
     handle_line(chat, "/model mistral")
-    assert "ollama pull mistral" in screen(chat) and chat.session.settings.model == "llama3.2:latest"
+    assert "ollama-chat models pull mistral" in screen(chat) and chat.session.settings.model == "llama3.2:latest"
     fake_ollama.add_model("qwen3:8b")
     handle_line(chat, "/model qwen3:8b")
     handle_line(chat, "/format json")
@@ -261,7 +261,7 @@ def test_missing_model_or_server_is_reported_on_start(chat, fake_ollama):
     assert "Error" not in screen(chat)
     chat.session.set(model="mistral")
     chat.session.check_model()
-    assert "ollama pull mistral" in screen(chat) and "/model NAME" in screen(chat)
+    assert "ollama-chat models pull mistral" in screen(chat) and "/model NAME" in screen(chat)
     fake_ollama.stop()
     chat.session.check_model()
     assert "Cannot reach Ollama" in screen(chat)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from ollama_chat.errors import ChatError
-from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo
+from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo, PullProgress
 
 
 class ChatStream(Protocol):
@@ -36,6 +36,14 @@ class Backend(Protocol):
     def model_info(self, name: str, timeout: float | None = None) -> ModelInfo:
         """Facts about one model; ModelNotFound when the server has no such model. `timeout`: a shorter wait
         than usual, for checks that must not hold up the prompt."""
+        ...
+
+    def models(self) -> list[ModelInfo]:
+        """The installed models with sizes and details."""
+        ...
+
+    def pull(self, name: str) -> Iterator[PullProgress]:
+        """Download a model; closing the iterator stops it."""
         ...
 
     def loaded_window(self, name: str, timeout: float | None = None) -> int | None:
@@ -87,7 +95,8 @@ class ModelNotFound(BackendError):
         if close:
             hint = f"Did you mean {' or '.join(close)}?"
         else:
-            hint = f"Download it with:  ollama pull {model}\n(or choose another model; `ollama list` shows what you have)"
+            hint = (f"Download it with:  ollama-chat models pull {model}\n(/pull {model} in the chat, --pull with a question;"
+                    " or choose another model: `ollama-chat models` lists what you have)")
         super().__init__(f"Model '{model}' is not available on the server at {host}.", hint)
         self.model = model
         self.suggestions = close

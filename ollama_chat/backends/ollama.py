@@ -3,7 +3,6 @@ failure becomes one of `backends.base`'s errors, worded with the host and model 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +19,8 @@ from ollama_chat.backends.base import (
     network_reason,
 )
 from ollama_chat.backends.ndjson import BadStream, StreamCut, StreamTimeout, decode_json, json_lines
-from ollama_chat.types import ChatEvent, ChatRequest, Message, ModelInfo, Stats
+from ollama_chat.backends.ollama_models import listing_from, model_info_from, pull_progress_from, server_text as _text
+from ollama_chat.types import ChatEvent, ChatRequest, Message, ModelInfo, PullProgress, Stats
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 DEFAULT_PORT = 11434
@@ -122,14 +122,6 @@ def stats_from(obj: dict[str, Any]) -> Stats:
     return Stats(done_reason=str(obj.get("done_reason") or ""), **{k: _int(obj.get(k)) for k in _STAT_FIELDS})
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _text(value: object) -> str:
-    """A string from the server, with lone surrogates (valid JSON, invalid Unicode) made U+FFFD, so that it
-    can be printed, saved and sent back."""
-    text = str(value)
-    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 def shorten(text: str, limit: int = SHOWN_ERROR) -> str:
@@ -152,24 +144,6 @@ def event_from(obj: object) -> ChatEvent:
     thinking = message.get("thinking") or ""
     stats = stats_from(obj) if obj.get("done") else None
     return ChatEvent(content=_text(content), thinking=_text(thinking), stats=stats)
-
-
-def model_info_from(name: str, obj: object) -> ModelInfo:
-    """/api/show's answer: the model's maximum window is `model_info["<arch>.context_length"]`."""
-    if not isinstance(obj, dict):
-        return ModelInfo(name)
-    info = obj.get("model_info") if isinstance(obj.get("model_info"), dict) else {}
-    context = next((v for k, v in info.items() if k.endswith(".context_length") and _int(v)), None)
-    details = obj.get("details") if isinstance(obj.get("details"), dict) else {}
-    capabilities = obj.get("capabilities") if isinstance(obj.get("capabilities"), list) else []
-    return ModelInfo(
-        name=name,
-        context_length=context,
-        capabilities=tuple(str(c) for c in capabilities),
-        family=str(details.get("family") or ""),
-        parameter_size=str(details.get("parameter_size") or ""),
-        quantization=str(details.get("quantization_level") or ""),
-    )
 
 
 # -- the stream -------------------------------------------------------------------------------------------
@@ -260,11 +234,37 @@ class OllamaBackend:
         return OllamaChatStream(self, response, request.model)
 
     def list_models(self) -> list[str]:
+        return [m.name for m in self.models()]
+
+    def models(self) -> list[ModelInfo]:
+        """The installed models with their sizes and details (not their windows: that is one /api/show each)."""
         body = self._body(self._request("GET", "/api/tags"))
         try:
-            return sorted(_text(m["name"]) for m in decode_json(body)["models"])
-        except (ValueError, KeyError, TypeError):
+            return listing_from(decode_json(body))
+        except ValueError:
             raise self._wrong_server(body) from None
+
+    def pull(self, name: str) -> Iterator[PullProgress]:
+        """Download a model, step by step. A failure (an unknown name fails after "pulling manifest") raises
+        ServerError; closing the iterator (Ctrl+C) drops the connection, which stops the pull."""
+        response = self._request("POST", "/api/pull", json={"model": name, "stream": True}, model=name)
+        try:
+            for obj in json_lines(response):
+                try:
+                    progress = pull_progress_from(obj)
+                except ValueError as e:
+                    raise ServerError(f"Pulling {name} from {self.host} failed: {shorten(str(e))}.",
+                                      "Check the name (ollama.com/library lists the models), and the server's network.") from None
+                yield progress
+                if progress.status == "success":
+                    return
+        except (BadStream, StreamCut) as e:
+            raise ServerError(f"Pulling {name} failed: {e.what}.") from None
+        except StreamTimeout:
+            raise self.timeout_error() from None
+        finally:
+            response.close()
+        raise ServerError(f"Pulling {name} ended before the server said it succeeded.", "Pull it again: it resumes.")
 
     def model_info(self, name: str, timeout: float | None = None) -> ModelInfo:
         body = self._body(self._request("POST", "/api/show", json={"model": name}, model=name, timeout=timeout))

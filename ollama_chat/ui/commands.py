@@ -258,6 +258,14 @@ def _think_text(value: bool | str | None) -> str:
     return {None: "model default", True: "on", False: "off"}.get(value, str(value))  # type: ignore[arg-type]
 
 
+def _pull(chat: Chat, arg: str) -> None:
+    from ollama_chat.ui.progress import PullView
+
+    name = arg or chat.session.settings.model
+    if chat.session.pull(name, PullView(chat.console)) and not arg:
+        chat.session.check_model()
+
+
 def _compact(chat: Chat, arg: str) -> None:
     chat.session.compact()
 
@@ -311,6 +319,7 @@ COMMANDS: dict[str, Command] = {
         Command("/personas", "", "list personas", _personas),
         Command("/model", "[NAME]", "show or switch the model", _model),
         Command("/models", "", "list the server's models", _models),
+        Command("/pull", "[NAME]", "download a model (default: the current one), with its progress", _pull),
         Command("/set", "PARAM VALUE", "set an Ollama option (temperature, top_p, num_ctx, stop, ...)", _set),
         Command("/unset", "PARAM", "back to the model's default", _unset),
         Command("/show", "", "the effective settings", _show),

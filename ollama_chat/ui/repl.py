@@ -255,6 +255,23 @@ def chat_loop(chat: Chat, prompt: PromptSession, start: Start | None = None, tty
         return _loop(chat, prompt, start or Start(chat.session.recorder))
 
 
+def offer_pull(chat: Chat, prompt: PromptSession) -> None:
+    """The model is not on the server: ask to pull it (Enter says yes), as `ollama run` would just do."""
+    from ollama_chat.ui.progress import PullView
+
+    model = chat.session.settings.model
+    ask: PromptSession = PromptSession(input=prompt.input, output=prompt.output)
+    try:
+        answer = ask.prompt([("class:prompt", f"{sanitize(model)} is not installed on the server. Pull it now? [Y/n] ")])
+    except (EOFError, KeyboardInterrupt):
+        answer = "n"
+    if answer.strip().lower() in ("", "y", "yes", "예", "네", "ㅇ"):
+        if chat.session.pull(model, PullView(chat.console)):
+            chat.session.check_model()
+    else:
+        chat.say("Not pulled. /pull fetches it later; /model NAME switches (/models lists them).", "hint")
+
+
 def _loop(chat: Chat, prompt: PromptSession, start: Start) -> int:
     session = chat.session
     for text, style in session.banner():
@@ -262,7 +279,8 @@ def _loop(chat: Chat, prompt: PromptSession, start: Start) -> int:
     if start.resumed is not None:
         chat.console.print()
         show_resumed(chat, start.resumed)
-    session.check_model()
+    if session.check_model(quiet_if_missing=True):
+        offer_pull(chat, prompt)
     first_message = start.first_message
     if first_message is not None:
         lines = first_message.count("\n") + 1

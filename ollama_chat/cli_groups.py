@@ -1,4 +1,5 @@
-"""`ollama-chat history …`: the commands over stored conversations (their actions are in `history`)."""
+"""The command groups beside the chat: `ollama-chat history …` over stored conversations (their actions are in
+`history`) and `ollama-chat models [pull NAME]` (in `app` and `models`)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import List, Optional
 
 import typer
 
-from ollama_chat import history
+from ollama_chat import app, history
 from ollama_chat.app import guarded
 from ollama_chat.cli_parsing import FastCommand, FastGroup
+from ollama_chat.settings import Flags
 
 history_cli = typer.Typer(
     cls=FastGroup,
@@ -85,3 +87,27 @@ def rm_command(
     Asks first in a terminal; --yes skips that (and is needed in a script)."""
     _run(ctx, lambda: history.remove(ctx.obj, conversations or [], older_than, yes))
 
+
+
+models_cli = typer.Typer(
+    cls=FastGroup,
+    help="The server's models: name, size, parameters, quantisation, context window, capabilities. `pull NAME` downloads one.",
+    invoke_without_command=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+_HOST = typer.Option(None, "--host", metavar="HOST", help="Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434).")
+
+
+@models_cli.callback()
+def models_group(ctx: typer.Context, host: Optional[str] = _HOST) -> None:
+    ctx.meta["host"] = host
+    if ctx.invoked_subcommand is None:
+        _run(ctx, lambda: app.print_models(ctx.obj, Flags(host=host)))
+
+
+@models_cli.command("pull", cls=FastCommand)
+def pull_command(ctx: typer.Context, name: str = typer.Argument(..., metavar="NAME", help="A model, e.g. llama3.2 or qwen3:8b."),
+                 host: Optional[str] = _HOST) -> None:
+    """Download a model, with its progress."""
+    _run(ctx, lambda: app.pull_model(ctx.obj, Flags(host=host or ctx.meta.get("host")), name))

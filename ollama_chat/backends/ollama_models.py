@@ -1,0 +1,68 @@
+"""Ollama's model endpoints, parsed: /api/tags (what is installed), /api/show (one model's facts), /api/pull
+(progress lines). Pure: JSON values in, typed values out."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ollama_chat.types import ModelInfo, PullProgress
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def server_text(value: object) -> str:
+    """A string from the server, with lone surrogates (valid JSON, invalid Unicode) made U+FFFD, so that it
+    can be printed, saved and sent back."""
+    text = str(value)
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+def _text(value: object) -> str:
+    return server_text(value) if isinstance(value, str) else ""
+
+
+def model_info_from(name: str, obj: object) -> ModelInfo:
+    """/api/show's answer: the model's maximum window is `model_info["<arch>.context_length"]`."""
+    if not isinstance(obj, dict):
+        return ModelInfo(name)
+    info = obj.get("model_info") if isinstance(obj.get("model_info"), dict) else {}
+    context = next((v for k, v in info.items() if k.endswith(".context_length") and _int(v)), None)
+    details = obj.get("details") if isinstance(obj.get("details"), dict) else {}
+    capabilities = obj.get("capabilities") if isinstance(obj.get("capabilities"), list) else []
+    return ModelInfo(
+        name=name,
+        context_length=context,
+        capabilities=tuple(str(c) for c in capabilities),
+        family=str(details.get("family") or ""),
+        parameter_size=str(details.get("parameter_size") or ""),
+        quantization=str(details.get("quantization_level") or ""),
+    )
+
+
+def listing_from(obj: Any) -> list[ModelInfo]:
+    """/api/tags: each installed model with its size, date and details. ValueError if it is not that shape."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("models"), list):
+        raise ValueError("not a model list")
+    models = []
+    for m in obj["models"]:
+        if not isinstance(m, dict) or not _text(m.get("name")):
+            raise ValueError("not a model")
+        details = m.get("details") if isinstance(m.get("details"), dict) else {}
+        models.append(ModelInfo(
+            name=_text(m["name"]), family=_text(details.get("family")), parameter_size=_text(details.get("parameter_size")),
+            quantization=_text(details.get("quantization_level")), size=_int(m.get("size")),
+            modified=_text(m.get("modified_at"))))
+    return sorted(models, key=lambda i: i.name)
+
+
+def pull_progress_from(obj: Any) -> PullProgress:
+    """One /api/pull line. A line with `error` raises ValueError with the server's text."""
+    if not isinstance(obj, dict):
+        raise ValueError("the server sent something that is not Ollama's pull progress")
+    if "error" in obj:
+        raise ValueError(str(obj["error"]))
+    return PullProgress(_text(obj.get("status")), _int(obj.get("total")), _int(obj.get("completed")))

@@ -1,0 +1,108 @@
+"""`ollama-chat models`: the server's models as a table (or tab-separated lines, each starting with the
+model's name), and pulling one with its progress shown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from ollama_chat.backends.base import Backend, BackendError
+from ollama_chat.environment import Environment
+from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK
+from ollama_chat.types import ModelInfo, PullProgress
+from ollama_chat.ui.text import sanitize
+
+SHOW_TIMEOUT = 5.0
+
+
+class Display(Protocol):
+    def update(self, step: PullProgress) -> None: ...
+
+    def close(self) -> None: ...
+
+CAPABILITIES = ("vision", "tools", "thinking")
+
+
+def size_text(size: int) -> str:
+    """Bytes as `ollama list` shows them: 2.0 GB, 815 MB."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}" if unit == "GB" else f"{size / scale:.0f} {unit}"
+    return f"{size} B"
+
+
+def describe(backend: Backend) -> list[tuple[ModelInfo, ModelInfo | None]]:
+    """Each installed model, with what /api/show says of it (None when it did not answer)."""
+    rows = []
+    for listed in backend.models():
+        try:
+            shown: ModelInfo | None = backend.model_info(listed.name, timeout=SHOW_TIMEOUT)
+        except BackendError:
+            shown = None
+        rows.append((listed, shown))
+    return rows
+
+
+def _cells(listed: ModelInfo, shown: ModelInfo | None) -> list[str]:
+    context = f"{shown.context_length:,}" if shown and shown.context_length else "?"
+    capabilities = ",".join(c for c in CAPABILITIES if shown and c in shown.capabilities)
+    return [listed.name, size_text(listed.size), listed.parameter_size, listed.quantization, context, capabilities,
+            listed.modified[:10]]
+
+
+def print_models(env: Environment, backend: Backend) -> int:
+    rows = [[sanitize(c) for c in _cells(listed, shown)] for listed, shown in describe(backend)]
+    if env.stdout_isatty:
+        from rich.table import Table
+
+        from ollama_chat.ui.theme import make_console
+
+        table = Table(box=None, padding=(0, 2, 0, 0), header_style="bold")
+        for name in ("Name", "Size", "Params", "Quant", "Context", "Can", "Modified"):
+            table.add_column(name, no_wrap=name == "Name", justify="right" if name in ("Size", "Context") else "left")
+        for row in rows:
+            table.add_row(*row)
+        make_console(env.stdout, env.columns).print(table)
+        if not rows:
+            env.stderr.write("No models yet: ollama-chat models pull llama3.2\n")
+    else:
+        for row in rows:
+            env.stdout.write("\t".join(c.replace("\t", " ") for c in row) + "\n")
+    env.stdout.flush()
+    return EXIT_OK
+
+
+def pull(backend: Backend, name: str, view_for: Callable[[], Display], say: Callable[[str], None]) -> int:
+    """Pull `name`, drawing each step on a view (PullView or PlainPullView). Ctrl+C stops it: the connection is
+    dropped, which stops the download, and what was downloaded stays for next time."""
+    view = view_for()
+    steps = backend.pull(name)
+    try:
+        for step in steps:
+            view.update(step)
+    except KeyboardInterrupt:
+        steps.close()
+        view.close()
+        say(f"Pull of {sanitize(name)} stopped; pulling it again resumes where it was.")
+        return EXIT_INTERRUPTED
+    except BaseException:
+        view.close()
+        raise
+    view.close()
+    say(f"{sanitize(name)} is ready.")
+    return EXIT_OK
+
+
+def view_for(env: Environment) -> Callable[[], Display]:
+    """A terminal gets bars on stderr's terminal; anything else the status lines."""
+    def make() -> Display:
+        from ollama_chat.ui.progress import PlainPullView
+
+        if env.stderr_isatty:
+            from ollama_chat.ui.progress import PullView
+            from ollama_chat.ui.theme import make_console
+
+            return PullView(make_console(env.stderr, env.columns))
+        return PlainPullView(env.stderr)
+
+    return make
