@@ -147,3 +147,32 @@ def test_compact_sends_a_summary_in_place_of_what_no_longer_fits(fake_ollama, tm
     assert len(conversation.exchanges) == 9  # nothing was deleted
     handle_line(chat, "/history")
     assert "sent as a summary (/compact)" in screen(chat)
+
+
+def test_the_fake_reports_only_what_it_evaluated_as_ollama_does(fake_ollama):
+    import requests
+
+    def ask(messages):
+        body = {"model": "llama3.2", "messages": messages, "stream": False}
+        return requests.post(f"{fake_ollama.url}/api/chat", json=body, timeout=5).json()
+
+    first = [{"role": "system", "content": "스님"}, {"role": "user", "content": "마음이 어지러워요"}]
+    assert ask(first)["prompt_eval_count"] == sum(message_tokens(m) for m in first)
+    follow = [*first, {"role": "assistant", "content": "echo: 마음이 어지러워요"}, {"role": "user", "content": "왜요"}]
+    assert ask(follow)["prompt_eval_count"] == sum(message_tokens(m) for m in follow[2:])  # the prefix was cached
+    assert "prompt_eval_count" not in ask(follow)  # all of it cached: omitted
+
+
+def test_calibration_converges_within_10_percent_after_three_replies(fake_ollama, tmp_path):
+    """Words the fake model's tokenizer splits in two (five letters: 2 tokens) where the first estimate says
+    1.5: the dangerous direction, an under-estimate, corrected by what the server counts."""
+    chat = make_chat(fake_ollama, tmp_path, flags=Flags(max_messages=200))
+    replies = ["apple grape lemon melon peach mango guava " * 8, "table chair couch shelf stool bench " * 8,
+               "river ocean creek delta shore coast " * 8]
+    held_out = "tiger zebra camel horse sheep goose eagle " * 10
+    assert Calibration().tokens(held_out) < 0.9 * fake_tokens(held_out)  # uncalibrated: more than 10 % under
+    for i, reply in enumerate(replies):
+        fake_ollama.reply(reply)
+        handle_line(chat, f"질문 {i}")
+    cal = chat.session.context.calibration("llama3.2:latest")
+    assert cal.samples >= 3 and cal.tokens(held_out) == pytest.approx(fake_tokens(held_out), rel=0.10)

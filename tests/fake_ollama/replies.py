@@ -200,10 +200,6 @@ def prompt_tokens(messages: list[Any], window: int) -> tuple[int, bool]:
     return max(1, total), True
 
 
-def estimate_prompt_tokens(request: dict[str, Any], window: int = DEFAULT_WINDOW) -> int:
-    return prompt_tokens(request.get("messages") or [], window)[0]
-
-
 def last_user_content(request: dict[str, Any]) -> str:
     for message in reversed(request.get("messages") or []):
         if isinstance(message, dict) and message.get("role") == "user":

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable
 
 from .handler import Handler, Server
 from .replies import (DEFAULT_WINDOW, Gate, LinesReply, QueuedReply, ScriptedReply, StatusReply, last_user_content,
-                      pieces)
+                      message_tokens, pieces, prompt_tokens)
 from .wire import (
     DEFAULT_MODEL,
     MID_STREAM_ERROR,
@@ -52,6 +52,7 @@ class FakeOllama:
         self._overrides: dict[tuple[str | None, str], StatusReply] = {}
         self._loaded: dict[str, float] = {}
         self._windows: dict[str, int] = {}  # model -> the window it is loaded with (num_ctx, else 4096)
+        self._prompt_cache: dict[str, list[Any]] = {}  # model -> the messages of its last prompt
         self.cut_prompts: list[Any] = []  # chat requests whose prompt was over the window and cut, as Ollama does
         self._disconnects = 0
         self._stop = threading.Event()
@@ -331,6 +332,23 @@ class FakeOllama:
         with self._lock:
             self._loaded[normalize_model(name)] = time.time()
             self._windows[normalize_model(name)] = num_ctx or DEFAULT_WINDOW
+
+    def evaluate(self, request: dict[str, Any]) -> int:
+        """The prompt tokens Ollama reports for `request`: those it evaluated. The messages this model saw
+        last time, as far as they are the same, are in its cache and not evaluated again (0 when all are:
+        the count is then omitted, as Ollama omits zero metrics). A prompt over the window is cut first."""
+        model = normalize_model(str(request.get("model")))
+        messages = request.get("messages") if isinstance(request.get("messages"), list) else []
+        total, cut = prompt_tokens(messages, self.window_of(model))
+        with self._lock:
+            before = self._prompt_cache.get(model, [])
+            self._prompt_cache[model] = messages
+        if cut:
+            return total
+        shared = 0
+        while shared < min(len(before), len(messages)) and before[shared] == messages[shared]:
+            shared += 1
+        return total - sum(message_tokens(m) for m in messages[:shared])
 
     def window_of(self, name: str) -> int:
         """The window the model is loaded with (Ollama's default until a request loads it otherwise)."""
