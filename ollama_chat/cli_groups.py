@@ -13,13 +13,13 @@ from ollama_chat.app import guarded
 from ollama_chat.cli_parsing import FastCommand, FastGroup
 from ollama_chat.settings import Flags
 
-history_cli = typer.Typer(
-    cls=FastGroup,
-    help="Stored conversations: list, show, export, search, rm. Alone, it lists them.",
-    invoke_without_command=True,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+def group(help: str) -> typer.Typer:  # noqa: A002 - Typer's own word
+    """A command group that lists when given no subcommand, and parses without pydantic."""
+    return typer.Typer(cls=FastGroup, help=help, invoke_without_command=True, rich_markup_mode=None,
+                       context_settings={"help_option_names": ["-h", "--help"]})
+
+
+history_cli = group("Stored conversations: list, show, export, search, rm. Alone, it lists them.")
 
 _LIMIT = typer.Option(20, "--limit", "-n", metavar="N", help="At most N (0: all).")
 _ID = typer.Argument(None, metavar="[ID]", help="A conversation ID, or a unique start of one (default: the most recent).")
@@ -89,13 +89,8 @@ def rm_command(
 
 
 
-models_cli = typer.Typer(
-    cls=FastGroup,
-    help="The server's models: name, size, parameters, quantisation, context window, capabilities. `pull NAME` downloads one.",
-    invoke_without_command=True,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+models_cli = group("The server's models: name, size, parameters, quantisation, context window, capabilities."
+                   " `pull NAME` downloads one.")
 _HOST = typer.Option(None, "--host", metavar="HOST", help="Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434).")
 
 
