@@ -92,6 +92,7 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
         settings = resumed_layers(layers, resumed.transcript, paths.user_persona_dir(env.environ),
                                   keep_persona=flags.persona is not None).resolve()
         conversation.exchanges.extend(resumed.transcript.exchanges)
+        conversation.compact(resumed.transcript.summary, resumed.transcript.summarized)
         if resumed.conversation_id is not None:
             recorder.resume(resumed.conversation_id)
     output = make_output(

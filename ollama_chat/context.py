@@ -25,6 +25,9 @@ class Plan:
     eligible: int
     prompt_base: float = 0.0  # the uncalibrated estimate of the messages' text, for calibrating from the reply
     messages: int = 0
+    pinned: int = 0  # tokens of the system prompt and examples
+    summary: int = 0  # tokens of the /compact summary sent (0: none, or it does not fit and is left out)
+    summary_left_out: bool = False
 
     @property
     def dropped(self) -> int:
@@ -41,7 +44,6 @@ class ContextTracker:
     def __init__(self) -> None:
         self._calibration: dict[str, Calibration] = {}
         self._facts: dict[str, _Facts] = {}
-        self.used: int | None = None  # tokens of the last exchange: its prompt and its reply
 
     def calibration(self, model: str) -> Calibration:
         return self._calibration.get(model, Calibration())
@@ -57,27 +59,32 @@ class ContextTracker:
         return choose_window(num_ctx if isinstance(num_ctx, int) else None, facts.loaded, facts.model_max)
 
     def plan(self, settings: Settings, conversation: Conversation, question: str) -> Plan:
+        """A summary that no longer fits (a smaller window since) is left out rather than the question."""
         cal = self.calibration(settings.model)
         pinned = [m.content for m in pinned_messages(settings.system, settings.persona.examples)]
-        if conversation.summary:
-            pinned.append(conversation.summary_message().content)
+        summary = [conversation.summary_message().content] if conversation.summary else []
         eligible = conversation.eligible
         costs = [self._tokens(cal, e) for e in eligible]
         window = self.window(settings)
         num_predict = settings.options.get("num_predict")
         budget = window.tokens - reply_room(window.tokens, num_predict if isinstance(num_predict, int) else None)
         question_cost = PER_MESSAGE + self._cost(cal, question)
-        chosen = fit(self._pinned(cal, pinned), costs, question_cost, budget, max(1, settings.max_messages // 2))
+        pinned_cost, summary_cost = self._pinned(cal, pinned), self._pinned(cal, summary)
+        limit = max(1, settings.max_messages // 2)
+        chosen = fit(pinned_cost + summary_cost, costs, question_cost, budget, limit)
+        left_out = bool(summary) and not chosen.fits and fit(pinned_cost, costs, question_cost, budget, limit).fits
+        if left_out:
+            chosen, summary, summary_cost = fit(pinned_cost, costs, question_cost, budget, limit), [], 0
         sent = eligible[len(eligible) - chosen.sent :] if chosen.sent else []
-        texts = [*pinned, *(t for e in sent for t in (e.question.content, e.reply)), question]
-        return Plan(chosen, window, len(eligible), sum(_base(t) for t in texts), len(texts))
+        texts = [*pinned, *summary, *(t for e in sent for t in (e.question.content, e.reply)), question]
+        return Plan(chosen, window, len(eligible), sum(_base(t) for t in texts), len(texts), pinned_cost, summary_cost,
+                    left_out)
 
     def observe(self, model: str, plan: Plan, stats: Stats | None, reply: str, *, thought: bool, cached: bool) -> None:
         """Calibrate from what Ollama counted. The reply's `eval_count` is exact for the reply's text (unless
         thinking tokens are in it); the prompt's `prompt_eval_count` only when the whole prompt was evaluated
         (`cached`: an earlier prompt of this chat may have been reused) and not cut."""
         if stats is None:
-            self.used = plan.fit.tokens + self._cost(self.calibration(model), reply)
             return
         cal = self.calibration(model)
         if not thought and stats.eval_count:
@@ -85,8 +92,6 @@ class ContextTracker:
         if not cached and stats.prompt_eval_count and stats.prompt_eval_count < plan.window.tokens:
             cal = cal.observe(plan.prompt_base, stats.prompt_eval_count - PER_MESSAGE * plan.messages)
         self._calibration[model] = cal
-        prompt = stats.prompt_eval_count if not cached and stats.prompt_eval_count else plan.fit.tokens
-        self.used = prompt + (stats.eval_count or self._cost(cal, reply))
 
     def overflowed(self, model: str) -> None:
         """The server said the prompt did not fit: the estimate was low; count more cautiously."""
@@ -102,3 +107,13 @@ class ContextTracker:
 
     def _pinned(self, cal: Calibration, texts: list[str]) -> int:
         return sum(PER_MESSAGE + self._cost(cal, t) for t in texts)
+
+
+def not_sent(plan: Plan) -> str:
+    """Why a question was not sent, each part's share in tokens."""
+    question = plan.fit.tokens - plan.pinned - plan.summary
+    parts = f"the question (about {question:,} tokens) with the system prompt and examples ({plan.pinned:,})"
+    if plan.summary:
+        parts += f" and the /compact summary ({plan.summary:,})"
+    return (f"Not sent: {parts} come to about {plan.fit.tokens:,} tokens, more than the {plan.window.tokens:,}-token"
+            f" context window leaves for them ({plan.fit.budget:,}, keeping room for the answer).")

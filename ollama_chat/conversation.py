@@ -48,12 +48,13 @@ class Conversation:
     def summary_message(self) -> Message:
         return Message("system", f"{SUMMARY_HEADING}\n\n{self.summary}")
 
-    def request_messages(self, pinned: Sequence[Message], question: Message, count: int) -> tuple[Message, ...]:
+    def request_messages(self, pinned: Sequence[Message], question: Message, count: int, *,
+                         with_summary: bool = True) -> tuple[Message, ...]:
         """What to send for `question`: the pinned prefix, the summary, the newest `count` exchanges, then the
         question itself."""
         eligible = self.eligible
         sent = [m for exchange in eligible[len(eligible) - count :] for m in exchange.messages] if count > 0 else []
-        summary = [self.summary_message()] if self.summary else []
+        summary = [self.summary_message()] if self.summary and with_summary else []
         return (*pinned, *summary, *sent, question)
 
     def add(self, exchange: Exchange) -> None:

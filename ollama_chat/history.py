@@ -145,7 +145,8 @@ def export(env: Environment, ref: str | None, form: str) -> int:
     else:
         meta = stored.meta
         text = to_json(stored.exchanges, model=meta.model, persona=meta.persona, system=stored.system,
-                       options=stored.options, examples=stored.examples, title=meta.title)
+                       options=stored.options, examples=stored.examples, title=meta.title, summary=stored.summary,
+                       summarized=stored.summarized)
     env.stdout.write(sanitize(text) if env.stdout_isatty else text)
     env.stdout.flush()
     return EXIT_OK

@@ -43,22 +43,24 @@ def describe(backend: Backend) -> list[tuple[ModelInfo, ModelInfo | None]]:
     return rows
 
 
-def _cells(listed: ModelInfo, shown: ModelInfo | None) -> list[str]:
-    context = f"{shown.context_length:,}" if shown and shown.context_length else "?"
-    capabilities = ",".join(c for c in CAPABILITIES if shown and c in shown.capabilities)
-    return [listed.name, size_text(listed.size), listed.parameter_size, listed.quantization, context, capabilities,
-            listed.modified[:10]]
+def _cells(listed: ModelInfo, shown: ModelInfo | None, *, terminal: bool) -> list[str]:
+    """A terminal's cells are for reading (2.0 GB, 131,072); a pipe's for scripts (bytes, plain numbers)."""
+    window = shown.context_length if shown and shown.context_length else None
+    context = ("?" if window is None else f"{window:,}") if terminal else str(window or "")
+    capabilities = ",".join(c for c in CAPABILITIES if shown and c in shown.capabilities) or ("-" if terminal else "")
+    size = size_text(listed.size) if terminal else str(listed.size)
+    return [listed.name, size, listed.parameter_size, listed.quantization, context, capabilities, listed.modified[:10]]
 
 
 def print_models(env: Environment, backend: Backend) -> int:
-    rows = [[sanitize(c) for c in _cells(listed, shown)] for listed, shown in describe(backend)]
+    rows = [[sanitize(c) for c in _cells(listed, shown, terminal=env.stdout_isatty)] for listed, shown in describe(backend)]
     if env.stdout_isatty:
         from rich.table import Table
 
         from ollama_chat.ui.theme import make_console
 
         table = Table(box=None, padding=(0, 2, 0, 0), header_style="bold")
-        for name in ("Name", "Size", "Params", "Quant", "Context", "Can", "Modified"):
+        for name in ("Name", "Size", "Params", "Quant", "Context", "Also can", "Modified"):
             table.add_column(name, no_wrap=name == "Name", justify="right" if name in ("Size", "Context") else "left")
         for row in rows:
             table.add_row(*row)

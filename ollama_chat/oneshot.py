@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ollama_chat.backends.base import Backend, BackendError, ContextOverflow
-from ollama_chat.context import ContextTracker
+from ollama_chat.context import ContextTracker, not_sent
 from ollama_chat.conversation import Conversation
 from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from ollama_chat.recorder import Recorder
@@ -59,14 +59,12 @@ def run(settings: Settings, question: str, backend: Backend, output: Output, con
             pass
     for attempt in range(3):
         if not plan.fit.fits:
-            raise UsageError(
-                f"Not sent: the question and the system prompt come to about {plan.fit.tokens:,} tokens, more than the"
-                f" {plan.window.tokens:,}-token context window leaves for them ({plan.fit.budget:,}).",
-                "Shorten it, or give the model a bigger window: --num-ctx 16384.")
+            raise UsageError(not_sent(plan), "Shorten it, or give the model a bigger window: --num-ctx 16384.")
         if plan.dropped and attempt == 0:
             note(f"the oldest {plan.dropped} of {plan.eligible} earlier exchanges do not fit the {plan.window.tokens:,}-token"
                  " context window and were not sent.")
-        request = build_request(settings, conversation, Message("user", question), plan.fit.sent)
+        request = build_request(settings, conversation, Message("user", question), plan.fit.sent,
+                                with_summary=not plan.summary_left_out)
         result = run_turn(backend, request, output, show_stats=settings.verbose)
         if not isinstance(result.error, ContextOverflow) or attempt == 2:
             break
@@ -76,5 +74,5 @@ def run(settings: Settings, question: str, backend: Backend, output: Output, con
         raise result.error
     if recorder is not None and (result.text or not result.interrupted):
         conversation.add(Exchange(request.messages[-1], result.text, request.model, result.stats, result.interrupted))
-        recorder.record(conversation.exchanges, settings)
+        recorder.record(conversation, settings)
     return EXIT_INTERRUPTED if result.interrupted else EXIT_OK

@@ -9,13 +9,13 @@ without saving, and nothing here ever raises into it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ollama_chat.conversation import Conversation
 from ollama_chat.settings import Settings
 from ollama_chat.store import Store, StoreError
-from ollama_chat.types import Exchange
 
 OFF = "Saving is off (--incognito or save_history = false in the config)"
 
@@ -77,10 +77,10 @@ class Recorder:
         self.conversation_id = None
         self._recorded = None
 
-    def record(self, exchanges: Sequence[Exchange], settings: Settings) -> None:
-        """The last of `exchanges` has just finished (or was interrupted). A new stored conversation gets all
-        of them, so a log brought in with /load is kept with what follows it."""
-        store = self._store
+    def record(self, conversation: Conversation, settings: Settings) -> None:
+        """The conversation's last exchange has just finished (or was interrupted). A new stored conversation
+        gets all of them, so a log brought in with /load is kept with what follows it (and its summary)."""
+        store, exchanges = self._store, conversation.exchanges
         if store is None or not exchanges:
             return
         try:
@@ -90,11 +90,21 @@ class Recorder:
                 self._recorded = now
                 for exchange in exchanges[:-1]:
                     store.add_exchange(self.conversation_id, exchange)
+                if conversation.summary:
+                    store.set_summary(self.conversation_id, conversation.summary, conversation.summarized)
             else:
                 self._settings(settings)
             store.add_exchange(self.conversation_id, exchanges[-1])
         except StoreError as e:
             self._fail(e)
+
+    def compacted(self, conversation: Conversation) -> None:
+        """Keep /compact's summary with the stored conversation, so a resume sends it too."""
+        if self._store is not None and self.conversation_id is not None:
+            try:
+                self._store.set_summary(self.conversation_id, conversation.summary, conversation.summarized)
+            except StoreError as e:
+                self._fail(e)
 
     def undo(self) -> None:
         if self._store is not None and self.conversation_id is not None:

@@ -30,7 +30,8 @@ class Resumed:
 def from_store(stored: StoredConversation) -> Resumed:
     meta = stored.meta
     transcript = Transcript(stored.exchanges, system=stored.system, persona=meta.persona, model=meta.model,
-                            options=stored.options, examples=stored.examples, title=meta.title)
+                            options=stored.options, examples=stored.examples, title=meta.title, summary=stored.summary,
+                            summarized=stored.summarized)
     return Resumed(transcript, meta.id)
 
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from ollama_chat.backends.base import Backend, BackendError, ContextOverflow, ModelNotFound
 from ollama_chat.budget import short
-from ollama_chat.context import ContextTracker, Plan
+from ollama_chat.context import ContextTracker, Plan, not_sent
 from ollama_chat.conversation import Conversation
 from ollama_chat.errors import EXIT_OK, ChatError
 from ollama_chat.models import Display
@@ -30,6 +30,12 @@ from ollama_chat.ui.text import sanitize
 
 
 CHECK_TIMEOUT = 3.0
+
+
+def exchanges_text(first: int, last: int) -> str:
+    """Exchange 3, Exchanges 1–4."""
+    return f"Exchange {first}" if first == last else f"Exchanges {first}–{last}"
+
 COMPACT_PROMPT = ("Summarise the conversation below for the assistant who will continue it: the facts, names, numbers,"
                   " decisions and open questions, in a few short paragraphs, in the language the conversation is held in."
                   " Write only the summary.")
@@ -115,19 +121,23 @@ class ChatSession:
             s = self.settings
             plan = self.context.plan(s, self.conversation, question)
             if not plan.fit.fits:
-                self.notify.error(ChatError(
-                    f"Not sent: this question and the system prompt come to about {plan.fit.tokens:,} tokens, more than"
-                    f" the {plan.window.tokens:,}-token context window leaves for them ({plan.fit.budget:,}, keeping"
-                    " room for the answer).", "Shorten it, or give the model a bigger window: /set num_ctx 16384."))
+                bigger = min(plan.window.model_max or 131072, max(16384, 2 * plan.window.tokens))
+                self.notify.error(ChatError(not_sent(plan), f"Shorten it, or give the model a bigger window: /set num_ctx"
+                                            f" {bigger}{'; /clear starts afresh without the summary' if plan.summary else ''}."
+                                            " ↑ brings your text back."))
                 return
             self._tell_dropped(plan)
-            request = build_request(s, self.conversation, Message("user", question), plan.fit.sent)
+            request = build_request(s, self.conversation, Message("user", question), plan.fit.sent,
+                                    with_summary=not plan.summary_left_out)
             result = run_turn(self.backend, request, self.output, show_stats=s.verbose)
             if not isinstance(result.error, ContextOverflow) or attempt == 2:
                 break
             self.context.overflowed(s.model)  # the estimate was low: count more cautiously and send fewer
         if result.error is not None:
-            self.notify.error(result.error)
+            error = result.error
+            if isinstance(error, ModelNotFound) and not error.suggestions:  # in the chat, the chat's way first
+                error = ChatError(error.message, f"/pull {s.model} downloads it; /model NAME switches (/models lists them).")
+            self.notify.error(error)
             self.notify.say("Nothing was added to the history; /retry asks again, ↑ brings your text back.", "hint")
             return
         if result.interrupted and not result.text:
@@ -135,7 +145,7 @@ class ChatSession:
             return
         exchange = Exchange(request.messages[-1], result.text, request.model, result.stats, result.interrupted)
         self.conversation.add(exchange)
-        self.recorder.record(self.conversation.exchanges, s)
+        self.recorder.record(self.conversation, s)
         self._last = LastAsk(question, exchange)
         self.context.observe(s.model, plan, result.stats, result.text, thought=result.thought, cached=s.model in self._asked)
         self._asked.add(s.model)
@@ -145,6 +155,10 @@ class ChatSession:
 
     def _tell_dropped(self, plan: Plan) -> None:
         """Say once (again only when the window changes) that older exchanges have stopped being sent."""
+        if plan.summary_left_out and self._told_window != -plan.window.tokens:
+            self._told_window = -plan.window.tokens
+            self.notify.say(f"The /compact summary no longer fits the {plan.window.tokens:,}-token context and is left"
+                            " out; /set num_ctx higher brings it back.", "hint")
         if plan.dropped <= 0 or self._told_window == plan.window.tokens:
             return
         self._told_window = plan.window.tokens
@@ -153,10 +167,11 @@ class ChatSession:
             self.notify.say(f"From now on only the last {s.max_messages // 2} exchanges are sent with each question "
                             f"(--max-messages {s.max_messages}); older ones stay in /history and /save.", "hint")
             return
-        n = plan.dropped
-        self.notify.say(f"The oldest {n} exchange{'' if n == 1 else 's'} no longer fit the {plan.window.tokens:,}-token"
-                        " context and are not sent (nothing is deleted: /history shows them; /compact sends a summary"
-                        " of them instead).", "hint")
+        first = self.conversation.summarized + 1
+        which = exchanges_text(first, first + plan.dropped - 1)
+        fit, be = ("fits", "is") if plan.dropped == 1 else ("fit", "are")
+        self.notify.say(f"{which} no longer {fit} the {plan.window.tokens:,}-token context and {be} not sent from now"
+                        " on (nothing is deleted: /history shows everything; /compact sends a summary instead).", "hint")
 
     def _learn_window(self, model: str) -> None:
         """Ask the server what window it loaded the model with (unless num_ctx says); say once if that is far
@@ -187,7 +202,9 @@ class ChatSession:
             count -= 1  # the summary request must fit the window too: summarise the oldest first
         request = ChatRequest(s.model, (Message("system", COMPACT_PROMPT), Message("user", self._compact_text(count))),
                               options=dict(s.options), keep_alive=s.keep_alive, stream=s.stream)
-        self.notify.say(f"Summarising exchanges {start + 1}–{start + count}…", "hint")
+        rest = plan.dropped - count
+        later = f" ({rest} more next time: the summary request must fit the window too)" if rest else ""
+        self.notify.say(f"Summarising {exchanges_text(start + 1, start + count).lower()}{later}…", "hint")
         result = run_turn(self.backend, request, self.output)
         if result.error is not None or result.interrupted or not result.text.strip():
             if result.error is not None:
@@ -195,9 +212,10 @@ class ChatSession:
             self.notify.say("No summary was made; the conversation is as it was.", "hint")
             return
         self.conversation.compact(result.text.strip(), start + count)
+        self.recorder.compacted(self.conversation)
         self._told_window = None
-        self.notify.say(f"From now on this summary is sent in place of exchanges 1–{start + count}"
-                        " (they stay in /history and the store).", "notice")
+        self.notify.say(f"From now on this summary is sent in place of {exchanges_text(1, start + count).lower()}"
+                        " (all of it stays in /history and the store).", "notice")
 
     def _compact_text(self, count: int) -> str:
         conversation = self.conversation
@@ -245,6 +263,7 @@ class ChatSession:
         self._change(resumed_layers(self._layers, resumed.transcript, self.user_persona_dir, keep_persona=keep_persona))
         self.clear()
         self.conversation.exchanges.extend(resumed.transcript.exchanges)
+        self.conversation.compact(resumed.transcript.summary, resumed.transcript.summarized)
         last = self.conversation.last
         if last is not None:  # /retry asks its question again (an interrupted one, say)
             self._last = LastAsk(last.question.content, last)
@@ -330,9 +349,9 @@ class ChatSession:
         plan = self.plan()
         total, sent = len(self.conversation.exchanges), plan.fit.sent
         history = f"{total} exchange{'' if total == 1 else 's'}" + (f", last {sent} sent" if sent < total else "")
-        used = self.context.used if self.context.used is not None else plan.fit.tokens
         saved = "" if self.recorder.saving else " · not saved"
-        return f" {sanitize(s.model)} · {s.persona.name} · {history} · ctx {short(used)}/{short(plan.window.tokens)}{saved} "
+        context = f"ctx {short(plan.fit.tokens)}/{short(plan.window.tokens)}"  # first: a narrow terminal cuts the end
+        return f" {sanitize(s.model)} · {context} · {s.persona.name} · {history}{saved} "
 
     def banner(self) -> list[tuple[str, str]]:
         """(text, style) lines shown when the REPL opens."""

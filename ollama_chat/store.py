@@ -53,6 +53,8 @@ class StoredConversation:
     examples: tuple[tuple[str, str], ...]
     options: dict[str, Any]
     exchanges: tuple[Exchange, ...]
+    summary: str = ""  # /compact's summary of the first `summarized` exchanges
+    summarized: int = 0
 
 
 @dataclass(frozen=True)
@@ -230,6 +232,12 @@ class Store:
                 sets = ", ".join(f"{name} = ?" for name in changes)
                 self._db.execute(f"UPDATE conversations SET {sets} WHERE id = ?", (*changes.values(), conversation_id))
 
+    def set_summary(self, conversation_id: str, summary: str, summarized: int) -> None:
+        """/compact: the summary now sent in place of the first `summarized` exchanges."""
+        with self._write():
+            self._db.execute("UPDATE conversations SET summary = ?, summarized = ? WHERE id = ?",
+                             (summary, summarized, conversation_id))
+
     def set_title(self, conversation_id: str, title: str) -> None:
         """Name the conversation (`/title TEXT`); an empty title goes back to the first question."""
         with self._write():
@@ -279,7 +287,8 @@ class Store:
     def load(self, conversation_id: str) -> StoredConversation:
         with self._guard():
             row = self._db.execute(
-                f"SELECT c.system, c.examples, c.options, {_COLUMNS} FROM conversations c WHERE c.id = ?",
+                f"SELECT c.system, c.examples, c.options, c.summary, c.summarized, {_COLUMNS} FROM conversations c"
+                " WHERE c.id = ?",
                 (conversation_id,),
             ).fetchone()
             if row is None:
@@ -288,7 +297,8 @@ class Store:
                                     " WHERE conversation_id = ? ORDER BY id", (conversation_id,)).fetchall()
         exchanges = tuple(Exchange(Message("user", q), r, m, _stats(s), bool(i)) for q, r, m, s, i in rows)
         examples = tuple((str(q), str(a)) for q, a in json.loads(row[1]))
-        return StoredConversation(_meta(row[3:]), row[0], examples, json.loads(row[2]), exchanges)
+        return StoredConversation(_meta(row[5:]), row[0], examples, json.loads(row[2]), exchanges, row[3],
+                                  min(row[4], len(exchanges)))
 
     def search(self, text: str, limit: int = 20) -> list[SearchHit]:
         """Conversations with an exchange holding `text` (case-insensitive, inside words too), the one with the

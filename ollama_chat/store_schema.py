@@ -62,7 +62,13 @@ def create_search(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO exchanges_fts(exchanges_fts) VALUES ('rebuild')")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_conversations, _m002_search)
+def _m003_summary(db: sqlite3.Connection) -> None:
+    """/compact's summary, sent in place of the first `summarized` exchanges."""
+    db.execute("ALTER TABLE conversations ADD COLUMN summary TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE conversations ADD COLUMN summarized INTEGER NOT NULL DEFAULT 0")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_conversations, _m002_search, _m003_summary)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -29,10 +29,13 @@ class Transcript:
     options: dict[str, Any] | None = None  # None: the file does not say
     examples: tuple[tuple[str, str], ...] | None = None
     title: str | None = None
+    summary: str = ""  # /compact's summary of the first `summarized` exchanges
+    summarized: int = 0
 
 
 def to_json(exchanges: Sequence[Exchange], *, model: str, persona: str, system: str, options: dict[str, Any] | None = None,
-            examples: Sequence[tuple[str, str]] = (), title: str | None = None) -> str:
+            examples: Sequence[tuple[str, str]] = (), title: str | None = None, summary: str = "",
+            summarized: int = 0) -> str:
     data = {
         "version": TRANSCRIPT_VERSION,
         **({"title": title} if title else {}),
@@ -41,6 +44,7 @@ def to_json(exchanges: Sequence[Exchange], *, model: str, persona: str, system: 
         "system": system,
         "options": options or {},
         "examples": [{"user": q, "assistant": a} for q, a in examples],
+        **({"summary": summary, "summarized": summarized} if summary else {}),
         "exchanges": [
             {"question": e.question.content, "reply": e.reply, "model": e.model, **({"interrupted": True} if e.interrupted else {})}
             for e in exchanges
@@ -65,7 +69,14 @@ def from_json(text: str) -> Transcript:
         raise TranscriptError("not an ollama-chat transcript (expected an 'exchanges' list)")
     return Transcript(exchanges, system=_text(data.get("system")), persona=_text(data.get("persona")), model=model,
                       options=_options(data.get("options")), examples=_examples(data.get("examples")),
-                      title=_text(data.get("title")))
+                      title=_text(data.get("title")), **_summary(data, len(exchanges)))
+
+
+def _summary(data: dict[str, Any], count: int) -> dict[str, Any]:
+    summary, summarized = data.get("summary"), data.get("summarized")
+    if not isinstance(summary, str) or not summary or not isinstance(summarized, int) or isinstance(summarized, bool):
+        return {}
+    return {"summary": summary, "summarized": max(0, min(summarized, count))}
 
 
 def _options(value: Any) -> dict[str, Any] | None:

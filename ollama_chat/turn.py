@@ -25,12 +25,13 @@ class TurnResult:
     thought: bool = False  # thinking came before the answer (its tokens are in the stats' eval_count)
 
 
-def build_request(settings: Settings, conversation: Conversation, question: Message, sent: int) -> ChatRequest:
+def build_request(settings: Settings, conversation: Conversation, question: Message, sent: int,
+                  with_summary: bool = True) -> ChatRequest:
     """The request for `question`, with the newest `sent` exchanges (the budget chose how many)."""
     pinned = pinned_messages(settings.system, settings.persona.examples)
     return ChatRequest(
         model=settings.model,
-        messages=conversation.request_messages(pinned, question, sent),
+        messages=conversation.request_messages(pinned, question, sent, with_summary=with_summary),
         options=dict(settings.options),
         format=settings.format,
         think=settings.think,

@@ -88,10 +88,10 @@ def test_a_long_chat_never_sends_more_than_the_window(fake_ollama, tmp_path, opt
     last = fake_ollama.chat_requests[-1]["messages"]
     assert last[0]["role"] == "system" and last[-1]["content"].startswith("질문 ")  # the persona and the question stay
     assert len(last) < 2 * len(chat.session.conversation.exchanges)  # older exchanges were left out
-    assert screen(chat).count("no longer fit the") == 1  # said once
+    assert screen(chat).count("no longer fit") == 1  # said once
     assert "ctx " in chat.session.toolbar() and f"/{short(window)}" in chat.session.toolbar()
     handle_line(chat, "/history")
-    assert "not sent with new questions (they no longer fit the" in screen(chat)
+    assert "not sent with new questions (too long for the" in screen(chat)
 
 
 def test_a_question_that_cannot_fit_is_not_sent(fake_ollama, tmp_path):
@@ -123,7 +123,7 @@ def test_the_loaded_window_is_learnt_and_a_small_one_pointed_out(fake_ollama, tm
     handle_line(chat, "다시")
     assert fake_ollama.last_chat["options"]["num_ctx"] == 8192
     handle_line(chat, "/show")
-    assert "8,192 tokens (num_ctx, from /set; the model supports 131,072)" in screen(chat)
+    assert "8,192 tokens (num_ctx, set by /set; the model supports up to 131,072)" in screen(chat)
     assert screen(chat).count("runs with a") == 1
 
 
@@ -176,3 +176,31 @@ def test_calibration_converges_within_10_percent_after_three_replies(fake_ollama
         handle_line(chat, f"질문 {i}")
     cal = chat.session.context.calibration("llama3.2:latest")
     assert cal.samples >= 3 and cal.tokens(held_out) == pytest.approx(fake_tokens(held_out), rel=0.10)
+
+
+def test_the_summary_is_stored_resumed_and_left_out_when_it_no_longer_fits(fake_ollama, tmp_path):
+    from ollama_chat.recorder import Recorder
+    from ollama_chat.resume import from_store
+    from ollama_chat.store import Store
+
+    with Store.open(tmp_path / "c.db") as store:
+        chat = make_chat(fake_ollama, tmp_path, flags=Flags(options={"num_ctx": 1024}, max_messages=200))
+        chat.session.recorder = Recorder(store, lambda text, hint: None)
+        long_chat(chat, fake_ollama, 6)
+        fake_ollama.reply("요약: 철수는 긴 질문을 여러 번 했다. " * 12)
+        handle_line(chat, "/compact")
+        summarized = chat.session.conversation.summarized
+        assert "Summarising exchange" in screen(chat) and summarized > 0
+        resumed = from_store(store.load(store.latest()))
+        assert resumed.transcript.summary.startswith("요약:") and resumed.transcript.summarized == summarized
+
+        again = make_chat(fake_ollama, tmp_path, flags=Flags(options={"num_ctx": 1024}, max_messages=200))
+        again.session.resume(resumed)
+        handle_line(again, "이어서")
+        assert fake_ollama.last_chat["messages"][1]["content"].endswith(resumed.transcript.summary)
+        handle_line(again, "/set num_ctx 512")
+        handle_line(again, "짧은 질문")
+        assert "The /compact summary no longer fits the 512-token context and is left out" in screen(again)
+        assert not any(m["content"].startswith("A summary") for m in fake_ollama.last_chat["messages"])
+        handle_line(again, "아주 긴 질문 " * 200)
+        assert "the question (about" in screen(again) and "with the system prompt and examples (" in screen(again)

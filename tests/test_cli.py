@@ -157,7 +157,7 @@ def test_models_in_a_pipe_are_lines_starting_with_the_name(cli, fake_ollama):
     fake_ollama.add_model("qwen3:8b", capabilities=("completion", "thinking", "tools"), context_length=40960)
     code, out, _ = cli("models")
     assert code == 0 and [line.split("\t")[0] for line in out.splitlines()] == ["llama3.2:latest", "qwen3:8b"]
-    assert out.splitlines()[1].split("\t")[1:] == ["2.0 GB", "3.2B", "Q4_K_M", "40,960", "tools,thinking", "2026-11-24"]
+    assert out.splitlines()[1].split("\t")[1:] == ["2019393189", "3.2B", "Q4_K_M", "40960", "tools,thinking", "2026-11-24"]
     assert cli("--list-models")[1] == out
 
 
@@ -165,15 +165,15 @@ def test_models_in_a_terminal_are_a_table(cli, fake_ollama):
     fake_ollama.add_model("llava", capabilities=("completion", "vision"))
     code, out, _ = cli("models", tty=True, columns=100)
     head, *rows = out.splitlines()
-    assert head.split() == ["Name", "Size", "Params", "Quant", "Context", "Can", "Modified"]
-    assert rows[0].split()[0] == "llama3.2:latest" and "131,072" in rows[0]
+    assert head.split() == ["Name", "Size", "Params", "Quant", "Context", "Also", "can", "Modified"]
+    assert rows[0].split()[:3] == ["llama3.2:latest", "2.0", "GB"] and "131,072" in rows[0]
     assert rows[1].split()[0] == "llava:latest" and "vision" in rows[1]
 
 
 def test_models_pull_shows_each_step_and_a_bad_name_fails_plainly(cli, fake_ollama):
     code, out, err = cli("models", "pull", "qwen3:8b")
     assert code == 0 and err.splitlines()[0] == "pulling manifest" and "(1,000 bytes)" in err
-    assert err.splitlines()[-2:] == ["success", "qwen3:8b is ready."] and "qwen3:8b" in cli("models")[1]
+    assert err.splitlines()[-2:] == ["removing any unused layers", "qwen3:8b is ready."] and "qwen3:8b" in cli("models")[1]
     fake_ollama.unpullable.add("nosuch")
     code, out, err = cli("models", "pull", "nosuch")
     assert code == 1 and "Pulling nosuch from" in err and "file does not exist" in err and "Traceback" not in err

@@ -226,8 +226,14 @@ def _show(chat: Chat, arg: str) -> None:
         ("context", _context_text(session, plan)),
         ("system", sanitize(s.system.splitlines()[0] + (" …" if "\n" in s.system else "")) if s.system else "(none)"),
     ]
+    from rich.table import Table
+
+    table = Table.grid(padding=(0, 1))  # a long value wraps under itself, not under the names
+    table.add_column(no_wrap=True, min_width=8)
+    table.add_column(overflow="fold")
     for key, value in rows:
-        chat.say(f"{key:<8} {value}", "plain")
+        table.add_row(key, value)
+    chat.console.print(table)
 
 
 _SOURCES = {"defaults": "the default", "config": "the config file", "env": "the environment", "persona": "the persona",
@@ -237,21 +243,23 @@ _SOURCES = {"defaults": "the default", "config": "the config file", "env": "the 
 def _history_text(total: int, sent: int, cap: int) -> str:
     count = f"{total} exchange{'' if total == 1 else 's'}"
     if sent < total:
-        return f"{count}; the last {sent} are sent with each question (cap {cap} messages)"
+        last = "the last one is" if sent == 1 else "none are" if sent == 0 else f"the last {sent} are"
+        return f"{count}; {last} sent with each question (cap {cap} messages)"
     return f"{count}, all sent with each question (cap {cap} messages)"
 
 
 def _context_text(session: ChatSession, plan: Plan) -> str:
     window = plan.window
     src = session.layers.source_of("options", "num_ctx")
-    why = {"num_ctx": f"num_ctx, from {'/set' if src == 'session' else _SOURCES[src]}",
+    why = {"num_ctx": f"num_ctx, set by {'/set' if src == 'session' else _SOURCES[src]}",
            "loaded": "the window Ollama loaded the model with",
            "default": "Ollama's default; the model is not loaded yet"}[window.source]
-    most = f"; the model supports {window.model_max:,}" if window.model_max else ""
-    used = session.context.used if session.context.used is not None else plan.fit.tokens
+    most = f"; the model supports up to {window.model_max:,}" if window.model_max else ""
     cal = session.context.calibration(session.settings.model)
-    calibrated = f"×{cal.factor:.2f}, calibrated on {cal.samples} count{'' if cal.samples == 1 else 's'}" if cal.samples else "not calibrated yet"
-    return f"{window.tokens:,} tokens ({why}{most}); about {used:,} in use; estimates {calibrated}"
+    counted = (f"token counts estimated, corrected by what {sanitize(session.settings.model)} counted in {cal.samples}"
+               f" repl{'y' if cal.samples == 1 else 'ies'}") if cal.samples else "token counts estimated (no replies to learn from yet)"
+    return (f"{window.tokens:,} tokens ({why}{most}). The next question goes with about {plan.fit.tokens:,} tokens of"
+            f" conversation; {counted}.")
 
 
 def _think_text(value: bool | str | None) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from ollama_chat.resume import Resumed, from_store
+from ollama_chat.session import exchanges_text
 from ollama_chat.store import StoreError
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.text import sanitize, when
@@ -34,13 +35,14 @@ def history(chat: Chat, arg: str) -> None:
     old = len(exchanges) - sent
     summarized = session.conversation.summarized
     if summarized:
-        which = "Exchange 1 is" if summarized == 1 else f"Exchanges 1–{summarized} are"
-        chat.say(f"{which} sent as a summary (/compact).", "hint")
+        chat.say(f"{exchanges_text(1, summarized)} {'is' if summarized == 1 else 'are'} sent as a summary (/compact).",
+                 "hint")
     if old > summarized:
-        span = f"{summarized + 1}" if old == summarized + 1 else f"{summarized + 1}–{old}"
-        reason = "the history cap" if plan.fit.capped else f"they no longer fit the {plan.window.tokens:,}-token context"
-        chat.say(f"Exchange{'' if old == summarized + 1 else 's'} {span} not sent with new questions ({reason});"
-                 " /history N shows one in full.", "hint")
+        one = old == summarized + 1
+        span = exchanges_text(summarized + 1, old)
+        reason = "the history cap" if plan.fit.capped else f"too long for the {plan.window.tokens:,}-token context"
+        chat.say(f"{span} {'is' if one else 'are'} not sent with new questions ({reason}); /history N shows one in full.",
+                 "hint")
 
 
 def show_exchange(chat: Chat, arg: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from rich.console import Console
+from rich.text import Text
 
 from ollama_chat.types import PullProgress
 from ollama_chat.ui.text import sanitize
@@ -31,8 +32,10 @@ class PullView:
             if task is None:
                 task = self._tasks[status] = self._progress.add_task(status, total=step.total)
             self._progress.update(task, completed=step.completed, total=step.total)
-        elif status != self._last:
-            self._progress.console.print(f"[dim]{status}[/dim]", highlight=False)
+        elif status != self._last and status != "success":  # "NAME is ready." follows success
+            if self._tasks:  # the downloads are done: leave their bars where they are, the steps after them below
+                self._progress.stop()
+            self._console.print(Text(status, style="dim"))
         self._last = status
 
     def close(self) -> None:
@@ -50,10 +53,9 @@ class PlainPullView:
         status = sanitize(step.status)
         done = step.total and step.completed >= step.total
         line = f"{status} ({step.total:,} bytes)" if done else status
-        if status != self._last or done:
-            if not step.total or done:
-                self._out.write(line + "\n")
-                self._out.flush()
+        if (status != self._last or done) and (not step.total or done) and status != "success":
+            self._out.write(line + "\n")
+            self._out.flush()
         self._last = status
 
     def close(self) -> None:
