@@ -82,6 +82,7 @@ def _table(env: Environment, metas: Sequence[ConversationMeta]) -> None:
     """ID, time, exchanges and title always (the ID whole: it is what the other commands take); persona and
     model where the terminal is wide enough."""
     from rich.table import Table
+    from rich.text import Text
 
     from ollama_chat.ui.theme import make_console
 
@@ -97,7 +98,7 @@ def _table(env: Environment, metas: Sequence[ConversationMeta]) -> None:
         table.add_column(name, no_wrap=True, justify="right" if name == "#" else "left", ratio=1 if title else None,
                          overflow="ellipsis" if title else "fold", min_width=None if title else len(columns[name](metas[0])))
     for m in metas:
-        table.add_row(*(cell(m) for cell in columns.values()))
+        table.add_row(*(Text(cell(m)) for cell in columns.values()))  # text, never markup: a title may hold "[bold]"
     make_console(env.stdout, env.columns).print(table)
 
 

@@ -56,6 +56,7 @@ def print_models(env: Environment, backend: Backend) -> int:
     rows = [[sanitize(c) for c in _cells(listed, shown, terminal=env.stdout_isatty)] for listed, shown in describe(backend)]
     if env.stdout_isatty:
         from rich.table import Table
+        from rich.text import Text
 
         from ollama_chat.ui.theme import make_console
 
@@ -63,7 +64,7 @@ def print_models(env: Environment, backend: Backend) -> int:
         for name in ("Name", "Size", "Params", "Quant", "Context", "Also can", "Modified"):
             table.add_column(name, no_wrap=name == "Name", justify="right" if name in ("Size", "Context") else "left")
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*map(Text, row))  # text, never markup
         make_console(env.stdout, env.columns).print(table)
         if not rows:
             env.stderr.write("No models yet: ollama-chat models pull llama3.2\n")

@@ -231,3 +231,9 @@ def test_a_store_it_cannot_trust_is_warned_about_once_and_left_as_it_was(cli, fa
     assert db.read_bytes() == before
     code, out, err = cli("history")
     assert code == 1 and str(db) in err and db.read_bytes() == before
+
+
+def test_tables_show_text_as_it_is_never_as_markup(cli, fake_ollama):
+    cli("[bold red]굵게[/bold red] [link=http://x]링크[/link]")
+    code, out, err = cli("history", tty=True, columns=120)
+    assert "[bold red]굵게[/bold red] [link=http://x]링크[/link]"[:40] in out

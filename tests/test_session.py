@@ -479,3 +479,8 @@ def test_show_says_where_the_model_came_from(chat, fake_ollama):
     handle_line(chat, "/model qwen3:8b")
     handle_line(chat, "/show")
     assert "qwen3:8b (from /model)" in screen(chat)
+
+
+def test_show_prints_brackets_as_they_are(chat):
+    handle_line(chat, "/show")
+    assert "monk [built-in]" in screen(chat)

@@ -113,7 +113,7 @@ def _help(chat: Chat, arg: str) -> None:
 
     table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
     for command in COMMANDS.values():
-        table.add_row(f"{command.name} {command.args}".strip(), command.help)
+        table.add_row(Text(f"{command.name} {command.args}".strip()), Text(command.help))  # text, not markup
     chat.console.print(table)
     chat.say(
         f"Leave with {', '.join(EXIT_WORDS)}, /bye or Ctrl+D. Alt+Enter or Ctrl+J: new line. "
@@ -232,7 +232,7 @@ def _show(chat: Chat, arg: str) -> None:
     table.add_column(no_wrap=True, min_width=8)
     table.add_column(overflow="fold")
     for key, value in rows:
-        table.add_row(key, value)
+        table.add_row(Text(key), Text(value))  # text, not markup: "[built-in]" is a word here
     chat.console.print(table)
 
 
