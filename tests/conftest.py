@@ -22,11 +22,21 @@ FIXTURES_DIR = _TESTS_DIR / "fixtures" / "streams"
 
 
 @pytest.fixture(autouse=True)
+def english_by_default():
+    """Each test starts in English (an in-process run of the CLI may have switched the language)."""
+    from ollama_chat import i18n
+
+    i18n.use("en")
+    yield
+    i18n.use("en")
+
+
+@pytest.fixture(autouse=True)
 def private_home(tmp_path_factory, monkeypatch) -> None:
     """No test touches the real home: anything that falls back to os.environ finds a private one."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
-    for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
+    for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "LANGUAGE", "LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(var, raising=False)
 
 

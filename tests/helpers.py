@@ -14,7 +14,8 @@ BIN = Path(sys.executable).parent / "ollama-chat"
 
 def user_env(home: Path, host: str, **extra: str) -> dict[str, str]:
     """A clean environment: our own HOME and XDG folders, the fake server as OLLAMA_HOST."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLAMA", "XDG_", "NO_COLOR", "TMUX"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OLLAMA", "XDG_", "NO_COLOR", "TMUX", "LANGUAGE", "LC_ALL", "LC_MESSAGES"))}
     env.update(
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / ".config"),
