@@ -13,10 +13,11 @@ from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.configfile import load_config
 from ollama_chat.conversation import Conversation
 from ollama_chat.environment import Environment
+from ollama_chat.i18n import _
 from ollama_chat.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated, UsageError, signals_as_interrupts
 from ollama_chat.oneshot import combine_question, decode_input
 from ollama_chat.oneshot import run as run_oneshot
-from ollama_chat.personas import BUILTIN, PersonaError, list_personas, load_persona
+from ollama_chat.personas import BUILTIN, PersonaError, list_personas, load_persona, shown_source
 from ollama_chat.recorder import OFF, Recorder
 from ollama_chat.resume import Resumed, from_store, read_transcript, resumed_layers
 from ollama_chat.session import Start
@@ -28,7 +29,7 @@ from ollama_chat.ui.wrap import cell_width, pad, wrap
 
 
 def warn(env: Environment, text: str, hint: str = "") -> None:
-    say(env, "Warning:", "33", text, hint)
+    say(env, _("Warning:"), "33", text, hint)
 
 
 def say(env: Environment, label: str, sgr: str, text: str, hint: str = "") -> None:
@@ -56,7 +57,7 @@ def layers_for(env: Environment, flags: Flags) -> Layers:
         persona = load_persona(ref, paths.user_persona_dir(env.environ))
     except PersonaError as e:
         if flags.persona is None and config.get("persona"):
-            e.hint += f"\n(persona = \"{ref}\" is set in {paths.config_file(env.environ)})"
+            e.hint += "\n" + _("(persona = \"{name}\" is set in {path})").format(name=ref, path=paths.config_file(env.environ))
         raise
     return build_layers(flags, config, env.environ, persona)
 
@@ -64,14 +65,14 @@ def layers_for(env: Environment, flags: Flags) -> Layers:
 def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: bool) -> int:
     if env.stdout_closed:
         raise UsageError(
-            "Standard output is closed (>&-): there is nowhere to write the reply.",
-            "Let it write to the terminal, or send it to a file: ollama-chat \"질문\" > answer.md",
+            _("Standard output is closed (>&-): there is nowhere to write the reply."),
+            _("Let it write to the terminal, or send it to a file: ollama-chat \"질문\" > answer.md"),
         )
     layers = layers_for(env, flags)
     settings = layers.resolve()
     store = open_store(env, settings, flags)
     resumed = find_resumed(store, flags)
-    off = OFF if not settings.save_history else "Saving is off: the conversation store could not be opened (see the warning above)"
+    off = OFF if not settings.save_history else _("Saving is off: the conversation store could not be opened (see the warning above)")
     recorder = Recorder(store if settings.save_history else None, lambda text, hint: warn(env, text, hint), off)
     backend = OllamaBackend(settings.host, settings.timeout)
     signals_as_interrupts()
@@ -84,7 +85,7 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
         start = Start(recorder, resumed, keep_persona=flags.persona is not None, first_message=first)
         return run_repl(env, layers, backend, start)
     if prompt is None and env.stdin_isatty:
-        env.stderr.write("Reading the question from the terminal; finish with Ctrl+D.\n")
+        env.stderr.write(_("Reading the question from the terminal; finish with Ctrl+D.") + "\n")
     piped = None if env.stdin_isatty else read_stdin(env)
     question = combine_question(piped, prompt)
     conversation = Conversation()
@@ -104,7 +105,7 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
         environ=env.environ,
     )
     def ask() -> int:
-        return run_oneshot(settings, question, backend, output, conversation, recorder, note=lambda text: say(env, "Note:", "2", text))
+        return run_oneshot(settings, question, backend, output, conversation, recorder, note=lambda text: say(env, _("Note:"), "2", text))
 
     try:
         return ask()
@@ -120,10 +121,10 @@ def open_store(env: Environment, settings: Settings, flags: Flags) -> Store | No
     used is a warning when saving (the chat goes on without it) and an error when resuming."""
     resuming = flags.continue_last or flags.resume is not None
     if flags.incognito and resuming:
-        raise UsageError("--incognito stores nothing, so it cannot go on with a stored conversation.",
-                         "Drop --incognito to continue, or drop -c/--resume for a chat that leaves no trace.")
+        raise UsageError(_("--incognito stores nothing, so it cannot go on with a stored conversation."),
+                         _("Drop --incognito to continue, or drop -c/--resume for a chat that leaves no trace."))
     if resuming and flags.continue_last and flags.resume is not None:
-        raise UsageError("-c/--continue and --resume both choose a conversation; give one of them.")
+        raise UsageError(_("-c/--continue and --resume both choose a conversation; give one of them."))
     reading = flags.continue_last or (flags.resume is not None and not is_file_ref(flags.resume))
     if not settings.save_history and not reading:
         return None
@@ -131,8 +132,8 @@ def open_store(env: Environment, settings: Settings, flags: Flags) -> Store | No
         return Store.open(paths.conversations_db(env.environ), create=settings.save_history)
     except StoreError as e:
         if reading:
-            raise ChatError(f"Cannot resume: {e}.", e.hint) from None
-        warn(env, f"{e}. The chat goes on without saving it.", e.hint)
+            raise ChatError(_("Cannot resume: {reason}.").format(reason=e), e.hint) from None
+        warn(env, _("{reason}. The chat goes on without saving it.").format(reason=e), e.hint)
         return None
 
 
@@ -148,7 +149,7 @@ def find_resumed(store: Store | None, flags: Flags) -> Resumed | None:
             path = paths.user_path(flags.resume)
             return Resumed(read_transcript(path, sanitize(str(path))))
         except FileNotFoundError:
-            raise UsageError(f"--resume: there is no file {sanitize(flags.resume)}.") from None
+            raise UsageError(_("--resume: there is no file {path}.").format(path=sanitize(flags.resume))) from None
         except ValueError as e:
             raise UsageError(f"--resume: {sanitize(str(e))}") from None
     if store is None or not (flags.continue_last or flags.resume is not None):
@@ -156,12 +157,13 @@ def find_resumed(store: Store | None, flags: Flags) -> Resumed | None:
     try:
         conversation_id = store.latest() if flags.continue_last else store.resolve(flags.resume or "")
         if conversation_id is None:
-            raise UsageError("There is no earlier conversation to continue.", "Start one with: ollama-chat")
+            raise UsageError(_("There is no earlier conversation to continue."), _("Start one with: ollama-chat"))
         return from_store(store.load(conversation_id))
     except NoSuchConversation as e:
-        raise UsageError(f"Cannot resume: {sanitize(str(e))}.", "`ollama-chat history` lists the conversations.") from None
+        raise UsageError(_("Cannot resume: {reason}.").format(reason=sanitize(str(e))),
+                         _("`ollama-chat history` lists the conversations.")) from None
     except StoreError as e:
-        raise ChatError(f"Cannot resume: {e}.", e.hint) from None
+        raise ChatError(_("Cannot resume: {reason}.").format(reason=e), e.hint) from None
 
 
 def read_stdin(env: Environment) -> str:
@@ -169,8 +171,8 @@ def read_stdin(env: Environment) -> str:
     if decoded.bad_byte_offset is not None:
         warn(
             env,
-            f"standard input is not valid UTF-8 (first bad byte at offset {decoded.bad_byte_offset}); "
-            "invalid bytes were replaced with U+FFFD.",
+            _("standard input is not valid UTF-8 (first bad byte at offset {offset}); "
+              "invalid bytes were replaced with U+FFFD.").format(offset=decoded.bad_byte_offset),
         )
     return decoded.text
 
@@ -182,7 +184,9 @@ def print_personas(env: Environment) -> int:
     out = env.stdout
     width = max(cell_width(i.name) for i in infos)
     for info in infos:
-        where = BUILTIN if info.source == BUILTIN else info.source + (" (overrides the built-in)" if info.overrides_builtin else "")
+        where = shown_source(info.source)
+        if info.source != BUILTIN and info.overrides_builtin:
+            where += " " + _("(overrides the built-in)")
         description, where = sanitize(info.description), sanitize(where)
         if env.stdout_isatty:
             lines = wrap(f"{pad(info.name, width)}  {description}  [{where}]", env.columns, indent=" " * (width + 2))
@@ -190,7 +194,7 @@ def print_personas(env: Environment) -> int:
         else:
             out.write(f"{info.name}\t{description}\t{where}\n")
     out.flush()
-    say(env, "Add your own as", "2", f"{user_dir}/NAME.md")
+    say(env, _("Add your own as"), "2", f"{user_dir}/NAME.md")
     return EXIT_OK
 
 
@@ -215,7 +219,7 @@ def guarded(env: Environment, body: Callable[[], int]) -> int:
     try:
         return body()
     except ChatError as e:
-        say(env, "Error:", "1;31", e.message, e.hint)
+        say(env, _("Error:"), "1;31", e.message, e.hint)
         return e.exit_code
     except Terminated as e:  # SIGTERM, SIGHUP
         return e.exit_code
@@ -225,7 +229,8 @@ def guarded(env: Environment, body: Callable[[], int]) -> int:
     except BrokenPipeError:
         return _closed_pipe(env)
     except OSError as e:  # the output on a full disk, a terminal gone away
-        say(env, "Error:", "1;31", f"Cannot write the output: {e.strerror or e}.", "Check the disk or file it goes to.")
+        say(env, _("Error:"), "1;31", _("Cannot write the output: {reason}.").format(reason=e.strerror or e),
+            _("Check the disk or file it goes to."))
         _closed_pipe(env)
         return EXIT_FAILURE
 

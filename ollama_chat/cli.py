@@ -9,15 +9,19 @@ them, so a piped one-shot question starts fast.
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Mapping
 from typing import Any, List, Optional
 
 import typer
 
-from ollama_chat import __version__, app, paths
-from ollama_chat.cli_groups import history_cli, models_cli
-from ollama_chat.cli_parsing import DefaultGroup, FastCommand, optional_values
+from ollama_chat import __version__, app, i18n, paths
+from ollama_chat.cli_groups import LANG, history_cli, models_cli
+from ollama_chat.cli_parsing import DefaultGroup, FastCommand, optional_values, run
+from ollama_chat.configfile import load_config
 from ollama_chat.environment import Environment
-from ollama_chat.errors import EXIT_OK, UsageError
+from ollama_chat.errors import EXIT_OK, ChatError, UsageError
+from ollama_chat.i18n import N_, _
 from ollama_chat.options import PRESETS, OptionError, check_option, parse_assignment
 from ollama_chat.personas import THINK_LEVELS, known_names
 from ollama_chat.settings import Flags
@@ -28,7 +32,7 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
-    help="Chat with a local model served by Ollama.",
+    help=N_("Chat with a local model served by Ollama."),
 )
 
 
@@ -44,7 +48,7 @@ def _typed_options(
             name, value = parse_assignment(assignment)
             options[name] = value
     except OptionError as e:
-        raise UsageError(f"Bad option: {e}.") from None
+        raise UsageError(_("Bad option: {reason}.").format(reason=e)) from None
     return options
 
 
@@ -72,58 +76,63 @@ def _persona_names(incomplete: str) -> list[str]:
 _THINK_VALUES = {"on": True, **{level: level for level in THINK_LEVELS}}
 
 
+class _ChatCommand(optional_values(think=(THINK_LEVELS, "on"))):  # type: ignore[misc]
+    help_values = {"presets": ", ".join(PRESETS)}
+
+
 @cli.command(
     DefaultGroup.default,
-    cls=optional_values(think=(THINK_LEVELS, "on")),
-    epilog="Other commands: `ollama-chat history` lists, shows, searches and removes stored conversations;"
-    " `ollama-chat personas` lists personas, `ollama-chat models` the server's models.",
+    cls=_ChatCommand,
+    help=N_("Chat with a local model served by Ollama. Interactive in a terminal; one-shot with PROMPT or piped input."),
+    epilog=N_("Other commands: `ollama-chat history` lists, shows, searches and removes stored conversations;"
+              " `ollama-chat personas` lists personas, `ollama-chat models` the server's models."),
 )
 def chat_command(
     ctx: typer.Context,
     prompt: Optional[List[str]] = typer.Argument(
-        None, metavar="PROMPT", help="Ask this and exit (several words are one question). Piped stdin comes first, then PROMPT."
+        None, metavar="PROMPT", help=N_("Ask this and exit (several words are one question). Piped stdin comes first, then PROMPT.")
     ),
     model: Optional[str] = typer.Option(
-        None, "--model", "-m", metavar="NAME", help="Model name (default llama3.2:latest).", autocompletion=_model_names
+        None, "--model", "-m", metavar="NAME", help=N_("Model name (default llama3.2:latest)."), autocompletion=_model_names
     ),
     persona: Optional[str] = typer.Option(
-        None, "--persona", "-p", metavar="NAME|PATH", help="Persona NAME, or a PATH to a persona file.", autocompletion=_persona_names
+        None, "--persona", "-p", metavar="NAME|PATH", help=N_("Persona NAME, or a PATH to a persona file."), autocompletion=_persona_names
     ),
-    host: Optional[str] = typer.Option(None, "--host", metavar="HOST", help="Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434)."),
-    system: Optional[str] = typer.Option(None, "--system", metavar="TEXT", help="Replace the persona's system prompt for this run."),
-    temperature: Optional[float] = typer.Option(None, "--temperature", metavar="T", help="0.0-2.0; higher is more random."),
-    top_p: Optional[float] = typer.Option(None, "--top-p", metavar="P", help="0.0-1.0 nucleus sampling."),
-    top_k: Optional[int] = typer.Option(None, "--top-k", metavar="K", help="Consider only the K most likely tokens (>= 1)."),
-    num_ctx: Optional[int] = typer.Option(None, "--num-ctx", metavar="TOKENS", help="Context window in tokens."),
-    seed: Optional[int] = typer.Option(None, "--seed", metavar="N", help="Random seed for repeatable answers."),
-    option: List[str] = typer.Option([], "--option", "-o", metavar="KEY=VALUE", help="Any Ollama option as KEY=VALUE (repeatable)."),
+    host: Optional[str] = typer.Option(None, "--host", metavar="HOST", help=N_("Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434).")),
+    system: Optional[str] = typer.Option(None, "--system", metavar="TEXT", help=N_("Replace the persona's system prompt for this run.")),
+    temperature: Optional[float] = typer.Option(None, "--temperature", metavar="T", help=N_("0.0-2.0; higher is more random.")),
+    top_p: Optional[float] = typer.Option(None, "--top-p", metavar="P", help=N_("0.0-1.0 nucleus sampling.")),
+    top_k: Optional[int] = typer.Option(None, "--top-k", metavar="K", help=N_("Consider only the K most likely tokens (>= 1).")),
+    num_ctx: Optional[int] = typer.Option(None, "--num-ctx", metavar="TOKENS", help=N_("Context window in tokens.")),
+    seed: Optional[int] = typer.Option(None, "--seed", metavar="N", help=N_("Random seed for repeatable answers.")),
+    option: List[str] = typer.Option([], "--option", "-o", metavar="KEY=VALUE", help=N_("Any Ollama option as KEY=VALUE (repeatable).")),
     preset: Optional[str] = typer.Option(
-        None, "--preset", metavar="NAME", help=f"Sampling preset: {', '.join(PRESETS)}.", autocompletion=_presets
+        None, "--preset", metavar="NAME", help=N_("Sampling preset: {presets}."), autocompletion=_presets
     ),
-    format: Optional[str] = typer.Option(None, "--format", metavar="json|FILE", help="'json', or a JSON Schema file for structured output."),
+    format: Optional[str] = typer.Option(None, "--format", metavar="json|FILE", help=N_("'json', or a JSON Schema file for structured output.")),
     think: Optional[str] = typer.Option(
-        None, "--think", metavar="[low|medium|high]", help="Ask the model to think first; optionally how hard (--think high)."
+        None, "--think", metavar="[low|medium|high]", help=N_("Ask the model to think first; optionally how hard (--think high).")
     ),
-    no_think: bool = typer.Option(False, "--no-think", help="Ask the model not to think."),
-    hide_thinking: bool = typer.Option(False, "--hide-thinking", help="Don't show the model's thinking."),
-    no_stream: bool = typer.Option(False, "--no-stream", help="Wait for the whole reply instead of streaming it."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help="Seconds to wait for Ollama to send something (default 300)."),
-    max_messages: Optional[int] = typer.Option(None, "--max-messages", metavar="N", help="History cap in messages (default 20)."),
-    no_input_history: bool = typer.Option(False, "--no-input-history", help="Don't read or write the input history file."),
-    continue_last: bool = typer.Option(False, "--continue", "-c", help="Go on with the most recent conversation."),
+    no_think: bool = typer.Option(False, "--no-think", help=N_("Ask the model not to think.")),
+    hide_thinking: bool = typer.Option(False, "--hide-thinking", help=N_("Don't show the model's thinking.")),
+    no_stream: bool = typer.Option(False, "--no-stream", help=N_("Wait for the whole reply instead of streaming it.")),
+    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help=N_("Seconds to wait for Ollama to send something (default 300).")),
+    max_messages: Optional[int] = typer.Option(None, "--max-messages", metavar="N", help=N_("History cap in messages (default 20).")),
+    no_input_history: bool = typer.Option(False, "--no-input-history", help=N_("Don't read or write the input history file.")),
+    continue_last: bool = typer.Option(False, "--continue", "-c", help=N_("Go on with the most recent conversation.")),
     resume: Optional[str] = typer.Option(
-        None, "--resume", metavar="ID|FILE", help="Go on with conversation ID (a unique prefix will do; see `ollama-chat history`) or a saved JSON file."
+        None, "--resume", metavar="ID|FILE", help=N_("Go on with conversation ID (a unique prefix will do; see `ollama-chat history`) or a saved JSON file.")
     ),
-    incognito: bool = typer.Option(False, "--incognito", help="Store nothing: no conversation, no input history."),
-    pull: bool = typer.Option(False, "--pull", help="If the model is not on the server, pull it first (asked in the chat)."),
-    interactive: bool = typer.Option(False, "--interactive", "-i", help="After the piped question, keep chatting."),
-    plain: bool = typer.Option(False, "--plain", help="Print the reply exactly as received, without formatting."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show stats (tokens/s, ...) after each reply."),
-    list_personas: bool = typer.Option(False, "--list-personas", help="The same as `ollama-chat personas`."),
-    list_models: bool = typer.Option(False, "--list-models", help="The same as `ollama-chat models`."),
-    version: bool = typer.Option(False, "--version", help="Show the version and exit."),
+    incognito: bool = typer.Option(False, "--incognito", help=N_("Store nothing: no conversation, no input history.")),
+    pull: bool = typer.Option(False, "--pull", help=N_("If the model is not on the server, pull it first (asked in the chat).")),
+    interactive: bool = typer.Option(False, "--interactive", "-i", help=N_("After the piped question, keep chatting.")),
+    plain: bool = typer.Option(False, "--plain", help=N_("Print the reply exactly as received, without formatting.")),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=N_("Show stats (tokens/s, ...) after each reply.")),
+    list_personas: bool = typer.Option(False, "--list-personas", help=N_("The same as `ollama-chat personas`.")),
+    list_models: bool = typer.Option(False, "--list-models", help=N_("The same as `ollama-chat models`.")),
+    version: bool = typer.Option(False, "--version", help=N_("Show the version and exit.")),
+    lang: Optional[str] = LANG,
 ) -> None:
-    """Chat with a local model served by Ollama. Interactive in a terminal; one-shot with PROMPT or piped input."""
     env: Environment = ctx.obj
     if version:
         env.stdout.write(f"ollama-chat {__version__}\n")
@@ -169,16 +178,15 @@ def _hint_at_a_command(env: Environment, word: str) -> None:
     close = difflib.get_close_matches(word.lower(), [c for c in cli_commands() if c != DefaultGroup.default], n=1, cutoff=0.7)
     if close or word.lower() in ("help", "-help"):
         meant = f"ollama-chat {close[0]}" if close else "ollama-chat --help"
-        app.say(env, "Note:", "2", f"asking the model \"{word}\"; did you mean `{meant}`?")
+        app.say(env, _("Note:"), "2", _("asking the model \"{word}\"; did you mean `{command}`?").format(word=word, command=meant))
 
 
 def cli_commands() -> list[str]:
     return [info.name or "" for info in (*cli.registered_commands, *cli.registered_groups)]
 
 
-@cli.command("personas", cls=FastCommand)
-def personas_command(ctx: typer.Context) -> None:
-    """List personas: built-in and your own, and where each comes from."""
+@cli.command("personas", cls=FastCommand, help=N_("List personas: built-in and your own, and where each comes from."))
+def personas_command(ctx: typer.Context, lang: Optional[str] = LANG) -> None:
     env: Environment = ctx.obj
     raise typer.Exit(app.guarded(env, lambda: app.print_personas(env)))
 
@@ -187,6 +195,29 @@ cli.add_typer(history_cli, name="history")
 cli.add_typer(models_cli, name="models")
 
 
+def language(argv: list[str], environ: Mapping[str, str]) -> str:
+    """The interface's language, chosen before parsing (help is rendered while parsing): `--lang ko|en`, else
+    `language` in the config file, else the locale variables. A wrong `--lang` is left to the parser's error,
+    a broken config file to the normal path's."""
+    chosen = None
+    for i, word in enumerate(argv):
+        if word == "--":
+            break
+        if word == "--lang" and i + 1 < len(argv):
+            chosen = argv[i + 1]
+        elif word.startswith("--lang="):
+            chosen = word[len("--lang="):]
+    if chosen in i18n.LANGUAGES:
+        return chosen
+    try:
+        configured = load_config(paths.config_file(environ)).get("language")
+    except ChatError:
+        configured = None
+    return configured if configured in i18n.LANGUAGES else i18n.from_environment(environ)
+
+
 def main(argv: list[str] | None = None, env: Environment | None = None) -> None:
     """The entry point. Tests pass `argv` and an in-memory `env` and run it in-process."""
-    cli(args=argv, prog_name="ollama-chat", obj=env or Environment.from_process())
+    env = env or Environment.from_process()
+    i18n.use(language(sys.argv[1:] if argv is None else list(argv), env.environ))
+    run(cli, argv, "ollama-chat", env)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ollama_chat.errors import UsageError
+from ollama_chat.i18n import LANGUAGES, N_, _
 from ollama_chat.settings import MAX_TIMEOUT
 from ollama_chat.suggest import did_you_mean
 from ollama_chat.paths import read_file
@@ -15,21 +16,27 @@ from ollama_chat.tomlfile import TOMLDecodeError, error_line, key_line, loads
 MAX_CONFIG = 1024 * 1024
 
 CONFIG_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
-    "model": ((str,), "a model name string"),
-    "host": ((str,), "a host string"),
-    "persona": ((str,), "a persona name or path string"),
-    "options": ((dict,), "a table ([options])"),
-    "max_messages": ((int,), "a whole number"),
-    "timeout": ((int, float), "a number of seconds"),
-    "hide_thinking": ((bool,), "true or false"),
-    "verbose": ((bool,), "true or false"),
-    "input_history": ((bool,), "true or false"),
-    "save_history": ((bool,), "true or false"),
+    "model": ((str,), N_("a model name string")),
+    "host": ((str,), N_("a host string")),
+    "persona": ((str,), N_("a persona name or path string")),
+    "options": ((dict,), N_("a table ([options])")),
+    "max_messages": ((int,), N_("a whole number")),
+    "timeout": ((int, float), N_("a number of seconds")),
+    "hide_thinking": ((bool,), N_("true or false")),
+    "verbose": ((bool,), N_("true or false")),
+    "input_history": ((bool,), N_("true or false")),
+    "save_history": ((bool,), N_("true or false")),
+    "language": ((str,), N_('"ko" or "en"')),
 }
 
 
 def config_error(path: Path | str, what: str) -> UsageError:
-    return UsageError(f"Config file {path}: {what}", "Fix or remove the file; the README lists the keys it takes.")
+    return UsageError(_("Config file {path}: {problem}").format(path=path, problem=what),
+                      _("Fix or remove the file; the README lists the keys it takes."))
+
+
+def _at(source: str, line: object) -> str:
+    return _("{path}, line {line}").format(path=source, line=line)
 
 
 def parse_config(text: str, source: str) -> dict[str, Any]:
@@ -38,27 +45,33 @@ def parse_config(text: str, source: str) -> dict[str, Any]:
         raw = loads(text)
     except TOMLDecodeError as e:
         line, what = error_line(e, text)
-        raise config_error(f"{source}, line {line}", f"invalid TOML: {what}") from None
+        raise config_error(_at(source, line), _("invalid TOML: {problem}").format(problem=what)) from None
     for key, value in raw.items():
-        where = f"{source}, line {key_line(text, key)}"
+        where = _at(source, key_line(text, key))
         if key not in CONFIG_KEYS:
             guess = did_you_mean(key, CONFIG_KEYS, quote="'")
-            raise config_error(where, f"unknown key '{key}'.{' ' + guess if guess else ''} (known keys: {', '.join(CONFIG_KEYS)})")
+            unknown = _("unknown key '{key}'.").format(key=key) + (" " + guess if guess else "")
+            known = _("(known keys: {keys})").format(keys=", ".join(CONFIG_KEYS))
+            raise config_error(where, f"{unknown} {known}")
         kinds, what = CONFIG_KEYS[key]
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-            raise config_error(where, f"'{key}' must be {what}, not {value!r}")
+            raise config_error(where, _("'{key}' must be {kind}, not {value}").format(key=key, kind=_(what), value=repr(value)))
+        if key == "language" and value not in LANGUAGES:
+            raise config_error(where, _("'{key}' must be {kind}, not {value}").format(key=key, kind=_(what), value=repr(value)))
     options = {}
     for k, v in raw.get("options", {}).items():
         try:
             options[k] = check_option(k, v)
         except OptionError as e:
-            raise config_error(f"{source}, line {key_line(text, k)}", str(e)) from None
+            raise config_error(_at(source, key_line(text, k)), str(e)) from None
     raw["options"] = options
     if raw.get("max_messages", 2) < 2:
-        raise config_error(f"{source}, line {key_line(text, 'max_messages')}", "'max_messages' must be at least 2 (one question and its answer)")
+        raise config_error(_at(source, key_line(text, "max_messages")),
+                           _("'max_messages' must be at least 2 (one question and its answer)"))
     timeout = raw.get("timeout", 1)
     if not 0 < timeout <= MAX_TIMEOUT:
-        raise config_error(f"{source}, line {key_line(text, 'timeout')}", f"'timeout' must be a positive number of seconds up to {MAX_TIMEOUT:,.0f}")
+        raise config_error(_at(source, key_line(text, "timeout")),
+                           _("'timeout' must be a positive number of seconds up to {max}").format(max=f"{MAX_TIMEOUT:,.0f}"))
     return raw
 
 
@@ -68,9 +81,9 @@ def load_config(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except OSError as e:
-        raise config_error(path, f"cannot read it ({e.strerror})") from None
+        raise config_error(path, _("cannot read it ({reason})").format(reason=e.strerror)) from None
     try:
         text = data.decode("utf-8-sig").replace("\r\n", "\n")  # a BOM and Windows line ends are fine
     except UnicodeDecodeError:
-        raise config_error(path, "not UTF-8 text") from None
+        raise config_error(path, _("not UTF-8 text")) from None
     return parse_config(text, str(path))

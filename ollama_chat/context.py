@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ollama_chat.budget import PER_MESSAGE, Calibration, Fit, Window, base_tokens, choose_window, fit, reply_room
 from ollama_chat.conversation import Conversation, pinned_messages
+from ollama_chat.i18n import _
 from ollama_chat.settings import Settings
 from ollama_chat.types import Exchange, Stats
 
@@ -112,8 +113,14 @@ class ContextTracker:
 def not_sent(plan: Plan) -> str:
     """Why a question was not sent, each part's share in tokens."""
     question = plan.fit.tokens - plan.pinned - plan.summary
-    parts = f"the question (about {question:,} tokens) with the system prompt and examples ({plan.pinned:,})"
+    values = dict(question=f"{question:,}", pinned=f"{plan.pinned:,}", summary=f"{plan.summary:,}",
+                  total=f"{plan.fit.tokens:,}", window=f"{plan.window.tokens:,}", budget=f"{plan.fit.budget:,}")
     if plan.summary:
-        parts += f" and the /compact summary ({plan.summary:,})"
-    return (f"Not sent: {parts} come to about {plan.fit.tokens:,} tokens, more than the {plan.window.tokens:,}-token"
-            f" context window leaves for them ({plan.fit.budget:,}, keeping room for the answer).")
+        text = _("Not sent: the question (about {question} tokens) with the system prompt and examples ({pinned})"
+                 " and the /compact summary ({summary}) come to about {total} tokens, more than the {window}-token"
+                 " context window leaves for them ({budget}, keeping room for the answer).")
+    else:
+        text = _("Not sent: the question (about {question} tokens) with the system prompt and examples ({pinned})"
+                 " come to about {total} tokens, more than the {window}-token context window leaves for them"
+                 " ({budget}, keeping room for the answer).")
+    return text.format(**values)

@@ -12,16 +12,21 @@ from collections.abc import Sequence
 from ollama_chat import paths
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_FAILURE, EXIT_OK, ChatError, UsageError
+from ollama_chat.i18n import N_, _, ngettext
 from ollama_chat.store import ConversationMeta, NoSuchConversation, Store, StoreError, StoredConversation, matching_line
 from ollama_chat.transcript import to_json, to_markdown
 from ollama_chat.ui.output import make_output
 from ollama_chat.ui.text import sanitize, when
 from ollama_chat.ui.wrap import cell_width
 
-LIST_HINT = "`ollama-chat history` lists the conversations, newest first, each starting with its ID."
+LIST_HINT = N_("`ollama-chat history` lists the conversations, newest first, each starting with its ID.")
 _AGE = re.compile(r"(\d+(?:\.\d+)?)\s*(h|d|w|mo|y|)")
 _DAYS = {"h": 1 / 24, "d": 1, "": 1, "w": 7, "mo": 30, "y": 365}
-_UNITS = {"h": "hour", "d": "day", "": "day", "w": "week", "mo": "month", "y": "year"}
+_UNITS = {"h": (N_("{n} hour"), N_("{n} hours")), "d": (N_("{n} day"), N_("{n} days")), "": (N_("{n} day"), N_("{n} days")),
+          "w": (N_("{n} week"), N_("{n} weeks")), "mo": (N_("{n} month"), N_("{n} months")),
+          "y": (N_("{n} year"), N_("{n} years"))}
+# The table's column titles; "ID" and "#" are the same in every language.
+_HEADERS = {"ID": "ID", "Last": N_("Last"), "Persona": N_("Persona"), "Model": N_("Model"), "#": "#", "Title": N_("Title")}
 
 
 def _open(env: Environment) -> Store | None:
@@ -38,12 +43,12 @@ def _open(env: Environment) -> Store | None:
 def _opened(env: Environment) -> Store:
     store = _open(env)
     if store is None:
-        raise ChatError("No conversations have been stored yet.", "Chat with `ollama-chat`; every exchange is kept.")
+        raise ChatError(_("No conversations have been stored yet."), _("Chat with `ollama-chat`; every exchange is kept."))
     return store
 
 
 def _nothing_yet(env: Environment) -> int:
-    env.stderr.write("No conversations have been stored yet.\n")
+    env.stderr.write(_("No conversations have been stored yet.") + "\n")
     return EXIT_OK
 
 
@@ -52,10 +57,10 @@ def _load(store: Store, ref: str | None) -> StoredConversation:
     try:
         conversation_id = store.resolve(ref) if ref is not None else store.latest()
         if conversation_id is None:
-            raise NoSuchConversation("no conversations have been stored yet")
+            raise NoSuchConversation(_("no conversations have been stored yet"))
         return store.load(conversation_id)
     except NoSuchConversation as e:
-        raise UsageError(f"{e}.", LIST_HINT) from None
+        raise UsageError(f"{e}.", _(LIST_HINT)) from None
     except StoreError as e:
         raise ChatError(f"{e}.", e.hint) from None
 
@@ -95,7 +100,7 @@ def _table(env: Environment, metas: Sequence[ConversationMeta]) -> None:
     table = Table(box=None, padding=(0, 2, 0, 0), header_style="bold", expand=True)
     for name in columns:
         title = name == "Title"
-        table.add_column(name, no_wrap=True, justify="right" if name == "#" else "left", ratio=1 if title else None,
+        table.add_column(_(_HEADERS[name]), no_wrap=True, justify="right" if name == "#" else "left", ratio=1 if title else None,
                          overflow="ellipsis" if title else "fold", min_width=None if title else len(columns[name](metas[0])))
     for m in metas:
         table.add_row(*(Text(cell(m)) for cell in columns.values()))  # text, never markup: a title may hold "[bold]"
@@ -115,13 +120,13 @@ def show(env: Environment, ref: str | None) -> int:
     from ollama_chat.ui.theme import make_console
 
     console = make_console(env.stdout, env.columns)
-    console.print(Text(f"{sanitize(meta.title) or '(untitled)'}", style="banner"))
+    console.print(Text(sanitize(meta.title) or _("(untitled)"), style="banner"))
     console.print(Text(f"{meta.id} · {when(meta.updated)} · {sanitize(meta.persona)} · {sanitize(meta.model)}", style="hint"))
     output = make_output(stdout_is_terminal=True, plain=False, hide_thinking=True, out=env.stdout.buffer, err=env.stderr,
                          console=console, environ=env.environ)
     for number, exchange in enumerate(stored.exchanges, 1):
         console.print()
-        console.print(Text(f"{number}. you:", style="hint"))
+        console.print(Text(_("{number}. you:").format(number=number), style="hint"))
         console.print(Text(sanitize(exchange.question.content)))
         console.print(Text(f"{sanitize(exchange.model)}:", style="hint"))  # an interrupted reply is marked at its end
         reply = output.reply()
@@ -138,7 +143,7 @@ def _markdown(stored: StoredConversation) -> str:
 
 def export(env: Environment, ref: str | None, form: str) -> int:
     if form not in ("md", "json"):
-        raise UsageError(f"--format must be md or json, not '{sanitize(form)}'.")
+        raise UsageError(_("--format must be md or json, not '{value}'.").format(value=sanitize(form)))
     with _opened(env) as store:
         stored = _load(store, ref)
     if form == "md":
@@ -155,14 +160,14 @@ def export(env: Environment, ref: str | None, form: str) -> int:
 
 def search(env: Environment, text: str, limit: int) -> int:
     if not text.strip():
-        raise UsageError("Nothing to search for.", 'Give a word or phrase: ollama-chat history search "양자역학"')
+        raise UsageError(_("Nothing to search for."), _('Give a word or phrase: ollama-chat history search "양자역학"'))
     store = _open(env)
     if store is None:
         return _nothing_yet(env)
     with store:
         hits = _guard(lambda: store.search(text, limit if limit > 0 else -1))
     if not hits:
-        env.stderr.write(f"No stored conversation holds “{sanitize(text.strip())}”.\n")
+        env.stderr.write(_("No stored conversation holds “{text}”.").format(text=sanitize(text.strip())) + "\n")
         return EXIT_FAILURE
     if not env.stdout_isatty:
         for h in hits:
@@ -198,14 +203,16 @@ def parse_age(text: str) -> tuple[float, str]:
     """`90d`, `12h`, `4w`, `6mo`, `1y` or a bare number of days: (days, the age in words)."""
     match = _AGE.fullmatch(text.strip().lower())
     if not match or float(match.group(1)) <= 0:
-        raise UsageError(f"--older-than takes an age such as 90d, 12h, 4w, 6mo or 1y, not '{sanitize(text)}'.")
+        raise UsageError(_("--older-than takes an age such as 90d, 12h, 4w, 6mo or 1y, not '{value}'.").format(value=sanitize(text)))
     number, unit = match.group(1), match.group(2)
-    return float(number) * _DAYS[unit], f"{number} {_UNITS[unit]}{'' if number == '1' else 's'}"
+    one, many = _UNITS[unit]
+    return float(number) * _DAYS[unit], _(one if number == "1" else many).format(n=number)
 
 
 def remove(env: Environment, refs: Sequence[str], older_than: str | None, yes: bool) -> int:
     if bool(refs) == (older_than is not None):
-        raise UsageError("Give conversation IDs or --older-than AGE (one of them).", "e.g. ollama-chat history rm 3f2a9c, or rm --older-than 90d")
+        raise UsageError(_("Give conversation IDs or --older-than AGE (one of them)."),
+                         _("e.g. ollama-chat history rm 3f2a9c, or rm --older-than 90d"))
     days, age = parse_age(older_than) if older_than is not None else (None, "")
     with _opened(env) as store:
         if days is not None:
@@ -213,25 +220,25 @@ def remove(env: Environment, refs: Sequence[str], older_than: str | None, yes: b
         else:
             doomed = [_load(store, ref).meta for ref in dict.fromkeys(refs)]
         if not doomed:
-            env.stderr.write(f"No conversation was last used more than {age} ago.\n")
+            env.stderr.write(_("No conversation was last used more than {age} ago.").format(age=age) + "\n")
             return EXIT_OK
-        what = f"{len(doomed)} conversation{'' if len(doomed) == 1 else 's'}"
+        what = ngettext("{n} conversation", "{n} conversations", len(doomed)).format(n=len(doomed))
         if not yes and not _confirm(env, doomed, what):
-            env.stderr.write("Nothing was removed.\n")
+            env.stderr.write(_("Nothing was removed.") + "\n")
             return EXIT_FAILURE
         _guard(lambda: store.delete(*(m.id for m in doomed)))
-    env.stderr.write(f"Removed {what}.\n")
+    env.stderr.write(_("Removed {what}.").format(what=what) + "\n")
     return EXIT_OK
 
 
 def _confirm(env: Environment, doomed: Sequence[ConversationMeta], what: str) -> bool:
     if not env.stdin_isatty:
-        raise UsageError(f"Removing {what} needs a yes: add --yes (there is no terminal to ask on).")
+        raise UsageError(_("Removing {what} needs a yes: add --yes (there is no terminal to ask on).").format(what=what))
     for m in doomed[:10]:
         env.stderr.write(f"  {m.id}  {when(m.updated)}  {sanitize(m.title)}\n")
     if len(doomed) > 10:
-        env.stderr.write(f"  … and {len(doomed) - 10} more\n")
-    env.stderr.write(f"Remove {what} for good? [y/N] ")
+        env.stderr.write("  " + _("… and {n} more").format(n=len(doomed) - 10) + "\n")
+    env.stderr.write(_("Remove {what} for good? [y/N]").format(what=what) + " ")
     env.stderr.flush()
     answer = env.stdin.readline().strip().lower()
     return answer in ("y", "yes", "예", "네", "ㅇ")

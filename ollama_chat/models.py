@@ -9,6 +9,7 @@ from typing import Protocol
 from ollama_chat.backends.base import Backend, BackendError
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK
+from ollama_chat.i18n import N_, _
 from ollama_chat.types import ModelInfo, PullProgress
 from ollama_chat.ui.text import sanitize
 
@@ -21,6 +22,9 @@ class Display(Protocol):
     def close(self) -> None: ...
 
 CAPABILITIES = ("vision", "tools", "thinking")
+# The table's columns: (title, right-aligned).
+COLUMNS = ((N_("Name"), False), (N_("Size"), True), (N_("Params"), False), (N_("Quant"), False), (N_("Context"), True),
+           (N_("Also can"), False), (N_("Modified"), False))
 
 
 def size_text(size: int) -> str:
@@ -61,13 +65,13 @@ def print_models(env: Environment, backend: Backend) -> int:
         from ollama_chat.ui.theme import make_console
 
         table = Table(box=None, padding=(0, 2, 0, 0), header_style="bold")
-        for name in ("Name", "Size", "Params", "Quant", "Context", "Also can", "Modified"):
-            table.add_column(name, no_wrap=name == "Name", justify="right" if name in ("Size", "Context") else "left")
+        for number, (name, right) in enumerate(COLUMNS):
+            table.add_column(_(name), no_wrap=number == 0, justify="right" if right else "left")
         for row in rows:
             table.add_row(*map(Text, row))  # text, never markup
         make_console(env.stdout, env.columns).print(table)
         if not rows:
-            env.stderr.write("No models yet: ollama-chat models pull llama3.2\n")
+            env.stderr.write(_("No models yet: ollama-chat models pull llama3.2") + "\n")
     else:
         for row in rows:
             env.stdout.write("\t".join(c.replace("\t", " ") for c in row) + "\n")
@@ -86,13 +90,13 @@ def pull(backend: Backend, name: str, view_for: Callable[[], Display], say: Call
     except KeyboardInterrupt:
         steps.close()
         view.close()
-        say(f"Pull of {sanitize(name)} stopped; pulling it again resumes where it was.")
+        say(_("Pull of {model} stopped; pulling it again resumes where it was.").format(model=sanitize(name)))
         return EXIT_INTERRUPTED
     except BaseException:
         view.close()
         raise
     view.close()
-    say(f"{sanitize(name)} is ready.")
+    say(_("{model} is ready.").format(model=sanitize(name)))
     return EXIT_OK
 
 

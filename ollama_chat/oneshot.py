@@ -9,6 +9,7 @@ from ollama_chat.backends.base import Backend, BackendError, ContextOverflow
 from ollama_chat.context import ContextTracker, not_sent
 from ollama_chat.conversation import Conversation
 from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
+from ollama_chat.i18n import _
 from ollama_chat.recorder import Recorder
 from ollama_chat.settings import Settings
 from ollama_chat.turn import build_request, run_turn
@@ -36,8 +37,8 @@ def combine_question(piped: str | None, prompt: str | None) -> str:
     question = "\n\n".join(parts)
     if not question.strip():
         raise UsageError(
-            "Nothing to ask: the question is empty.",
-            'Give it as an argument (ollama-chat "질문") or pipe it in (echo "질문" | ollama-chat).',
+            _("Nothing to ask: the question is empty."),
+            _('Give it as an argument (ollama-chat "질문") or pipe it in (echo "질문" | ollama-chat).'),
         )
     return question
 
@@ -59,10 +60,11 @@ def run(settings: Settings, question: str, backend: Backend, output: Output, con
             pass
     for attempt in range(3):
         if not plan.fit.fits:
-            raise UsageError(not_sent(plan), "Shorten it, or give the model a bigger window: --num-ctx 16384.")
+            raise UsageError(not_sent(plan), _("Shorten it, or give the model a bigger window: --num-ctx 16384."))
         if plan.dropped and attempt == 0:
-            note(f"the oldest {plan.dropped} of {plan.eligible} earlier exchanges do not fit the {plan.window.tokens:,}-token"
-                 " context window and were not sent.")
+            note(_("the oldest {dropped} of {eligible} earlier exchanges do not fit the {tokens}-token"
+                   " context window and were not sent.").format(
+                dropped=plan.dropped, eligible=plan.eligible, tokens=f"{plan.window.tokens:,}"))
         request = build_request(settings, conversation, Message("user", question), plan.fit.sent,
                                 with_summary=not plan.summary_left_out)
         result = run_turn(backend, request, output, show_stats=settings.verbose)

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ollama_chat.i18n import _
 from ollama_chat.suggest import did_you_mean
 
 
@@ -26,7 +27,14 @@ class OptionSpec:
 
     @property
     def kind_name(self) -> str:
-        return {int: "a whole number", float: "a number", list: "a list of strings"}[self.kind]
+        """What the option takes, as shown (in the interface's language)."""
+        if self.kind is int:
+            return _("a whole number")
+        return _("a number") if self.kind is float else _("a list of strings")
+
+    @property
+    def finite_kind_name(self) -> str:
+        return _("a finite whole number") if self.kind is int else _("a finite number")
 
 
 OPTIONS: dict[str, OptionSpec] = {
@@ -60,7 +68,15 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 def _unknown(name: str) -> OptionError:
     guess = did_you_mean(name, OPTIONS, quote="'")
-    return OptionError(f"unknown option '{name}'.{' ' + guess if guess else ''} Known options: {', '.join(OPTIONS)}")
+    names = ", ".join(OPTIONS)
+    if guess:
+        return OptionError(_("unknown option '{name}'. {guess} Known options: {names}").format(
+            name=name, guess=guess, names=names))
+    return OptionError(_("unknown option '{name}'. Known options: {names}").format(name=name, names=names))
+
+
+def _takes(name: str, kind: str, value: str) -> OptionError:
+    return OptionError(_("option '{name}' takes {kind}, not {value}").format(name=name, kind=kind, value=value))
 
 
 def check_option(name: str, value: Any) -> Any:
@@ -72,28 +88,31 @@ def check_option(name: str, value: Any) -> Any:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise OptionError(f"option '{name}' takes {spec.kind_name}, not {value!r}")
+            raise _takes(name, spec.kind_name, repr(value))
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise OptionError(f"option '{name}' takes {spec.kind_name}, not {value!r}")
+        raise _takes(name, spec.kind_name, repr(value))
     if isinstance(value, float) and not math.isfinite(value):
-        raise OptionError(f"option '{name}' takes a finite {spec.kind_name[2:]}, not {value!r}")
+        raise _takes(name, spec.finite_kind_name, repr(value))
     if spec.kind is int:
         if isinstance(value, float):
             if not value.is_integer():
-                raise OptionError(f"option '{name}' takes {spec.kind_name}, not {value!r}")
+                raise _takes(name, spec.kind_name, repr(value))
             value = int(value)
     else:
         value = float(value)
     if spec.low is not None and value < spec.low or spec.high is not None and value > spec.high:
-        raise OptionError(f"option '{name}' must be {_range(spec)}, not {value!r}")
+        raise OptionError(_("option '{name}' must be {range}, not {value}").format(
+            name=name, range=_range(spec), value=repr(value)))
     return value
 
 
 def _range(spec: OptionSpec) -> str:
     if spec.low is not None and spec.high is not None:
-        return f"between {spec.low:g} and {spec.high:g}"
-    return f"at least {spec.low:g}" if spec.low is not None else f"at most {spec.high:g}"
+        return _("between {low} and {high}").format(low=f"{spec.low:g}", high=f"{spec.high:g}")
+    if spec.low is not None:
+        return _("at least {low}").format(low=f"{spec.low:g}")
+    return _("at most {high}").format(high=f"{spec.high:g}")
 
 
 def parse_option_text(name: str, text: str) -> Any:
@@ -106,11 +125,11 @@ def parse_option_text(name: str, text: str) -> Any:
         try:
             return check_option(name, split_words(text))
         except ValueError as e:
-            raise OptionError(f"option '{name}': {e}") from None
+            raise OptionError(_("option '{name}': {error}").format(name=name, error=e)) from None
     try:
         value: Any = int(text) if spec.kind is int else float(text)
     except ValueError:
-        raise OptionError(f"option '{name}' takes {spec.kind_name}, not '{text}'") from None
+        raise _takes(name, spec.kind_name, f"'{text}'") from None
     return check_option(name, value)
 
 
@@ -134,6 +153,6 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     """`KEY=VALUE` as given to --option."""
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
-        raise OptionError(f"expected KEY=VALUE, got '{text}'")
+        raise OptionError(_("expected KEY=VALUE, got '{text}'").format(text=text))
     name = name.strip()
     return name, parse_option_text(name, value)

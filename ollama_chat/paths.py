@@ -9,6 +9,8 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
+from ollama_chat.i18n import _
+
 APP = "ollama-chat"
 
 
@@ -56,7 +58,8 @@ def user_path(text: str) -> Path:
         return path.expanduser()
     except RuntimeError:
         user = text[1:].split("/", 1)[0]
-        raise ValueError(f"'~{user}' is no user's home folder here (did you mean ~/{text[1:]}?)") from None
+        raise ValueError(_("'~{user}' is no user's home folder here (did you mean ~/{rest}?)").format(
+            user=user, rest=text[1:])) from None
 
 
 def write_private(path: Path, text: str, *, overwrite: bool = True) -> None:
@@ -87,10 +90,11 @@ def read_file(path: Path, limit: int) -> bytes:
     """A regular file's bytes, at most `limit` of them. FileNotFoundError, NotAFile or another OSError."""
     info = path.stat()
     if not stat.S_ISREG(info.st_mode):
-        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a pipe, a device or a socket)"
-        raise NotAFile(errno.EINVAL, f"it is {kind}", str(path))
+        kind = _("it is a folder") if stat.S_ISDIR(info.st_mode) else _(
+            "it is not a regular file (a pipe, a device or a socket)")
+        raise NotAFile(errno.EINVAL, kind, str(path))
     if info.st_size > limit:
-        raise NotAFile(errno.EFBIG, f"it is larger than {limit // 1024:,} KiB", str(path))
+        raise NotAFile(errno.EFBIG, _("it is larger than {size} KiB").format(size=f"{limit // 1024:,}"), str(path))
     with open(path, "rb") as f:
         return f.read(limit + 1)[:limit]
 
@@ -110,7 +114,7 @@ def private_file(path: Path) -> None:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise NotAFile(errno.EINVAL, "not a regular file", str(path))
+            raise NotAFile(errno.EINVAL, _("not a regular file"), str(path))
         if stat.S_IMODE(info.st_mode) & 0o077:
             os.fchmod(fd, 0o600)
     finally:

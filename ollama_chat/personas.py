@@ -24,12 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from ollama_chat.errors import UsageError
+from ollama_chat.i18n import N_, _
 from ollama_chat.options import OptionError, check_option
 from ollama_chat.paths import NotAFile, read_file, user_path
 from ollama_chat.suggest import did_you_mean
 from ollama_chat.tomlfile import TOMLDecodeError, error_line, key_line, loads
 
-BUILTIN = "built-in"
+BUILTIN = N_("built-in")  # an identity as well: compare with it as it is, translate it only where shown
 NAME_RE = re.compile(r"[\w-]+")  # any letters or digits (Hangul too), '-' and '_'; never a path part
 THINK_LEVELS = ("low", "medium", "high")
 MAX_PERSONA = 1024 * 1024
@@ -70,11 +71,17 @@ class PersonaError(UsageError):
     pass
 
 
+def shown_source(source: str) -> str:
+    """A persona's source as shown: "built-in" in the interface's language, or the file's path."""
+    return _("built-in") if source == BUILTIN else source
+
+
 def _fail(source: str, line: int | None, what: str) -> PersonaError:
-    where = f"{source}, line {line}" if line else source
+    source = shown_source(source)
+    where = _("{source}, line {line}").format(source=source, line=line) if line else source
     return PersonaError(
-        f"Persona file {where}: {what}",
-        "Fix the file (the format is in the README under 'Persona files'), or choose another with --persona.",
+        _("Persona file {where}: {what}").format(where=where, what=what),
+        _("Fix the file (the format is in the README under 'Persona files'), or choose another with --persona."),
     )
 
 
@@ -87,7 +94,7 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
     for i in range(1, len(lines)):
         if lines[i].strip() == "+++":
             return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), 2
-    raise ValueError("the header opened with '+++' on line 1 is never closed by another '+++' line")
+    raise ValueError(_("the header opened with '+++' on line 1 is never closed by another '+++' line"))
 
 
 def parse_persona(text: str, name: str, source: str = BUILTIN) -> Persona:
@@ -106,37 +113,39 @@ def parse_persona(text: str, name: str, source: str = BUILTIN) -> Persona:
         raise _fail(
             source,
             key_line(header, unknown[0], start),
-            f"unknown header key '{unknown[0]}' (known keys: {', '.join(HEADER_KEYS)})",
+            _("unknown header key '{key}' (known keys: {keys})").format(key=unknown[0], keys=", ".join(HEADER_KEYS)),
         )
 
     def typed(key: str, kinds: tuple[type, ...], what: str) -> Any:
         value = meta.get(key)
         if value is not None and (not isinstance(value, kinds) or isinstance(value, bool) and bool not in kinds):
-            raise _fail(source, key_line(header, key, start), f"'{key}' must be {what}, not {value!r}")
+            raise _fail(source, key_line(header, key, start),
+                        _("'{key}' must be {what}, not {value}").format(key=key, what=what, value=repr(value)))
         return value
 
-    description = typed("description", (str,), "a string") or ""
-    model = typed("model", (str,), "a model name string")
-    fmt = typed("format", (str, dict), '"json" or a JSON schema table')
+    description = typed("description", (str,), _("a string")) or ""
+    model = typed("model", (str,), _("a model name string"))
+    fmt = typed("format", (str, dict), _('"json" or a JSON schema table'))
     if isinstance(fmt, str) and fmt != "json":
-        raise _fail(source, key_line(header, "format", start), f"'format' must be \"json\" or a schema table, not {fmt!r}")
-    think = typed("think", (bool, str), "true, false or one of " + "/".join(THINK_LEVELS))
+        raise _fail(source, key_line(header, "format", start), _("'format' must be \"json\" or a schema table, not {value}").format(value=repr(fmt)))
+    think = typed("think", (bool, str), _("true, false or one of low/medium/high"))
     if isinstance(think, str) and think not in THINK_LEVELS:
-        raise _fail(source, key_line(header, "think", start), f"'think' must be true, false or low/medium/high, not {think!r}")
-    keep_alive = typed("keep_alive", (str, int), 'a duration like "5m" or a number of seconds')
-    options_table = typed("options", (dict,), "a table ([options])") or {}
+        raise _fail(source, key_line(header, "think", start), _("'think' must be true, false or low/medium/high, not {value}").format(value=repr(think)))
+    keep_alive = typed("keep_alive", (str, int), _('a duration like "5m" or a number of seconds'))
+    options_table = typed("options", (dict,), _("a table ([options])")) or {}
     options: dict[str, Any] = {}
     for key, value in options_table.items():
         try:
             options[key] = check_option(key, value)
         except OptionError as e:
             raise _fail(source, key_line(header, key, start), str(e)) from None
-    examples_raw = typed("examples", (list,), "an array of tables ([[examples]])") or []
+    examples_raw = typed("examples", (list,), _("an array of tables ([[examples]])")) or []
     examples = []
     for number, ex in enumerate(examples_raw, 1):
         line = key_line(header, "examples", start)
         if not isinstance(ex, dict) or set(ex) != {"user", "assistant"} or not all(isinstance(v, str) for v in ex.values()):
-            raise _fail(source, line, f"example {number} must have exactly two strings, 'user' and 'assistant'")
+            raise _fail(source, line,
+                        _("example {number} must have exactly two strings, 'user' and 'assistant'").format(number=number))
         examples.append(Example(user=ex["user"], assistant=ex["assistant"]))
     return Persona(
         name=name,
@@ -154,7 +163,7 @@ def parse_persona(text: str, name: str, source: str = BUILTIN) -> Persona:
 
 def _toml_error(source: str, error: Exception, header: str, start: int) -> PersonaError:
     line, what = error_line(error, header)
-    return _fail(source, line + start - 1, f"invalid TOML in the header: {what}")
+    return _fail(source, line + start - 1, _("invalid TOML in the header: {what}").format(what=what))
 
 
 # -- finding persona files -----------------------------------------------------------------------
@@ -196,16 +205,19 @@ def read_persona_file(path: Path, name: str | None = None, source: str | None = 
     try:
         data = read_file(path, MAX_PERSONA)
     except FileNotFoundError:
-        raise PersonaError(f"Persona file {path} does not exist.", "Check the path, or use --persona NAME.") from None
+        raise PersonaError(_("Persona file {path} does not exist.").format(path=path),
+                           _("Check the path, or use --persona NAME.")) from None
     except NotAFile as e:
-        raise PersonaError(f"Cannot read persona file {path}: {e.strerror}.", "A persona is a Markdown file.") from None
+        raise PersonaError(_("Cannot read persona file {path}: {reason}.").format(path=path, reason=e.strerror),
+                           _("A persona is a Markdown file.")) from None
     except OSError as e:
-        raise PersonaError(f"Cannot read persona file {path}: {e.strerror}.", "Check the file's permissions.") from None
+        raise PersonaError(_("Cannot read persona file {path}: {reason}.").format(path=path, reason=e.strerror),
+                           _("Check the file's permissions.")) from None
     try:
         text = data.decode("utf-8-sig").replace("\r\n", "\n")  # a BOM and Windows line ends are fine
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        raise _fail(source, line, "the file is not UTF-8 text; save it as UTF-8") from None
+        raise _fail(source, line, _("the file is not UTF-8 text; save it as UTF-8")) from None
     return parse_persona(text, name or path.stem, source)
 
 
@@ -215,13 +227,14 @@ def load_persona(ref: str, user_dir: Path) -> Persona:
         try:
             path = user_path(ref)
         except ValueError as e:
-            raise PersonaError(f"--persona {ref}: {e}.", "Give a persona NAME, or a path to a persona file.") from None
+            raise PersonaError(f"--persona {ref}: {e}.", _("Give a persona NAME, or a path to a persona file.")) from None
         return read_persona_file(path)
     ref = persona_name(ref)
     if not NAME_RE.fullmatch(ref):
         raise PersonaError(
-            f"'{ref}' is not a persona name (names use only letters, digits, '-' and '_').",
-            f"Known personas: {', '.join(known_names(user_dir))}. For a file, give a path with a '/'.",
+            _("'{name}' is not a persona name (names use only letters, digits, '-' and '_').").format(name=ref),
+            _("Known personas: {names}. For a file, give a path with a '/'.").format(
+                names=", ".join(known_names(user_dir))),
         )
     user = user_files(user_dir)
     if ref in user:
@@ -233,8 +246,9 @@ def load_persona(ref: str, user_dir: Path) -> Persona:
     guess = did_you_mean(ref, known, n=2)
     guess += " " if guess else ""
     raise PersonaError(
-        f"There is no persona named '{ref}'.",
-        f"{guess}Known personas: {', '.join(known)}. Add your own as {user_dir / (ref + '.md')}.",
+        _("There is no persona named '{name}'.").format(name=ref),
+        guess + _("Known personas: {names}. Add your own as {path}.").format(
+            names=", ".join(known), path=user_dir / (ref + ".md")),
     )
 
 
@@ -250,6 +264,6 @@ def list_personas(user_dir: Path) -> list[PersonaInfo]:
         try:
             description = read_persona_file(path, name, source).description
         except PersonaError as e:
-            description = f"(broken: {e.message})"
+            description = _("(broken: {error})").format(error=e.message)
         infos.append(PersonaInfo(name, description, source, overrides_builtin=name in user and name in builtins))
     return infos

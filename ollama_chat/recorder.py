@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ollama_chat.conversation import Conversation
+from ollama_chat.i18n import N_, _
 from ollama_chat.settings import Settings
 from ollama_chat.store import Store, StoreError
 
-OFF = "Saving is off (--incognito or save_history = false in the config)"
+OFF = N_("Saving is off (--incognito or save_history = false in the config)")
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,22 @@ class Recorder:
         """`warn(text, hint)` reports a failure; `off` says why there is no `store` (when there is none)."""
         self._store = store
         self._warn = warn
-        self.off = off
+        self._off = off  # English when marked with N_ (translated when shown), or already in the chat's language
         self.conversation_id: str | None = None
         self._recorded: Recorded | None = None
 
     def warn_with(self, warn: Callable[[str, str], None]) -> None:
         """Where a failure is reported from now on (the REPL's console, once it exists)."""
         self._warn = warn
+
+    @property
+    def off(self) -> str:
+        """Why nothing is saved, in the chat's language."""
+        return _(self._off) if self._off else ""
+
+    @off.setter
+    def off(self, text: str) -> None:
+        self._off = text
 
     @property
     def saving(self) -> bool:
@@ -139,5 +149,5 @@ class Recorder:
     def _fail(self, error: StoreError) -> None:
         """Say it once; from now on nothing is saved, and the chat goes on."""
         self._store = None
-        self.off = f"Saving stopped: {error}"
-        self._warn(f"{error}. The chat goes on, but from here on it is not saved.", error.hint)
+        self._off = _("Saving stopped: {error}").format(error=error)
+        self._warn(_("{error}. The chat goes on, but from here on it is not saved.").format(error=error), error.hint)

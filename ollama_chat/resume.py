@@ -11,13 +11,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ollama_chat.errors import UsageError
+from ollama_chat.i18n import N_, _
 from ollama_chat.paths import read_file
 from ollama_chat.personas import NAME_RE, Example, Persona, PersonaError, load_persona
 from ollama_chat.settings import Layers
 from ollama_chat.store import StoredConversation
 from ollama_chat.transcript import Transcript, TranscriptError, from_json
 
-STORED = "the resumed conversation"
+STORED = N_("the resumed conversation")  # a persona's source: translate it where it is shown
 MAX_TRANSCRIPT = 256 * 1024 * 1024
 
 
@@ -43,11 +44,11 @@ def read_transcript(path: Path, shown: str) -> Transcript:
     except FileNotFoundError:
         raise
     except OSError as e:
-        raise UsageError(f"Cannot read {shown}: {e.strerror}.") from None
+        raise UsageError(_("Cannot read {path}: {reason}.").format(path=shown, reason=e.strerror)) from None
     except UnicodeDecodeError as e:
-        raise UsageError(f"Cannot load {shown}: it is not UTF-8 text (bad byte at offset {e.start}).") from None
+        raise UsageError(_("Cannot load {path}: it is not UTF-8 text (bad byte at offset {offset}).").format(path=shown, offset=e.start)) from None
     except TranscriptError as e:
-        raise UsageError(f"Cannot load {shown}: {e}.") from None
+        raise UsageError(_("Cannot load {path}: {reason}.").format(path=shown, reason=e)) from None
 
 
 def persona_of(transcript: Transcript, user_persona_dir: Path) -> Persona | None:

@@ -17,6 +17,7 @@ from ollama_chat.budget import short
 from ollama_chat.context import ContextTracker, Plan, not_sent
 from ollama_chat.conversation import Conversation
 from ollama_chat.errors import EXIT_OK, ChatError
+from ollama_chat.i18n import _, ngettext
 from ollama_chat.models import Display
 from ollama_chat.models import pull as pull_model
 from ollama_chat.personas import Persona
@@ -34,7 +35,9 @@ CHECK_TIMEOUT = 3.0
 
 def exchanges_text(first: int, last: int) -> str:
     """Exchange 3, Exchanges 1–4."""
-    return f"Exchange {first}" if first == last else f"Exchanges {first}–{last}"
+    if first == last:
+        return _("Exchange {n}").format(n=first)
+    return _("Exchanges {first}–{last}").format(first=first, last=last)
 
 COMPACT_PROMPT = ("Summarise the conversation below for the assistant who will continue it: the facts, names, numbers,"
                   " decisions and open questions, in a few short paragraphs, in the language the conversation is held in."
@@ -122,9 +125,12 @@ class ChatSession:
             plan = self.context.plan(s, self.conversation, question)
             if not plan.fit.fits:
                 bigger = min(plan.window.model_max or 131072, max(16384, 2 * plan.window.tokens))
-                self.notify.error(ChatError(not_sent(plan), f"Shorten it, or give the model a bigger window: /set num_ctx"
-                                            f" {bigger}{'; /clear starts afresh without the summary' if plan.summary else ''}."
-                                            " ↑ brings your text back."))
+                if plan.summary:
+                    hint = _("Shorten it, or give the model a bigger window: /set num_ctx {size}; /clear starts afresh"
+                             " without the summary. ↑ brings your text back.")
+                else:
+                    hint = _("Shorten it, or give the model a bigger window: /set num_ctx {size}. ↑ brings your text back.")
+                self.notify.error(ChatError(not_sent(plan), hint.format(size=bigger)))
                 return
             self._tell_dropped(plan)
             request = build_request(s, self.conversation, Message("user", question), plan.fit.sent,
@@ -136,12 +142,13 @@ class ChatSession:
         if result.error is not None:
             error = result.error
             if isinstance(error, ModelNotFound) and not error.suggestions:  # in the chat, the chat's way first
-                error = ChatError(error.message, f"/pull {s.model} downloads it; /model NAME switches (/models lists them).")
+                error = ChatError(error.message, _("/pull {model} downloads it; /model NAME switches (/models lists them).")
+                                  .format(model=s.model))
             self.notify.error(error)
-            self.notify.say("Nothing was added to the history; /retry asks again, ↑ brings your text back.", "hint")
+            self.notify.say(_("Nothing was added to the history; /retry asks again, ↑ brings your text back."), "hint")
             return
         if result.interrupted and not result.text:
-            self.notify.say("Interrupted before the model answered; /retry asks again.", "hint")
+            self.notify.say(_("Interrupted before the model answered; /retry asks again."), "hint")
             return
         exchange = Exchange(request.messages[-1], result.text, request.model, result.stats, result.interrupted)
         self.conversation.add(exchange)
@@ -151,27 +158,30 @@ class ChatSession:
         self._asked.add(s.model)
         self._learn_window(s.model)
         if result.interrupted:
-            self.notify.say("The partial reply is kept in the history; /retry asks again.", "hint")
+            self.notify.say(_("The partial reply is kept in the history; /retry asks again."), "hint")
 
     def _tell_dropped(self, plan: Plan) -> None:
         """Say once (again only when the window changes) that older exchanges have stopped being sent."""
         if plan.summary_left_out and self._told_window != -plan.window.tokens:
             self._told_window = -plan.window.tokens
-            self.notify.say(f"The /compact summary no longer fits the {plan.window.tokens:,}-token context and is left"
-                            " out; /set num_ctx higher brings it back.", "hint")
+            self.notify.say(_("The /compact summary no longer fits the {tokens}-token context and is left out;"
+                              " /set num_ctx higher brings it back.").format(tokens=f"{plan.window.tokens:,}"), "hint")
         if plan.dropped <= 0 or self._told_window == plan.window.tokens:
             return
         self._told_window = plan.window.tokens
         s = self.settings
         if plan.fit.capped:
-            self.notify.say(f"From now on only the last {s.max_messages // 2} exchanges are sent with each question "
-                            f"(--max-messages {s.max_messages}); older ones stay in /history and /save.", "hint")
+            self.notify.say(_("From now on only the last {n} exchanges are sent with each question (--max-messages"
+                              " {max}); older ones stay in /history and /save.").format(n=s.max_messages // 2,
+                                                                                       max=s.max_messages), "hint")
             return
         first = self.conversation.summarized + 1
         which = exchanges_text(first, first + plan.dropped - 1)
-        fit, be = ("fits", "is") if plan.dropped == 1 else ("fit", "are")
-        self.notify.say(f"{which} no longer {fit} the {plan.window.tokens:,}-token context and {be} not sent from now"
-                        " on (nothing is deleted: /history shows everything; /compact sends a summary instead).", "hint")
+        self.notify.say(ngettext("{which} no longer fits the {tokens}-token context and is not sent from now on"
+                                 " (nothing is deleted: /history shows everything; /compact sends a summary instead).",
+                                 "{which} no longer fit the {tokens}-token context and are not sent from now on"
+                                 " (nothing is deleted: /history shows everything; /compact sends a summary instead).",
+                                 plan.dropped).format(which=which, tokens=f"{plan.window.tokens:,}"), "hint")
 
     def _learn_window(self, model: str) -> None:
         """Ask the server what window it loaded the model with (unless num_ctx says); say once if that is far
@@ -185,9 +195,10 @@ class ChatSession:
         if window.far_below_max and model not in self._told_small:
             self._told_small.add(model)
             self.notify.say(
-                f"{sanitize(model)} runs with a {window.tokens:,}-token context window but supports {window.model_max:,}:"
-                f" /set num_ctx {min(window.model_max or 0, 4 * window.tokens)} gives long chats more room (the model"
-                " reloads with it, which takes a moment).", "hint")
+                _("{model} runs with a {tokens}-token context window but supports {max}: /set num_ctx {size} gives long"
+                  " chats more room (the model reloads with it, which takes a moment).").format(
+                    model=sanitize(model), tokens=f"{window.tokens:,}", max=f"{window.model_max:,}",
+                    size=min(window.model_max or 0, 4 * window.tokens)), "hint")
 
     def compact(self) -> None:
         """/compact: the model summarises the exchanges that no longer fit (with any summary before them), and
@@ -195,7 +206,8 @@ class ChatSession:
         plan, s = self.plan(), self.settings
         count, start = plan.dropped, self.conversation.summarized
         if count == 0:
-            self.notify.say(f"Everything still fits the {plan.window.tokens:,}-token context: nothing to compact.", "hint")
+            self.notify.say(_("Everything still fits the {tokens}-token context: nothing to compact.")
+                            .format(tokens=f"{plan.window.tokens:,}"), "hint")
             return
         cal = self.context.calibration(s.model)
         while count > 1 and cal.tokens(self._compact_text(count)) > plan.fit.budget // 2:
@@ -203,19 +215,23 @@ class ChatSession:
         request = ChatRequest(s.model, (Message("system", COMPACT_PROMPT), Message("user", self._compact_text(count))),
                               options=dict(s.options), keep_alive=s.keep_alive, stream=s.stream)
         rest = plan.dropped - count
-        later = f" ({rest} more next time: the summary request must fit the window too)" if rest else ""
-        self.notify.say(f"Summarising {exchanges_text(start + 1, start + count).lower()}{later}…", "hint")
+        which = exchanges_text(start + 1, start + count).lower()
+        if rest:
+            summarising = _("Summarising {which} ({rest} more next time: the summary request must fit the window too)…")
+        else:
+            summarising = _("Summarising {which}…")
+        self.notify.say(summarising.format(which=which, rest=rest), "hint")
         result = run_turn(self.backend, request, self.output)
         if result.error is not None or result.interrupted or not result.text.strip():
             if result.error is not None:
                 self.notify.error(result.error)
-            self.notify.say("No summary was made; the conversation is as it was.", "hint")
+            self.notify.say(_("No summary was made; the conversation is as it was."), "hint")
             return
         self.conversation.compact(result.text.strip(), start + count)
         self.recorder.compacted(self.conversation)
         self._told_window = None
-        self.notify.say(f"From now on this summary is sent in place of {exchanges_text(1, start + count).lower()}"
-                        " (all of it stays in /history and the store).", "notice")
+        self.notify.say(_("From now on this summary is sent in place of {which} (all of it stays in /history and the"
+                          " store).").format(which=exchanges_text(1, start + count).lower()), "notice")
 
     def _compact_text(self, count: int) -> str:
         conversation = self.conversation
@@ -231,11 +247,11 @@ class ChatSession:
     def retry(self) -> None:
         last = self._last
         if last is None:
-            self.notify.say("Nothing to retry: ask something first (after /undo, ↑ brings the question back).", "hint")
+            self.notify.say(_("Nothing to retry: ask something first (after /undo, ↑ brings the question back)."), "hint")
             return
         if last.exchange is not None:
             if self.conversation.last is not last.exchange:
-                self.notify.say("Nothing to retry: the last exchange is gone.", "hint")
+                self.notify.say(_("Nothing to retry: the last exchange is gone."), "hint")
                 return
             self.conversation.undo()
             self.recorder.undo()
@@ -289,9 +305,10 @@ class ChatSession:
             self.notify.error(e)
             return
         except BackendError as e:
-            self.notify.say(f"Could not check the model: {sanitize(e.message)} Switching anyway.", "hint")
+            self.notify.say(_("Could not check the model: {reason} Switching anyway.").format(reason=sanitize(e.message)),
+                            "hint")
         self.set(model=model)
-        self.notify.say(f"Model: {sanitize(model)}")
+        self.notify.say(_("Model: {model}").format(model=sanitize(model)))
 
     def set_think(self, think: bool | str) -> None:
         """/think: warn at once when the model says it cannot think, instead of at the next question."""
@@ -304,8 +321,8 @@ class ChatSession:
             return
         if capabilities and "thinking" not in capabilities:
             self.notify.say(
-                f"{sanitize(self.settings.model)} says it cannot think: the next question will fail unless you "
-                "switch with /model NAME (e.g. qwen3, deepseek-r1) or /think off.",
+                _("{model} says it cannot think: the next question will fail unless you switch with /model NAME"
+                  " (e.g. qwen3, deepseek-r1) or /think off.").format(model=sanitize(self.settings.model)),
                 "warning",
             )
 
@@ -325,11 +342,11 @@ class ChatSession:
         except ModelNotFound as e:
             if e.suggestions or not quiet_if_missing:
                 self.notify.error(e)
-                self.notify.say("The chat goes on: switch with /model NAME (/models lists them), or /pull it.", "hint")
+                self.notify.say(_("The chat goes on: switch with /model NAME (/models lists them), or /pull it."), "hint")
             return True
         except BackendError as e:
             self.notify.error(e)
-            self.notify.say("The chat goes on: once the server answers, just ask.", "hint")
+            self.notify.say(_("The chat goes on: once the server answers, just ask."), "hint")
         return False
 
     def pull(self, name: str, display: Display) -> bool:
@@ -348,9 +365,12 @@ class ChatSession:
         s = self.settings
         plan = self.plan()
         total, sent = len(self.conversation.exchanges), plan.fit.sent
-        history = f"{total} exchange{'' if total == 1 else 's'}" + (f", last {sent} sent" if sent < total else "")
-        saved = "" if self.recorder.saving else " · not saved"
-        context = f"ctx {short(plan.fit.tokens)}/{short(plan.window.tokens)}"  # first: a narrow terminal cuts the end
+        history = ngettext("{n} exchange", "{n} exchanges", total).format(n=total)
+        if sent < total:
+            history = _("{exchanges}, last {sent} sent").format(exchanges=history, sent=sent)
+        saved = "" if self.recorder.saving else _(" · not saved")
+        # first: a narrow terminal cuts the end
+        context = _("ctx {used}/{window}").format(used=short(plan.fit.tokens), window=short(plan.window.tokens))
         return f" {sanitize(s.model)} · {context} · {s.persona.name} · {history}{saved} "
 
     def banner(self) -> list[tuple[str, str]]:
@@ -359,7 +379,8 @@ class ChatSession:
         persona = s.persona.name + (f" — {s.persona.description}" if s.persona.description else "")
         return [
             (f"ollama-chat · {sanitize(s.model)} · {s.host}", "banner"),
-            (f"persona: {sanitize(persona)}", "notice"),
-            *([] if self.recorder.saving else [(f"{self.recorder.off}: nothing of this chat is stored.", "warning")]),
-            ("Leave with quit, exit, 종료 or Ctrl+D · /help lists commands · Alt+Enter for a new line", "hint"),
+            (_("persona: {persona}").format(persona=sanitize(persona)), "notice"),
+            *([] if self.recorder.saving else [(_("{reason}: nothing of this chat is stored.").format(reason=self.recorder.off),
+                                                "warning")]),
+            (_("Leave with quit, exit, 종료 or Ctrl+D · /help lists commands · Alt+Enter for a new line"), "hint"),
         ]

@@ -17,6 +17,7 @@ from typing import Any
 
 from ollama_chat.backends.ollama import parse_host
 from ollama_chat.errors import UsageError
+from ollama_chat.i18n import _
 from ollama_chat.options import PRESETS
 from ollama_chat.paths import read_file, user_path
 from ollama_chat.personas import THINK_LEVELS, Persona
@@ -30,7 +31,8 @@ MAX_TIMEOUT = 1_000_000.0  # about 11 days: more than any model needs, and what 
 
 def check_timeout(value: float, source: str) -> float:
     if not 0 < value <= MAX_TIMEOUT:  # also refuses NaN
-        raise UsageError(f"{source} must be a positive number of seconds up to {MAX_TIMEOUT:,.0f}, not {value}.")
+        raise UsageError(_("{source} must be a positive number of seconds up to {max}, not {value}.").format(
+            source=source, max=f"{MAX_TIMEOUT:,.0f}", value=value))
     return float(value)
 
 UNSET = object()  # in a layer's options: this option goes back to the model's default
@@ -173,7 +175,7 @@ def persona_layer(persona: Persona) -> Layer:
 def config_layer(config: Mapping[str, Any]) -> Layer:
     layer = {k: v for k, v in config.items() if k in _FIELDS and k != "persona"}
     if "host" in layer:
-        layer["host"] = _host(layer["host"], "the config file")
+        layer["host"] = _host(layer["host"], _("the config file"))
     if "timeout" in layer:
         layer["timeout"] = float(layer["timeout"])
     return layer
@@ -189,7 +191,8 @@ def flags_layer(flags: Flags) -> Layer:
     options: dict[str, Any] = {}
     if flags.preset is not None:
         if flags.preset not in PRESETS:
-            raise UsageError(f"Unknown preset '{flags.preset}'.", f"Presets: {', '.join(PRESETS)}.")
+            raise UsageError(_("Unknown preset '{name}'.").format(name=flags.preset),
+                             _("Presets: {names}.").format(names=", ".join(PRESETS)))
         options.update(PRESETS[flags.preset])
     options.update(flags.options)
     if options:
@@ -198,7 +201,7 @@ def flags_layer(flags: Flags) -> Layer:
         layer["host"] = _host(flags.host, "--host")
     if flags.max_messages is not None:
         if flags.max_messages < 2:
-            raise UsageError("--max-messages must be at least 2 (one question and its answer).")
+            raise UsageError(_("--max-messages must be at least 2 (one question and its answer)."))
         layer["max_messages"] = flags.max_messages
     if flags.timeout is not None:
         layer["timeout"] = check_timeout(flags.timeout, "--timeout")
@@ -235,8 +238,9 @@ def _host(value: str, source: str) -> str:
         return parse_host(value)
     except ValueError as e:
         raise UsageError(
-            f"The Ollama host {value!r} (from {source}) is malformed: {e}.",
-            "Give it as HOST, HOST:PORT or http(s)://HOST:PORT/PATH, e.g. 127.0.0.1:11434.",
+            _("The Ollama host {host} (from {source}) is malformed: {reason}.").format(
+                host=repr(value), source=source, reason=e),
+            _("Give it as HOST, HOST:PORT or http(s)://HOST:PORT/PATH, e.g. 127.0.0.1:11434."),
         ) from None
 
 
@@ -255,19 +259,23 @@ def load_format(value: str) -> str | dict:
         path = user_path(value)
         schema = json.loads(read_file(path, MAX_SCHEMA).decode("utf-8-sig"))
     except FileNotFoundError:
-        raise UsageError(f"--format: '{value}' is neither 'json' nor an existing JSON Schema file.") from None
+        raise UsageError(_("--format: '{value}' is neither 'json' nor an existing JSON Schema file.").format(
+            value=value)) from None
     except OSError as e:
-        raise UsageError(f"--format: cannot read the JSON Schema in {value}: {e.strerror}.") from None
+        raise UsageError(_("--format: cannot read the JSON Schema in {path}: {reason}.").format(
+            path=value, reason=e.strerror)) from None
     except RecursionError:
-        raise UsageError(f"--format: the JSON Schema in {value} is nested too deeply.") from None
+        raise UsageError(_("--format: the JSON Schema in {path} is nested too deeply.").format(path=value)) from None
     except ValueError as e:  # not UTF-8, not JSON, or a ~user that does not exist
-        raise UsageError(f"--format: cannot read the JSON Schema in {value}: {e}") from None
+        raise UsageError(_("--format: cannot read the JSON Schema in {path}: {reason}").format(
+            path=value, reason=e)) from None
     if not isinstance(schema, dict):
-        raise UsageError(f"--format: {path} must hold a JSON object (a JSON Schema).")
+        raise UsageError(_("--format: {path} must hold a JSON object (a JSON Schema).").format(path=path))
     return schema
 
 
 def check_think(value: bool | str | None) -> bool | str | None:
     if value is None or isinstance(value, bool) or value in THINK_LEVELS:
         return value
-    raise UsageError(f"think must be on, off or one of {', '.join(THINK_LEVELS)}, not '{value}'.")
+    raise UsageError(_("think must be on, off or one of {levels}, not '{value}'.").format(
+        levels=", ".join(THINK_LEVELS), value=value))

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ollama_chat.i18n import _
 from ollama_chat.paths import private_file
 from ollama_chat.store_schema import SCHEMA_VERSION, create_search, migrate, transaction, trigram_available
 from ollama_chat.types import Exchange, Message, Stats
@@ -137,18 +138,19 @@ class Store:
         """Open (or create) the store at `path`, checking it before anything is written to it. With `create`
         False a missing file is a StoreError (reading: `history`, or `--continue` with saving off)."""
         if not create and not path.exists():
-            raise StoreError(f"no conversations have been saved yet (there is no {path})")
+            raise StoreError(_("no conversations have been saved yet (there is no {path})").format(path=path))
         try:
             private_file(path)  # creates it 0600 in a 0700 folder, or tightens it; never touches its bytes
         except OSError as e:
-            raise StoreError(f"cannot open the conversation store {path}: {e.strerror or e}") from None
+            raise StoreError(_("cannot open the conversation store {path}: {reason}").format(path=path, reason=e.strerror or e)) from None
         db = None
         try:
             db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise StoreError(f"{path} was written by a newer ollama-chat (schema {version}, this one knows"
-                                 f" {SCHEMA_VERSION}); upgrade ollama-chat to use it")
+                raise StoreError(_("{path} was written by a newer ollama-chat (schema {version}, this one knows"
+                                   " {known}); upgrade ollama-chat to use it").format(path=path, version=version,
+                                                                                      known=SCHEMA_VERSION))
             if version < SCHEMA_VERSION or os.stat(path).st_size <= _CHECK_ON_OPEN_LIMIT:
                 if db.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
                     raise sqlite3.DatabaseError("database disk image is malformed")
@@ -160,8 +162,8 @@ class Store:
                 migrate(db)
             store = cls(path, db)
             if store.fts and not trigram_available():  # its triggers would fail every write
-                raise StoreError(f"{path} has a search index this Python's SQLite cannot update (no FTS5 trigram"
-                                 " tokenizer); use an ollama-chat on a newer Python, or move the file aside")
+                raise StoreError(_("{path} has a search index this Python's SQLite cannot update (no FTS5 trigram"
+                                   " tokenizer); use an ollama-chat on a newer Python, or move the file aside").format(path=path))
             store._ensure_search()
             return store
         except BaseException as e:
@@ -207,7 +209,8 @@ class Store:
         with self._write():
             if not self._db.execute("UPDATE conversations SET updated = max(updated, ?), model = ? WHERE id = ?",
                                     (now, exchange.model, conversation_id)).rowcount:
-                raise StoreError(f"conversation {conversation_id} is no longer in {self.path} (deleted elsewhere?)")
+                raise StoreError(_("conversation {id} is no longer in {path} (deleted elsewhere?)").format(id=conversation_id,
+                                                                                                         path=self.path))
             self._db.execute("INSERT INTO exchanges (conversation_id, time, model, question, reply, stats,"
                              " interrupted) VALUES (?, ?, ?, ?, ?, ?, ?)", (conversation_id, now, exchange.model,
                              exchange.question.content, exchange.reply, _stats_json(exchange.stats),
@@ -266,22 +269,23 @@ class Store:
         """The one conversation ID starting with `prefix`; StoreError naming the candidates otherwise."""
         key = prefix.strip().lower()
         if not key or any(ch not in "0123456789abcdef" for ch in key):
-            raise NoSuchConversation(f"'{prefix}' is not a conversation ID (IDs are hex digits)")
+            raise NoSuchConversation(_("'{prefix}' is not a conversation ID (IDs are hex digits)").format(prefix=prefix))
         with self._guard():
             rows = self._db.execute(f"{_META} WHERE c.id >= ? AND c.id < ? ORDER BY c.updated DESC LIMIT 10",
                                     (key, key + "g")).fetchall()
         if len(rows) == 1:
             return rows[0][0]
         if not rows:
-            raise NoSuchConversation(f"no conversation with an ID starting with '{prefix}'")
+            raise NoSuchConversation(_("no conversation with an ID starting with '{prefix}'").format(prefix=prefix))
         shown = "\n".join(f"  {m.id}  {m.title}" for m in map(_meta, rows))
-        raise NoSuchConversation(f"'{prefix}' matches more than one conversation; give more of its ID:\n{shown}")
+        raise NoSuchConversation(_("'{prefix}' matches more than one conversation; give more of its ID:").format(prefix=prefix)
+                                 + "\n" + shown)
 
     def load_meta(self, conversation_id: str) -> ConversationMeta:
         with self._guard():
             row = self._db.execute(f"{_META} WHERE c.id = ?", (conversation_id,)).fetchone()
         if row is None:
-            raise NoSuchConversation(f"no conversation {conversation_id} in {self.path}")
+            raise NoSuchConversation(_("no conversation {id} in {path}").format(id=conversation_id, path=self.path))
         return _meta(row)
 
     def load(self, conversation_id: str) -> StoredConversation:
@@ -292,7 +296,7 @@ class Store:
                 (conversation_id,),
             ).fetchone()
             if row is None:
-                raise NoSuchConversation(f"no conversation {conversation_id} in {self.path}")
+                raise NoSuchConversation(_("no conversation {id} in {path}").format(id=conversation_id, path=self.path))
             rows = self._db.execute("SELECT question, reply, model, stats, interrupted FROM exchanges"
                                     " WHERE conversation_id = ? ORDER BY id", (conversation_id,)).fetchall()
         exchanges = tuple(Exchange(Message("user", q), r, m, _stats(s), bool(i)) for q, r, m, s, i in rows)
@@ -360,11 +364,11 @@ def _store_error(path: Path, error: sqlite3.Error) -> StoreError:
     name = getattr(error, "sqlite_errorname", "")
     text = str(error).lower()
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
-        return StoreError(f"{path} is locked: another ollama-chat has held it for too long")
+        return StoreError(_("{path} is locked: another ollama-chat has held it for too long").format(path=path))
     if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "not a database" in text:
-        return StoreError(f"{path} is damaged or not a conversation store; it is left as it is",
-                          f"To start afresh, move it aside:\n  mv {path} {path}.broken")
+        return StoreError(_("{path} is damaged or not a conversation store; it is left as it is").format(path=path),
+                          _("To start afresh, move it aside:") + f"\n  mv {path} {path}.broken")
     if name.startswith("SQLITE_FULL") or "full" in text:
-        return StoreError(f"the disk holding {path} is full")
-    return StoreError(f"the conversation store {path} failed ({error})")
+        return StoreError(_("the disk holding {path} is full").format(path=path))
+    return StoreError(_("the conversation store {path} failed ({error})").format(path=path, error=error))
 

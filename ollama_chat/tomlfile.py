@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import sys
 
+from ollama_chat.i18n import _
+
 if sys.version_info >= (3, 11):
     from tomllib import TOMLDecodeError
     from tomllib import loads as _loads
@@ -18,7 +20,7 @@ def loads(text: str) -> dict:
     try:
         return _loads(text)
     except RecursionError:
-        raise TOMLDecodeError("arrays or tables nested too deeply (at line 1, column 1)") from None
+        raise TOMLDecodeError(_("arrays or tables nested too deeply") + " (at line 1, column 1)") from None
 
 __all__ = ["TOMLDecodeError", "error_line", "key_line", "loads"]
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ollama_chat.i18n import _
 from ollama_chat.options import OptionError, check_option
 from ollama_chat.types import Exchange, Message
 
@@ -57,16 +58,16 @@ def from_json(text: str) -> Transcript:
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
-        raise TranscriptError("it is not JSON; /load takes a transcript saved with /save FILE.json") from None
+        raise TranscriptError(_("it is not JSON; /load takes a transcript saved with /save FILE.json")) from None
     if not isinstance(data, dict):
-        raise TranscriptError("not an ollama-chat transcript (expected a JSON object)")
+        raise TranscriptError(_("not an ollama-chat transcript (expected a JSON object)"))
     model = _text(data.get("model"))
     if isinstance(data.get("exchanges"), list):
         exchanges = tuple(_exchange(i, e, model) for i, e in enumerate(data["exchanges"], 1))
     elif isinstance(data.get("messages"), list):
         exchanges = _from_messages(data["messages"], model)
     else:
-        raise TranscriptError("not an ollama-chat transcript (expected an 'exchanges' list)")
+        raise TranscriptError(_("not an ollama-chat transcript (expected an 'exchanges' list)"))
     return Transcript(exchanges, system=_text(data.get("system")), persona=_text(data.get("persona")), model=model,
                       options=_options(data.get("options")), examples=_examples(data.get("examples")),
                       title=_text(data.get("title")), **_summary(data, len(exchanges)))
@@ -83,11 +84,11 @@ def _options(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise TranscriptError("'options' should be an object of model options")
+        raise TranscriptError(_("'options' should be an object of model options"))
     try:
         return {str(k): check_option(str(k), v) for k, v in value.items()}
     except OptionError as e:
-        raise TranscriptError(f"its options: {e}") from None
+        raise TranscriptError(_("its options: {error}").format(error=e)) from None
 
 
 def _examples(value: Any) -> tuple[tuple[str, str], ...] | None:
@@ -95,7 +96,7 @@ def _examples(value: Any) -> tuple[tuple[str, str], ...] | None:
         return None
     pairs = value if isinstance(value, list) else [None]
     if not all(isinstance(p, dict) and isinstance(p.get("user"), str) and isinstance(p.get("assistant"), str) for p in pairs):
-        raise TranscriptError("'examples' should be a list of {\"user\": …, \"assistant\": …}")
+        raise TranscriptError(_("'examples' should be a list of {\"user\": …, \"assistant\": …}"))
     return tuple((p["user"], p["assistant"]) for p in pairs)
 
 
@@ -105,7 +106,7 @@ def _text(value: Any) -> str | None:
 
 def _exchange(number: int, obj: Any, default_model: str | None) -> Exchange:
     if not isinstance(obj, dict) or not isinstance(obj.get("question"), str) or not isinstance(obj.get("reply"), str):
-        raise TranscriptError(f"exchange {number} should have a 'question' and a 'reply', both text")
+        raise TranscriptError(_("exchange {number} should have a 'question' and a 'reply', both text").format(number=number))
     model = _text(obj.get("model")) or default_model or ""
     return Exchange(Message("user", obj["question"]), obj["reply"], model, interrupted=obj.get("interrupted") is True)
 
@@ -115,9 +116,10 @@ def _from_messages(messages: list[Any], model: str | None) -> tuple[Exchange, ..
     for i, m in enumerate(messages):
         expected = "user" if i % 2 == 0 else "assistant"
         if not isinstance(m, dict) or m.get("role") != expected or not isinstance(m.get("content"), str):
-            raise TranscriptError(f"message {i + 1} should be a {expected} message with text content")
+            raise TranscriptError(_("message {number} should be a {role} message with text content").format(
+                number=i + 1, role=expected))
     if len(messages) % 2:
-        raise TranscriptError("the last question has no answer")
+        raise TranscriptError(_("the last question has no answer"))
     return tuple(
         Exchange(Message("user", q["content"]), a["content"], model or "") for q, a in zip(messages[::2], messages[1::2])
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ollama_chat.backends.base import Backend, BackendError
 from ollama_chat.conversation import Conversation, pinned_messages
 from ollama_chat.errors import Terminated
+from ollama_chat.i18n import _
 from ollama_chat.settings import Settings
 from ollama_chat.types import ChatRequest, Message, Stats
 from ollama_chat.ui.output import Output
@@ -45,7 +46,7 @@ def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_sta
     a backend error ends it. Either way what was shown is drawn in its final state and returned."""
     reply = output.reply(
         language="json" if request.format is not None else None,  # structured output is shown as it is, not as Markdown
-        waiting=f"waiting for {request.model}…",
+        waiting=_("waiting for {model}…").format(model=request.model),
         show_stats=show_stats,
     )
     text: list[str] = []

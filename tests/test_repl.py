@@ -57,7 +57,7 @@ def test_korean_turns_then_종료(run, fake_ollama):
     assert code == 0
     assert questions(fake_ollama) == ["안녕하세요", "파이썬이란?"]
     assert fake_ollama.chat_requests[1]["messages"][-2] == {"role": "assistant", "content": "echo: 안녕하세요"}
-    assert "echo: 파이썬이란?" in screen and "챗봇을 종료합니다" in screen
+    assert "echo: 파이썬이란?" in screen and "Bye!" in screen
 
 
 def test_ctrl_d_leaves(run, fake_ollama):
@@ -84,7 +84,7 @@ def test_bracketed_paste_stays_one_message(run, fake_ollama):
 def test_ctrl_c_on_the_prompt_clears_the_line(run, fake_ollama):
     code, screen = run("지울 글" + CTRL_C + "남길 글" + ENTER + "quit" + ENTER)
     assert code == 0 and questions(fake_ollama) == ["남길 글"]
-    assert "To leave: quit, exit, 종료 or Ctrl+D" in screen
+    assert "To leave: quit, exit, 종료, 나가기, 끝 or Ctrl+D" in screen
 
 
 def test_failed_question_is_one_up_arrow_away(run, fake_ollama):

@@ -5,7 +5,8 @@
     python tools/po.py compile    # write the .mo the package loads
 
 A message is the string literal given to `_()`, `N_()` or `ngettext()` in `ollama_chat/` (an f-string there is
-a mistake the check reports: it cannot be looked up). Translators edit `ollama_chat/locale/ko/LC_MESSAGES/
+a mistake the check reports: it cannot be looked up; `_(name)` is the translation, where it is shown, of a
+string marked with `N_()` where it was defined). Translators edit `ollama_chat/locale/ko/LC_MESSAGES/
 ollama_chat.po`; msgfmt-compatible `.mo` output, written with the standard library only.
 """
 
@@ -46,7 +47,9 @@ def messages(package: Path = PACKAGE) -> tuple[dict[str, list[str]], list[str]]:
             for arg in args:
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                     found.setdefault(arg.value, []).append(where)
-                else:
+                elif name == "N_" or isinstance(arg, (ast.JoinedStr, ast.BinOp, ast.Call)):
+                    # an f-string, a concatenation or "...".format() inside _() can never be found in the catalog;
+                    # a name or an expression is fine: the translate-where-shown of a string marked with N_()
                     problems.append(f"{where}: {name}() needs a plain string literal, not {type(arg).__name__}")
     return found, problems
 

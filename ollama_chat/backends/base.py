@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from ollama_chat.errors import ChatError
+from ollama_chat.i18n import _
 from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo, PullProgress
 
 
@@ -93,11 +94,11 @@ class ModelNotFound(BackendError):
     def __init__(self, model: str, host: str, installed: list[str] | None = None) -> None:
         close = suggest_models(model, installed or [])
         if close:
-            hint = f"Did you mean {' or '.join(close)}?"
+            hint = _("Did you mean {models}?").format(models=_(" or ").join(close))
         else:
-            hint = (f"Download it with:  ollama-chat models pull {model}\n(/pull {model} in the chat, --pull with a question;"
-                    " or choose another model: `ollama-chat models` lists what you have)")
-        super().__init__(f"Model '{model}' is not available on the server at {host}.", hint)
+            hint = _("Download it with:  ollama-chat models pull {model}\n(/pull {model} in the chat, --pull with a question;"
+                     " or choose another model: `ollama-chat models` lists what you have)").format(model=model)
+        super().__init__(_("Model '{model}' is not available on the server at {host}.").format(model=model, host=host), hint)
         self.model = model
         self.suggestions = close
 
@@ -122,14 +123,17 @@ def suggest_models(name: str, installed: list[str]) -> list[str]:
 
 # -- telling network failures apart -----------------------------------------------------------------------
 
-_ERRNO_REASONS = {
-    errno.ECONNREFUSED: "connection refused",
-    errno.ECONNRESET: "the connection was reset",
-    errno.EHOSTUNREACH: "no route to host",
-    errno.ENETUNREACH: "network unreachable",
-    errno.ETIMEDOUT: "the connection timed out",
-    errno.EADDRNOTAVAIL: "address not available",
-}
+
+def _errno_reasons() -> dict[int, str]:
+    """Reasons by errno, in the interface's language (built when asked, after the language is chosen)."""
+    return {
+        errno.ECONNREFUSED: _("connection refused"),
+        errno.ECONNRESET: _("the connection was reset"),
+        errno.EHOSTUNREACH: _("no route to host"),
+        errno.ENETUNREACH: _("network unreachable"),
+        errno.ETIMEDOUT: _("the connection timed out"),
+        errno.EADDRNOTAVAIL: _("address not available"),
+    }
 
 
 def causes(error: BaseException) -> Iterator[BaseException]:
@@ -152,13 +156,16 @@ def network_reason(error: BaseException) -> str:
     """A short reason for a failed connection, from the exception types and errno values it wraps."""
     import http.client
 
+    reasons = _errno_reasons()
     for e in causes(error):
         if isinstance(e, socket.gaierror):
-            return "unknown host name" if e.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -2)) else "host name lookup failed"
-        if isinstance(e, OSError) and e.errno in _ERRNO_REASONS:
-            return _ERRNO_REASONS[e.errno]
+            if e.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -2)):
+                return _("unknown host name")
+            return _("host name lookup failed")
+        if isinstance(e, OSError) and e.errno in reasons:
+            return reasons[e.errno]
         if isinstance(e, http.client.RemoteDisconnected):
-            return "the server closed the connection"
+            return _("the server closed the connection")
         if type(e).__name__ == "NameResolutionError":  # urllib3 2: wraps gaierror, found above when present
-            return "host name lookup failed"
-    return "connection failed"
+            return _("host name lookup failed")
+    return _("connection failed")

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ollama_chat.backends.base import causes
+from ollama_chat.i18n import _
 
 READ_SIZE = 64 * 1024  # decompressed bytes a read of a compressed stream may return
 MAX_LINE = 8 * 1024 * 1024  # one streamed piece of a reply is a few hundred bytes; a whole non-streamed reply fits
@@ -28,14 +29,15 @@ class BadStream(Exception):
 
 class NotJSONLine(BadStream):
     def __init__(self, line: bytes) -> None:
-        super().__init__("the server sent a line that is not JSON")
+        super().__init__(_("the server sent a line that is not JSON"))
         self.line = line
 
 
 class StreamCut(Exception):
     """The connection failed while the stream was being read; `what` says how."""
 
-    def __init__(self, what: str = "the connection was cut") -> None:
+    def __init__(self, what: str | None = None) -> None:
+        what = _("the connection was cut") if what is None else what
         super().__init__(what)
         self.what = what
 
@@ -70,7 +72,7 @@ class LineSplitter:
 
     def _check(self, size: int) -> None:
         if size > self._limit:
-            raise BadStream(f"the server sent a line longer than {self._limit // (1024 * 1024)} MiB")
+            raise BadStream(_("the server sent a line longer than {size} MiB").format(size=self._limit // (1024 * 1024)))
 
     def flush(self) -> bytes:
         """What is left once the connection ends: an unterminated last line, or b""."""
@@ -121,7 +123,7 @@ def json_lines(response: Any, limit: int = MAX_LINE) -> Iterator[Any]:
     except requests.exceptions.Timeout:
         raise StreamTimeout() from None
     except requests.exceptions.ContentDecodingError:
-        raise StreamCut("the server's compressed stream is corrupt") from None
+        raise StreamCut(_("the server's compressed stream is corrupt")) from None
     except requests.exceptions.ConnectionError as e:  # requests wraps urllib3's read timeout in this
         if any(isinstance(c, urllib3.exceptions.TimeoutError) for c in causes(e)):
             raise StreamTimeout() from None
@@ -133,5 +135,5 @@ def json_lines(response: Any, limit: int = MAX_LINE) -> Iterator[Any]:
         try:
             value = decode_json(tail)
         except ValueError:  # the connection ended in the middle of a line
-            raise StreamCut("the stream ended in the middle of a line") from None
+            raise StreamCut(_("the stream ended in the middle of a line")) from None
         yield value

@@ -20,6 +20,7 @@ from ollama_chat.backends.base import (
 )
 from ollama_chat.backends.ndjson import BadStream, StreamCut, StreamTimeout, decode_json, json_lines
 from ollama_chat.backends.ollama_models import listing_from, model_info_from, pull_progress_from, server_text as _text
+from ollama_chat.i18n import _, ngettext
 from ollama_chat.types import ChatEvent, ChatRequest, Message, ModelInfo, PullProgress, Stats
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
@@ -45,16 +46,16 @@ def parse_host(value: str | None) -> str:
     if hostport.startswith("["):  # [::1]:1234
         host, bracket, port = hostport[1:].partition("]")
         if not bracket:
-            raise ValueError("'[' without a closing ']'")
+            raise ValueError(_("'[' without a closing ']'"))
         port = port.lstrip(":")
     elif hostport.count(":") > 1:  # a bare IPv6 address
         host, port = hostport, ""
     else:
-        host, _, port = hostport.partition(":")
+        host, _sep, port = hostport.partition(":")
     if port and not (port.isdigit() and 0 < int(port) < 65536):
-        raise ValueError(f"'{port}' is not a port number")
+        raise ValueError(_("'{port}' is not a port number").format(port=port))
     if scheme not in ("http", "https"):
-        raise ValueError(f"'{scheme}://' is not http:// or https://")
+        raise ValueError(_("'{scheme}://' is not http:// or https://").format(scheme=scheme))
     host = host or "127.0.0.1"
     if host == "0.0.0.0":  # a listen address, not one to connect to
         host = "127.0.0.1"
@@ -126,7 +127,10 @@ def stats_from(obj: dict[str, Any]) -> Stats:
 
 def shorten(text: str, limit: int = SHOWN_ERROR) -> str:
     text = _text(text)
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+    if len(text) <= limit:
+        return text
+    more = len(text) - limit
+    return text[:limit] + ngettext("… ({n} more character)", "… ({n} more characters)", more).format(n=f"{more:,}")
 
 
 def event_from(obj: object) -> ChatEvent:
@@ -167,9 +171,9 @@ class OllamaChatStream:
                 if event.done:
                     return
         except LineError as e:
-            raise self._incomplete(f"Ollama reported an error: {e.text}") from None
+            raise self._incomplete(_("Ollama reported an error: {text}").format(text=e.text)) from None
         except NotChat:
-            raise self._incomplete("the server sent something that is not Ollama's stream") from None
+            raise self._incomplete(_("the server sent something that is not Ollama's stream")) from None
         except BadStream as e:
             raise self._incomplete(e.what) from None
         except StreamTimeout:
@@ -178,13 +182,18 @@ class OllamaChatStream:
             raise self._incomplete(e.what) from None
         finally:
             self.close()
-        raise self._incomplete("the stream ended before Ollama said it was done")
+        raise self._incomplete(_("the stream ended before Ollama said it was done"))
 
     def _incomplete(self, what: str) -> IncompleteReply:
-        after = f" after {self._received:,} characters" if self._received else ""
+        n = self._received
+        if n:
+            message = ngettext("The reply from {model} is incomplete after {n} character: {what}.",
+                               "The reply from {model} is incomplete after {n} characters: {what}.", n)
+        else:
+            message = _("The reply from {model} is incomplete: {what}.")
         return IncompleteReply(
-            f"The reply from {self._model} is incomplete{after}: {what}.",
-            f"Ask again; if it keeps happening, check the Ollama server's log ({self._backend.host}).",
+            message.format(model=self._model, n=f"{n:,}", what=what),
+            _("Ask again; if it keeps happening, check the Ollama server's log ({host}).").format(host=self._backend.host),
         )
 
     def close(self) -> None:
@@ -226,7 +235,8 @@ class OllamaBackend:
             except (ValueError, NotChat):
                 raise self._wrong_server(body) from None
             except LineError as e:
-                raise ServerError(f"Ollama at {self.host} answered with an error: {e.text}", text=e.text) from None
+                raise ServerError(_("Ollama at {host} answered with an error: {text}").format(host=self.host, text=e.text),
+                                  text=e.text) from None
         if "json" not in response.headers.get("Content-Type", ""):
             head = response.raw.read(80) if response.raw else b""
             response.close()
@@ -253,18 +263,20 @@ class OllamaBackend:
                 try:
                     progress = pull_progress_from(obj)
                 except ValueError as e:
-                    raise ServerError(f"Pulling {name} from {self.host} failed: {shorten(str(e))}.",
-                                      "Check the name (ollama.com/library lists the models), and the server's network.") from None
+                    raise ServerError(
+                        _("Pulling {name} from {host} failed: {reason}.").format(name=name, host=self.host, reason=shorten(str(e))),
+                        _("Check the name (ollama.com/library lists the models), and the server's network."),
+                    ) from None
                 yield progress
                 if progress.status == "success":
                     return
         except (BadStream, StreamCut) as e:
-            raise ServerError(f"Pulling {name} failed: {e.what}.") from None
+            raise ServerError(_("Pulling {name} failed: {reason}.").format(name=name, reason=e.what)) from None
         except StreamTimeout:
             raise self.timeout_error() from None
         finally:
             response.close()
-        raise ServerError(f"Pulling {name} ended before the server said it succeeded.", "Pull it again: it resumes.")
+        raise ServerError(_("Pulling {name} ended before the server said it succeeded.").format(name=name), _("Pull it again: it resumes."))
 
     def model_info(self, name: str, timeout: float | None = None) -> ModelInfo:
         body = self._body(self._request("POST", "/api/show", json={"model": name}, model=name, timeout=timeout))
@@ -295,14 +307,15 @@ class OllamaBackend:
                 if size > limit:
                     response.close()
                     raise WrongServer(
-                        f"The server at {self.host} sent an answer (HTTP {response.status_code}) larger than "
-                        f"{_size(limit)}; Ollama's answers are far smaller.",
-                        "Check --host / OLLAMA_HOST.",
+                        _("The server at {host} sent an answer (HTTP {status}) larger than "
+                          "{size}; Ollama's answers are far smaller.").format(
+                            host=self.host, status=response.status_code, size=_size(limit)),
+                        _("Check --host / OLLAMA_HOST."),
                     )
         except requests.exceptions.Timeout:
             raise self.timeout_error() from None
         except requests.exceptions.RequestException:
-            raise self._unreachable("the connection was cut while reading the answer") from None
+            raise self._unreachable(_("the connection was cut while reading the answer")) from None
         return b"".join(parts)
 
     # -- requests ---------------------------------------------------------------------------------------------
@@ -315,24 +328,25 @@ class OllamaBackend:
             response = self._session.request(method, self.host + path, timeout=wait, stream=True, allow_redirects=False, **kwargs)
         except (requests.exceptions.InvalidURL, ValueError, UnicodeError):  # a host like "a..b" or a 300-letter label
             raise BackendError(
-                f"The host in {self.host} is not a valid address.",
-                "Give it as HOST, HOST:PORT or http(s)://HOST:PORT/PATH with --host or OLLAMA_HOST.",
+                _("The host in {host} is not a valid address.").format(host=self.host),
+                _("Give it as HOST, HOST:PORT or http(s)://HOST:PORT/PATH with --host or OLLAMA_HOST."),
             ) from None
         except requests.exceptions.ConnectTimeout:
-            raise self._unreachable(f"no answer within {wait[0]:g} s") from None
+            raise self._unreachable(_("no answer within {seconds} s").format(seconds=f"{wait[0]:g}")) from None
         except requests.exceptions.ReadTimeout:
             raise self.timeout_error(wait[1]) from None
         except requests.exceptions.ConnectionError as e:
             raise self._unreachable(network_reason(e)) from None
         except requests.exceptions.RequestException as e:
-            raise BackendError(f"Could not talk to Ollama at {self.host}: {type(e).__name__}.") from None
+            raise BackendError(_("Could not talk to Ollama at {host}: {error}.").format(host=self.host, error=type(e).__name__)) from None
         if 300 <= response.status_code < 400:
-            where = _text(response.headers.get("Location", "somewhere else"))
+            where = _text(response.headers.get("Location", _("somewhere else")))
             response.close()
             raise WrongServer(
-                f"The server at {self.host} answered {self.host + path} with a redirect (HTTP {response.status_code}) "
-                f"to {shorten(where, 120)}; Ollama does not redirect.",
-                "Point --host / OLLAMA_HOST at the Ollama API itself (e.g. http://127.0.0.1:11434, with no path).",
+                _("The server at {host} answered {url} with a redirect (HTTP {status}) "
+                  "to {location}; Ollama does not redirect.").format(
+                    host=self.host, url=self.host + path, status=response.status_code, location=shorten(where, 120)),
+                _("Point --host / OLLAMA_HOST at the Ollama API itself (e.g. http://127.0.0.1:11434, with no path)."),
             )
         if response.status_code >= 400:
             self._raise_for_status(response, model)
@@ -348,16 +362,18 @@ class OllamaBackend:
         if status == 404 and model and "not found" in text and model.split(":")[0] in text:
             raise ModelNotFound(model, self.host, self._installed())
         if status == 400 and "exceeds the context length" in text:
-            raise ContextOverflow(f"The question and the conversation sent with it are longer than {model}'s context window.",
-                                  "Shorten the question, /compact the conversation, or /set num_ctx higher.", status=status, text=text)
+            raise ContextOverflow(
+                _("The question and the conversation sent with it are longer than {model}'s context window.").format(model=model),
+                _("Shorten the question, /compact the conversation, or /set num_ctx higher."), status=status, text=text)
         hint = ""
         if "does not support thinking" in text:
-            hint = "This model can't think: drop --think (or /think off), or choose a model that can (e.g. qwen3, deepseek-r1)."
+            hint = _("This model can't think: drop --think (or /think off), or choose a model that can (e.g. qwen3, deepseek-r1).")
         elif status in (429, 503):
-            hint = "The server is busy; wait a moment and try again."
+            hint = _("The server is busy; wait a moment and try again.")
         elif status >= 500:
-            hint = "Check the Ollama server's log; the model may have run out of memory."
-        raise ServerError(f"Ollama at {self.host} answered HTTP {status}: {text}", hint, status=status, text=text)
+            hint = _("Check the Ollama server's log; the model may have run out of memory.")
+        raise ServerError(_("Ollama at {host} answered HTTP {status}: {text}").format(host=self.host, status=status, text=text),
+                          hint, status=status, text=text)
 
     def _installed(self) -> list[str]:
         """The server's models, to suggest one; nothing when they can't be had."""
@@ -370,23 +386,24 @@ class OllamaBackend:
 
     def _unreachable(self, reason: str) -> ServerUnreachable:
         return ServerUnreachable(
-            f"Cannot reach Ollama at {self.host} ({reason}).",
-            "Is it running? Start it with `ollama serve` (or open the Ollama app), "
-            "or point to it with --host / OLLAMA_HOST.",
+            _("Cannot reach Ollama at {host} ({reason}).").format(host=self.host, reason=reason),
+            _("Is it running? Start it with `ollama serve` (or open the Ollama app), "
+              "or point to it with --host / OLLAMA_HOST."),
         )
 
     def timeout_error(self, waited: float | None = None) -> ReadTimeout:
         return ReadTimeout(
-            f"Ollama at {self.host} sent nothing for {waited or self.timeout:g} s.",
-            "A large model can take minutes to load: raise the limit with --timeout SECONDS "
-            "(or `timeout` in the config file).",
+            _("Ollama at {host} sent nothing for {seconds} s.").format(host=self.host, seconds=f"{waited or self.timeout:g}"),
+            _("A large model can take minutes to load: raise the limit with --timeout SECONDS "
+              "(or `timeout` in the config file)."),
         )
 
     def _wrong_server(self, head: bytes, status: int = 200) -> WrongServer:
         sample = " ".join(head[:60].decode("utf-8", "replace").split())
         return WrongServer(
-            f"The server at {self.host} does not look like Ollama (HTTP {status}, it sent: {sample!r}).",
-            "Check --host / OLLAMA_HOST: it should point to the Ollama API, e.g. http://127.0.0.1:11434.",
+            _("The server at {host} does not look like Ollama (HTTP {status}, it sent: {sample}).").format(
+                host=self.host, status=status, sample=repr(sample)),
+            _("Check --host / OLLAMA_HOST: it should point to the Ollama API, e.g. http://127.0.0.1:11434."),
         )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ollama_chat.i18n import _
 from ollama_chat.types import ModelInfo, PullProgress
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -62,7 +63,7 @@ def listing_from(obj: Any) -> list[ModelInfo]:
 def pull_progress_from(obj: Any) -> PullProgress:
     """One /api/pull line. A line with `error` raises ValueError with the server's text."""
     if not isinstance(obj, dict):
-        raise ValueError("the server sent something that is not Ollama's pull progress")
+        raise ValueError(_("the server sent something that is not Ollama's pull progress"))
     if "error" in obj:
         raise ValueError(str(obj["error"]))
     return PullProgress(_text(obj.get("status")), _int(obj.get("total")), _int(obj.get("completed")))

@@ -14,8 +14,9 @@ from rich.text import Text
 
 from ollama_chat.backends.base import BackendError
 from ollama_chat.errors import ChatError
+from ollama_chat.i18n import N_, _, ngettext
 from ollama_chat.options import OPTIONS, OptionError, parse_option_text
-from ollama_chat.personas import BUILTIN, THINK_LEVELS, list_personas, load_persona
+from ollama_chat.personas import BUILTIN, THINK_LEVELS, list_personas, load_persona, shown_source
 from ollama_chat.suggest import did_you_mean
 from ollama_chat.context import Plan
 from ollama_chat.session import ChatSession
@@ -25,7 +26,7 @@ from ollama_chat.ui.text import sanitize
 from ollama_chat.ui.conversations import preview
 from ollama_chat.ui.wrap import cell_width, pad
 
-EXIT_WORDS = ("quit", "exit", "종료")
+EXIT_WORDS = ("quit", "exit", "종료", "나가기", "끝")
 
 LEAVE = object()  # returned by a handler to end the REPL
 
@@ -50,16 +51,50 @@ def handle_line(chat: Chat, line: str) -> bool:
     if is_exit_word(text):
         return False
     if text.startswith("/") and not text.startswith("//"):
-        name, _, arg = text.partition(" ")
-        name, arg = translate_ollama(name.lower(), arg.strip())
+        typed, _sep, arg = text.partition(" ")
+        name = typed.lower()
+        if name not in COMMANDS and any(_is_hangul(c) for c in name):
+            name = from_korean_keys(name).lower()  # typed with the Korean layout on: /ㅗ디ㅔ is /help
+        name, arg = translate_ollama(name, arg.strip())
         command = COMMANDS.get(name)
         if command is None:
             guess = did_you_mean(name, COMMANDS, n=2)
-            chat.say(f"Unknown command {sanitize(name)}.{' ' + guess if guess else ''} /help lists them.", "error")
+            shown = typed.lower() if any(_is_hangul(c) for c in typed) else name
+            chat.say(_("Unknown command {name}.{guess} /help lists them.").format(
+                name=sanitize(shown), guess=" " + guess if guess else ""), "error")
             return True
         return command.handler(chat, arg) is not LEAVE
     chat.session.ask(strip_block_quotes(line))
     return True
+
+
+# The two-set (두벌식) Korean layout: the jamo each QWERTY key types (shifted keys as capitals).
+_KEYS = dict(zip("ㅂㅈㄷㄱㅅㅛㅕㅑㅐㅔㅁㄴㅇㄹㅎㅗㅓㅏㅣㅋㅌㅊㅍㅠㅜㅡㅃㅉㄸㄲㅆㅒㅖ", "qwertyuiopasdfghjklzxcvbnmQWERTOP"))
+_KEYS.update({"ㅘ": "hk", "ㅙ": "ho", "ㅚ": "hl", "ㅝ": "nj", "ㅞ": "np", "ㅟ": "nl", "ㅢ": "ml",  # compound vowels
+              "ㄳ": "rt", "ㄵ": "sw", "ㄶ": "sg", "ㄺ": "fr", "ㄻ": "fa", "ㄼ": "fq", "ㄽ": "ft", "ㄾ": "fx",
+              "ㄿ": "fv", "ㅀ": "fg", "ㅄ": "qt"})  # final clusters
+_INITIALS = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
+_MEDIALS = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
+_FINALS = ("", *"ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ")
+
+
+def _is_hangul(char: str) -> bool:
+    return "\uac00" <= char <= "\ud7a3" or char in _KEYS
+
+
+def from_korean_keys(word: str) -> str:
+    """`word` as the QWERTY keys that typed it with the two-set (두벌식) Korean layout on: `/ㅗ디ㅔ` -> `/help`,
+    `/ㅠㅛㄷ` -> `/bye`. Syllables are split into their jamo first (compound vowels and final clusters into
+    their two keys); other characters stay as they are. Shifted jamo (ㅃ, ㅒ, ...) give capitals."""
+    keys = []
+    for char in word:
+        if "\uac00" <= char <= "\ud7a3":
+            index = ord(char) - 0xAC00
+            jamo = _INITIALS[index // 588] + _MEDIALS[index % 588 // 28] + _FINALS[index % 28]
+        else:
+            jamo = char
+        keys.extend(_KEYS.get(j, j) for j in jamo)
+    return "".join(keys)
 
 
 def strip_block_quotes(text: str) -> str:
@@ -90,7 +125,7 @@ def translate_ollama(name: str, arg: str) -> tuple[str, str]:
         return "/system", ""
     if name != "/set":
         return name, arg
-    word, _, rest = arg.partition(" ")
+    word, _sep, rest = arg.partition(" ")
     rest = rest.strip()
     if word == "parameter":
         return "/set", rest
@@ -113,12 +148,13 @@ def _help(chat: Chat, arg: str) -> None:
 
     table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
     for command in COMMANDS.values():
-        table.add_row(Text(f"{command.name} {command.args}".strip()), Text(command.help))  # text, not markup
+        table.add_row(Text(f"{command.name} {command.args}".strip()), Text(_(command.help)))  # text, not markup
     chat.console.print(table)
     chat.say(
-        f"Leave with {', '.join(EXIT_WORDS)}, /bye or Ctrl+D. Alt+Enter or Ctrl+J: new line. "
-        '"""…""": a multi-line message. Ctrl+C stops a reply. '
-        "Ollama's /set parameter, /set system, /set verbose, /set format and /set think work too.",
+        _("Leave with {words}, /bye or Ctrl+D. Alt+Enter or Ctrl+J: new line. "
+          '"""…""": a multi-line message. Ctrl+C stops a reply. '
+          "Ollama's /set parameter, /set system, /set verbose, /set format and /set think work too.").format(
+            words=", ".join(EXIT_WORDS)),
         "hint",
     )
 
@@ -129,23 +165,26 @@ def _leave(chat: Chat, arg: str) -> object:
 
 def _clear(chat: Chat, arg: str) -> None:
     chat.session.clear()
-    kept = " The one before is kept: /resume brings it back." if chat.session.recorder.saving else ""
-    chat.say(f"A new conversation starts (the system prompt and the persona's examples stay).{kept}")
+    if chat.session.recorder.saving:
+        chat.say(_("A new conversation starts (the system prompt and the persona's examples stay)."
+                   " The one before is kept: /resume brings it back."))
+    else:
+        chat.say(_("A new conversation starts (the system prompt and the persona's examples stay)."))
 
 
 def _system(chat: Chat, arg: str) -> None:
     if arg:
         chat.session.set(system=arg)
-        chat.say("System prompt replaced for this session.")
+        chat.say(_("System prompt replaced for this session."))
     else:
-        chat.say(sanitize(chat.session.settings.system) or "(no system prompt)", "plain")
+        chat.say(sanitize(chat.session.settings.system) or _("(no system prompt)"), "plain")
 
 
 def _persona(chat: Chat, arg: str) -> None:
     session = chat.session
     if not arg:
         p = session.settings.persona
-        chat.say(f"{p.name}: {sanitize(p.description)} [{sanitize(p.source)}]")
+        chat.say(f"{p.name}: {sanitize(p.description)} [{sanitize(shown_source(p.source))}]")
         return
     try:
         persona = load_persona(arg, session.user_persona_dir)
@@ -153,7 +192,8 @@ def _persona(chat: Chat, arg: str) -> None:
         session.notify.error(e)
         return
     session.switch_persona(persona)
-    chat.say(f"Persona: {persona.name} — {sanitize(persona.description)}. A fresh conversation starts.")
+    chat.say(_("Persona: {name} — {description}. A fresh conversation starts.").format(
+        name=persona.name, description=sanitize(persona.description)))
 
 
 def _personas(chat: Chat, arg: str) -> None:
@@ -170,7 +210,7 @@ def _model(chat: Chat, arg: str) -> None:
     if arg:
         chat.session.switch_model(arg)
     else:
-        chat.say(f"Model: {sanitize(chat.session.settings.model)}")
+        chat.say(_("Model: {model}").format(model=sanitize(chat.session.settings.model)))
 
 
 def _models(chat: Chat, arg: str) -> None:
@@ -182,13 +222,14 @@ def _models(chat: Chat, arg: str) -> None:
     for name in names:
         chat.say(("* " if name == chat.session.settings.model else "  ") + sanitize(name), "plain")
     if not names:
-        chat.say("The server has no models yet: `ollama pull llama3.2`.", "hint")
+        chat.say(_("The server has no models yet: `ollama pull llama3.2`."), "hint")
 
 
 def _set(chat: Chat, arg: str) -> None:
-    name, _, value = arg.partition(" ")
+    name, _sep, value = arg.partition(" ")
     if not name or not value.strip():
-        chat.say("Usage: /set PARAM VALUE, e.g. /set temperature 0.2 (PARAM is any of: " + ", ".join(OPTIONS) + ")", "error")
+        chat.say(_("Usage: /set PARAM VALUE, e.g. /set temperature 0.2 (PARAM is any of: {options})").format(
+            options=", ".join(OPTIONS)), "error")
         return
     try:
         typed = parse_option_text(name, value)
@@ -202,10 +243,11 @@ def _set(chat: Chat, arg: str) -> None:
 def _unset(chat: Chat, arg: str) -> None:
     options = chat.session.settings.options
     if arg not in options:
-        chat.say(f"/unset: {sanitize(arg) or 'PARAM'} is not set. Set: {', '.join(options) or 'nothing'}", "error")
+        chat.say(_("/unset: {name} is not set. Set: {options}").format(
+            name=sanitize(arg) or "PARAM", options=", ".join(options) or _("nothing")), "error")
         return
     chat.session.unset_option(arg)
-    chat.say(f"{arg} unset (the model's default applies).")
+    chat.say(_("{name} unset (the model's default applies).").format(name=arg))
 
 
 def _show(chat: Chat, arg: str) -> None:
@@ -215,16 +257,17 @@ def _show(chat: Chat, arg: str) -> None:
     sent = plan.fit.sent
     rows = [
         ("host", s.host),
-        ("model", f"{sanitize(s.model)} (from {_SOURCES[session.layers.source_of('model')]})"),
-        ("persona", f"{s.persona.name} [{sanitize(s.persona.source)}]"),
-        ("options", sanitize(json.dumps(dict(s.options), ensure_ascii=False)) if s.options else "(model defaults)"),
+        ("model", _("{model} (from {source})").format(
+            model=sanitize(s.model), source=_(_SOURCES[session.layers.source_of("model")]))),
+        ("persona", f"{s.persona.name} [{sanitize(shown_source(s.persona.source))}]"),
+        ("options", sanitize(json.dumps(dict(s.options), ensure_ascii=False)) if s.options else _("(model defaults)")),
         ("format", "off" if not s.format else s.format if s.format == "json" else sanitize(json.dumps(s.format, ensure_ascii=False))),
         ("think", _think_text(s.think)),
         ("stream", "on" if s.stream else "off"),
         ("stats", "on" if s.verbose else "off"),
         ("history", _history_text(len(session.conversation.exchanges), sent, s.max_messages)),
         ("context", _context_text(session, plan)),
-        ("system", sanitize(s.system.splitlines()[0] + (" …" if "\n" in s.system else "")) if s.system else "(none)"),
+        ("system", sanitize(s.system.splitlines()[0] + (" …" if "\n" in s.system else "")) if s.system else _("(none)")),
     ]
     from rich.table import Table
 
@@ -236,34 +279,48 @@ def _show(chat: Chat, arg: str) -> None:
     chat.console.print(table)
 
 
-_SOURCES = {"defaults": "the default", "config": "the config file", "env": "the environment", "persona": "the persona",
-            "resumed": "the resumed conversation", "flags": "the command line", "session": "/model"}
+_SOURCES = {"defaults": N_("the default"), "config": N_("the config file"), "env": N_("the environment"),
+            "persona": N_("the persona"), "resumed": N_("the resumed conversation"), "flags": N_("the command line"),
+            "session": "/model"}
 
 
 def _history_text(total: int, sent: int, cap: int) -> str:
-    count = f"{total} exchange{'' if total == 1 else 's'}"
-    if sent < total:
-        last = "the last one is" if sent == 1 else "none are" if sent == 0 else f"the last {sent} are"
-        return f"{count}; {last} sent with each question (cap {cap} messages)"
-    return f"{count}, all sent with each question (cap {cap} messages)"
+    count = ngettext("{n} exchange", "{n} exchanges", total).format(n=total)
+    if sent >= total:
+        text = _("{count}, all sent with each question (cap {cap} messages)")
+    elif sent == 0:
+        text = _("{count}; none are sent with each question (cap {cap} messages)")
+    elif sent == 1:
+        text = _("{count}; the last one is sent with each question (cap {cap} messages)")
+    else:
+        text = _("{count}; the last {sent} are sent with each question (cap {cap} messages)")
+    return text.format(count=count, sent=sent, cap=cap)
 
 
 def _context_text(session: ChatSession, plan: Plan) -> str:
     window = plan.window
     src = session.layers.source_of("options", "num_ctx")
-    why = {"num_ctx": f"num_ctx, set by {'/set' if src == 'session' else _SOURCES[src]}",
-           "loaded": "the window Ollama loaded the model with",
-           "default": "Ollama's default; the model is not loaded yet"}[window.source]
-    most = f"; the model supports up to {window.model_max:,}" if window.model_max else ""
+    if window.source == "num_ctx":
+        why = _("num_ctx, set by {source}").format(source="/set" if src == "session" else _(_SOURCES[src]))
+    elif window.source == "loaded":
+        why = _("the window Ollama loaded the model with")
+    else:
+        why = _("Ollama's default; the model is not loaded yet")
+    most = _("; the model supports up to {tokens}").format(tokens=f"{window.model_max:,}") if window.model_max else ""
     cal = session.context.calibration(session.settings.model)
-    counted = (f"token counts estimated, corrected by what {sanitize(session.settings.model)} counted in {cal.samples}"
-               f" repl{'y' if cal.samples == 1 else 'ies'}") if cal.samples else "token counts estimated (no replies to learn from yet)"
-    return (f"{window.tokens:,} tokens ({why}{most}). The next question goes with about {plan.fit.tokens:,} tokens of"
-            f" conversation; {counted}.")
+    if cal.samples:
+        counted = ngettext("token counts estimated, corrected by what {model} counted in {n} reply",
+                           "token counts estimated, corrected by what {model} counted in {n} replies",
+                           cal.samples).format(model=sanitize(session.settings.model), n=cal.samples)
+    else:
+        counted = _("token counts estimated (no replies to learn from yet)")
+    return _("{tokens} tokens ({why}{most}). The next question goes with about {sent} tokens of conversation;"
+             " {counted}.").format(tokens=f"{window.tokens:,}", why=why, most=most, sent=f"{plan.fit.tokens:,}",
+                                   counted=counted)
 
 
 def _think_text(value: bool | str | None) -> str:
-    return {None: "model default", True: "on", False: "off"}.get(value, str(value))  # type: ignore[arg-type]
+    return {None: _("model default"), True: "on", False: "off"}.get(value, str(value))  # type: ignore[arg-type]
 
 
 def _pull(chat: Chat, arg: str) -> None:
@@ -285,14 +342,15 @@ def _retry(chat: Chat, arg: str) -> None:
 def _undo(chat: Chat, arg: str) -> None:
     undone = chat.session.undo()
     if undone is None:
-        chat.say("Nothing to undo.")
+        chat.say(_("Nothing to undo."))
         return
-    chat.console.print(Text("Dropped the last exchange (", style="notice") + preview(undone.question.content, 40) + Text(").", style="notice"))
+    before, _sep, after = _("Dropped the last exchange ({question}).").partition("{question}")
+    chat.console.print(Text(before, style="notice") + preview(undone.question.content, 40) + Text(after, style="notice"))
 
 
 def _format(chat: Chat, arg: str) -> None:
     if arg not in ("json", "off"):
-        chat.say("Usage: /format json|off", "error")
+        chat.say(_("Usage: /format json|off"), "error")
         return
     chat.session.set(format="json" if arg == "json" else None)
     chat.say(f"format: {arg}")
@@ -300,7 +358,7 @@ def _format(chat: Chat, arg: str) -> None:
 
 def _stats(chat: Chat, arg: str) -> None:
     if arg not in ("on", "off"):
-        chat.say("Usage: /stats on|off", "error")
+        chat.say(_("Usage: /stats on|off"), "error")
         return
     chat.session.set(verbose=arg == "on")
     chat.say(f"stats: {arg}")
@@ -311,7 +369,8 @@ _THINK = {"on": True, "off": False, **{level: level for level in THINK_LEVELS}}
 
 def _think(chat: Chat, arg: str) -> None:
     if arg not in _THINK:
-        chat.say(f"Usage: /think {'|'.join(_THINK)} (now: {_think_text(chat.session.settings.think)})", "error")
+        chat.say(_("Usage: /think {choices} (now: {now})").format(
+            choices="|".join(_THINK), now=_think_text(chat.session.settings.think)), "error")
         return
     chat.say(f"think: {arg}")
     chat.session.set_think(_THINK[arg])
@@ -320,32 +379,32 @@ def _think(chat: Chat, arg: str) -> None:
 COMMANDS: dict[str, Command] = {
     c.name: c
     for c in (
-        Command("/help", "", "this list", _help),
-        Command("/clear", "", "start a new conversation (keeps the persona; the old one stays in /resume)", _clear),
-        Command("/system", "[TEXT]", "show or replace the system prompt", _system),
-        Command("/persona", "[NAME]", "show or switch the persona (starts afresh; your model and /set options stay)", _persona),
-        Command("/personas", "", "list personas", _personas),
-        Command("/model", "[NAME]", "show or switch the model", _model),
-        Command("/models", "", "list the server's models", _models),
-        Command("/pull", "[NAME]", "download a model (default: the current one), with its progress", _pull),
-        Command("/set", "PARAM VALUE", "set an Ollama option (temperature, top_p, num_ctx, stop, ...)", _set),
-        Command("/unset", "PARAM", "back to the model's default", _unset),
-        Command("/show", "", "the effective settings", _show),
-        Command("/history", "[N]", "the exchanges so far; N: one of them in full", conversations.history),
-        Command("/title", "[TEXT]", "show or name this conversation's title (in `ollama-chat history`)", conversations.title),
-        Command("/resume", "[N|ID]", "go on with an earlier conversation (without N: list the recent ones)", conversations.resume),
-        Command("/compact", "", "summarise the exchanges that no longer fit the context window, and send that instead", _compact),
-        Command("/retry", "", "ask the last question again", _retry),
-        Command("/undo", "", "drop the last exchange", _undo),
-        Command("/format", "json|off", "ask for JSON answers", _format),
-        Command("/think", "on|off|low|medium|high", "ask the model to think first, or not", _think),
-        Command("/stats", "on|off", "tokens/s and timings after each reply", _stats),
-        Command("/save", "FILE", "save the conversation (Markdown, or JSON for .json)", files.save),
-        Command("/save!", "FILE", "save, overwriting FILE", files.save_overwrite),
-        Command("/load", "FILE", "resume a conversation saved as JSON", files.load),
-        Command("/copy", "", "copy the last reply to the clipboard (OSC 52, works over SSH)", files.copy),
-        Command("/bye", "", "leave (also /exit, /quit, quit, exit, 종료, Ctrl+D)", _leave),
-        Command("/exit", "", "leave", _leave),
-        Command("/quit", "", "leave", _leave),
+        Command("/help", "", N_("this list"), _help),
+        Command("/clear", "", N_("start a new conversation (keeps the persona; the old one stays in /resume)"), _clear),
+        Command("/system", "[TEXT]", N_("show or replace the system prompt"), _system),
+        Command("/persona", "[NAME]", N_("show or switch the persona (starts afresh; your model and /set options stay)"), _persona),
+        Command("/personas", "", N_("list personas"), _personas),
+        Command("/model", "[NAME]", N_("show or switch the model"), _model),
+        Command("/models", "", N_("list the server's models"), _models),
+        Command("/pull", "[NAME]", N_("download a model (default: the current one), with its progress"), _pull),
+        Command("/set", "PARAM VALUE", N_("set an Ollama option (temperature, top_p, num_ctx, stop, ...)"), _set),
+        Command("/unset", "PARAM", N_("back to the model's default"), _unset),
+        Command("/show", "", N_("the effective settings"), _show),
+        Command("/history", "[N]", N_("the exchanges so far; N: one of them in full"), conversations.history),
+        Command("/title", "[TEXT]", N_("show or name this conversation's title (in `ollama-chat history`)"), conversations.title),
+        Command("/resume", "[N|ID]", N_("go on with an earlier conversation (without N: list the recent ones)"), conversations.resume),
+        Command("/compact", "", N_("summarise the exchanges that no longer fit the context window, and send that instead"), _compact),
+        Command("/retry", "", N_("ask the last question again"), _retry),
+        Command("/undo", "", N_("drop the last exchange"), _undo),
+        Command("/format", "json|off", N_("ask for JSON answers"), _format),
+        Command("/think", "on|off|low|medium|high", N_("ask the model to think first, or not"), _think),
+        Command("/stats", "on|off", N_("tokens/s and timings after each reply"), _stats),
+        Command("/save", "FILE", N_("save the conversation (Markdown, or JSON for .json)"), files.save),
+        Command("/save!", "FILE", N_("save, overwriting FILE"), files.save_overwrite),
+        Command("/load", "FILE", N_("resume a conversation saved as JSON"), files.load),
+        Command("/copy", "", N_("copy the last reply to the clipboard (OSC 52, works over SSH)"), files.copy),
+        Command("/bye", "", N_("leave (also /exit, /quit, quit, exit, 종료, 나가기, 끝, Ctrl+D)"), _leave),
+        Command("/exit", "", N_("leave"), _leave),
+        Command("/quit", "", N_("leave"), _leave),
     )
 }

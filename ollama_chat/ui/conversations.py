@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from ollama_chat.i18n import _, ngettext
 from ollama_chat.resume import Resumed, from_store
 from ollama_chat.session import exchanges_text
 from ollama_chat.store import StoreError
@@ -18,7 +19,7 @@ def history(chat: Chat, arg: str) -> None:
     session = chat.session
     exchanges = session.conversation.exchanges
     if not exchanges:
-        chat.say("No exchanges yet.", "hint")
+        chat.say(_("No exchanges yet."), "hint")
         return
     if arg:
         show_exchange(chat, arg)
@@ -28,31 +29,35 @@ def history(chat: Chat, arg: str) -> None:
     width = chat.console.width
     for number, exchange in enumerate(exchanges, 1):
         late = number > len(exchanges) - sent
-        head = f"{number}. you: "
-        chat.console.print(Text(head, style="plain" if late else "hint") + preview(exchange.question.content, width - len(head)))
-        who = f"   {sanitize(exchange.model)}{' (interrupted)' if exchange.interrupted else ''}: "
+        head = Text(_("{number}. you: ").format(number=number), style="plain" if late else "hint")
+        chat.console.print(head + preview(exchange.question.content, width - head.cell_len))
+        model = sanitize(exchange.model)
+        who = "   " + (_("{model} (interrupted)").format(model=model) if exchange.interrupted else model) + ": "
         chat.console.print(Text(who, style="hint") + preview(exchange.reply, width - Text(who).cell_len), style="hint")
     old = len(exchanges) - sent
     summarized = session.conversation.summarized
     if summarized:
-        chat.say(f"{exchanges_text(1, summarized)} {'is' if summarized == 1 else 'are'} sent as a summary (/compact).",
-                 "hint")
+        chat.say(ngettext("{span} is sent as a summary (/compact).", "{span} are sent as a summary (/compact).",
+                          summarized).format(span=exchanges_text(1, summarized)), "hint")
     if old > summarized:
-        one = old == summarized + 1
         span = exchanges_text(summarized + 1, old)
-        reason = "the history cap" if plan.fit.capped else f"too long for the {plan.window.tokens:,}-token context"
-        chat.say(f"{span} {'is' if one else 'are'} not sent with new questions ({reason}); /history N shows one in full.",
-                 "hint")
+        if plan.fit.capped:
+            reason = _("the history cap")
+        else:
+            reason = _("too long for the {tokens}-token context").format(tokens=f"{plan.window.tokens:,}")
+        chat.say(ngettext("{span} is not sent with new questions ({reason}); /history N shows one in full.",
+                          "{span} are not sent with new questions ({reason}); /history N shows one in full.",
+                          old - summarized).format(span=span, reason=reason), "hint")
 
 
 def show_exchange(chat: Chat, arg: str) -> None:
     """`/history N`: exchange N in full, its reply drawn as it was when it arrived."""
     exchanges = chat.session.conversation.exchanges
     if not arg.isdigit() or not 1 <= int(arg) <= len(exchanges):
-        chat.say(f"Usage: /history [N], N from 1 to {len(exchanges)}", "error")
+        chat.say(_("Usage: /history [N], N from 1 to {last}").format(last=len(exchanges)), "error")
         return
     exchange = exchanges[int(arg) - 1]
-    chat.say(f"{arg}. you:", "hint")
+    chat.say(_("{number}. you:").format(number=arg), "hint")
     chat.console.print(Text(sanitize(exchange.question.content)))
     chat.say(f"{sanitize(exchange.model)}:", "hint")  # an interrupted reply is marked at its end
     reply = chat.session.output.reply()
@@ -70,14 +75,15 @@ def preview(text: str, width: int) -> Text:
 def title(chat: Chat, arg: str) -> None:
     recorder = chat.session.recorder
     if not recorder.saving:
-        chat.say(f"{sanitize(recorder.off)}, so there is nothing to name.", "hint")
+        chat.say(_("{reason}, so there is nothing to name.").format(reason=sanitize(recorder.off)), "hint")
     elif not arg:
         current = recorder.current_title()
-        chat.say(f"Title: {sanitize(current)}" if current else "No title yet: the first question stands in until /title TEXT names it.")
+        chat.say(_("Title: {title}").format(title=sanitize(current)) if current
+                 else _("No title yet: the first question stands in until /title TEXT names it."))
     elif recorder.title(arg):
-        chat.say(f"Title: {sanitize(' '.join(arg.split()))}")
+        chat.say(_("Title: {title}").format(title=sanitize(" ".join(arg.split()))))
     elif recorder.saving:
-        chat.say("Ask something first: the conversation is stored at its first exchange. /title then names it.", "hint")
+        chat.say(_("Ask something first: the conversation is stored at its first exchange. /title then names it."), "hint")
 
 
 def resume(chat: Chat, arg: str) -> None:
@@ -85,7 +91,7 @@ def resume(chat: Chat, arg: str) -> None:
     session = chat.session
     store = session.recorder.store
     if store is None:
-        chat.say(f"{sanitize(session.recorder.off)}: no stored conversations to go back to.", "hint")
+        chat.say(_("{reason}: no stored conversations to go back to.").format(reason=sanitize(session.recorder.off)), "hint")
         return
     try:
         recent = store.list(RECENT)
@@ -94,7 +100,8 @@ def resume(chat: Chat, arg: str) -> None:
             return
         if arg.isdigit() and len(arg) <= 2:
             if not 1 <= int(arg) <= len(recent):
-                chat.say(f"Usage: /resume N, N from 1 to {len(recent)} (/resume lists them), or /resume ID", "error")
+                chat.say(_("Usage: /resume N, N from 1 to {last} (/resume lists them), or /resume ID").format(
+                    last=len(recent)), "error")
                 return
             conversation_id = recent[int(arg) - 1].id
         else:
@@ -109,7 +116,7 @@ def resume(chat: Chat, arg: str) -> None:
 
 def _list(chat: Chat, recent: list, current: str | None) -> None:
     if not recent:
-        chat.say("No stored conversations yet.", "hint")
+        chat.say(_("No stored conversations yet."), "hint")
         return
     width = chat.console.width
     for number, meta in enumerate(recent, 1):
@@ -117,17 +124,19 @@ def _list(chat: Chat, recent: list, current: str | None) -> None:
         head = Text(f"{mark}{number:>2}. ", style="plain") + Text(f"{meta.id}  {when(meta.updated)}  ", style="hint")
         head += Text(f"{meta.persona} · {sanitize(meta.model)} · {meta.exchanges} · ", style="hint")
         chat.console.print(head + preview(meta.title, width - head.cell_len))
-    chat.say("/resume N goes on with one (its persona, model and options come with it); /resume ID works too.", "hint")
+    chat.say(_("/resume N goes on with one (its persona, model and options come with it); /resume ID works too."), "hint")
 
 
 def show_resumed(chat: Chat, resumed: Resumed) -> None:
     """Where the resumed conversation stands: what it is, and its last exchange in full."""
     t = resumed.transcript
     count = len(t.exchanges)
-    source = resumed.conversation_id or "a file"
+    source = resumed.conversation_id or _("a file")
     label = f"“{sanitize(t.title)}” " if t.title else ""
     s = chat.session.settings
-    chat.say(f"Resumed {label}({source}): {count} exchange{'' if count == 1 else 's'}, persona {s.persona.name},"
-             f" model {sanitize(s.model)}.", "notice")
+    chat.say(ngettext("Resumed {label}({source}): {n} exchange, persona {persona}, model {model}.",
+                      "Resumed {label}({source}): {n} exchanges, persona {persona}, model {model}.",
+                      count).format(label=label, source=source, n=count, persona=s.persona.name, model=sanitize(s.model)),
+             "notice")
     if count:
         show_exchange(chat, str(count))

@@ -6,6 +6,7 @@ import base64
 from pathlib import Path
 
 from ollama_chat.errors import ChatError
+from ollama_chat.i18n import _
 from ollama_chat.paths import user_path, write_private
 from ollama_chat.resume import Resumed, read_transcript
 from ollama_chat.transcript import to_json, to_markdown
@@ -22,17 +23,18 @@ def _path(chat: Chat, arg: str, usage: str) -> Path | None:
     try:
         return user_path(arg)
     except ValueError as e:
-        chat.say(f"{sanitize(str(e))} Nothing was done.", "error")
+        chat.say(_("{error} Nothing was done.").format(error=sanitize(str(e))), "error")
         return None
 
 
 def save(chat: Chat, arg: str, *, overwrite: bool = False) -> None:
-    path = _path(chat, arg, "Usage: /save FILE (Markdown, or JSON when FILE ends in .json); /save! FILE overwrites")
+    path = _path(chat, arg, _("Usage: /save FILE (Markdown, or JSON when FILE ends in .json); /save! FILE overwrites"))
     if path is None:
         return
     shown = sanitize(str(path))
     if path.is_dir():
-        chat.say(f"{shown} is a folder; give a file name, e.g. /save {sanitize(str(path / 'chat.md'))}", "error")
+        chat.say(_("{path} is a folder; give a file name, e.g. /save {example}").format(
+            path=shown, example=sanitize(str(path / "chat.md"))), "error")
         return
     session = chat.session
     s = session.settings
@@ -46,12 +48,13 @@ def save(chat: Chat, arg: str, *, overwrite: bool = False) -> None:
     try:
         write_private(path, text, overwrite=overwrite)
     except FileExistsError:
-        chat.say(f"{shown} exists; /save! {sanitize(arg)} overwrites it.", "error")
+        chat.say(_("{path} exists; /save! {name} overwrites it.").format(path=shown, name=sanitize(arg)), "error")
         return
     except OSError as e:
-        chat.say(f"Cannot write {shown}: {e.strerror}. Nothing was saved (an old file there is unchanged); try another path.", "error")
+        chat.say(_("Cannot write {path}: {reason}. Nothing was saved (an old file there is unchanged); try another path.").format(
+            path=shown, reason=e.strerror), "error")
         return
-    chat.say(f"Saved {len(session.conversation.exchanges)} exchange(s) to {shown}.")
+    chat.say(_("Saved {n} exchange(s) to {path}.").format(n=len(session.conversation.exchanges), path=shown))
 
 
 def save_overwrite(chat: Chat, arg: str) -> None:
@@ -59,7 +62,7 @@ def save_overwrite(chat: Chat, arg: str) -> None:
 
 
 def load(chat: Chat, arg: str) -> None:
-    path = _path(chat, arg, "Usage: /load FILE.json (a transcript saved with /save FILE.json)")
+    path = _path(chat, arg, _("Usage: /load FILE.json (a transcript saved with /save FILE.json)"))
     if path is None:
         return
     session = chat.session
@@ -67,8 +70,10 @@ def load(chat: Chat, arg: str) -> None:
     try:
         transcript = read_transcript(path, shown)
     except FileNotFoundError:
-        hint = f" To switch models, use /model {sanitize(arg)}." if arg in _known_models(chat) else ""
-        chat.say(f"Cannot read {shown}: no such file.{hint}", "error")
+        text = _("Cannot read {path}: no such file.").format(path=shown)
+        if arg in _known_models(chat):
+            text += " " + _("To switch models, use /model {name}.").format(name=sanitize(arg))
+        chat.say(text, "error")
         return
     except ChatError as e:
         chat.say(e.message, "error")
@@ -77,10 +82,15 @@ def load(chat: Chat, arg: str) -> None:
     count = len(transcript.exchanges)
     s = session.settings
     sent = session.plan().fit.sent
-    capped = f"; the newest {sent} are sent (the history cap)" if sent < count else ""
-    chat.say(f"Loaded {count} exchange(s) from {shown} (persona {s.persona.name}, model {sanitize(s.model)}){capped}.")
+    if sent < count:
+        text = _("Loaded {n} exchange(s) from {path} (persona {persona}, model {model}); the newest {sent} are sent"
+                 " (the history cap).")
+    else:
+        text = _("Loaded {n} exchange(s) from {path} (persona {persona}, model {model}).")
+    chat.say(text.format(n=count, path=shown, persona=s.persona.name, model=sanitize(s.model), sent=sent))
     if transcript.persona and transcript.persona != s.persona.name:
-        chat.say(f"Its persona '{sanitize(transcript.persona)}' is not available here; keeping {s.persona.name}.", "hint")
+        chat.say(_("Its persona '{persona}' is not available here; keeping {current}.").format(
+            persona=sanitize(transcript.persona), current=s.persona.name), "hint")
 
 
 def _known_models(chat: Chat) -> list[str]:
@@ -93,14 +103,14 @@ def _known_models(chat: Chat) -> list[str]:
 def copy(chat: Chat, arg: str) -> None:
     reply = chat.session.last_reply
     if not reply:
-        chat.say("No reply to copy yet.", "hint")
+        chat.say(_("No reply to copy yet."), "hint")
         return
     # Plain OSC 52: terminals that allow it set the clipboard, and tmux (set-clipboard on) passes it on itself.
     payload = base64.b64encode(reply.encode("utf-8", "replace")).decode("ascii")
     chat.console.file.write(f"\033]52;c;{payload}\a")
     chat.console.file.flush()
     chat.say(
-        f"Sent the last reply ({len(reply)} characters) to the terminal's clipboard (OSC 52). "
-        "Nothing pasted? Your terminal may not allow OSC 52 (in tmux: set -g set-clipboard on).",
+        _("Sent the last reply ({n} characters) to the terminal's clipboard (OSC 52). "
+          "Nothing pasted? Your terminal may not allow OSC 52 (in tmux: set -g set-clipboard on).").format(n=len(reply)),
         "notice",
     )

@@ -8,6 +8,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
+from ollama_chat.i18n import _
 from ollama_chat.types import PullProgress
 from ollama_chat.ui.text import sanitize
 
@@ -52,7 +53,7 @@ class PlainPullView:
     def update(self, step: PullProgress) -> None:
         status = sanitize(step.status)
         done = step.total and step.completed >= step.total
-        line = f"{status} ({step.total:,} bytes)" if done else status
+        line = _("{status} ({size} bytes)").format(status=status, size=f"{step.total:,}") if done else status
         if (status != self._last or done) and (not step.total or done) and status != "success":
             self._out.write(line + "\n")
             self._out.flush()

@@ -22,6 +22,7 @@ from ollama_chat import paths
 from ollama_chat.backends.base import Backend, BackendError
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_OK, ChatError, Terminated, UsageError
+from ollama_chat.i18n import _, ngettext
 from ollama_chat.options import OPTIONS
 from ollama_chat.personas import THINK_LEVELS, known_names
 from ollama_chat.session import ChatSession, Start
@@ -61,7 +62,8 @@ class PrivateHistory(FileHistory):
     def _fail(self, error: OSError) -> None:
         if not self._broken:
             self._broken = True
-            self._warn(f"Input history {self.filename} is not usable ({error.strerror}); going on without saving it.")
+            self._warn(_("Input history {path} is not usable ({reason}); going on without saving it.")
+                       .format(path=self.filename, reason=error.strerror))
 
 
 def open_history(enabled: bool, warn: Callable[[str], None], path: Path | None = None) -> History:
@@ -71,7 +73,8 @@ def open_history(enabled: bool, warn: Callable[[str], None], path: Path | None =
     try:
         paths.private_file(path)
     except OSError as e:
-        warn(f"Input history {path} is not writable ({e.strerror}); going on without saving it (--no-input-history hides this).")
+        warn(_("Input history {path} is not writable ({reason}); going on without saving it (--no-input-history hides"
+               " this).").format(path=path, reason=e.strerror))
         return InMemoryHistory()
     return PrivateHistory(path, warn)
 
@@ -86,10 +89,10 @@ class ConsoleNotify:
         self.console.print(Text(text, style=style))
 
     def error(self, error: ChatError) -> None:
-        self._labelled("Error: ", "error", error.message, error.hint)
+        self._labelled(_("Error: "), "error", error.message, error.hint)
 
     def warning(self, text: str, hint: str = "") -> None:
-        self._labelled("Warning: ", "warning", text, hint)
+        self._labelled(_("Warning: "), "warning", text, hint)
 
     def _labelled(self, label: str, style: str, text: str, hint: str) -> None:
         from rich.padding import Padding
@@ -205,12 +208,12 @@ def run_repl(env: Environment, layers: Layers, backend: Backend, start: Start) -
         try:
             tty = env.open_tty()
         except OSError:
-            raise UsageError("--interactive needs a terminal to continue on, and none is available.") from None
+            raise UsageError(_("--interactive needs a terminal to continue on, and none is available.")) from None
         from prompt_toolkit.input import create_input
 
         prompt_input, tty_fd = create_input(tty), tty.fileno()
     if not env.stdout_isatty:
-        raise UsageError("The interactive chat needs a terminal on stdout.", "Drop -i to answer once into the pipe.")
+        raise UsageError(_("The interactive chat needs a terminal on stdout."), _("Drop -i to answer once into the pipe."))
     console = make_console(env.stdout)
     settings = layers.resolve()
     output = make_output(
@@ -236,7 +239,7 @@ def prompt_session(chat: Chat, history_file: Path | None = None, **io: Any) -> P
     """The line editor. `io` may carry prompt_toolkit's `input`/`output` (tests pass a pipe and a dummy)."""
     session = chat.session
     return PromptSession(
-        history=open_history(session.settings.input_history, lambda text: chat.say("Warning: " + text, "warning"), history_file),
+        history=open_history(session.settings.input_history, lambda text: chat.say(_("Warning: ") + text, "warning"), history_file),
         key_bindings=key_bindings(),
         completer=ThreadedCompleter(ChatCompleter(session)),  # a slow server never blocks typing
         complete_while_typing=False,
@@ -262,14 +265,15 @@ def offer_pull(chat: Chat, prompt: PromptSession) -> None:
     model = chat.session.settings.model
     ask: PromptSession = PromptSession(input=prompt.input, output=prompt.output)
     try:
-        answer = ask.prompt([("class:prompt", f"{sanitize(model)} is not installed on the server. Pull it now? [Y/n] ")])
+        question = _("{model} is not installed on the server. Pull it now? [Y/n] ").format(model=sanitize(model))
+        answer = ask.prompt([("class:prompt", question)])
     except (EOFError, KeyboardInterrupt):
         answer = "n"
     if answer.strip().lower() in ("", "y", "yes", "예", "네", "ㅇ"):
         if chat.session.pull(model, PullView(chat.console)):
             chat.session.check_model()
     else:
-        chat.say("Not pulled. /pull fetches it later; /model NAME switches (/models lists them).", "hint")
+        chat.say(_("Not pulled. /pull fetches it later; /model NAME switches (/models lists them)."), "hint")
 
 
 def _loop(chat: Chat, prompt: PromptSession, start: Start) -> int:
@@ -284,7 +288,9 @@ def _loop(chat: Chat, prompt: PromptSession, start: Start) -> int:
     first_message = start.first_message
     if first_message is not None:
         lines = first_message.count("\n") + 1
-        chat.say(f"(piped in: {len(first_message):,} characters, {lines:,} line{'s' if lines > 1 else ''})", "hint")
+        piped = ngettext("(piped in: {chars} characters, {lines} line)", "(piped in: {chars} characters, {lines} lines)",
+                         lines)
+        chat.say(piped.format(chars=f"{len(first_message):,}", lines=f"{lines:,}"), "hint")
         session.ask(first_message)
         chat.console.print()
     while True:
@@ -293,7 +299,7 @@ def _loop(chat: Chat, prompt: PromptSession, start: Start) -> int:
         except Terminated:
             raise
         except KeyboardInterrupt:
-            chat.say(f"(Ctrl+C clears the line. To leave: {', '.join(EXIT_WORDS)} or Ctrl+D)", "hint")
+            chat.say(_("(Ctrl+C clears the line. To leave: {words} or Ctrl+D)").format(words=", ".join(EXIT_WORDS)), "hint")
             continue
         except EOFError:
             break
@@ -303,8 +309,8 @@ def _loop(chat: Chat, prompt: PromptSession, start: Start) -> int:
         except Terminated:
             raise
         except KeyboardInterrupt:
-            chat.say("Interrupted.", "hint")
+            chat.say(_("Interrupted."), "hint")
         if line.strip():
             chat.console.print()  # air between a reply (or a command's answer) and the next prompt
-    chat.say("챗봇을 종료합니다. Bye!", "hint")
+    chat.say(_("Bye!"), "hint")
     return EXIT_OK

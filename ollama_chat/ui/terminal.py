@@ -30,6 +30,7 @@ from rich.live import Live
 from rich.segment import Segment
 from rich.text import Text
 
+from ollama_chat.i18n import N_, _
 from ollama_chat.types import Stats
 from ollama_chat.ui.blocks import Block, BlockSplitter
 from ollama_chat.ui.live import LiveTail, terminal_reflows
@@ -37,7 +38,7 @@ from ollama_chat.ui.markdown import Line, markdown_lines, render_lines
 from ollama_chat.ui.text import end_marks, sanitize
 from ollama_chat.ui.theme import THEME
 
-_THINKING_HEADER = "Thinking"
+_THINKING_HEADER = N_("Thinking")  # shown as _("Thinking")
 _THINKING_INDENT = 2
 
 # Open blocks whose live view is rendered from their first lines and their last screenful of lines only, so a
@@ -243,7 +244,7 @@ class TerminalReply:
             with self._tail.rendering():
                 live = self._render_tail()
         else:
-            live = render_lines(self._console, Text("thinking…", style="thinking.header")) if self._hidden_thinking else []
+            live = render_lines(self._console, Text(_("thinking…"), style="thinking.header")) if self._hidden_thinking else []
         if not self._console.is_terminal:  # nothing to animate: print only what is final
             self._tail.print(self._take_pending())
             return
@@ -293,7 +294,7 @@ class TerminalReply:
         console = self._console
         out: list[Line] = []
         if header:
-            out.extend(render_lines(console, Text(_THINKING_HEADER, style="thinking.header")))
+            out.extend(render_lines(console, Text(_("Thinking"), style="thinking.header")))
         indent = Segment(" " * _THINKING_INDENT)
         width = console.width - _THINKING_INDENT
         for line in lines:
