@@ -11,15 +11,15 @@ not `setlocale`, so it works where the Korean locale is not installed.
 
 from __future__ import annotations
 
-import gettext as _gettext
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 LANGUAGES = ("ko", "en")
 DOMAIN = "ollama_chat"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
-_catalog: _gettext.NullTranslations = _gettext.NullTranslations()
+_catalog: Any = None  # a gettext.GNUTranslations while Korean is spoken; None: English, as written
 language = "en"
 
 
@@ -37,19 +37,21 @@ def use(lang: str) -> None:
     """Speak `lang` from now on ("ko" or "en"); a missing catalog means English."""
     global _catalog, language
     language = lang if lang in LANGUAGES else "en"
+    _catalog = None
     if language == "en":
-        _catalog = _gettext.NullTranslations()
-        return
+        return  # English needs no catalog, nor the gettext module: start-up stays as it was
+    import gettext
+
     try:
         with open(LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.mo", "rb") as f:
-            _catalog = _gettext.GNUTranslations(f)
+            _catalog = gettext.GNUTranslations(f)
     except OSError:
-        _catalog = _gettext.NullTranslations()
+        pass
 
 
 def _(message: str) -> str:
     """`message` in the interface's language."""
-    return _catalog.gettext(message)
+    return message if _catalog is None else _catalog.gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
