@@ -59,7 +59,8 @@ def _presets(incomplete: str) -> list[str]:
 def _model_names(incomplete: str) -> list[str]:
     """Shell completion of `--model`: the server's models, if it answers within a second or two."""
     from ollama_chat.backends.base import BackendError
-    from ollama_chat.backends.ollama import OllamaBackend, parse_host
+    from ollama_chat.backends.hosts import parse_host
+    from ollama_chat.backends.ollama import OllamaBackend
 
     try:
         names = OllamaBackend(parse_host(os.environ.get("OLLAMA_HOST")), timeout=2).list_models()

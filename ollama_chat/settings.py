@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from ollama_chat.backends.ollama import parse_host
+from ollama_chat.backends.hosts import parse_host
 from ollama_chat.errors import UsageError
 from ollama_chat.i18n import _
 from ollama_chat.options import PRESETS

@@ -13,7 +13,8 @@ from ollama_chat.personas import load_persona
 from ollama_chat.session import ChatSession
 from ollama_chat.settings import Flags, build_layers
 from ollama_chat.ui.chat import Chat
-from ollama_chat.ui.commands import COMMANDS, from_korean_keys, handle_line, is_exit_word
+from ollama_chat.ui.commands import COMMANDS, handle_line, is_exit_word
+from ollama_chat.ui.korean_keys import from_korean_keys
 from ollama_chat.ui.repl import ConsoleNotify
 from ollama_chat.ui.terminal import TerminalOutput
 

@@ -18,57 +18,16 @@ from ollama_chat.backends.base import (
     WrongServer,
     network_reason,
 )
+from ollama_chat.backends.hosts import DEFAULT_HOST, full_name
 from ollama_chat.backends.ndjson import BadStream, StreamCut, StreamTimeout, decode_json, json_lines
 from ollama_chat.backends.ollama_models import listing_from, model_info_from, pull_progress_from, server_text as _text
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.types import ChatEvent, ChatRequest, Message, ModelInfo, PullProgress, Stats
 
-DEFAULT_HOST = "http://127.0.0.1:11434"
-DEFAULT_PORT = 11434
 CONNECT_TIMEOUT = 5.0
 MAX_BODY = 16 * 1024 * 1024  # an answer that is not a stream (/api/tags, /api/show, stream: false)
 MAX_ERROR_BODY = 1024 * 1024  # what is read of an error answer
 SHOWN_ERROR = 300  # characters of a server's error text shown to the user
-
-
-def parse_host(value: str | None) -> str:
-    """OLLAMA_HOST (or --host) as a base URL, the way Ollama's own clients read it. ValueError if malformed."""
-    value = (value or "").strip().strip("\"'").strip()
-    if not value:
-        return DEFAULT_HOST
-    scheme, sep, rest = value.partition("://")
-    if not sep:
-        scheme, rest = "http", value
-    scheme = scheme.lower()
-    default_port = {"http": 80, "https": 443}.get(scheme, DEFAULT_PORT) if sep else DEFAULT_PORT
-    hostport, slash, path = rest.partition("/")
-    path = ("/" + path).rstrip("/") if slash else ""
-    if hostport.startswith("["):  # [::1]:1234
-        host, bracket, port = hostport[1:].partition("]")
-        if not bracket:
-            raise ValueError(_("'[' without a closing ']'"))
-        port = port.lstrip(":")
-    elif hostport.count(":") > 1:  # a bare IPv6 address
-        host, port = hostport, ""
-    else:
-        host, _sep, port = hostport.partition(":")
-    if port and not (port.isdigit() and 0 < int(port) < 65536):
-        raise ValueError(_("'{port}' is not a port number").format(port=port))
-    if scheme not in ("http", "https"):
-        raise ValueError(_("'{scheme}://' is not http:// or https://").format(scheme=scheme))
-    host = host or "127.0.0.1"
-    if host == "0.0.0.0":  # a listen address, not one to connect to
-        host = "127.0.0.1"
-    elif host == "::":
-        host = "::1"
-    if ":" in host:
-        host = f"[{host}]"
-    return f"{scheme}://{host}:{port or default_port}{path}"
-
-
-def full_name(model: str) -> str:
-    """A model's full name, as /api/tags lists it: Ollama reads a name without a tag as NAME:latest."""
-    return model if ":" in model.rsplit("/", 1)[-1] else f"{model}:latest"
 
 
 # -- the wire format, both ways (pure) ---------------------------------------------------------------------

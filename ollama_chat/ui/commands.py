@@ -24,6 +24,7 @@ from ollama_chat.ui import conversations, files
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.text import sanitize
 from ollama_chat.ui.conversations import preview
+from ollama_chat.ui.korean_keys import from_korean_keys, is_hangul
 from ollama_chat.ui.wrap import cell_width, pad
 
 EXIT_WORDS = ("quit", "exit", "종료", "나가기", "끝")
@@ -53,13 +54,13 @@ def handle_line(chat: Chat, line: str) -> bool:
     if text.startswith("/") and not text.startswith("//"):
         typed, _sep, arg = text.partition(" ")
         name = typed.lower()
-        if name not in COMMANDS and any(_is_hangul(c) for c in name):
+        if name not in COMMANDS and any(is_hangul(c) for c in name):
             name = from_korean_keys(name).lower()  # typed with the Korean layout on: /ㅗ디ㅔ is /help
         name, arg = translate_ollama(name, arg.strip())
         command = COMMANDS.get(name)
         if command is None:
             guess = did_you_mean(name, COMMANDS, n=2)
-            shown = typed.lower() if any(_is_hangul(c) for c in typed) else name
+            shown = typed.lower() if any(is_hangul(c) for c in typed) else name
             chat.say(_("Unknown command {name}.{guess} /help lists them.").format(
                 name=sanitize(shown), guess=" " + guess if guess else ""), "error")
             return True
@@ -69,34 +70,6 @@ def handle_line(chat: Chat, line: str) -> bool:
 
 
 # The two-set (두벌식) Korean layout: the jamo each QWERTY key types (shifted keys as capitals).
-_KEYS = dict(zip("ㅂㅈㄷㄱㅅㅛㅕㅑㅐㅔㅁㄴㅇㄹㅎㅗㅓㅏㅣㅋㅌㅊㅍㅠㅜㅡㅃㅉㄸㄲㅆㅒㅖ", "qwertyuiopasdfghjklzxcvbnmQWERTOP"))
-_KEYS.update({"ㅘ": "hk", "ㅙ": "ho", "ㅚ": "hl", "ㅝ": "nj", "ㅞ": "np", "ㅟ": "nl", "ㅢ": "ml",  # compound vowels
-              "ㄳ": "rt", "ㄵ": "sw", "ㄶ": "sg", "ㄺ": "fr", "ㄻ": "fa", "ㄼ": "fq", "ㄽ": "ft", "ㄾ": "fx",
-              "ㄿ": "fv", "ㅀ": "fg", "ㅄ": "qt"})  # final clusters
-_INITIALS = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
-_MEDIALS = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
-_FINALS = ("", *"ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ")
-
-
-def _is_hangul(char: str) -> bool:
-    return "\uac00" <= char <= "\ud7a3" or char in _KEYS
-
-
-def from_korean_keys(word: str) -> str:
-    """`word` as the QWERTY keys that typed it with the two-set (두벌식) Korean layout on: `/ㅗ디ㅔ` -> `/help`,
-    `/ㅠㅛㄷ` -> `/bye`. Syllables are split into their jamo first (compound vowels and final clusters into
-    their two keys); other characters stay as they are. Shifted jamo (ㅃ, ㅒ, ...) give capitals."""
-    keys = []
-    for char in word:
-        if "\uac00" <= char <= "\ud7a3":
-            index = ord(char) - 0xAC00
-            jamo = _INITIALS[index // 588] + _MEDIALS[index % 588 // 28] + _FINALS[index % 28]
-        else:
-            jamo = char
-        keys.extend(_KEYS.get(j, j) for j in jamo)
-    return "".join(keys)
-
-
 def strip_block_quotes(text: str) -> str:
     """A message typed between two \"\"\" lines (as in `ollama run`) is sent without the quotes."""
     stripped = text.strip()

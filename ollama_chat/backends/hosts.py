@@ -1,0 +1,49 @@
+"""Where Ollama is, and what a model is called: OLLAMA_HOST read the way Ollama's own clients read it, and a
+model's full name. Pure."""
+
+from __future__ import annotations
+
+from ollama_chat.i18n import _
+
+DEFAULT_HOST = "http://127.0.0.1:11434"
+DEFAULT_PORT = 11434
+
+
+def parse_host(value: str | None) -> str:
+    """OLLAMA_HOST (or --host) as a base URL, the way Ollama's own clients read it. ValueError if malformed."""
+    value = (value or "").strip().strip("\"'").strip()
+    if not value:
+        return DEFAULT_HOST
+    scheme, sep, rest = value.partition("://")
+    if not sep:
+        scheme, rest = "http", value
+    scheme = scheme.lower()
+    default_port = {"http": 80, "https": 443}.get(scheme, DEFAULT_PORT) if sep else DEFAULT_PORT
+    hostport, slash, path = rest.partition("/")
+    path = ("/" + path).rstrip("/") if slash else ""
+    if hostport.startswith("["):  # [::1]:1234
+        host, bracket, port = hostport[1:].partition("]")
+        if not bracket:
+            raise ValueError(_("'[' without a closing ']'"))
+        port = port.lstrip(":")
+    elif hostport.count(":") > 1:  # a bare IPv6 address
+        host, port = hostport, ""
+    else:
+        host, _sep, port = hostport.partition(":")
+    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(_("'{port}' is not a port number").format(port=port))
+    if scheme not in ("http", "https"):
+        raise ValueError(_("'{scheme}://' is not http:// or https://").format(scheme=scheme))
+    host = host or "127.0.0.1"
+    if host == "0.0.0.0":  # a listen address, not one to connect to
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}:{port or default_port}{path}"
+
+
+def full_name(model: str) -> str:
+    """A model's full name, as /api/tags lists it: Ollama reads a name without a tag as NAME:latest."""
+    return model if ":" in model.rsplit("/", 1)[-1] else f"{model}:latest"
