@@ -62,3 +62,48 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Marks a message for the catalog where it is defined; `_()` translates it where it is shown."""
     return message
+
+
+# -- Korean particles -------------------------------------------------------------------------------------
+# A message like "{name}을(를) 읽을 수 없습니다" cannot know its particle until {name} is filled in; `particles`
+# picks it then, from the sound the word before it ends in (a digit or a Latin letter as Koreans read it).
+
+_PAIRS = (("을(를)", "을", "를"), ("이(가)", "이", "가"), ("은(는)", "은", "는"), ("과(와)", "과", "와"),
+          ("이라는", "이라는", "라는"), ("(으)로", "으로", "로"))
+_CONSONANT_DIGITS = set("0136789")  # 영 일 삼 육 칠 팔 구... 9 (구) ends in a vowel
+_CONSONANT_DIGITS.discard("9")
+_CONSONANT_LETTERS = set("lmnrLMNR")  # 엘 엠 엔 알: the letters whose Korean names end in a consonant
+_CLOSERS = "'\"”’)]}`»"
+
+
+def _final(char: str) -> str | None:
+    """'' (a vowel ending), 'ㄹ', 'C' (another consonant) for the sound `char` ends in; None if unknown."""
+    if "\uac00" <= char <= "\ud7a3":
+        final = (ord(char) - 0xAC00) % 28
+        return "" if final == 0 else "ㄹ" if final == 8 else "C"
+    if char.isdigit():
+        return "ㄹ" if char in "178" else "C" if char in _CONSONANT_DIGITS else ""
+    if char.isascii() and char.isalpha():
+        return "ㄹ" if char in "lLrR" else "C" if char in _CONSONANT_LETTERS else ""
+    return None
+
+
+def particles(text: str) -> str:
+    """`text` with each "을(를)"-style pair, and "이라는", fitted to the word before it (Korean only)."""
+    if language != "ko" or ("(" not in text and "이라는" not in text):
+        return text
+    for pair, after_consonant, after_vowel in _PAIRS:
+        start = 0
+        while (at := text.find(pair, start)) > 0:
+            before = text[:at].rstrip(_CLOSERS)
+            final = _final(before[-1]) if before else None
+            if final is None:
+                start = at + len(pair)
+                continue
+            if pair == "(으)로":
+                choice = after_consonant if final == "C" else after_vowel
+            else:
+                choice = after_consonant if final else after_vowel
+            text = text[:at] + choice + text[at + len(pair):]
+            start = at + len(choice)
+    return text

@@ -33,6 +33,14 @@ from ollama_chat.ui.text import sanitize
 CHECK_TIMEOUT = 3.0
 
 
+def in_the_chat(error: ChatError) -> ChatError:
+    """A missing model's hint, the chat's way (/pull) rather than the shell's, unless it has a close name."""
+    if isinstance(error, ModelNotFound) and not error.suggestions:
+        return ChatError(error.message, _("/pull {model} downloads it; /model NAME switches (/models lists them).")
+                         .format(model=error.model))
+    return error
+
+
 def exchanges_text(first: int, last: int) -> str:
     """Exchange 3, Exchanges 1–4."""
     if first == last:
@@ -141,10 +149,7 @@ class ChatSession:
             self.context.overflowed(s.model)  # the estimate was low: count more cautiously and send fewer
         if result.error is not None:
             error = result.error
-            if isinstance(error, ModelNotFound) and not error.suggestions:  # in the chat, the chat's way first
-                error = ChatError(error.message, _("/pull {model} downloads it; /model NAME switches (/models lists them).")
-                                  .format(model=s.model))
-            self.notify.error(error)
+            self.notify.error(in_the_chat(error))
             self.notify.say(_("Nothing was added to the history; /retry asks again, ↑ brings your text back."), "hint")
             return
         if result.interrupted and not result.text:
@@ -302,7 +307,7 @@ class ChatSession:
             model = info.name  # its full name: llama3.2 is llama3.2:latest
             self.context.learn(model, model_max=info.context_length)
         except ModelNotFound as e:
-            self.notify.error(e)
+            self.notify.error(in_the_chat(e))
             return
         except BackendError as e:
             self.notify.say(_("Could not check the model: {reason} Switching anyway.").format(reason=sanitize(e.message)),

@@ -57,8 +57,8 @@ def test_a_usage_error_is_in_korean(cli):
 
 
 @pytest.mark.parametrize("args, expected", [
-    (("history", "search"), "인수 'TEXT'이(가) 없습니다."),
-    (("history", "lsit"), "'lsit' 명령이 없습니다. 'list'을(를) 의도하셨나요?"),
+    (("history", "search"), "인수 'TEXT'가 없습니다."),
+    (("history", "lsit"), "'lsit' 명령이 없습니다. 'list'를 의도하셨나요?"),
     (("--modle", "x"), "없는 옵션입니다: --modle (가능한 옵션:"),
     (("personas", "x"), "예상하지 못한 인수가 더 있습니다(x)"),
     (("--model",), "옵션 '--model'에는 값이 필요합니다."),
@@ -109,14 +109,14 @@ def test_a_wrong_language_in_the_config_file_in_korean(cli, tmp_path):
     path = write_config(tmp_path, 'language = "fr"\n')
     code, _, err = cli("q", **KO)
     assert code == 2
-    assert f"설정 파일 {path}, 1번째 줄: 'language'은(는) \"ko\" 또는 \"en\"여야 합니다. 'fr'은(는) 안 됩니다" in err
+    assert f"설정 파일 {path}, 1번째 줄: 'language'는 \"ko\" 또는 \"en\"여야 합니다. 'fr'은 안 됩니다" in err
 
 
 def test_a_wrong_lang_is_the_parsers_error(cli):
     code, _, err = cli("--lang", "fr", "q")
     assert code == 2 and "Error: Invalid value for '--lang': 'fr' is not ko or en." in err
     code, _, err = cli("--lang", "fr", "q", **KO)
-    assert code == 2 and "오류: '--lang'의 값이 잘못되었습니다: 'fr'은(는) ko도 en도 아닙니다." in err
+    assert code == 2 and "오류: '--lang'의 값이 잘못되었습니다: 'fr'은 ko도 en도 아닙니다." in err
 
 
 def test_an_english_locale_gives_the_english_help_byte_for_byte(cli):

@@ -139,7 +139,7 @@ def test_system_persona_model_format(chat, fake_ollama):
     handle_line(chat, "/persona nope")
     assert "no persona named 'nope'" in screen(chat) and chat.session.settings.persona.name == "sentiment"
     handle_line(chat, "/model mistral")
-    assert "ollama-chat models pull mistral" in screen(chat) and chat.session.settings.model == "llama3.2:latest"
+    assert "/pull mistral downloads it" in screen(chat) and chat.session.settings.model == "llama3.2:latest"
     fake_ollama.add_model("qwen3:8b")
     handle_line(chat, "/model qwen3:8b")
     handle_line(chat, "/format json")

@@ -122,7 +122,8 @@ def _list(chat: Chat, recent: list, current: str | None) -> None:
     for number, meta in enumerate(recent, 1):
         mark = "*" if meta.id == current else " "
         head = Text(f"{mark}{number:>2}. ", style="plain") + Text(f"{meta.id}  {when(meta.updated)}  ", style="hint")
-        head += Text(f"{meta.persona} · {sanitize(meta.model)} · {meta.exchanges} · ", style="hint")
+        count = ngettext("{n} exchange", "{n} exchanges", meta.exchanges).format(n=meta.exchanges)
+        head += Text(f"{meta.persona} · {sanitize(meta.model)} · {count} · ", style="hint")
         chat.console.print(head + preview(meta.title, width - head.cell_len))
     chat.say(_("/resume N goes on with one (its persona, model and options come with it); /resume ID works too."), "hint")
 
