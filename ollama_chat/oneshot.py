@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ollama_chat.backends.base import Backend, BackendError, ContextOverflow
-from ollama_chat.context import ContextTracker, not_sent
+from ollama_chat.backends.base import Backend, BackendError
+from ollama_chat.context import ContextTracker, Plan, not_sent
 from ollama_chat.conversation import Conversation
 from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from ollama_chat.i18n import _
 from ollama_chat.recorder import Recorder
 from ollama_chat.settings import Settings
-from ollama_chat.turn import build_request, run_turn
-from ollama_chat.types import Exchange, Message
+from ollama_chat.turn import fitted_turn
 from ollama_chat.ui.output import Output
 
 
@@ -58,23 +57,19 @@ def run(settings: Settings, question: str, backend: Backend, output: Output, con
             plan = context.plan(settings, conversation, question)
         except BackendError:
             pass
-    for attempt in range(3):
-        if not plan.fit.fits:
-            raise UsageError(not_sent(plan), _("Shorten it, or give the model a bigger window: --num-ctx 16384."))
-        if plan.dropped and attempt == 0:
+    def tell(plan: Plan) -> None:
+        if plan.dropped:
             note(_("the oldest {dropped} of {eligible} earlier exchanges do not fit the {tokens}-token"
                    " context window and were not sent.").format(
                 dropped=plan.dropped, eligible=plan.eligible, tokens=f"{plan.window.tokens:,}"))
-        request = build_request(settings, conversation, Message("user", question), plan.fit.sent,
-                                with_summary=not plan.summary_left_out)
-        result = run_turn(backend, request, output, show_stats=settings.verbose)
-        if not isinstance(result.error, ContextOverflow) or attempt == 2:
-            break
-        context.overflowed(settings.model)
-        plan = context.plan(settings, conversation, question)
+
+    turn = fitted_turn(backend, context, settings, conversation, question, output, tell)
+    result = turn.result
+    if result is None:
+        raise UsageError(not_sent(turn.plan), _("Shorten it, or give the model a bigger window: --num-ctx 16384."))
     if result.error is not None:
         raise result.error
     if recorder is not None and (result.text or not result.interrupted):
-        conversation.add(Exchange(request.messages[-1], result.text, request.model, result.stats, result.interrupted))
+        conversation.add(turn.exchange)
         recorder.record(conversation, settings)
     return EXIT_INTERRUPTED if result.interrupted else EXIT_OK

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ollama_chat.backends.base import Backend, BackendError, ContextOverflow, ModelNotFound
+from ollama_chat.backends.base import Backend, BackendError, ModelNotFound
 from ollama_chat.budget import short
 from ollama_chat.context import ContextTracker, Plan, not_sent
 from ollama_chat.conversation import Conversation
@@ -24,7 +24,7 @@ from ollama_chat.personas import Persona
 from ollama_chat.recorder import Recorder
 from ollama_chat.resume import Resumed, resumed_layers
 from ollama_chat.settings import UNSET, Layers, Settings
-from ollama_chat.turn import build_request, run_turn
+from ollama_chat.turn import fitted_turn, run_turn
 from ollama_chat.types import ChatRequest, Exchange, Message
 from ollama_chat.ui.output import Output
 from ollama_chat.ui.text import sanitize
@@ -46,6 +46,7 @@ def exchanges_text(first: int, last: int) -> str:
     if first == last:
         return _("Exchange {n}").format(n=first)
     return _("Exchanges {first}–{last}").format(first=first, last=last)
+
 
 COMPACT_PROMPT = ("Summarise the conversation below for the assistant who will continue it: the facts, names, numbers,"
                   " decisions and open questions, in a few short paragraphs, in the language the conversation is held in."
@@ -128,34 +129,26 @@ class ChatSession:
         """One exchange. A failed request leaves the log as it was; an interrupted one keeps what was shown.
         Only what fits the model's context window is sent; a question that cannot fit is not sent at all."""
         self._last = LastAsk(question)
-        for attempt in range(3):
-            s = self.settings
-            plan = self.context.plan(s, self.conversation, question)
-            if not plan.fit.fits:
-                bigger = min(plan.window.model_max or 131072, max(16384, 2 * plan.window.tokens))
-                if plan.summary:
-                    hint = _("Shorten it, or give the model a bigger window: /set num_ctx {size}; /clear starts afresh"
-                             " without the summary. ↑ brings your text back.")
-                else:
-                    hint = _("Shorten it, or give the model a bigger window: /set num_ctx {size}. ↑ brings your text back.")
-                self.notify.error(ChatError(not_sent(plan), hint.format(size=bigger)))
-                return
-            self._tell_dropped(plan)
-            request = build_request(s, self.conversation, Message("user", question), plan.fit.sent,
-                                    with_summary=not plan.summary_left_out)
-            result = run_turn(self.backend, request, self.output, show_stats=s.verbose)
-            if not isinstance(result.error, ContextOverflow) or attempt == 2:
-                break
-            self.context.overflowed(s.model)  # the estimate was low: count more cautiously and send fewer
+        s = self.settings
+        turn = fitted_turn(self.backend, self.context, s, self.conversation, question, self.output, self._tell_dropped)
+        plan, result = turn.plan, turn.result
+        if result is None:
+            bigger = min(plan.window.model_max or 131072, max(16384, 2 * plan.window.tokens))
+            if plan.summary:
+                hint = _("Shorten it, or give the model a bigger window: /set num_ctx {size}; /clear starts afresh"
+                         " without the summary. ↑ brings your text back.")
+            else:
+                hint = _("Shorten it, or give the model a bigger window: /set num_ctx {size}. ↑ brings your text back.")
+            self.notify.error(ChatError(not_sent(plan), hint.format(size=bigger)))
+            return
         if result.error is not None:
-            error = result.error
-            self.notify.error(in_the_chat(error))
+            self.notify.error(in_the_chat(result.error))
             self.notify.say(_("Nothing was added to the history; /retry asks again, ↑ brings your text back."), "hint")
             return
         if result.interrupted and not result.text:
             self.notify.say(_("Interrupted before the model answered; /retry asks again."), "hint")
             return
-        exchange = Exchange(request.messages[-1], result.text, request.model, result.stats, result.interrupted)
+        exchange = turn.exchange
         self.conversation.add(exchange)
         self.recorder.record(self.conversation, s)
         self._last = LastAsk(question, exchange)

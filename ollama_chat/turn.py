@@ -6,14 +6,16 @@ The reply text is accumulated here, once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from ollama_chat.backends.base import Backend, BackendError
+from ollama_chat.backends.base import Backend, BackendError, ContextOverflow
+from ollama_chat.context import ContextTracker, Plan
 from ollama_chat.conversation import Conversation, pinned_messages
 from ollama_chat.errors import Terminated
 from ollama_chat.i18n import _
 from ollama_chat.settings import Settings
-from ollama_chat.types import ChatRequest, Message, Stats
+from ollama_chat.types import ChatRequest, Exchange, Message, Stats
 from ollama_chat.ui.output import Output
 
 
@@ -81,3 +83,39 @@ def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_sta
         raise
     reply.finish(stats)
     return TurnResult("".join(text), stats, thought=thought)
+
+
+@dataclass(frozen=True)
+class FittedTurn:
+    """A question asked within the context window: its plan, and unless it could not fit, what was sent and
+    what came back."""
+
+    plan: Plan
+    request: ChatRequest | None = None  # None: even the question alone does not fit; nothing was sent
+    result: TurnResult | None = None
+
+    @property
+    def exchange(self) -> Exchange:
+        assert self.request is not None and self.result is not None
+        r = self.result
+        return Exchange(self.request.messages[-1], r.text, self.request.model, r.stats, r.interrupted)
+
+
+def fitted_turn(backend: Backend, context: ContextTracker, settings: Settings, conversation: Conversation,
+                question: str, output: Output, on_plan: Callable[[Plan], None] = lambda plan: None) -> FittedTurn:
+    """Ask `question` with as much of `conversation` as fits. The server refuses an over-long prompt (we
+    send `truncate: false`) instead of cutting it: then the estimate was low, so count more cautiously and
+    send fewer exchanges, twice at most. `on_plan` hears the first plan before it is sent."""
+    for attempt in range(3):
+        plan = context.plan(settings, conversation, question)
+        if not plan.fit.fits:
+            return FittedTurn(plan)
+        if attempt == 0:
+            on_plan(plan)
+        request = build_request(settings, conversation, Message("user", question), plan.fit.sent,
+                                with_summary=not plan.summary_left_out)
+        result = run_turn(backend, request, output, show_stats=settings.verbose)
+        if not isinstance(result.error, ContextOverflow) or attempt == 2:
+            break
+        context.overflowed(settings.model)
+    return FittedTurn(plan, request, result)
