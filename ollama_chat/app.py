@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable
 from dataclasses import replace
 
-from ollama_chat import i18n, models, paths
+from ollama_chat import models, paths
 from ollama_chat.backends.base import ModelNotFound
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.configfile import load_config
@@ -34,7 +34,7 @@ def warn(env: Environment, text: str, hint: str = "") -> None:
 
 def say(env: Environment, label: str, sgr: str, text: str, hint: str = "") -> None:
     """One of our messages on stderr: wrapped at words to a terminal's width, coloured unless NO_COLOR."""
-    text, hint = i18n.particles(sanitize(text)), i18n.particles(sanitize(hint))
+    text, hint = sanitize(text), sanitize(hint)
     head = f"{label} {text}" if label else text
     if env.stderr_isatty:
         lines = wrap(head, env.columns)

@@ -130,8 +130,8 @@ def show_error(e: click_errors.ClickException) -> None:
         if ctx.command.get_help_option(ctx) is not None:
             hint = _("Try '{command} {option}' for help.").format(command=ctx.command_path, option=ctx.help_option_names[0]) + "\n"
         color = ctx.color
-        echo(i18n.particles(f"{ctx.get_usage()}\n{hint}"), err=True, color=color)
-    echo(i18n.particles(_("Error: {message}").format(message=_message(e))), err=True, color=color)
+        echo(f"{ctx.get_usage()}\n{hint}", err=True, color=color)
+    echo(_("Error: {message}").format(message=_message(e)), err=True, color=color)
 
 
 def run(command: Any, args: list[str] | None, prog_name: str, obj: Any) -> NoReturn:

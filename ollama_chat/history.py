@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from ollama_chat import paths
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_FAILURE, EXIT_OK, ChatError, UsageError
-from ollama_chat.i18n import N_, _, ngettext, particles
+from ollama_chat.i18n import N_, _, ngettext
 from ollama_chat.store import ConversationMeta, NoSuchConversation, Store, StoreError, StoredConversation, matching_line
 from ollama_chat.transcript import to_json, to_markdown
 from ollama_chat.ui.output import make_output
@@ -167,7 +167,7 @@ def search(env: Environment, text: str, limit: int) -> int:
     with store:
         hits = _guard(lambda: store.search(text, limit if limit > 0 else -1))
     if not hits:
-        env.stderr.write(particles(_("No stored conversation holds “{text}”.").format(text=sanitize(text.strip()))) + "\n")
+        env.stderr.write(_("No stored conversation holds “{text}”.").format(text=sanitize(text.strip())) + "\n")
         return EXIT_FAILURE
     if not env.stdout_isatty:
         for h in hits:

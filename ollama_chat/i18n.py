@@ -49,9 +49,16 @@ def use(lang: str) -> None:
         pass
 
 
+class _Translated(str):
+    """A translated message whose `format` fits the Korean particles to the words filled in."""
+
+    def format(self, *args: object, **kwargs: object) -> str:
+        return particles(str.format(self, *args, **kwargs))
+
+
 def _(message: str) -> str:
     """`message` in the interface's language."""
-    return message if _catalog is None else _catalog.gettext(message)
+    return message if _catalog is None else _Translated(_catalog.gettext(message))
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -66,7 +73,8 @@ def N_(message: str) -> str:
 
 # -- Korean particles -------------------------------------------------------------------------------------
 # A message like "{name}을(를) 읽을 수 없습니다" cannot know its particle until {name} is filled in; `particles`
-# picks it then, from the sound the word before it ends in (a digit or a Latin letter as Koreans read it).
+# picks it then (in `_Translated.format`), from the sound the word before it ends in (a digit or a Latin letter
+# as Koreans read it).
 
 _PAIRS = (("을(를)", "을", "를"), ("이(가)", "이", "가"), ("은(는)", "은", "는"), ("과(와)", "과", "와"),
           ("이라는", "이라는", "라는"), ("(으)로", "으로", "로"))

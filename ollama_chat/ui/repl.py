@@ -22,7 +22,7 @@ from ollama_chat import paths
 from ollama_chat.backends.base import Backend, BackendError
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_OK, ChatError, Terminated, UsageError
-from ollama_chat.i18n import _, ngettext, particles
+from ollama_chat.i18n import _, ngettext
 from ollama_chat.options import OPTIONS
 from ollama_chat.personas import THINK_LEVELS, known_names
 from ollama_chat.session import ChatSession, Start
@@ -86,7 +86,7 @@ class ConsoleNotify:
         self.console = console
 
     def say(self, text: str, style: str = "notice") -> None:
-        self.console.print(Text(particles(text), style=style))
+        self.console.print(Text(text, style=style))
 
     def error(self, error: ChatError) -> None:
         self._labelled(_("Error: "), "error", error.message, error.hint)
@@ -97,9 +97,9 @@ class ConsoleNotify:
     def _labelled(self, label: str, style: str, text: str, hint: str) -> None:
         from rich.padding import Padding
 
-        self.console.print(Text(label, style=style) + Text(particles(sanitize(text))))
+        self.console.print(Text(label, style=style) + Text(sanitize(text)))
         if hint:  # indented as a whole, wrapped lines too
-            self.console.print(Padding(Text(particles(sanitize(hint)), style="hint"), (0, 0, 0, 2)))
+            self.console.print(Padding(Text(sanitize(hint), style="hint"), (0, 0, 0, 2)))
 
 
 class ChatCompleter(Completer):
