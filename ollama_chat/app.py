@@ -4,10 +4,11 @@ REPL. Also the listings (personas, models). Returns exit codes; errors propagate
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from pathlib import Path
 
-from ollama_chat import models, paths
+from ollama_chat import attachments, models, paths
 from ollama_chat.backends.base import ModelNotFound
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.configfile import load_config
@@ -62,7 +63,9 @@ def layers_for(env: Environment, flags: Flags) -> Layers:
     return build_layers(flags, config, env.environ, persona)
 
 
-def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: bool) -> int:
+def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: bool, files: Sequence[str] = (),
+         images: Sequence[str] = ()) -> int:
+    """`files`/`images`: -f and --image, read and checked before anything else happens (`-f -` is stdin)."""
     if env.stdout_closed:
         raise UsageError(
             _("Standard output is closed (>&-): there is nowhere to write the reply."),
@@ -70,24 +73,30 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
         )
     layers = layers_for(env, flags)
     settings = layers.resolve()
+    if list(files).count("-") > 1:
+        raise UsageError(_("-f - reads standard input, which can be read once; give it once."))
+    texts, pictures = read_attachments(env, files, images)
+    attached = bool(texts or pictures)
     store = open_store(env, settings, flags)
     resumed = find_resumed(store, flags)
     off = OFF if not settings.save_history else _("Saving is off: the conversation store could not be opened (see the warning above)")
     recorder = Recorder(store if settings.save_history else None, lambda text, hint: warn(env, text, hint), off)
     backend = OllamaBackend(settings.host, settings.timeout)
     signals_as_interrupts()
-    if interactive or (prompt is None and env.stdin_isatty and env.stdout_isatty):
+    stdin_read = "-" in files
+    if interactive or (prompt is None and env.stdin_isatty and not stdin_read and env.stdout_isatty):
         from ollama_chat.ui.repl import run_repl
 
-        first = None if env.stdin_isatty else read_stdin(env)
+        first = None if env.stdin_isatty or stdin_read else read_stdin(env)
         if first is not None or prompt is not None:
-            first = combine_question(first, prompt)
-        start = Start(recorder, resumed, keep_persona=flags.persona is not None, first_message=first)
+            first = combine_question(first, prompt, attached=attached)
+        start = Start(recorder, resumed, keep_persona=flags.persona is not None, first_message=first,
+                      attachments=(*texts, *pictures))
         return run_repl(env, layers, backend, start)
-    if prompt is None and env.stdin_isatty:
+    if prompt is None and env.stdin_isatty and not attached:
         env.stderr.write(_("Reading the question from the terminal; finish with Ctrl+D.") + "\n")
-    piped = None if env.stdin_isatty else read_stdin(env)
-    question = combine_question(piped, prompt)
+    piped = None if env.stdin_isatty or stdin_read else read_stdin(env)
+    question = attachments.question(combine_question(piped, prompt, attached=attached), texts, pictures)
     conversation = Conversation()
     if resumed is not None:
         settings = resumed_layers(layers, resumed.transcript, paths.user_persona_dir(env.environ),
@@ -105,7 +114,8 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
         environ=env.environ,
     )
     def ask() -> int:
-        return run_oneshot(settings, question, backend, output, conversation, recorder, note=lambda text: say(env, _("Note:"), "2", text))
+        return run_oneshot(settings, question, backend, output, conversation, recorder,
+                           note=lambda text: say(env, _("Note:"), "2", text), files=texts)
 
     try:
         return ask()
@@ -164,6 +174,48 @@ def find_resumed(store: Store | None, flags: Flags) -> Resumed | None:
                          _("`ollama-chat history` lists the conversations.")) from None
     except StoreError as e:
         raise ChatError(_("Cannot resume: {reason}.").format(reason=e), e.hint) from None
+
+
+def read_attachments(env: Environment, files: Sequence[str], images: Sequence[str]
+                     ) -> tuple[list[attachments.Attachment], list[attachments.Image]]:
+    """-f and --image: each read and checked now, so a bad file stops the run before anything is sent. As in
+    the chat, -f takes an image by its bytes, and a folder or glob for its text files."""
+    from ollama_chat.budget import Calibration
+    from ollama_chat.filesets import expand
+    from ollama_chat.tray import attached_note
+
+    cwd, seen = Path.cwd(), set()
+    texts: list[attachments.Attachment] = []
+    pictures = [attachments.read_image(attachments.resolve(name, cwd), name) for name in images]
+    for name in files:
+        if name == "-":
+            if env.stdin_isatty:
+                env.stderr.write(_("Reading -f - from the terminal; finish with Ctrl+D.") + "\n")
+            texts.append(attachments.text_from(env.stdin.buffer.read(), _("standard input")))
+            continue
+        path = attachments.resolve(name, cwd)
+        if not path.is_dir() and not any(ch in name for ch in "*?["):
+            found = [(path, name)]
+        else:  # as /read: its text files, skipping ignored, hidden and binary ones
+            found = [(p, str(p.relative_to(cwd)) if p.is_relative_to(cwd) else str(p)) for p in expand([name], cwd).files]
+            if not found:
+                raise UsageError(_("Nothing to attach in {name}.").format(name=name))
+        for p, shown in found:
+            if p.resolve() in seen:
+                continue
+            seen.add(p.resolve())
+            try:
+                item = attachments.read_any(p, shown)
+            except attachments.AttachmentError:
+                if len(found) == 1:
+                    raise
+                continue
+            (pictures if isinstance(item, attachments.Image) else texts).append(item)  # type: ignore[arg-type]
+    if env.stderr_isatty:
+        for item in [*texts, *pictures]:
+            tokens = Calibration().tokens(attachments.block(item)) if isinstance(item, attachments.Attachment) else None
+            env.stderr.write(sanitize(attached_note(item, tokens)) + "\n")
+    return texts, pictures
 
 
 def read_stdin(env: Environment) -> str:

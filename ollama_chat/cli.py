@@ -126,6 +126,8 @@ def chat_command(
     ),
     incognito: bool = typer.Option(False, "--incognito", help=N_("Store nothing: no conversation, no input history.")),
     pull: bool = typer.Option(False, "--pull", help=N_("If the model is not on the server, pull it first (asked in the chat).")),
+    file: List[str] = typer.Option([], "--file", "-f", metavar="PATH", help=N_("Attach a text file to the question (repeatable; - reads standard input).")),
+    image: List[str] = typer.Option([], "--image", metavar="PATH", help=N_("Attach an image for a vision model (repeatable).")),
     interactive: bool = typer.Option(False, "--interactive", "-i", help=N_("After the piped question, keep chatting.")),
     plain: bool = typer.Option(False, "--plain", help=N_("Print the reply exactly as received, without formatting.")),
     verbose: bool = typer.Option(False, "--verbose", "-v", help=N_("Show stats (tokens/s, ...) after each reply.")),
@@ -169,7 +171,8 @@ def chat_command(
     question = " ".join(prompt) if prompt else None
     if prompt and len(prompt) == 1:
         _hint_at_a_command(env, prompt[0])
-    raise typer.Exit(app.guarded(env, lambda: app.chat(env, flags(), question, interactive=interactive)))
+    raise typer.Exit(app.guarded(env, lambda: app.chat(env, flags(), question, interactive=interactive, files=file,
+                                                       images=image)))
 
 
 def _hint_at_a_command(env: Environment, word: str) -> None:

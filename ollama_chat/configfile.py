@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from ollama_chat.errors import UsageError
 from ollama_chat.i18n import LANGUAGES, N_, _
-from ollama_chat.settings import MAX_TIMEOUT
+from ollama_chat.settings import APIS, MAX_TIMEOUT
 from ollama_chat.suggest import did_you_mean
 from ollama_chat.paths import read_file
 from ollama_chat.options import OptionError, check_option
@@ -27,7 +28,11 @@ CONFIG_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "input_history": ((bool,), N_("true or false")),
     "save_history": ((bool,), N_("true or false")),
     "language": ((str,), N_('"ko" or "en"')),
+    "api": ((str,), N_('"ollama" or "openai"')),
+    "api_key_env": ((str,), N_("the name of an environment variable")),
+    "servers": ((dict,), N_("tables ([servers.NAME])")),
 }
+SERVER_KEYS = ("api", "host", "api_key_env", "model")
 
 
 def config_error(path: Path | str, what: str) -> UsageError:
@@ -56,8 +61,11 @@ def parse_config(text: str, source: str) -> dict[str, Any]:
         kinds, what = CONFIG_KEYS[key]
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             raise config_error(where, _("'{key}' must be {kind}, not {value}").format(key=key, kind=_(what), value=repr(value)))
-        if key == "language" and value not in LANGUAGES:
+        if (key == "language" and value not in LANGUAGES) or (key == "api" and value not in APIS) or (
+                key == "api_key_env" and not _VARIABLE.fullmatch(value)):
             raise config_error(where, _("'{key}' must be {kind}, not {value}").format(key=key, kind=_(what), value=repr(value)))
+    for name, table in raw.get("servers", {}).items():
+        _check_server(text, source, name, table)
     options = {}
     for k, v in raw.get("options", {}).items():
         try:
@@ -73,6 +81,27 @@ def parse_config(text: str, source: str) -> dict[str, Any]:
         raise config_error(_at(source, key_line(text, "timeout")),
                            _("'timeout' must be a positive number of seconds up to {max}").format(max=f"{MAX_TIMEOUT:,.0f}"))
     return raw
+
+
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _check_server(text: str, source: str, name: str, table: Any) -> None:
+    """[servers.NAME]: host, api, api_key_env and model, all text; the API one we speak."""
+    start = key_line(text, f"servers.{name}")
+    where = _at(source, start)
+    if not isinstance(table, dict):
+        raise config_error(where, _("'servers.{name}' must be a table ([servers.{name}])").format(name=name))
+    for key, value in table.items():
+        line = _at(source, key_line("\n".join(text.splitlines()[start - 1 :]), key, start))
+        if key not in SERVER_KEYS:
+            raise config_error(line, _("unknown key '{key}' in [servers.{name}] (it takes {keys})").format(
+                key=key, name=name, keys=", ".join(SERVER_KEYS)))
+        if not isinstance(value, str) or (key == "api" and value not in APIS) or (
+                key == "api_key_env" and not _VARIABLE.fullmatch(value)):
+            kind = {"api": _('"ollama" or "openai"'), "api_key_env": _("the name of an environment variable")}.get(
+                key, _("a string"))
+            raise config_error(line, _("'{key}' must be {kind}, not {value}").format(key=key, kind=kind, value=repr(value)))
 
 
 def load_config(path: Path) -> dict[str, Any]:

@@ -117,6 +117,7 @@ def show(env: Environment, ref: str | None) -> int:
         return EXIT_OK
     from rich.text import Text
 
+    from ollama_chat.ui.conversations import print_question
     from ollama_chat.ui.theme import make_console
 
     console = make_console(env.stdout, env.columns)
@@ -127,7 +128,7 @@ def show(env: Environment, ref: str | None) -> int:
     for number, exchange in enumerate(stored.exchanges, 1):
         console.print()
         console.print(Text(_("{number}. you:").format(number=number), style="hint"))
-        console.print(Text(sanitize(exchange.question.content)))
+        print_question(console, exchange.question)
         console.print(Text(f"{sanitize(exchange.model)}:", style="hint"))  # an interrupted reply is marked at its end
         reply = output.reply()
         reply.content(exchange.reply)

@@ -11,7 +11,7 @@ from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK
 from ollama_chat.i18n import N_, _
 from ollama_chat.types import ModelInfo, PullProgress
-from ollama_chat.ui.text import sanitize
+from ollama_chat.ui.text import sanitize, size_text
 
 SHOW_TIMEOUT = 5.0
 
@@ -25,14 +25,6 @@ CAPABILITIES = ("vision", "tools", "thinking")
 # The table's columns: (title, right-aligned).
 COLUMNS = ((N_("Name"), False), (N_("Size"), True), (N_("Params"), False), (N_("Quant"), False), (N_("Context"), True),
            (N_("Also can"), False), (N_("Modified"), False))
-
-
-def size_text(size: int) -> str:
-    """Bytes as `ollama list` shows them: 2.0 GB, 815 MB."""
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if size >= scale:
-            return f"{size / scale:.1f} {unit}" if unit == "GB" else f"{size / scale:.0f} {unit}"
-    return f"{size} B"
 
 
 def describe(backend: Backend) -> list[tuple[ModelInfo, ModelInfo | None]]:

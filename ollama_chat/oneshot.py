@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ollama_chat.attachments import Attachment
 from ollama_chat.backends.base import Backend, BackendError
 from ollama_chat.context import ContextTracker, Plan, not_sent
 from ollama_chat.conversation import Conversation
@@ -12,7 +13,9 @@ from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from ollama_chat.i18n import _
 from ollama_chat.recorder import Recorder
 from ollama_chat.settings import Settings
+from ollama_chat.tray import too_big, vision_refusal
 from ollama_chat.turn import fitted_turn
+from ollama_chat.types import Message
 from ollama_chat.ui.output import Output
 
 
@@ -30,11 +33,12 @@ def decode_input(data: bytes) -> DecodedInput:
         return DecodedInput(data.decode("utf-8", "replace"), e.start)
 
 
-def combine_question(piped: str | None, prompt: str | None) -> str:
-    """Piped text, a blank line, then the PROMPT argument (`cat notes.txt | ollama-chat "요약해 주세요"`)."""
+def combine_question(piped: str | None, prompt: str | None, *, attached: bool = False) -> str:
+    """Piped text, a blank line, then the PROMPT argument (`cat notes.txt | ollama-chat "요약해 주세요"`).
+    With `attached` files or images the words may be empty: the model gets the files alone."""
     parts = [p.strip("\n") for p in (piped, prompt) if p is not None and p.strip()]
     question = "\n\n".join(parts)
-    if not question.strip():
+    if not question.strip() and not attached:
         raise UsageError(
             _("Nothing to ask: the question is empty."),
             _('Give it as an argument (ollama-chat "질문") or pipe it in (echo "질문" | ollama-chat).'),
@@ -42,19 +46,25 @@ def combine_question(piped: str | None, prompt: str | None) -> str:
     return question
 
 
-def run(settings: Settings, question: str, backend: Backend, output: Output, conversation: Conversation | None = None,
-        recorder: Recorder | None = None, note: Callable[[str], None] = lambda text: None) -> int:
+def run(settings: Settings, question: Message, backend: Backend, output: Output, conversation: Conversation | None = None,
+        recorder: Recorder | None = None, note: Callable[[str], None] = lambda text: None,
+        files: Sequence[Attachment] = ()) -> int:
     """Ask once (after the exchanges of a resumed `conversation`, as many as fit the context window), and store
     the answer, even an interrupted one. A failure after part of the reply was written raises, after the part
-    is shown. `note`: where to say that older exchanges were left out."""
+    is shown. `note`: where to say that older exchanges were left out. `files`: those in `question`, to name
+    the one that does not fit; images are refused for a model that cannot see, before anything is sent."""
     conversation = conversation or Conversation()
+    if question.images:
+        refusal = vision_refusal(backend, settings.model, flag=True)
+        if refusal is not None:
+            raise refusal
     context = ContextTracker()
-    plan = context.plan(settings, conversation, question)
+    plan = context.plan(settings, conversation, question.content)
     if (plan.dropped or not plan.fit.fits) and "num_ctx" not in settings.options:
         try:  # the loaded model may have a bigger window than Ollama's default: ask before cutting
             context.learn(settings.model, loaded=backend.loaded_window(settings.model, timeout=3),
                           model_max=backend.model_info(settings.model, timeout=3).context_length)
-            plan = context.plan(settings, conversation, question)
+            plan = context.plan(settings, conversation, question.content)
         except BackendError:
             pass
     def tell(plan: Plan) -> None:
@@ -63,6 +73,10 @@ def run(settings: Settings, question: str, backend: Backend, output: Output, con
                    " context window and were not sent.").format(
                 dropped=plan.dropped, eligible=plan.eligible, tokens=f"{plan.window.tokens:,}"))
 
+    for i, attachment in enumerate(files):
+        refusal = too_big(context, settings, files[:i], attachment, flag=True)
+        if refusal is not None:
+            raise UsageError(refusal.message, refusal.hint)
     turn = fitted_turn(backend, context, settings, conversation, question, output, tell)
     result = turn.result
     if result is None:

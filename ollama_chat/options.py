@@ -57,6 +57,25 @@ OPTIONS: dict[str, OptionSpec] = {
     "num_thread": OptionSpec(int, 0, None, "CPU threads"),
 }
 
+# The names OpenAI-compatible servers (/v1/chat/completions) give the options above. The standard API's names
+# first; top_k, min_p and repetition_penalty are vLLM's extra sampling parameters, sent beside them (llama.cpp
+# takes them too; OpenAI itself refuses them). num_predict -1 or -2 (no limit) is sent as no max_tokens.
+OPENAI_NAMES: dict[str, str] = {
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "seed": "seed",
+    "stop": "stop",
+    "num_predict": "max_tokens",
+    "presence_penalty": "presence_penalty",
+    "frequency_penalty": "frequency_penalty",
+    "top_k": "top_k",
+    "min_p": "min_p",
+    "repeat_penalty": "repetition_penalty",
+}
+# Not sent, and not refused either: the server fixes the window when it starts; ollama-chat budgets with num_ctx
+# when the server does not say what it is. Every other option has no equivalent there and is refused.
+OPENAI_CLIENT_SIDE = frozenset({"num_ctx"})
+
 # The seed's four combinations of temperature / top_p / top_k.
 PRESETS: dict[str, dict[str, Any]] = {
     "precise": {"temperature": 0.0, "top_p": 0.1, "top_k": 10},

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from ollama_chat.attachments import Attachment, Image, reworded
 from ollama_chat.backends.base import Backend, BackendError, ModelNotFound
-from ollama_chat.budget import short
 from ollama_chat.context import ContextTracker, Plan, not_sent
 from ollama_chat.conversation import Conversation
 from ollama_chat.errors import EXIT_OK, ChatError
@@ -24,6 +24,7 @@ from ollama_chat.personas import Persona
 from ollama_chat.recorder import Recorder
 from ollama_chat.resume import Resumed, resumed_layers
 from ollama_chat.settings import UNSET, Layers, Settings
+from ollama_chat.tray import Tray
 from ollama_chat.turn import fitted_turn, run_turn
 from ollama_chat.types import ChatRequest, Exchange, Message
 from ollama_chat.ui.output import Output
@@ -65,7 +66,7 @@ class Notify(Protocol):
 class LastAsk:
     """The last question and what it did: the exchange it added to the log, or None if it added nothing."""
 
-    question: str
+    question: Message
     exchange: Exchange | None = None
 
 
@@ -78,6 +79,7 @@ class Start:
     resumed: Resumed | None = None
     keep_persona: bool = False  # --persona was given: it wins over the resumed conversation's
     first_message: str | None = None
+    attachments: tuple[Attachment | Image, ...] = ()  # -f and --image: held for the first question
 
 
 class ChatSession:
@@ -94,6 +96,7 @@ class ChatSession:
         self._last: LastAsk | None = None
         self._models: list[str] | None = None
         self.context = ContextTracker()
+        self.tray = Tray(lambda: self.settings, self.context, backend, notify)
         self._told_window: int | None = None  # the window for which dropped exchanges were last explained
         self._told_small: set[str] = set()  # models whose small window was pointed out
         self._asked: set[str] = set()  # models asked in this session (their prompts may be cached)
@@ -125,9 +128,14 @@ class ChatSession:
 
     # -- asking -----------------------------------------------------------------------------------------------
 
-    def ask(self, question: str) -> None:
-        """One exchange. A failed request leaves the log as it was; an interrupted one keeps what was shown.
-        Only what fits the model's context window is sent; a question that cannot fit is not sent at all."""
+    def ask(self, words: str | Message) -> None:
+        """One exchange, with the attachments waiting for it. A failed request leaves the log as it was; an
+        interrupted one keeps what was shown. Only what fits the model's context window is sent; a question
+        that cannot fit (or brings images to a model that cannot see) is not sent at all, and its attachments
+        stay for the next try."""
+        question = words if isinstance(words, Message) else self.tray.question(words)
+        if question.images and not self.tray.can_see(self.settings.model):
+            return
         self._last = LastAsk(question)
         s = self.settings
         turn = fitted_turn(self.backend, self.context, s, self.conversation, question, self.output, self._tell_dropped)
@@ -141,6 +149,8 @@ class ChatSession:
                 hint = _("Shorten it, or give the model a bigger window: /set num_ctx {size}. ↑ brings your text back.")
             self.notify.error(ChatError(not_sent(plan), hint.format(size=bigger)))
             return
+        if not isinstance(words, Message):
+            self.tray.clear()  # sent: /retry has them now
         if result.error is not None:
             self.notify.error(in_the_chat(result.error))
             self.notify.say(_("Nothing was added to the history; /retry asks again, ↑ brings your text back."), "hint")
@@ -255,6 +265,22 @@ class ChatSession:
             self.recorder.undo()
         self.ask(last.question)
 
+    @property
+    def last_words(self) -> str | None:
+        """What the user typed for the question /retry would ask, None when there is none."""
+        return self._last.question.words if self._last is not None else None
+
+    def edit_last(self, words: str) -> None:
+        """/edit: ask `words` in place of the last question (with its attachments), replacing its exchange."""
+        last = self._last
+        if last is None:
+            self.ask(words)
+            return
+        if last.exchange is not None and self.conversation.last is last.exchange:
+            self.conversation.undo()
+            self.recorder.undo()
+        self.ask(reworded(last.question, words))
+
     # -- the log ----------------------------------------------------------------------------------------------
 
     def undo(self) -> Exchange | None:
@@ -268,6 +294,7 @@ class ChatSession:
         """A fresh conversation; the one before stays in the store."""
         self._last = None
         self._told_window = None
+        self.tray.clear()
         self.conversation.clear()
         self.recorder.restart()
 
@@ -280,7 +307,7 @@ class ChatSession:
         self.conversation.compact(resumed.transcript.summary, resumed.transcript.summarized)
         last = self.conversation.last
         if last is not None:  # /retry asks its question again (an interrupted one, say)
-            self._last = LastAsk(last.question.content, last)
+            self._last = LastAsk(last.question, last)
         if resumed.conversation_id is not None:
             self.recorder.resume(resumed.conversation_id)
 
@@ -356,29 +383,3 @@ class ChatSession:
             return False
         self._models = None  # the list changed
         return done
-
-    # -- what the REPL shows ----------------------------------------------------------------------------------
-
-    def toolbar(self) -> str:
-        s = self.settings
-        plan = self.plan()
-        total, sent = len(self.conversation.exchanges), plan.fit.sent
-        history = ngettext("{n} exchange", "{n} exchanges", total).format(n=total)
-        if sent < total:
-            history = _("{exchanges}, last {sent} sent").format(exchanges=history, sent=sent)
-        saved = "" if self.recorder.saving else _(" · not saved")
-        # first: a narrow terminal cuts the end
-        context = _("ctx {used}/{window}").format(used=short(plan.fit.tokens), window=short(plan.window.tokens))
-        return f" {sanitize(s.model)} · {context} · {s.persona.name} · {history}{saved} "
-
-    def banner(self) -> list[tuple[str, str]]:
-        """(text, style) lines shown when the REPL opens."""
-        s = self.settings
-        persona = s.persona.name + (f" — {s.persona.description}" if s.persona.description else "")
-        return [
-            (f"ollama-chat · {sanitize(s.model)} · {s.host}", "banner"),
-            (_("persona: {persona}").format(persona=sanitize(persona)), "notice"),
-            *([] if self.recorder.saving else [(_("{reason}: nothing of this chat is stored.").format(reason=self.recorder.off),
-                                                "warning")]),
-            (_("Leave with quit, exit, 종료 or Ctrl+D · /help lists commands · Alt+Enter for a new line"), "hint"),
-        ]

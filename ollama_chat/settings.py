@@ -21,6 +21,7 @@ from ollama_chat.i18n import _
 from ollama_chat.options import PRESETS
 from ollama_chat.paths import read_file, user_path
 from ollama_chat.personas import THINK_LEVELS, Persona
+from ollama_chat.suggest import did_you_mean
 
 DEFAULT_MODEL = "llama3.2:latest"
 DEFAULT_PERSONA = "assistant"
@@ -36,7 +37,9 @@ def check_timeout(value: float, source: str) -> float:
     return float(value)
 
 UNSET = object()  # in a layer's options: this option goes back to the model's default
-LAYER_NAMES = ("defaults", "config", "env", "persona", "resumed", "flags", "session")
+LAYER_NAMES = ("defaults", "config", "env", "persona", "server", "resumed", "flags", "session")
+APIS = ("ollama", "openai")
+DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class Flags:
     continue_last: bool = False  # -c: go on with the most recent conversation
     resume: str | None = None  # --resume ID (or a prefix of it), or a JSON transcript's path
     pull: bool = False  # --pull: a one-shot question pulls a missing model first
+    api: str | None = None  # --api ollama|openai
+    server: str | None = None  # --server NAME: a [servers.NAME] table of the config file
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,8 @@ class Settings:
     """The resolved view: what every other module reads. Never changed in place; the layers are."""
 
     host: str = parse_host(None)
+    api: str = ""  # "ollama" or "openai"; "" decides by the host (`api` below)
+    api_key_env: str = DEFAULT_KEY_ENV  # the variable holding an OpenAI-compatible server's key (never a flag)
     model: str = DEFAULT_MODEL
     persona: Persona = field(default_factory=lambda: Persona(name=DEFAULT_PERSONA, system=""))
     system: str = ""
@@ -86,6 +93,12 @@ class Settings:
     plain: bool = False
 
 
+    @property
+    def backend_api(self) -> str:
+        """The API spoken: as chosen, else OpenAI's for a host whose path ends in /v1, else Ollama's."""
+        return self.api or ("openai" if self.host.rstrip("/").endswith("/v1") else "ollama")
+
+
 _FIELDS = {f.name for f in fields(Settings)}
 Layer = Mapping[str, Any]
 
@@ -96,6 +109,7 @@ class Layers:
     config: Layer = field(default_factory=dict)
     env: Layer = field(default_factory=dict)
     persona: Layer = field(default_factory=dict)
+    server: Layer = field(default_factory=dict)  # --server NAME: its host, API, key variable and model
     resumed: Layer = field(default_factory=dict)  # a resumed conversation's model and options
     flags: Layer = field(default_factory=dict)
     session: Layer = field(default_factory=dict)
@@ -181,6 +195,24 @@ def config_layer(config: Mapping[str, Any]) -> Layer:
     return layer
 
 
+def server_layer(name: str | None, config: Mapping[str, Any]) -> Layer:
+    """`--server NAME`: the config file's [servers.NAME] table (checked when the file was read)."""
+    if name is None:
+        return {}
+    servers = config.get("servers", {})
+    if name not in servers:
+        guess = did_you_mean(name, servers)
+        known = (_("Servers in the config file: {names}.").format(names=", ".join(servers)) if servers else
+                 _("Name one in the config file first:") + f"\n  [servers.{name}]\n  api = \"openai\"\n"
+                 "  host = \"https://gpu.example.com/v1\"\n  api_key_env = \"LAB_API_KEY\"")
+        raise UsageError(_("No server named '{name}' in the config file.{guess}").format(
+            name=name, guess=" " + guess if guess else ""), known)
+    table = dict(servers[name])
+    if "host" in table:
+        table["host"] = _host(table["host"], f"[servers.{name}]")
+    return table
+
+
 def env_layer(env: Mapping[str, str]) -> Layer:
     host = env.get("OLLAMA_HOST")
     return {"host": _host(host, "OLLAMA_HOST")} if host else {}
@@ -199,6 +231,10 @@ def flags_layer(flags: Flags) -> Layer:
         layer["options"] = options
     if flags.host:
         layer["host"] = _host(flags.host, "--host")
+    if flags.api is not None:
+        if flags.api not in APIS:
+            raise UsageError(_("--api takes {choices}, not '{value}'.").format(choices=_(" or ").join(APIS), value=flags.api))
+        layer["api"] = flags.api
     if flags.max_messages is not None:
         if flags.max_messages < 2:
             raise UsageError(_("--max-messages must be at least 2 (one question and its answer)."))
@@ -225,6 +261,7 @@ def build_layers(flags: Flags, config: Mapping[str, Any], env: Mapping[str, str]
         config=config_layer(config),
         env=env_layer(env),
         persona=persona_layer(persona),
+        server=server_layer(flags.server, config),
         flags=flags_layer(flags),
     )
 
@@ -238,7 +275,7 @@ def _host(value: str, source: str) -> str:
         return parse_host(value)
     except ValueError as e:
         raise UsageError(
-            _("The Ollama host {host} (from {source}) is malformed: {reason}.").format(
+            _("The host {host} (from {source}) is malformed: {reason}.").format(
                 host=repr(value), source=source, reason=e),
             _("Give it as HOST, HOST:PORT or http(s)://HOST:PORT/PATH, e.g. 127.0.0.1:11434."),
         ) from None

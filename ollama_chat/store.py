@@ -25,7 +25,7 @@ from typing import Any
 from ollama_chat.i18n import _
 from ollama_chat.paths import private_file
 from ollama_chat.store_schema import SCHEMA_VERSION, create_search, migrate, transaction, trigram_available
-from ollama_chat.types import Exchange, Message, Stats
+from ollama_chat.types import Attached, Exchange, Message, Stats
 
 BUSY_TIMEOUT = 5.0  # seconds another writer may hold the file before we give up on this write
 TITLE_LENGTH = 60
@@ -211,10 +211,13 @@ class Store:
                                     (now, exchange.model, conversation_id)).rowcount:
                 raise StoreError(_("conversation {id} is no longer in {path} (deleted elsewhere?)").format(id=conversation_id,
                                                                                                          path=self.path))
+            q = exchange.question
             self._db.execute("INSERT INTO exchanges (conversation_id, time, model, question, reply, stats,"
-                             " interrupted) VALUES (?, ?, ?, ?, ?, ?, ?)", (conversation_id, now, exchange.model,
-                             exchange.question.content, exchange.reply, _stats_json(exchange.stats),
-                             exchange.interrupted))
+                             " interrupted, sent, images, attached) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             (conversation_id, now, exchange.model, q.words, exchange.reply, _stats_json(exchange.stats),
+                              exchange.interrupted, None if q.typed is None else q.content,
+                              _json(list(q.images)) if q.images else None,
+                              _json([[a.name, a.size, a.kind] for a in q.attached]) if q.attached else None))
 
     def remove_last_exchange(self, conversation_id: str) -> None:
         """`/undo`: the conversation as resumed later is the one on the screen."""
@@ -297,9 +300,10 @@ class Store:
             ).fetchone()
             if row is None:
                 raise NoSuchConversation(_("no conversation {id} in {path}").format(id=conversation_id, path=self.path))
-            rows = self._db.execute("SELECT question, reply, model, stats, interrupted FROM exchanges"
-                                    " WHERE conversation_id = ? ORDER BY id", (conversation_id,)).fetchall()
-        exchanges = tuple(Exchange(Message("user", q), r, m, _stats(s), bool(i)) for q, r, m, s, i in rows)
+            rows = self._db.execute("SELECT question, reply, model, stats, interrupted, sent, images, attached"
+                                    " FROM exchanges WHERE conversation_id = ? ORDER BY id", (conversation_id,)).fetchall()
+        exchanges = tuple(Exchange(_question(q, sent, images, attached), r, m, _stats(s), bool(i))
+                          for q, r, m, s, i, sent, images, attached in rows)
         examples = tuple((str(q), str(a)) for q, a in json.loads(row[1]))
         return StoredConversation(_meta(row[5:]), row[0], examples, json.loads(row[2]), exchanges, row[3],
                                   min(row[4], len(exchanges)))
@@ -358,6 +362,14 @@ class Store:
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def _question(words: str, sent: str | None, images: str | None, attached: str | None) -> Message:
+    kinds = {"file", "image"}
+    return Message("user", words if sent is None else sent, tuple(json.loads(images)) if images else (),
+                   typed=None if sent is None else words,
+                   attached=tuple(Attached(str(n), int(z), k if k in kinds else "file")  # type: ignore[arg-type]
+                                  for n, z, k in json.loads(attached)) if attached else ())
 
 
 def _store_error(path: Path, error: sqlite3.Error) -> StoreError:

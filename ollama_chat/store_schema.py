@@ -68,7 +68,17 @@ def _m003_summary(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE conversations ADD COLUMN summarized INTEGER NOT NULL DEFAULT 0")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_conversations, _m002_search, _m003_summary)
+def _m004_attachments(db: sqlite3.Connection) -> None:
+    """Files and images brought into a question. `question` keeps the words the user typed (what lists, shows
+    and searches read); `sent` the text the model received when it differs (the files' fenced blocks before
+    the words); `images` the base64 images; `attached` the names, sizes and kinds, as JSON."""
+    db.execute("ALTER TABLE exchanges ADD COLUMN sent TEXT")
+    db.execute("ALTER TABLE exchanges ADD COLUMN images TEXT")
+    db.execute("ALTER TABLE exchanges ADD COLUMN attached TEXT")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_conversations, _m002_search, _m003_summary,
+                                                                _m004_attachments)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from ollama_chat.i18n import _
 from ollama_chat.options import OptionError, check_option
-from ollama_chat.types import Exchange, Message
+from ollama_chat.types import Attached, Exchange, Message
+from ollama_chat.ui.text import attached_text
 
 TRANSCRIPT_VERSION = 2
 
@@ -46,12 +47,35 @@ def to_json(exchanges: Sequence[Exchange], *, model: str, persona: str, system: 
         "options": options or {},
         "examples": [{"user": q, "assistant": a} for q, a in examples],
         **({"summary": summary, "summarized": summarized} if summary else {}),
-        "exchanges": [
-            {"question": e.question.content, "reply": e.reply, "model": e.model, **({"interrupted": True} if e.interrupted else {})}
-            for e in exchanges
-        ],
+        "exchanges": [{"question": e.question.words, **_attachments_json(e.question), "reply": e.reply, "model": e.model,
+                       **({"interrupted": True} if e.interrupted else {})} for e in exchanges],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"  # UTF-8 as it is: Hangul stays readable
+
+
+def _attachments_json(question: Message) -> dict[str, Any]:
+    """What the model received beyond the words: `sent` (the text with the files' blocks), `images` (base64)
+    and `attached` (names and sizes), so a resumed conversation sends the same."""
+    out: dict[str, Any] = {}
+    if question.typed is not None:
+        out["sent"] = question.content
+    if question.images:
+        out["images"] = list(question.images)
+    if question.attached:
+        out["attached"] = [{"name": a.name, "size": a.size, "kind": a.kind} for a in question.attached]
+    return out
+
+
+def _question(number: int, obj: dict[str, Any]) -> Message:
+    sent, images, attached = obj.get("sent"), obj.get("images", []), obj.get("attached", [])
+    if (sent is not None and not isinstance(sent, str)) or not isinstance(images, list) or not all(
+            isinstance(i, str) for i in images) or not isinstance(attached, list) or not all(
+            isinstance(a, dict) and isinstance(a.get("name"), str) and isinstance(a.get("size"), int) for a in attached):
+        raise TranscriptError(_("exchange {number} has attachments that are not in the form /save writes").format(number=number))
+    return Message("user", obj["question"] if sent is None else sent, tuple(images),
+                   typed=None if sent is None else obj["question"],
+                   attached=tuple(Attached(a["name"], a["size"], "image" if a.get("kind") == "image" else "file")
+                                  for a in attached))
 
 
 def from_json(text: str) -> Transcript:
@@ -108,7 +132,7 @@ def _exchange(number: int, obj: Any, default_model: str | None) -> Exchange:
     if not isinstance(obj, dict) or not isinstance(obj.get("question"), str) or not isinstance(obj.get("reply"), str):
         raise TranscriptError(_("exchange {number} should have a 'question' and a 'reply', both text").format(number=number))
     model = _text(obj.get("model")) or default_model or ""
-    return Exchange(Message("user", obj["question"]), obj["reply"], model, interrupted=obj.get("interrupted") is True)
+    return Exchange(_question(number, obj), obj["reply"], model, interrupted=obj.get("interrupted") is True)
 
 
 def _from_messages(messages: list[Any], model: str | None) -> tuple[Exchange, ...]:
@@ -134,7 +158,9 @@ def to_markdown(exchanges: Sequence[Exchange], *, model: str, persona: str, syst
         lines += ["## System", "", system, ""]
     for e in exchanges:
         mark = " (interrupted)" if e.interrupted else ""
-        lines += ["## You", "", close_fences(e.question.content), "", f"## {e.model}{mark}", "", close_fences(e.reply), ""]
+        attached = [attached_text(e.question.attached), ""] if e.question.attached else []
+        lines += ["## You", "", *attached, close_fences(e.question.words), "", f"## {e.model}{mark}", "",
+                  close_fences(e.reply), ""]
     return "\n".join(lines) + "\n"
 
 

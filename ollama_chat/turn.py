@@ -102,17 +102,17 @@ class FittedTurn:
 
 
 def fitted_turn(backend: Backend, context: ContextTracker, settings: Settings, conversation: Conversation,
-                question: str, output: Output, on_plan: Callable[[Plan], None] = lambda plan: None) -> FittedTurn:
+                question: Message, output: Output, on_plan: Callable[[Plan], None] = lambda plan: None) -> FittedTurn:
     """Ask `question` with as much of `conversation` as fits. The server refuses an over-long prompt (we
     send `truncate: false`) instead of cutting it: then the estimate was low, so count more cautiously and
     send fewer exchanges, twice at most. `on_plan` hears the first plan before it is sent."""
     for attempt in range(3):
-        plan = context.plan(settings, conversation, question)
+        plan = context.plan(settings, conversation, question.content)
         if not plan.fit.fits:
             return FittedTurn(plan)
         if attempt == 0:
             on_plan(plan)
-        request = build_request(settings, conversation, Message("user", question), plan.fit.sent,
+        request = build_request(settings, conversation, question, plan.fit.sent,
                                 with_summary=not plan.summary_left_out)
         result = run_turn(backend, request, output, show_stats=settings.verbose)
         if not isinstance(result.error, ContextOverflow) or attempt == 2:

@@ -13,14 +13,32 @@ Role = Literal["system", "user", "assistant", "tool"]
 
 
 @dataclass(frozen=True)
+class Attached:
+    """A file or image brought into a question, as the screen, /history and the store name it."""
+
+    name: str  # as the user gave it
+    size: int  # bytes on disk
+    kind: Literal["file", "image"] = "file"
+
+
+@dataclass(frozen=True)
 class Message:
     """One chat message. `images` are base64 strings (Ollama's wire form); `tool_calls` are kept as the
-    server sent them, for the day tools arrive."""
+    server sent them, for the day tools arrive.
+
+    A question with attachments: `content` is what the model receives (each file in a fenced block, then the
+    words), `typed` the words alone and `attached` what was brought in, for everything a person reads."""
 
     role: Role
     content: str
     images: tuple[str, ...] = ()
     tool_calls: tuple[Mapping[str, Any], ...] = ()
+    typed: str | None = None  # None: the words are the content
+    attached: tuple[Attached, ...] = ()
+
+    @property
+    def words(self) -> str:
+        return self.content if self.typed is None else self.typed
 
 
 @dataclass(frozen=True)

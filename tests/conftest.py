@@ -78,3 +78,13 @@ def cli(tmp_path, fake_ollama, capsys):
         return exit_.value.code, out, err
 
     return run
+
+
+@pytest.fixture
+def fake_openai():
+    """A running fake OpenAI-compatible server (fresh for each test), stopped afterwards. `fake_openai.url` is
+    the API's base URL, http://127.0.0.1:PORT/v1."""
+    from fake_openai import FakeOpenAI
+
+    with FakeOpenAI() as server:
+        yield server

@@ -36,12 +36,12 @@ def run_cli(args: list[str], env: dict[str, str], stdin: bytes | None = b"", tim
 
 
 def spawn_in_pty(program: str, args: list[str], env: dict[str, str], *, rows: int = 30, columns: int = 100,
-                 timeout: float = 15, encoding: str | None = "utf-8"):
+                 timeout: float = 15, encoding: str | None = "utf-8", cwd: str | None = None):
     """`program` in a pseudo-terminal, driven with pexpect. Keys go out at once: pexpect's default pause of 50 ms
     before every `send` is a fixed sleep, and these tests wait for what the screen shows instead."""
     import pexpect
 
-    child = pexpect.spawn(program, args, env=env, dimensions=(rows, columns), encoding=encoding, timeout=timeout)
+    child = pexpect.spawn(program, args, env=env, dimensions=(rows, columns), encoding=encoding, timeout=timeout, cwd=cwd)
     child.delaybeforesend = None
     return child
 

@@ -12,6 +12,7 @@ from ollama_chat.settings import Flags
 from ollama_chat.ui.commands import handle_line
 
 from test_session import make_chat, screen
+from ollama_chat.ui.status import toolbar
 
 
 def test_the_estimate_does_not_undercount_korean():
@@ -89,7 +90,7 @@ def test_a_long_chat_never_sends_more_than_the_window(fake_ollama, tmp_path, opt
     assert last[0]["role"] == "system" and last[-1]["content"].startswith("질문 ")  # the persona and the question stay
     assert len(last) < 2 * len(chat.session.conversation.exchanges)  # older exchanges were left out
     assert screen(chat).count("no longer fit") == 1  # said once
-    assert "ctx " in chat.session.toolbar() and f"/{short(window)}" in chat.session.toolbar()
+    assert "ctx " in toolbar(chat.session) and f"/{short(window)}" in toolbar(chat.session)
     handle_line(chat, "/history")
     assert "not sent with new questions (too long for the" in screen(chat)
 

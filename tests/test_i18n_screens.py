@@ -19,6 +19,7 @@ from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.commands import handle_line
 from ollama_chat.ui.repl import ConsoleNotify
 from ollama_chat.ui.terminal import TerminalOutput
+from ollama_chat.ui.status import banner
 
 HANGUL = re.compile("[가-힣]")
 # What stays as it is in any language: commands, flags, paths, URLs, model and persona names, placeholders.
@@ -38,7 +39,7 @@ def repl_screens(host: str, folder) -> str:
     console = Console(file=io.StringIO(), width=100, force_terminal=False, color_system=None)
     chat = Chat(ChatSession(layers, OllamaBackend(layers.resolve().host, 5), TerminalOutput(console),
                             ConsoleNotify(console), folder), console)
-    for text, _style in chat.session.banner():
+    for text, _style in banner(chat.session):
         chat.say(text)
     handle_line(chat, "/help")
     handle_line(chat, "질문")  # the server is down

@@ -20,6 +20,7 @@ from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.commands import handle_line
 from ollama_chat.ui.repl import ConsoleNotify
 from ollama_chat.ui.terminal import TerminalOutput
+from ollama_chat.ui.status import banner, toolbar
 
 
 @pytest.fixture
@@ -176,8 +177,8 @@ def test_with_saving_off_title_resume_and_the_toolbar_say_so(fake_ollama, tmp_pa
     handle_line(chat, "질문")
     handle_line(chat, "/title 이름")
     handle_line(chat, "/resume")
-    assert screen(chat).count("Saving is off") == 2 and chat.session.toolbar().endswith(" · not saved ")
-    assert any("nothing of this chat is stored" in text for text, _ in chat.session.banner())
+    assert screen(chat).count("Saving is off") == 2 and toolbar(chat.session).endswith(" · not saved ")
+    assert any("nothing of this chat is stored" in text for text, _ in banner(chat.session))
 
 
 def test_retry_after_resuming_an_interrupted_exchange_asks_it_again(chat, fake_ollama, db):

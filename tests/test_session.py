@@ -17,6 +17,7 @@ from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.commands import COMMANDS, handle_line, strip_block_quotes
 from ollama_chat.ui.repl import ConsoleNotify
 from ollama_chat.ui.terminal import TerminalOutput
+from ollama_chat.ui.status import toolbar
 
 
 def make_chat(fake, folder, flags=Flags(max_messages=4), width=200):
@@ -71,8 +72,8 @@ def test_history_is_capped_in_pairs_and_says_so(chat, fake_ollama):
     assert screen(chat).count("From now on only the last 2 exchanges are sent") == 1
     handle_line(chat, "질문 4")
     assert screen(chat).count("From now on only the last 2 exchanges are sent") == 1  # said once, not every turn
-    assert chat.session.toolbar().startswith(" llama3.2:latest · ctx ")
-    assert chat.session.toolbar().endswith("/4k · monk · 5 exchanges, last 2 sent · not saved ")
+    assert toolbar(chat.session).startswith(" llama3.2:latest · ctx ")
+    assert toolbar(chat.session).endswith("/4k · monk · 5 exchanges, last 2 sent · not saved ")
 
 
 def test_failed_request_leaves_no_dangling_turn(chat, fake_ollama):
@@ -240,7 +241,7 @@ def test_load_restores_the_saved_persona(chat, fake_ollama, tmp_path):
     handle_line(chat, f"/save {saved}")
     handle_line(chat, "/persona monk")
     handle_line(chat, f"/load {saved}")
-    assert chat.session.settings.persona.name == "librarian" and " · librarian · 1 exchange" in chat.session.toolbar()
+    assert chat.session.settings.persona.name == "librarian" and " · librarian · 1 exchange" in toolbar(chat.session)
     assert "(persona librarian, model llama3.2:latest)" in screen(chat)
     handle_line(chat, "그 중에서도 과학 소설을 좋아해요")
     assert sent(fake_ollama)[0][1].startswith("당신은 도서관 사서입니다.")
@@ -459,7 +460,7 @@ def test_hostile_server_texts_are_shown_safely_in_the_repl(chat, fake_ollama):
     shown = screen(chat)
     assert "show failed" in shown and "chat failed" in shown and "evil" in shown
     assert "\x1b[2J" not in shown and "\x1b]0;" not in shown and "\x07" not in shown
-    assert "\x1b" not in chat.session.toolbar()
+    assert "\x1b" not in toolbar(chat.session)
     menu = ChatCompleter(chat.session).get_completions(Document("/model ev"), CompleteEvent(completion_requested=True))
     assert all("\x1b" not in "".join(text for _, text in c.display) for c in menu)
 

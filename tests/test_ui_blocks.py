@@ -103,3 +103,60 @@ def test_splitting_keeps_every_character_and_finds_the_blocks_of_the_whole(data)
     joined = "".join(block.text for block in found)
     assert text.endswith(joined) and not text[: len(text) - len(joined)].strip()
     assert [block.kind for block in found][:-1] == [kind for _, kind in top_level_blocks(text)][: len(found) - 1]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# code_blocks: what `/copy code N` numbers and copies
+# --------------------------------------------------------------------------------------------------------------
+
+
+def test_code_blocks_in_order_with_language_and_code_exactly():
+    reply = (
+        "설명입니다.\n\n```python title=\"x.py\"\nprint('안녕')\n\n    return 1\n```\n\n"
+        "~~~ sh\necho hi\n~~~\n\n"
+        "    indented = 1\n\n    second = 2\n\n"
+        "Done."
+    )
+    assert blocks.code_blocks(reply) == [
+        blocks.CodeBlock("python", "print('안녕')\n\n    return 1"),  # inner blank line and indentation kept
+        blocks.CodeBlock("sh", "echo hi"),
+        blocks.CodeBlock("", "indented = 1\n\nsecond = 2"),
+    ]
+
+
+def test_a_fence_inside_a_longer_fence_is_code_not_a_block():
+    reply = "````markdown\n```python\nx = 1\n```\n````\n\n```\n```\n"
+    assert blocks.code_blocks(reply) == [
+        blocks.CodeBlock("markdown", "```python\nx = 1\n```"),
+        blocks.CodeBlock("", ""),  # an empty block still counts: the screen numbers it too
+    ]
+
+
+def test_code_in_list_items_and_quotes_loses_the_container_indent():
+    reply = "1. 첫째\n\n   ```js\n   let a = 1;\n     nested();\n   ```\n\n2. 둘째\n\n       indented in item\n\n> ```\n> quoted\n> ```\n"
+    assert blocks.code_blocks(reply) == [
+        blocks.CodeBlock("js", "let a = 1;\n  nested();"),
+        blocks.CodeBlock("", "indented in item"),
+        blocks.CodeBlock("", "quoted"),
+    ]
+
+
+def test_an_unclosed_fence_of_an_interrupted_reply_runs_to_the_end():
+    assert blocks.code_blocks("Here:\n\n```python\nfor i in range(3):\n    print(i") == [
+        blocks.CodeBlock("python", "for i in range(3):\n    print(i")
+    ]
+    assert blocks.code_blocks("Here:\n\n```python\nx = 1\n") == [blocks.CodeBlock("python", "x = 1")]
+
+
+def test_no_code_blocks_inline_code_and_html_are_not_code():
+    assert blocks.code_blocks("Use `pip install x` and <pre>x</pre>.\n\n``` not a fence ``` here") == []
+    assert blocks.code_blocks("") == []
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents())
+def test_code_blocks_of_a_reply_are_those_of_its_finished_blocks(text):
+    """The renderer numbers the blocks it commits, batch by batch: the count must add up to the whole reply's."""
+    per_chunk, rest = feed_all(chunked(text, 5))
+    parts = [block.text for batch in [*per_chunk, rest] for block in batch]
+    assert [code for part in parts for code in blocks.code_blocks(part)] == blocks.code_blocks(text)

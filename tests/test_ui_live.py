@@ -79,7 +79,7 @@ def test_an_open_fence_of_long_lines_is_folded_and_cropped_to_the_screen():
     reply.content("\n```\n")
     reply.finish()
     rows = screen_lines(console.file.getvalue(), 30, 8)
-    assert rows == ["", *[line[i : i + 30] for line in code for i in range(0, len(line), 30)]]
+    assert rows == ["[1] python", *[line[i : i + 30] for line in code for i in range(0, len(line), 30)]]
 
 
 def test_live_region_is_redrawn_at_most_15_times_a_second(monkeypatch):

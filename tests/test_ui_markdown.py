@@ -29,7 +29,7 @@ def test_reply_markdown_is_richs_markdown_apart_from_html_line_breaks_cut_cells_
                 child.type = "hardbreak"
     console.print(richs, crop=False)
     ours = file_console(50, color="truecolor")
-    ours.print(ReplyMarkdown(text), crop=False)
+    ours.print(ReplyMarkdown(text, first_code=None), crop=False)  # code blocks not numbered
     assert ours.file.getvalue() == console.file.getvalue()
 
 
@@ -57,13 +57,13 @@ def test_code_has_no_margin_and_keeps_its_blank_lines_and_indentation():
     assert plain(markdown_lines(file_console(40), text)) == [
         "Code:",
         "",
-        "",
+        "[1] python",  # the number /copy code takes, on the row that was blank
         "def f():",
         "    if x:",  # a tab, expanded to 4 columns as rich does
         "        return 1",
         "",
         "",
-        "",
+        "[2]",
         "indented code",
         "",
         "",
@@ -74,7 +74,7 @@ def test_code_has_no_margin_and_keeps_its_blank_lines_and_indentation():
 def test_a_long_top_level_code_line_stays_one_line():
     code = "result = compute(alpha, beta, gamma) + other_function(delta, 'ㄱ나다라마바사')  # 주석"
     lines = plain(markdown_lines(file_console(30), f"```python\n{code}\n```"))
-    assert lines == ["", code, ""]  # whole: the terminal wraps it, and copies it as one line
+    assert lines == ["[1] python", code, ""]  # whole: the terminal wraps it, and copies it as one line
 
 
 def test_code_inside_a_list_wraps_within_the_item_without_losing_a_character():
@@ -82,9 +82,31 @@ def test_code_inside_a_list_wraps_within_the_item_without_losing_a_character():
     lines = plain(markdown_lines(file_console(30), f"- item\n\n  ```\n  {code}\n  ```"))
     body = [line for line in lines if line]
     assert body.pop(0) == " • item"
+    assert body.pop(0) == "   [1]"
     assert all(line.startswith("   ") and len(line) <= 30 for line in body)
     assert "".join(line[3:] for line in body).replace(" ", "") == code.replace(" ", "")
 
 
 def test_render_lines_strips_trailing_padding_and_wraps_text_at_a_given_width():
     assert plain(render_lines(file_console(40), Text("one two three  "), width=8)) == ["one two", "three"]
+
+
+def test_code_blocks_are_numbered_in_order_at_any_depth_from_first_code_dimly():
+    text = "```js\nx\n```\n\n- a\n\n  ```python\n  y\n  ```\n\n> ~~~ sh  extra words\n> z\n> ~~~\n\n    w\n"
+    lines = plain(markdown_lines(file_console(40), text, first_code=4))
+    labels = [line.strip(" •▌") for line in lines if "[" in line]
+    assert labels == ["[4] js", "[5] python", "[6] sh", "[7]"]
+    assert ReplyMarkdown(text).code_count == 4
+    assert "[" not in "".join(plain(markdown_lines(file_console(40), text, first_code=None)))
+    colored = file_console(40, color="truecolor")
+    colored.print(ReplyMarkdown("```js\nx\n```"))
+    assert "\x1b[2m[1] js" in colored.file.getvalue()  # dim
+
+
+def test_a_fence_info_with_a_leading_space_is_still_highlighted():
+    """rich took the info string up to its first space, so "~~~ python" got no lexer."""
+    console = file_console(40, color="truecolor")
+    console.print(ReplyMarkdown("~~~ python\nimport os\n~~~", first_code=None))
+    plain_console = file_console(40, color="truecolor")
+    plain_console.print(ReplyMarkdown("~~~\nimport os\n~~~", first_code=None))
+    assert console.file.getvalue() != plain_console.file.getvalue()

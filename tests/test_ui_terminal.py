@@ -30,6 +30,7 @@ from ui_helpers import (
 )
 
 from ollama_chat.types import Stats
+from ollama_chat.ui.blocks import code_blocks
 from ollama_chat.ui.markdown import Lines, markdown_lines
 from ollama_chat.ui.terminal import TerminalOutput
 from ollama_chat.ui.text import format_stats
@@ -47,7 +48,7 @@ def test_code_lines_start_at_column_0_and_copy_cleanly():
     text = "Here:\n\n```python\ndef f():\n    return 1\n```\n\nDone."
     stream(TerminalOutput(console, clock=clock), chunked(text, 3), clock=clock)
     rows = screen_lines(console.file.getvalue(), 60, 20)
-    assert rows == ["Here:", "", "", "def f():", "    return 1", "", "", "Done."]
+    assert rows == ["Here:", "", "[1] python", "def f():", "    return 1", "", "", "Done."]
 
 
 def test_long_code_lines_reach_the_terminal_whole():
@@ -63,7 +64,43 @@ def test_long_code_lines_reach_the_terminal_whole():
     assert code in re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", last_print).split("\n")  # no line break inside it
     rows = screen_lines(raw, 40, 12)
     folded = [code[i : i + 40].rstrip() for i in range(0, len(code), 40)]  # ASCII up to the last row
-    assert rows == ["Sum:", "", "", *folded, "print(total)", "", "", "Done."]
+    assert rows == ["Sum:", "", "[1] python", *folded, "print(total)", "", "", "Done."]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# code blocks numbered as `/copy code N` numbers them
+# --------------------------------------------------------------------------------------------------------------
+
+_LABEL = re.compile(r"\[(\d+)\](?: (\S+))?$")
+
+
+def labels(rows: list[str]) -> list[tuple[int, str]]:
+    return [(int(m[1]), m[2] or "") for m in map(_LABEL.search, rows) if m]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_streamed_code_blocks_carry_the_numbers_copy_code_uses(data):
+    text = data.draw(documents())
+    chunks = data.draw(chunkings(text))
+    expected = [(i, block.language) for i, block in enumerate(code_blocks(text), 1)]
+    assert labels(streamed_text(chunks, 80, steps=[0.05])) == expected
+
+
+def test_the_live_tail_shows_the_number_the_block_will_keep():
+    console = tty_console(60, 20)
+    clock = FakeClock()
+    reply = TerminalOutput(console, clock=clock).reply()
+    for chunk in chunked("Intro\n\n```py\na = 1\n```\n\n- item\n\n  ```js\n  let b = 2;\n  ", 4):
+        clock.now += 0.1
+        reply.content(chunk)
+    live = screen_lines(console.file.getvalue(), 60, 20)  # the js block is still open, drawn in the live tail
+    assert live == ["Intro", "", "[1] py", "a = 1", "", "", " • item", "   [2] js", "   let b = 2;"]
+    reply.content("```\n\n```\nlast\n")
+    reply.finish(interrupted=True)  # an unclosed fence is still numbered
+    rows = screen_lines(console.file.getvalue(), 60, 20)
+    assert labels(rows) == [(1, "py"), (2, "js"), (3, "")]
+    assert rows[rows.index("[3]") + 1] == "last"
 
 
 # --------------------------------------------------------------------------------------------------------------

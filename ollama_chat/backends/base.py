@@ -8,12 +8,13 @@ matching an error's English text.
 from __future__ import annotations
 
 import errno
+import re
 import socket
 from collections.abc import Iterator
 from typing import Protocol
 
-from ollama_chat.errors import ChatError
-from ollama_chat.i18n import _
+from ollama_chat.errors import ChatError, UsageError
+from ollama_chat.i18n import _, ngettext
 from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo, PullProgress
 
 
@@ -86,6 +87,16 @@ class ContextOverflow(ServerError):
     of silently dropping the oldest messages)."""
 
 
+class KeyRefused(ServerError):
+    """The server wants an API key (HTTP 401/403): none was sent, or it refused the one sent. The message names
+    the variable the key came from, never the key."""
+
+
+class Unsupported(BackendError, UsageError):
+    """The server's API has no way to do what was asked (an option, a format): refused before anything is sent,
+    never dropped silently. A usage error: the user changes the setting."""
+
+
 class IncompleteReply(BackendError):
     """The reply failed after it started. What arrived before has been shown and is the caller's to keep."""
 
@@ -119,6 +130,28 @@ def suggest_models(name: str, installed: list[str]) -> list[str]:
             return found[:3]
     close = difflib.get_close_matches(base, list(set(bases.values())), n=3, cutoff=0.6)
     return [m for b in close for m, mb in bases.items() if mb == b][:3]
+
+
+# -- a server's words, made fit to show -------------------------------------------------------------------
+
+SHOWN_ERROR = 300  # characters of a server's error text shown to the user
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def server_text(value: object) -> str:
+    """A string from the server, with lone surrogates (valid JSON, invalid Unicode) made U+FFFD, so that it
+    can be printed, saved and sent back."""
+    text = str(value)
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+def shorten(text: str, limit: int = SHOWN_ERROR) -> str:
+    """A server's text cut to `limit` characters, saying how much more there was."""
+    text = server_text(text)
+    if len(text) <= limit:
+        return text
+    more = len(text) - limit
+    return text[:limit] + ngettext("… ({n} more character)", "… ({n} more characters)", more).format(n=f"{more:,}")
 
 
 # -- telling network failures apart -----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Streamed JSON lines (NDJSON) from a `requests` response: split on bytes, decoded per line, bounded, with
-network failures turned into plain exceptions the backend words for the user. Pure apart from reading.
+network failures turned into plain exceptions the backend words for the user (by `streaming.read_chunks`).
+Pure apart from reading.
 
 Splitting on bytes (not decoded text) means a multi-byte character cut across two reads is never decoded
 in halves. A line may not grow past MAX_LINE bytes (a server that never ends a line would otherwise grow
@@ -8,42 +9,23 @@ memory without limit), and the work per read does not grow with the reply.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
-from ollama_chat.backends.base import causes
+from ollama_chat.backends.streaming import BadStream, StreamCut, StreamTimeout, decode_json, read_chunks, read_size
 from ollama_chat.i18n import _
 
-READ_SIZE = 64 * 1024  # decompressed bytes a read of a compressed stream may return
+# Ollama's backend imports the stream's failures and helpers from here, where they first lived.
+__all__ = ["MAX_LINE", "BadStream", "LineSplitter", "NotJSONLine", "StreamCut", "StreamTimeout", "decode_json", "decode_line",
+           "json_lines", "read_size"]
+
 MAX_LINE = 8 * 1024 * 1024  # one streamed piece of a reply is a few hundred bytes; a whole non-streamed reply fits
-
-
-class BadStream(Exception):
-    """The stream is not what was expected; `what` says how, in words for the user."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
-        self.what = what
 
 
 class NotJSONLine(BadStream):
     def __init__(self, line: bytes) -> None:
         super().__init__(_("the server sent a line that is not JSON"))
         self.line = line
-
-
-class StreamCut(Exception):
-    """The connection failed while the stream was being read; `what` says how."""
-
-    def __init__(self, what: str | None = None) -> None:
-        what = _("the connection was cut") if what is None else what
-        super().__init__(what)
-        self.what = what
-
-
-class StreamTimeout(Exception):
-    """Nothing arrived for longer than the read timeout."""
 
 
 class LineSplitter:
@@ -80,22 +62,6 @@ class LineSplitter:
         return tail
 
 
-def read_size(response: Any) -> int | None:
-    """How much to read at a time. We ask for no compression (Accept-Encoding: identity), and read a plain
-    stream as it arrives; a server that compresses anyway is read in bounded pieces, so a small compressed
-    "bomb" cannot burst into gigabytes at once."""
-    encoding = response.headers.get("Content-Encoding", "").strip().lower()
-    return None if encoding in ("", "identity") else READ_SIZE
-
-
-def decode_json(data: bytes | str) -> Any:
-    """JSON, with a nesting too deep to parse treated as malformed (not a RecursionError). ValueError."""
-    try:
-        return json.loads(data)
-    except RecursionError:
-        raise ValueError("JSON nested too deeply") from None
-
-
 def decode_line(line: bytes) -> Any:
     """One line as a JSON value; None for a blank line (keep-alive whitespace)."""
     line = line.strip()
@@ -110,26 +76,12 @@ def decode_line(line: bytes) -> Any:
 def json_lines(response: Any, limit: int = MAX_LINE) -> Iterator[Any]:
     """The JSON values of a streamed response, one per line, as they arrive. Network failures raise
     StreamCut or StreamTimeout; a stream that is not JSON lines raises BadStream."""
-    import requests
-    import urllib3.exceptions
-
     splitter = LineSplitter(limit)
-    try:
-        for data in response.iter_content(chunk_size=read_size(response)):
-            for line in splitter.feed(data):
-                value = decode_line(line)
-                if value is not None:
-                    yield value
-    except requests.exceptions.Timeout:
-        raise StreamTimeout() from None
-    except requests.exceptions.ContentDecodingError:
-        raise StreamCut(_("the server's compressed stream is corrupt")) from None
-    except requests.exceptions.ConnectionError as e:  # requests wraps urllib3's read timeout in this
-        if any(isinstance(c, urllib3.exceptions.TimeoutError) for c in causes(e)):
-            raise StreamTimeout() from None
-        raise StreamCut() from None
-    except requests.exceptions.RequestException:  # ChunkedEncodingError and its kin
-        raise StreamCut() from None
+    for data in read_chunks(response):
+        for line in splitter.feed(data):
+            value = decode_line(line)
+            if value is not None:
+                yield value
     tail = splitter.flush()
     if tail.strip():
         try:

@@ -17,6 +17,7 @@ from ollama_chat.backends.base import (
     ServerUnreachable,
     WrongServer,
     network_reason,
+    shorten,
 )
 from ollama_chat.backends.hosts import DEFAULT_HOST, full_name
 from ollama_chat.backends.ndjson import BadStream, StreamCut, StreamTimeout, decode_json, json_lines
@@ -27,7 +28,6 @@ from ollama_chat.types import ChatEvent, ChatRequest, Message, ModelInfo, PullPr
 CONNECT_TIMEOUT = 5.0
 MAX_BODY = 16 * 1024 * 1024  # an answer that is not a stream (/api/tags, /api/show, stream: false)
 MAX_ERROR_BODY = 1024 * 1024  # what is read of an error answer
-SHOWN_ERROR = 300  # characters of a server's error text shown to the user
 
 
 # -- the wire format, both ways (pure) ---------------------------------------------------------------------
@@ -82,14 +82,6 @@ def stats_from(obj: dict[str, Any]) -> Stats:
     return Stats(done_reason=str(obj.get("done_reason") or ""), **{k: _int(obj.get(k)) for k in _STAT_FIELDS})
 
 
-
-
-def shorten(text: str, limit: int = SHOWN_ERROR) -> str:
-    text = _text(text)
-    if len(text) <= limit:
-        return text
-    more = len(text) - limit
-    return text[:limit] + ngettext("… ({n} more character)", "… ({n} more characters)", more).format(n=f"{more:,}")
 
 
 def event_from(obj: object) -> ChatEvent:

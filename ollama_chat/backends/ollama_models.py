@@ -3,23 +3,17 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from ollama_chat.backends.base import server_text
 from ollama_chat.i18n import _
 from ollama_chat.types import ModelInfo, PullProgress
-_SURROGATE = re.compile("[\ud800-\udfff]")
+
+__all__ = ["listing_from", "model_info_from", "pull_progress_from", "server_text"]
 
 
 def _int(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def server_text(value: object) -> str:
-    """A string from the server, with lone surrogates (valid JSON, invalid Unicode) made U+FFFD, so that it
-    can be printed, saved and sent back."""
-    text = str(value)
-    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 def _text(value: object) -> str:

@@ -4,6 +4,8 @@ A top-level block (paragraph, heading, list, quote, table, fence, ...) is finish
 block has started on a complete line: in CommonMark nothing that follows can reach back into it (link
 reference definitions aside). markdown-it, the parser rich uses, finds the block starts (`token.map` of
 level-0 tokens). Only the uncommitted text is ever parsed, so the cost of a parse does not grow with the reply.
+`code_blocks` finds a reply's code blocks with the same grammar, so `/copy code N` and the numbers the renderer
+shows agree.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 
 class Block(NamedTuple):
@@ -44,6 +47,31 @@ def top_level_blocks(source: str) -> list[tuple[int, str]]:
             kind = token.type[:-5] if token.type.endswith("_open") else token.type
             starts.append((token.map[0], kind))
     return starts
+
+
+# The token types of code blocks: fenced (``` and ~~~) and indented, at any depth (in lists and quotes too).
+CODE_KINDS = frozenset({"fence", "code_block"})
+
+
+class CodeBlock(NamedTuple):
+    """A code block of a reply: its language (the first word of the fence's info string, or "") and its code
+    as written, without the fences, the indentation of its container, or the line break after the last line."""
+
+    language: str
+    code: str
+
+
+def code_block(token: Token) -> CodeBlock:
+    """The code block a `fence` or `code_block` token stands for."""
+    words = token.info.split(maxsplit=1)
+    code = token.content
+    return CodeBlock(words[0] if words else "", code[:-1] if code.endswith("\n") else code)
+
+
+def code_blocks(reply: str) -> list[CodeBlock]:
+    """The code blocks of `reply`, in order: the numbering `/copy code N` uses and the renderer shows (both
+    parse with this grammar and count CODE_KINDS tokens in order). An unclosed fence runs to the end. Pure."""
+    return [code_block(token) for token in _BLOCK_PARSER.parse(reply) if token.type in CODE_KINDS]
 
 
 class BlockSplitter:

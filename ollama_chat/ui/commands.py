@@ -6,7 +6,6 @@ are accepted as aliases of our commands, and an unknown command gets a "did you 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,13 +17,13 @@ from ollama_chat.i18n import N_, _, ngettext
 from ollama_chat.options import OPTIONS, OptionError, parse_option_text
 from ollama_chat.personas import BUILTIN, THINK_LEVELS, list_personas, load_persona, shown_source
 from ollama_chat.suggest import did_you_mean
-from ollama_chat.context import Plan
-from ollama_chat.session import ChatSession
-from ollama_chat.ui import conversations, files
+from ollama_chat.ui import attach, conversations, files, show
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.text import sanitize
 from ollama_chat.ui.conversations import preview
+from ollama_chat.ui.editor import EditorError
 from ollama_chat.ui.korean_keys import from_korean_keys, is_hangul
+from ollama_chat.ui.show import think_text
 from ollama_chat.ui.wrap import cell_width, pad
 
 EXIT_WORDS = ("quit", "exit", "종료", "나가기", "끝")
@@ -65,7 +64,7 @@ def handle_line(chat: Chat, line: str) -> bool:
                 name=sanitize(shown), guess=" " + guess if guess else ""), "error")
             return True
         return command.handler(chat, arg) is not LEAVE
-    chat.session.ask(strip_block_quotes(line))
+    attach.ask(chat, strip_block_quotes(line))
     return True
 
 
@@ -125,7 +124,7 @@ def _help(chat: Chat, arg: str) -> None:
     chat.console.print(table)
     chat.say(
         _("Leave with {words}, /bye or Ctrl+D. Alt+Enter or Ctrl+J: new line. "
-          '"""…""": a multi-line message. Ctrl+C stops a reply. '
+          '"""…""": a multi-line message. Ctrl+G: write the message in your editor. Ctrl+C stops a reply. '
           "Ollama's /set parameter, /set system, /set verbose, /set format and /set think work too.").format(
             words=", ".join(EXIT_WORDS)),
         "hint",
@@ -137,7 +136,12 @@ def _leave(chat: Chat, arg: str) -> object:
 
 
 def _clear(chat: Chat, arg: str) -> None:
+    tray = chat.session.tray
+    waiting = len(tray.files) + len(tray.images)
     chat.session.clear()
+    if waiting:
+        chat.say(ngettext("The {n} waiting attachment was dropped too.", "The {n} waiting attachments were dropped too.",
+                          waiting).format(n=waiting), "hint")
     if chat.session.recorder.saving:
         chat.say(_("A new conversation starts (the system prompt and the persona's examples stay)."
                    " The one before is kept: /resume brings it back."))
@@ -223,79 +227,6 @@ def _unset(chat: Chat, arg: str) -> None:
     chat.say(_("{name} unset (the model's default applies).").format(name=arg))
 
 
-def _show(chat: Chat, arg: str) -> None:
-    session = chat.session
-    s = session.settings
-    plan = session.plan()
-    sent = plan.fit.sent
-    rows = [
-        ("host", s.host),
-        ("model", _("{model} (from {source})").format(
-            model=sanitize(s.model), source=_(_SOURCES[session.layers.source_of("model")]))),
-        ("persona", f"{s.persona.name} [{sanitize(shown_source(s.persona.source))}]"),
-        ("options", sanitize(json.dumps(dict(s.options), ensure_ascii=False)) if s.options else _("(model defaults)")),
-        ("format", "off" if not s.format else s.format if s.format == "json" else sanitize(json.dumps(s.format, ensure_ascii=False))),
-        ("think", _think_text(s.think)),
-        ("stream", "on" if s.stream else "off"),
-        ("stats", "on" if s.verbose else "off"),
-        ("history", _history_text(len(session.conversation.exchanges), sent, s.max_messages)),
-        ("context", _context_text(session, plan)),
-        ("system", sanitize(s.system.splitlines()[0] + (" …" if "\n" in s.system else "")) if s.system else _("(none)")),
-    ]
-    from rich.table import Table
-
-    table = Table.grid(padding=(0, 1))  # a long value wraps under itself, not under the names
-    table.add_column(no_wrap=True, min_width=8)
-    table.add_column(overflow="fold")
-    for key, value in rows:
-        table.add_row(Text(key), Text(value))  # text, not markup: "[built-in]" is a word here
-    chat.console.print(table)
-
-
-_SOURCES = {"defaults": N_("the default"), "config": N_("the config file"), "env": N_("the environment"),
-            "persona": N_("the persona"), "resumed": N_("the resumed conversation"), "flags": N_("the command line"),
-            "session": "/model"}
-
-
-def _history_text(total: int, sent: int, cap: int) -> str:
-    count = ngettext("{n} exchange", "{n} exchanges", total).format(n=total)
-    if sent >= total:
-        text = _("{count}, all sent with each question (cap {cap} messages)")
-    elif sent == 0:
-        text = _("{count}; none are sent with each question (cap {cap} messages)")
-    elif sent == 1:
-        text = _("{count}; the last one is sent with each question (cap {cap} messages)")
-    else:
-        text = _("{count}; the last {sent} are sent with each question (cap {cap} messages)")
-    return text.format(count=count, sent=sent, cap=cap)
-
-
-def _context_text(session: ChatSession, plan: Plan) -> str:
-    window = plan.window
-    src = session.layers.source_of("options", "num_ctx")
-    if window.source == "num_ctx":
-        why = _("num_ctx, set by {source}").format(source="/set" if src == "session" else _(_SOURCES[src]))
-    elif window.source == "loaded":
-        why = _("the window Ollama loaded the model with")
-    else:
-        why = _("Ollama's default; the model is not loaded yet")
-    most = _("; the model supports up to {tokens}").format(tokens=f"{window.model_max:,}") if window.model_max else ""
-    cal = session.context.calibration(session.settings.model)
-    if cal.samples:
-        counted = ngettext("token counts estimated, corrected by what {model} counted in {n} reply",
-                           "token counts estimated, corrected by what {model} counted in {n} replies",
-                           cal.samples).format(model=sanitize(session.settings.model), n=cal.samples)
-    else:
-        counted = _("token counts estimated (no replies to learn from yet)")
-    return _("{tokens} tokens ({why}{most}). The next question goes with about {sent} tokens of conversation;"
-             " {counted}.").format(tokens=f"{window.tokens:,}", why=why, most=most, sent=f"{plan.fit.tokens:,}",
-                                   counted=counted)
-
-
-def _think_text(value: bool | str | None) -> str:
-    return {None: _("model default"), True: "on", False: "off"}.get(value, str(value))  # type: ignore[arg-type]
-
-
 def _pull(chat: Chat, arg: str) -> None:
     from ollama_chat.ui.progress import PullView
 
@@ -312,13 +243,35 @@ def _retry(chat: Chat, arg: str) -> None:
     chat.session.retry()
 
 
+def _edit(chat: Chat, arg: str) -> None:
+    words = chat.session.last_words
+    if words is None:
+        chat.say(_("Nothing to edit: ask something first (after /undo, ↑ brings the question back)."), "hint")
+        return
+    if chat.editor is None:
+        chat.say(_("/edit needs a terminal to run the editor on."), "error")
+        return
+    try:
+        edited = chat.editor.edit(words)
+    except EditorError as e:
+        chat.session.notify.error(e)
+        return
+    if edited is None:
+        chat.say(_("Unchanged; nothing sent."), "hint")
+        return
+    edited = strip_block_quotes(edited)
+    before, _sep, after = _("In place of the last exchange, asking: {question}").partition("{question}")
+    chat.console.print(Text(before, style="notice") + preview(edited, 60) + Text(after, style="notice"))
+    chat.session.edit_last(edited)
+
+
 def _undo(chat: Chat, arg: str) -> None:
     undone = chat.session.undo()
     if undone is None:
         chat.say(_("Nothing to undo."))
         return
     before, _sep, after = _("Dropped the last exchange ({question}).").partition("{question}")
-    chat.console.print(Text(before, style="notice") + preview(undone.question.content, 40) + Text(after, style="notice"))
+    chat.console.print(Text(before, style="notice") + preview(undone.question.words, 40) + Text(after, style="notice"))
 
 
 def _format(chat: Chat, arg: str) -> None:
@@ -343,7 +296,7 @@ _THINK = {"on": True, "off": False, **{level: level for level in THINK_LEVELS}}
 def _think(chat: Chat, arg: str) -> None:
     if arg not in _THINK:
         chat.say(_("Usage: /think {choices} (now: {now})").format(
-            choices="|".join(_THINK), now=_think_text(chat.session.settings.think)), "error")
+            choices="|".join(_THINK), now=think_text(chat.session.settings.think)), "error")
         return
     chat.say(f"think: {arg}")
     chat.session.set_think(_THINK[arg])
@@ -362,20 +315,25 @@ COMMANDS: dict[str, Command] = {
         Command("/pull", "[NAME]", N_("download a model (default: the current one), with its progress"), _pull),
         Command("/set", "PARAM VALUE", N_("set an Ollama option (temperature, top_p, num_ctx, stop, ...)"), _set),
         Command("/unset", "PARAM", N_("back to the model's default"), _unset),
-        Command("/show", "", N_("the effective settings"), _show),
+        Command("/show", "", N_("the effective settings"), show.show),
         Command("/history", "[N]", N_("the exchanges so far; N: one of them in full"), conversations.history),
         Command("/title", "[TEXT]", N_("show or name this conversation's title (in `ollama-chat history`)"), conversations.title),
         Command("/resume", "[N|ID]", N_("go on with an earlier conversation (without N: list the recent ones)"), conversations.resume),
         Command("/compact", "", N_("summarise the exchanges that no longer fit the context window, and send that instead"), _compact),
         Command("/retry", "", N_("ask the last question again"), _retry),
+        Command("/edit", "", N_("edit the last question in your editor ($VISUAL/$EDITOR) and ask it instead"), _edit),
         Command("/undo", "", N_("drop the last exchange"), _undo),
         Command("/format", "json|off", N_("ask for JSON answers"), _format),
         Command("/think", "on|off|low|medium|high", N_("ask the model to think first, or not"), _think),
         Command("/stats", "on|off", N_("tokens/s and timings after each reply"), _stats),
+        Command("/read", "PATH…", N_("attach text files to your next message (a folder or glob: its text files; @path in a"
+                                     " message works too)"), attach.read),
+        Command("/image", "PATH…", N_("attach images to your next message, for a model that can see"), attach.image),
         Command("/save", "FILE", N_("save the conversation (Markdown, or JSON for .json)"), files.save),
         Command("/save!", "FILE", N_("save, overwriting FILE"), files.save_overwrite),
         Command("/load", "FILE", N_("resume a conversation saved as JSON"), files.load),
-        Command("/copy", "", N_("copy the last reply to the clipboard (OSC 52, works over SSH)"), files.copy),
+        Command("/copy", "[code [N]]", N_("copy the last reply to the clipboard (OSC 52, works over SSH); code: its last"
+                                          " code block, code N: the one numbered N"), files.copy),
         Command("/bye", "", N_("leave (also /exit, /quit, quit, exit, 종료, 나가기, 끝, Ctrl+D)"), _leave),
         Command("/exit", "", N_("leave"), _leave),
         Command("/quit", "", N_("leave"), _leave),

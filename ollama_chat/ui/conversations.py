@@ -3,14 +3,16 @@ a conversation is resumed."""
 
 from __future__ import annotations
 
+from rich.console import Console
 from rich.text import Text
 
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.resume import Resumed, from_store
 from ollama_chat.session import exchanges_text
 from ollama_chat.store import StoreError
+from ollama_chat.types import Message
 from ollama_chat.ui.chat import Chat
-from ollama_chat.ui.text import sanitize, when
+from ollama_chat.ui.text import attached_text, sanitize, when
 
 RECENT = 10  # conversations /resume lists
 
@@ -30,7 +32,10 @@ def history(chat: Chat, arg: str) -> None:
     for number, exchange in enumerate(exchanges, 1):
         late = number > len(exchanges) - sent
         head = Text(_("{number}. you: ").format(number=number), style="plain" if late else "hint")
-        chat.console.print(head + preview(exchange.question.content, width - head.cell_len))
+        words = exchange.question.words
+        if exchange.question.attached:
+            words = f"{attached_text(exchange.question.attached)} {words}"
+        chat.console.print(head + preview(words, width - head.cell_len))
         model = sanitize(exchange.model)
         who = "   " + (_("{model} (interrupted)").format(model=model) if exchange.interrupted else model) + ": "
         chat.console.print(Text(who, style="hint") + preview(exchange.reply, width - Text(who).cell_len), style="hint")
@@ -58,11 +63,18 @@ def show_exchange(chat: Chat, arg: str) -> None:
         return
     exchange = exchanges[int(arg) - 1]
     chat.say(_("{number}. you:").format(number=arg), "hint")
-    chat.console.print(Text(sanitize(exchange.question.content)))
+    print_question(chat.console, exchange.question)
     chat.say(f"{sanitize(exchange.model)}:", "hint")  # an interrupted reply is marked at its end
     reply = chat.session.output.reply()
     reply.content(exchange.reply)
     reply.finish(interrupted=exchange.interrupted)
+
+
+def print_question(console: Console, question: Message) -> None:
+    """The user's words, under the line naming what they attached (never the files' text)."""
+    if question.attached:
+        console.print(Text(attached_text(question.attached), style="hint"))
+    console.print(Text(sanitize(question.words)))
 
 
 def preview(text: str, width: int) -> Text:

@@ -1,4 +1,4 @@
-"""The commands that move a conversation in and out: /save, /save!, /load, /copy."""
+"""The commands that move a conversation in and out: /save, /save!, /load, /copy (a reply or one of its code blocks)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import base64
 from pathlib import Path
 
 from ollama_chat.errors import ChatError
-from ollama_chat.i18n import _
+from ollama_chat.i18n import _, ngettext
 from ollama_chat.paths import user_path, write_private
 from ollama_chat.resume import Resumed, read_transcript
 from ollama_chat.transcript import to_json, to_markdown
+from ollama_chat.ui.blocks import code_blocks
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.text import sanitize
 
@@ -101,16 +102,58 @@ def _known_models(chat: Chat) -> list[str]:
 
 
 def copy(chat: Chat, arg: str) -> None:
+    """/copy: the last reply. /copy code [N]: its last (or Nth) code block, numbered as the screen numbers them."""
+    words = arg.split()
+    if words and (words[0].lower() != "code" or len(words) > 2):
+        chat.say(_("/copy takes nothing (the last reply) or code [N] (one of its code blocks), not {arg}.").format(
+            arg=sanitize(arg)), "error")
+        return
     reply = chat.session.last_reply
     if not reply:
         chat.say(_("No reply to copy yet."), "hint")
         return
+    if not words:
+        _send_to_clipboard(chat, reply)
+        chat.say(
+            _("Sent the last reply ({n} characters) to the terminal's clipboard (OSC 52). "
+              "Nothing pasted? Your terminal may not allow OSC 52 (in tmux: set -g set-clipboard on).").format(n=len(reply)),
+            "notice",
+        )
+        return
+    # Parsed as the screen showed it (sanitised): the same blocks, numbers and characters the user saw.
+    blocks = code_blocks(sanitize(reply))
+    n = len(blocks)
+    if not blocks:
+        chat.say(_("The last reply has no code blocks."), "hint")
+        return
+    has = ngettext("The last reply has {n} code block.", "The last reply has {n} code blocks.", n).format(n=n)
+    number = words[1] if len(words) > 1 else str(n)
+    if not number.isdecimal():
+        chat.say(_("{arg} is not a code block number.").format(arg=sanitize(number)) + " " + has, "error")
+        return
+    index = int(number)
+    if not 1 <= index <= n:
+        chat.say(_("There is no code block {index}.").format(index=index) + " " + has, "error")
+        return
+    language, code = blocks[index - 1]
+    if not code:
+        chat.say(_("Code block {index} is empty; nothing was copied.").format(index=index), "hint")
+        return
+    _send_to_clipboard(chat, code)
+    lines = code.count("\n") + 1
+    if language:
+        sent = ngettext("Sent code block {index} of {n} ({language}, {lines} line) to the terminal's clipboard (OSC 52).",
+                        "Sent code block {index} of {n} ({language}, {lines} lines) to the terminal's clipboard (OSC 52).",
+                        lines)
+    else:
+        sent = ngettext("Sent code block {index} of {n} ({lines} line) to the terminal's clipboard (OSC 52).",
+                        "Sent code block {index} of {n} ({lines} lines) to the terminal's clipboard (OSC 52).", lines)
+    chat.say(sent.format(index=index, n=n, language=language, lines=lines) + " " +
+             _("Nothing pasted? Your terminal may not allow OSC 52 (in tmux: set -g set-clipboard on)."), "notice")
+
+
+def _send_to_clipboard(chat: Chat, text: str) -> None:
     # Plain OSC 52: terminals that allow it set the clipboard, and tmux (set-clipboard on) passes it on itself.
-    payload = base64.b64encode(reply.encode("utf-8", "replace")).decode("ascii")
+    payload = base64.b64encode(text.encode("utf-8", "replace")).decode("ascii")
     chat.console.file.write(f"\033]52;c;{payload}\a")
     chat.console.file.flush()
-    chat.say(
-        _("Sent the last reply ({n} characters) to the terminal's clipboard (OSC 52). "
-          "Nothing pasted? Your terminal may not allow OSC 52 (in tmux: set -g set-clipboard on).").format(n=len(reply)),
-        "notice",
-    )

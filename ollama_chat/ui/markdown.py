@@ -2,7 +2,8 @@
 
 rich's Markdown is used as is, apart from what a chat reply needs: a single newline stays a line break, HTML
 shows as text, links show their address (no OSC 8 hyperlinks from model text), table cells wrap instead of
-being cut, and code copies cleanly from the screen (no margin; long lines left for the terminal to wrap).
+being cut, and code copies cleanly from the screen (no margin; long lines left for the terminal to wrap) under
+a dim "[N] language" line giving the number `/copy code N` takes.
 A rich upgrade that breaks something should break it here: the private attributes and undocumented
 behaviours this module leans on are named where they are used, and `live.py` reaches rich's `Live` internals
 only through `set_live_rows` and `control_sequence` below.
@@ -20,8 +21,9 @@ from rich.markdown import CodeBlock, Markdown, TableElement
 from rich.segment import Segment
 from rich.syntax import Syntax
 from rich.table import Table
+from rich.text import Text
 
-from ollama_chat.ui.blocks import markdown_parser
+from ollama_chat.ui.blocks import CODE_KINDS, code_block, markdown_parser
 
 if TYPE_CHECKING:
     from rich.live import Live
@@ -64,7 +66,9 @@ class FoldingTable(TableElement):
 
 class CopyableCode(CodeBlock):
     """rich's code block without its one-column margin (Syntax(padding=1)), so code copied from the screen
-    pastes as it was written. The blank line above and below stays.
+    pastes as it was written. The blank line below stays; the one above holds the block's number and language
+    ("[2] python") when the Markdown numbers its code blocks, so the index costs no extra row and the code
+    lines stay clean.
 
     At the top level a long line is not broken either: it is written whole and the terminal wraps it, so it
     copies as one line (rich's word wrap would insert line breaks). Inside a list or a quote rich cuts every
@@ -72,40 +76,60 @@ class CopyableCode(CodeBlock):
     """
 
     top_level = False
+    label = ""  # "[2] python": the number `/copy code` takes; "" when not numbered
 
     @classmethod
     def create(cls, markdown: Markdown, token: Token) -> CopyableCode:
         block = super().create(markdown, token)
         assert isinstance(block, CopyableCode)
         block.top_level = token.level == 0
+        language = code_block(token).language
+        if language:  # rich takes the info string up to its first space: "~~~ python" got no highlighting
+            block.lexer_name = language
+        index = token.meta.get(_CODE_INDEX)
+        if index is not None:
+            block.label = f"[{index}] {language}".rstrip()
         return block
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         code = str(self.text).rstrip()
+        # A literal style, not a theme name: Markdown is rendered on consoles without our theme too.
+        above = Text(self.label, style="dim", no_wrap=True, overflow="ellipsis") if self.label else Segment.line()
         if not self.top_level:
-            yield Syntax(code, self.lexer_name, theme=self.theme, word_wrap=True, padding=(1, 0))
+            yield above
+            yield Syntax(code, self.lexer_name, theme=self.theme, word_wrap=True, padding=(0, 0, 1, 0))
             return
         syntax = Syntax(code, self.lexer_name, theme=self.theme)
         text = syntax.highlight(code.expandtabs(syntax.tab_size) + "\n")  # as Syntax prepares it
         text.remove_suffix("\n")
         text.no_wrap, text.overflow, text.end = True, "ignore", "\n"  # whole lines, however wide
-        yield Segment.line()
+        yield above
         yield text
         yield Segment.line()
 
 
+_CODE_INDEX = "ollama_chat_code_index"  # token.meta key: the code block's number in the whole reply
+
+
 class ReplyMarkdown(Markdown):
     """rich's Markdown of a reply or a part of it, as the module docstring says.
-    `after_block`: render as if a block that was not a horizontal rule came before."""
+    `after_block`: render as if a block that was not a horizontal rule came before. `first_code`: the number
+    of its first code block in the whole reply (None: no numbers, as for structured output, which is all one
+    block). `code_count`: how many code blocks it has, for the part that follows."""
 
     elements = {**Markdown.elements, "table_open": FoldingTable, "fence": CopyableCode, "code_block": CopyableCode}
 
-    def __init__(self, markup: str, *, after_block: bool = False) -> None:
+    def __init__(self, markup: str, *, after_block: bool = False, first_code: int | None = 1) -> None:
         # The attributes rich's own __init__ sets (copied from one instance made once), without building a new
         # parser for every block: relies on Markdown keeping its settings as plain instance attributes.
         self.__dict__.update(_MARKDOWN_ATTRIBUTES)
         self.markup = markup
         self.parsed = _RENDER_PARSER.parse(markup)
+        codes = [token for token in self.parsed if token.type in CODE_KINDS]  # in order, as `code_blocks` counts
+        self.code_count = len(codes)
+        if first_code is not None:
+            for index, token in enumerate(codes, first_code):
+                token.meta[_CODE_INDEX] = index
         if after_block:
             self.parsed.insert(0, Token(_AFTER_BLOCK, "", 0))
 
@@ -143,15 +167,18 @@ def render_lines(console: Console, renderable: RenderableType, *, width: int | N
     return [_rstrip_line(line) for line in Segment.split_lines(console.render(renderable, options))]
 
 
-def render_markdown(source: str, *, after_block: bool = False) -> Markdown:
+def render_markdown(source: str, *, after_block: bool = False, first_code: int | None = 1) -> ReplyMarkdown:
     """The rich Markdown renderable used for every part of a reply (and for the reply in one go)."""
-    return ReplyMarkdown(source, after_block=after_block)
+    return ReplyMarkdown(source, after_block=after_block, first_code=first_code)
 
 
-def markdown_lines(console: Console, source: str, *, after_block: bool = False) -> list[Line]:
+def markdown_lines(
+    console: Console, source: str, *, after_block: bool = False, first_code: int | None = 1
+) -> list[Line]:
     """`source` rendered as it would appear inside a whole reply; `after_block` if a block came before it
-    that was not a horizontal rule. markdown_lines(console, reply) is the whole reply rendered in one go."""
-    return render_lines(console, render_markdown(source, after_block=after_block))
+    that was not a horizontal rule, `first_code` the number of its first code block (see ReplyMarkdown).
+    markdown_lines(console, reply) is the whole reply rendered in one go."""
+    return render_lines(console, render_markdown(source, after_block=after_block, first_code=first_code))
 
 
 class Lines:

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.completion import CompleteEvent, Completer, Completion, ThreadedCompleter
+from prompt_toolkit.completion import (CompleteEvent, Completer, Completion, PathCompleter, ThreadedCompleter,
+                                     merge_completers)
 from prompt_toolkit.document import Document
 from prompt_toolkit.filters import Condition
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
@@ -27,10 +28,13 @@ from ollama_chat.options import OPTIONS
 from ollama_chat.personas import THINK_LEVELS, known_names
 from ollama_chat.session import ChatSession, Start
 from ollama_chat.settings import Layers
+from ollama_chat.ui.attach import MentionCompleter, last_word, path_completions
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.commands import COMMANDS, EXIT_WORDS, handle_line
 from ollama_chat.ui.conversations import show_resumed
+from ollama_chat.ui.editor import Editor, EditorError, EditorStopped
 from ollama_chat.ui.output import make_output
+from ollama_chat.ui.status import banner, toolbar
 from ollama_chat.ui.text import sanitize
 from ollama_chat.ui.theme import make_console
 
@@ -103,10 +107,12 @@ class ConsoleNotify:
 
 
 class ChatCompleter(Completer):
-    """Slash commands, then persona names after /persona, model names after /model, options after /set."""
+    """Slash commands, then persona names after /persona, model names after /model, options after /set, paths
+    after /read and /image."""
 
     def __init__(self, session: ChatSession) -> None:
         self.session = session
+        self._paths = PathCompleter(expanduser=True)
 
     def _models(self) -> list[str]:
         try:
@@ -119,6 +125,9 @@ class ChatCompleter(Completer):
         if not text.startswith("/") or "\n" in text:
             return
         command, space, arg = text.partition(" ")
+        if space and command in ("/read", "/image"):  # paths, as many as wanted: complete the last one
+            yield from path_completions(self._paths, last_word(arg), complete_event)
+            return
         if not space:
             candidates: Iterable[str] = COMMANDS
             word = command
@@ -171,7 +180,10 @@ def quiet_terminal(fd: int | None) -> Iterator[None]:
         termios.tcsetattr(fd, termios.TCSANOW, saved)
 
 
-def key_bindings() -> KeyBindings:
+def key_bindings(editor: Editor | None = None, report: Callable[[ChatError], None] | None = None) -> KeyBindings:
+    """Alt+Enter and Ctrl+J: a new line. Ctrl+G (as in `ollama run`) and Ctrl+X Ctrl+E: the line in `editor`;
+    what is saved is sent at once, and a line left as it was (or emptied) stays, unsent. `report`: the
+    editor's failures, shown while the prompt is put away."""
     kb = KeyBindings()
 
     @Condition
@@ -186,6 +198,34 @@ def key_bindings() -> KeyBindings:
     @kb.add("c-j")
     def _newline(event: Any) -> None:
         event.current_buffer.insert_text("\n")
+
+    if editor is not None:
+
+        @kb.add("c-g")
+        @kb.add("c-x", "c-e")
+        def _edit(event: Any) -> None:
+            from prompt_toolkit.application import run_in_terminal
+
+            buffer = event.current_buffer
+
+            def edit() -> str | None:
+                try:
+                    return editor.edit(buffer.text)
+                except EditorStopped:  # by Ctrl+C, which the prompt answers itself
+                    return None
+                except EditorError as e:
+                    if report is not None:
+                        report(e)
+                    return None
+
+            async def edit_then_send() -> None:
+                # run_in_terminal puts the prompt away, hands the editor a cooked terminal, and redraws after
+                text = await run_in_terminal(edit, in_executor=True)
+                if text is not None:
+                    buffer.document = Document(text, len(text))
+                    buffer.validate_and_handle()
+
+            event.app.create_background_task(edit_then_send())
 
     return kb
 
@@ -230,7 +270,7 @@ def run_repl(env: Environment, layers: Layers, backend: Backend, start: Start) -
     start.recorder.warn_with(notify.warning)
     if start.resumed is not None:
         session.resume(start.resumed, keep_persona=start.keep_persona)
-    chat = Chat(session, console)
+    chat = Chat(session, console, Editor(env.environ, tty_fd))
     history_file = paths.input_history_file(env.environ)
     return chat_loop(chat, prompt_session(chat, history_file, input=prompt_input), start, tty_fd)
 
@@ -240,10 +280,10 @@ def prompt_session(chat: Chat, history_file: Path | None = None, **io: Any) -> P
     session = chat.session
     return PromptSession(
         history=open_history(session.settings.input_history, lambda text: chat.say(_("Warning: ") + text, "warning"), history_file),
-        key_bindings=key_bindings(),
-        completer=ThreadedCompleter(ChatCompleter(session)),  # a slow server never blocks typing
+        key_bindings=key_bindings(chat.editor, session.notify.error),
+        completer=ThreadedCompleter(merge_completers([ChatCompleter(session), MentionCompleter()])),  # a slow server never blocks typing
         complete_while_typing=False,
-        bottom_toolbar=session.toolbar,
+        bottom_toolbar=lambda: toolbar(session),
         prompt_continuation=lambda width, line, wrap: [("class:continuation", "…".rjust(width - 1) + " ")],
         style=STYLE,
         **io,
@@ -278,13 +318,15 @@ def offer_pull(chat: Chat, prompt: PromptSession) -> None:
 
 def _loop(chat: Chat, prompt: PromptSession, start: Start) -> int:
     session = chat.session
-    for text, style in session.banner():
+    for text, style in banner(session):
         chat.say(text, style)
     if start.resumed is not None:
         chat.console.print()
         show_resumed(chat, start.resumed)
     if session.check_model(quiet_if_missing=True):
         offer_pull(chat, prompt)
+    for item in start.attachments:
+        session.tray.add(item)
     first_message = start.first_message
     if first_message is not None:
         lines = first_message.count("\n") + 1

@@ -7,6 +7,9 @@ It draws a reply without re-rendering what is done, so the work per chunk does n
   - A finished block is rendered once and printed to the normal scrollback. rich separates blocks with a blank
     line depending on the block before, so each batch is rendered with that context (`after_block`): the
     printed output is exactly the whole reply rendered in one go.
+  - Code blocks are numbered across the reply ("[2] python" above the code), in the order `blocks.code_blocks`
+    finds them, so the number on the screen is the one `/copy code N` takes. Each batch and the live tail are
+    rendered knowing how many code blocks were committed before them.
   - Only the open block lives in the `LiveTail`, redrawn at most 15 times a second. Long open fences and
     tables are rendered from their head and last screenful only. `finish` always draws the final state.
   - Thinking comes first, dimmed and indented under a "Thinking" header, committed line by line.
@@ -34,7 +37,7 @@ from ollama_chat.i18n import N_, _
 from ollama_chat.types import Stats
 from ollama_chat.ui.blocks import Block, BlockSplitter
 from ollama_chat.ui.live import LiveTail, terminal_reflows
-from ollama_chat.ui.markdown import Line, markdown_lines, render_lines
+from ollama_chat.ui.markdown import Line, markdown_lines, render_lines, render_markdown
 from ollama_chat.ui.text import end_marks, sanitize
 from ollama_chat.ui.theme import THEME
 
@@ -116,6 +119,7 @@ class TerminalReply:
         self._late_thinking: list[str] = []
         self._splitter = BlockSplitter()
         self._after_block = False  # a block other than a horizontal rule has been committed
+        self._codes = 0  # code blocks committed so far
         self._unrendered: list[Block] = []  # taken from the splitter, not yet rendered
         self._pending: list[Line] = []  # rendered, not yet printed
         self._finished = False
@@ -265,7 +269,7 @@ class TerminalReply:
             head = _WINDOWED[kind]  # the opening fence; a table's header and delimiter rows
             if len(lines) > head + room + 1:
                 source = "\n".join([*lines[:head], *lines[-(room + 1) :]])
-        return markdown_lines(self._console, source, after_block=self._after_block)
+        return markdown_lines(self._console, source, after_block=self._after_block, first_code=self._first_code())
 
     def _commit_blocks(self, blocks: list[Block]) -> None:
         """Render finished blocks once, as they look inside the whole reply, for printing."""
@@ -274,9 +278,15 @@ class TerminalReply:
             return
         self._unrendered = blocks  # until rendered: a Ctrl+C during rendering must not lose them
         source = "".join(block.text for block in blocks)
-        self._pending.extend(markdown_lines(self._console, source, after_block=self._after_block))
+        markdown = render_markdown(source, after_block=self._after_block, first_code=self._first_code())
+        self._pending.extend(render_lines(self._console, markdown))
         self._after_block = blocks[-1].kind != "hr"
+        self._codes += markdown.code_count
         self._unrendered = []
+
+    def _first_code(self) -> int | None:
+        """The number of the next code block; None for structured output, shown as one unnumbered block."""
+        return None if self._language is not None else self._codes + 1
 
     def _end_thinking(self, separate: bool = True) -> None:
         """Commit the rest of the thinking and set it apart from the answer that follows."""

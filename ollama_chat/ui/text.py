@@ -4,9 +4,10 @@ marks drawn after a reply. Both `plain` and `terminal` import it, so it imports 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ollama_chat.i18n import N_, _, ngettext
-from ollama_chat.types import Stats
+from ollama_chat.types import Attached, Stats
 
 # --------------------------------------------------------------------------------------------------------------
 # Terminal safety
@@ -92,3 +93,16 @@ def when(timestamp: float) -> str:
     import time
 
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+
+
+def size_text(size: int) -> str:
+    """Bytes as `ollama list` shows them: 2.0 GB, 815 MB, 12 KB."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}" if unit == "GB" else f"{size / scale:.0f} {unit}"
+    return f"{size} B"
+
+
+def attached_text(attached: Sequence[Attached]) -> str:
+    """The line that stands for a question's attachments wherever it is shown: 📎 notes.txt (12 KB), cat.png (340 KB)."""
+    return "📎 " + ", ".join(f"{sanitize(a.name)} ({size_text(a.size)})" for a in attached)

@@ -3,6 +3,7 @@ and answers the endpoints as Ollama would (chat replies are sent by `chat.ChatRe
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import socket
@@ -266,10 +267,17 @@ class Handler(ChatReplies):
         if think not in (None, False) and "thinking" not in info.capabilities:
             self._send_json(400, {"error": f"{json.dumps(name)} does not support thinking"})
             return
+        messages = request.json.get("messages") if isinstance(request.json.get("messages"), list) else []
+        images = [i for m in messages if isinstance(m, dict) for i in (m.get("images") or ())]
+        if any(not _is_base64(i) for i in images):
+            self._send_json(400, {"error": "illegal base64 data at input byte 0"})
+            return
+        if images and "vision" not in info.capabilities:  # what Ollama answers for a model without a projector
+            self._send_json(500, {"error": "this model is missing data required for image input"})
+            return
         options = request.json.get("options") if isinstance(request.json.get("options"), dict) else {}
         num_ctx = options.get("num_ctx") if isinstance(options.get("num_ctx"), int) else None
         self.fake._mark_loaded(name, num_ctx)
-        messages = request.json.get("messages") if isinstance(request.json.get("messages"), list) else []
         if prompt_tokens(messages, self.fake.window_of(name))[1]:  # over the window
             if request.json.get("truncate") is False:
                 self._send_json(400, {"error": "the input length exceeds the context length"})
@@ -287,3 +295,10 @@ class Handler(ChatReplies):
                 self._send_lines(reply)
         else:
             self._send_scripted(reply, name, request.json, stream)
+
+
+def _is_base64(value: object) -> bool:
+    try:
+        return isinstance(value, str) and bool(base64.b64decode(value, validate=True))
+    except ValueError:
+        return False

@@ -1,0 +1,122 @@
+"""Server-Sent Events (the `text/event-stream` format OpenAI-compatible servers stream in), parsed as the
+HTML standard says: feed bytes as they arrive, get whole events. Pure apart from `sse_events`, which reads a
+`requests` response with the network failures of `streaming.read_chunks`.
+
+Lines end with CRLF, LF or CR (a CRLF may be split across two reads). Lines are split on bytes and decoded
+one by one, so a multi-byte character cut across two reads is never decoded in halves. `data:` lines are
+joined with newlines; a blank line ends the event; `:` starts a comment (keep-alives); `event:` names the
+event; other fields are ignored. At the end of the stream an event whose blank line never came is still
+delivered (some servers leave it out), marked `complete=False` if its last line was cut off mid-way. The
+unfinished line and event may not grow past `limit` bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ollama_chat.backends.streaming import BadStream, read_chunks
+from ollama_chat.i18n import _
+
+MAX_EVENT = 8 * 1024 * 1024  # one streamed piece is a few hundred bytes; a whole non-streamed reply fits
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class SSEEvent:
+    data: str
+    event: str = "message"
+    id: str = ""  # the last event ID seen, as the standard keeps it
+    complete: bool = True  # False: the stream ended in the middle of this event's last line
+
+
+class SSEParser:
+    """An incremental SSE parser: `feed(bytes) -> [events]` for each read, `finish() -> [events]` at the end."""
+
+    def __init__(self, limit: int = MAX_EVENT) -> None:
+        self._limit = limit
+        self._tail: list[bytes] = []  # the unfinished line
+        self._tail_size = 0
+        self._skip_lf = False  # the last read ended in CR: a LF at the start of the next one is that line's end
+        self._first_line = True
+        self._data: list[str] = []
+        self._data_size = 0
+        self._event = ""
+        self._id = ""
+
+    def feed(self, data: bytes) -> list[SSEEvent]:
+        if not data:
+            return []
+        if self._skip_lf:
+            self._skip_lf = False
+            if data[:1] == b"\n":
+                data = data[1:]
+        events: list[SSEEvent] = []
+        start = 0
+        for match in _LINE_END.finditer(data):
+            piece = data[start:match.start()]
+            line = b"".join((*self._tail, piece)) if self._tail else piece
+            self._tail, self._tail_size = [], 0
+            self._check(len(line))
+            self._line(line, events)
+            start = match.end()
+        if data.endswith(b"\r"):
+            self._skip_lf = True
+        rest = data[start:]
+        if rest:
+            self._tail.append(rest)
+            self._tail_size += len(rest)
+            self._check(self._tail_size)
+        return events
+
+    def finish(self) -> list[SSEEvent]:
+        """The stream has ended: an unterminated last line is read as a line, and an event still open is
+        delivered (with `complete=False` when that line was cut off)."""
+        events: list[SSEEvent] = []
+        cut = bool(self._tail)
+        if cut:
+            line, self._tail, self._tail_size = b"".join(self._tail), [], 0
+            self._line(line, events)
+        self._dispatch(events, complete=not cut)
+        return events
+
+    def _check(self, size: int) -> None:
+        if size + self._data_size > self._limit:
+            raise BadStream(_("the server sent an event longer than {size} MiB").format(size=self._limit // (1024 * 1024)))
+
+    def _line(self, raw: bytes, events: list[SSEEvent]) -> None:
+        line = raw.decode("utf-8", "replace")
+        if self._first_line:
+            self._first_line = False
+            line = line.removeprefix("\ufeff")
+        if not line:
+            self._dispatch(events)
+            return
+        if line.startswith(":"):  # a comment: a keep-alive, or a server's note
+            return
+        field, _sep, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if field == "data":
+            self._data.append(value)
+            self._data_size += len(raw) + 1
+        elif field == "event":
+            self._event = value
+        elif field == "id" and "\0" not in value:
+            self._id = value
+        # `retry` and unknown fields: ignored, as the standard says
+
+    def _dispatch(self, events: list[SSEEvent], complete: bool = True) -> None:
+        if self._data:
+            events.append(SSEEvent("\n".join(self._data), self._event or "message", self._id, complete))
+        self._data, self._data_size, self._event = [], 0, ""
+
+
+def sse_events(response: Any, limit: int = MAX_EVENT) -> Iterator[SSEEvent]:
+    """The events of a streamed response as they arrive. Network failures raise StreamCut or StreamTimeout
+    (from `streaming`); an event over `limit` bytes raises BadStream."""
+    parser = SSEParser(limit)
+    for data in read_chunks(response):
+        yield from parser.feed(data)
+    yield from parser.finish()

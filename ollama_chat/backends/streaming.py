@@ -1,0 +1,90 @@
+"""Reading a streamed `requests` response, whatever its format (NDJSON for Ollama, SSE for OpenAI): the raw
+pieces as they arrive, in bounded reads, with network failures turned into plain exceptions that each backend
+words for the user. Told apart by exception type, never by an error's text."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from ollama_chat.backends.base import causes
+from ollama_chat.i18n import _
+
+READ_SIZE = 64 * 1024  # decompressed bytes a read of a compressed stream may return
+
+
+class BadStream(Exception):
+    """The stream is not what was expected; `what` says how, in words for the user."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+class StreamCut(Exception):
+    """The connection failed while the stream was being read; `what` says how."""
+
+    def __init__(self, what: str | None = None) -> None:
+        what = _("the connection was cut") if what is None else what
+        super().__init__(what)
+        self.what = what
+
+
+class StreamTimeout(Exception):
+    """Nothing arrived for longer than the read timeout."""
+
+
+def read_size(response: Any) -> int | None:
+    """How much to read at a time. We ask for no compression (Accept-Encoding: identity), and read a plain
+    stream as it arrives; a server that compresses anyway is read in bounded pieces, so a small compressed
+    "bomb" cannot burst into gigabytes at once."""
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    return None if encoding in ("", "identity") else READ_SIZE
+
+
+def read_chunks(response: Any, size: int | None = None) -> Iterator[bytes]:
+    """The body of a streamed response, piece by piece as it arrives (at most `size` bytes a piece, else as
+    `read_size` says). Network failures raise StreamCut or StreamTimeout."""
+    import requests
+    import urllib3.exceptions
+
+    try:
+        yield from response.iter_content(chunk_size=size or read_size(response))
+    except requests.exceptions.Timeout:
+        raise StreamTimeout() from None
+    except requests.exceptions.ContentDecodingError:
+        raise StreamCut(_("the server's compressed stream is corrupt")) from None
+    except requests.exceptions.ConnectionError as e:  # requests wraps urllib3's read timeout in this
+        if any(isinstance(c, urllib3.exceptions.TimeoutError) for c in causes(e)):
+            raise StreamTimeout() from None
+        raise StreamCut() from None
+    except requests.exceptions.RequestException:  # ChunkedEncodingError and its kin
+        raise StreamCut() from None
+
+
+class TooLarge(BadStream):
+    def __init__(self, limit: int) -> None:
+        super().__init__(_("the answer is larger than {size} MiB").format(size=limit // (1024 * 1024) or 1))
+        self.limit = limit
+
+
+def read_body(response: Any, limit: int) -> bytes:
+    """A whole (non-streamed) answer, read in bounded pieces up to `limit` bytes after decompression: TooLarge
+    past it (the connection is then closed); StreamCut or StreamTimeout when the network fails."""
+    parts, size = [], 0
+    for data in read_chunks(response, READ_SIZE):
+        parts.append(data)
+        size += len(data)
+        if size > limit:
+            response.close()
+            raise TooLarge(limit)
+    return b"".join(parts)
+
+
+def decode_json(data: bytes | str) -> Any:
+    """JSON, with a nesting too deep to parse treated as malformed (not a RecursionError). ValueError."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None

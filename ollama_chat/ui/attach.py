@@ -1,0 +1,210 @@
+"""Bringing files and images into the chat: `@path` inside a message, `/read PATH…` and `/image PATH…`.
+
+What is read waits in the session's tray and goes with the next question; each file says its size and token
+cost as it arrives, and a file that cannot go (binary, too big for the window, an image for a model that
+cannot see) is refused before anything is sent.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable
+from pathlib import Path
+
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
+from prompt_toolkit.document import Document
+
+from ollama_chat.attachments import (AttachmentError, find_mentioned, folders_mentioned, read_any, read_image, read_text,
+                                     resolve)
+from ollama_chat.filesets import expand
+from ollama_chat.i18n import _, ngettext
+from ollama_chat.tray import attached_note
+from ollama_chat.ui.chat import Chat
+from ollama_chat.ui.text import sanitize
+
+READ_LIMIT = 50  # files one /read takes from folders and globs
+SCAN_LIMIT = 20_000  # entries one /read looks at, so `/read ~` answers at once
+
+
+def ask(chat: Chat, text: str) -> None:
+    """A message: its `@path` words that name files attach them (any other `@word` is plain text), then it
+    is asked. A file that cannot go stops the message; nothing is sent."""
+    session = chat.session
+    for name in folders_mentioned(text, Path.cwd()):
+        chat.say(_("@{name} is a folder and stays text; /read {name} attaches the text files in it.").format(
+            name=sanitize(name)), "hint")
+    for name, path in find_mentioned(text, Path.cwd()):
+        try:
+            added = session.tray.add(read_any(path, name))
+        except AttachmentError as e:
+            session.notify.error(e)
+            added = False
+        if not added:
+            chat.say(_("Nothing was sent; ↑ brings your text back."), "hint")
+            return
+    session.ask(text)
+
+
+def _args(chat: Chat, arg: str, usage: str) -> list[str] | None:
+    try:
+        names = shlex.split(arg)
+    except ValueError:  # shlex's only complaint: a quote left open
+        chat.say(_("A quote is not closed. Quote a name with spaces like this: /read \"my notes.txt\""), "error")
+        return None
+    if not names:
+        chat.say(usage, "error")
+        return None
+    return names
+
+
+def image(chat: Chat, arg: str) -> None:
+    """/image PATH…: images for the next question (/image --clear: as /read --clear)."""
+    if arg.strip() == "--clear":
+        read(chat, arg)
+        return
+    names = _args(chat, arg, _("Usage: /image PATH… (PNG, JPEG, WebP or GIF; for a model that can see)"))
+    for name in names or ():
+        try:
+            if not chat.session.tray.add(read_image(resolve(name, Path.cwd()), name)):
+                return
+        except AttachmentError as e:
+            chat.session.notify.error(e)
+            return
+    if names:
+        _waiting(chat)
+
+
+def read(chat: Chat, arg: str) -> None:
+    """/read PATH…: text files for the next question; a folder or a glob takes the text files in it, skipping
+    what .gitignore would, up to READ_LIMIT. /read alone says what is waiting; /read --clear drops it."""
+    tray = chat.session.tray
+    if arg.strip() == "--clear":
+        count = len(tray.files) + len(tray.images)
+        tray.clear()
+        chat.say(ngettext("Dropped {n} waiting attachment.", "Dropped {n} waiting attachments.", count).format(n=count)
+                 if count else _("No attachments were waiting."), "hint")
+        return
+    if not arg.strip():
+        if not tray:
+            chat.say(_("Usage: /read PATH… (files, folders or globs such as src/*.py); they go with your next"
+                       " message. @path inside a message works too."), "hint")
+            return
+        for item in tray.files:
+            chat.say(attached_note(item, tray.cost(item)), "hint")
+        for picture in tray.images:
+            chat.say(attached_note(picture), "hint")
+        _waiting(chat)
+        chat.say(_("/read --clear drops them."), "hint")
+        return
+    names = _args(chat, arg, "")
+    if names is None:
+        return
+    found = expand(names, Path.cwd(), limit=READ_LIMIT, max_scan=SCAN_LIMIT)
+    for name in found.missing:
+        if any(ch in name for ch in "*?["):
+            chat.say(_("Nothing matches {pattern}.").format(pattern=sanitize(name)), "error")
+        else:
+            chat.session.notify.error(AttachmentError(_("Cannot attach {name}: there is no such file.").format(
+                name=sanitize(name))))
+    for name in found.empty:
+        chat.say(_("{name} has no files to read (hidden and .gitignore'd ones are skipped).").format(name=sanitize(name)),
+                 "hint")
+    for name in found.special:
+        chat.session.notify.error(AttachmentError(_("Cannot attach {name}: {reason}.").format(
+            name=sanitize(str(name)), reason=_("it is not a regular file (a pipe, a device or a socket)"))))
+    named = {resolve(n, Path.cwd()) for n in names}
+    binary: list[str] = []
+    for path in found.files:
+        shown = _shown(path)
+        try:
+            item = read_text(path, shown)
+        except AttachmentError as e:
+            if path in named:  # a file the user named is refused aloud; one found in a folder is skipped
+                chat.session.notify.error(e)
+            else:
+                binary.append(shown)
+            continue
+        if not chat.session.tray.add(item):
+            chat.say(_("Stopped there: the files after it were not read."), "hint")
+            break
+    skipped = []
+    if found.ignored:
+        skipped.append(ngettext("{n} by .gitignore", "{n} by .gitignore", found.ignored).format(n=found.ignored))
+    if found.hidden:
+        skipped.append(ngettext("{n} hidden", "{n} hidden", found.hidden).format(n=found.hidden))
+    if found.unreadable:
+        skipped.append(ngettext("{n} folder that cannot be read", "{n} folders that cannot be read",
+                                len(found.unreadable)).format(n=len(found.unreadable)))
+    if binary:
+        names_shown = ", ".join(sanitize(b) for b in binary[:3]) + (", …" if len(binary) > 3 else "")
+        skipped.append(ngettext("{n} binary ({names})", "{n} binary ({names})", len(binary)).format(
+            n=len(binary), names=names_shown))
+    if found.over_limit:
+        skipped.append(ngettext("{n} more beyond the limit of {limit} files: name fewer to read them",
+                                "{n} more beyond the limit of {limit} files: name fewer to read them",
+                                found.over_limit).format(n=found.over_limit, limit=READ_LIMIT))
+    if skipped:
+        chat.say(_("Skipped: {what}.").format(what="; ".join(skipped)), "hint")
+    if found.incomplete:
+        chat.say(_("That is a large tree: only its first {n} entries were looked at. Name a smaller folder.").format(
+            n=f"{SCAN_LIMIT:,}"), "hint")
+    _waiting(chat)
+
+
+def _shown(path: Path) -> str:
+    """A file's name as the model and the screen see it: relative to the working directory when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _waiting(chat: Chat) -> None:
+    tray = chat.session.tray
+    if tray:
+        count = len(tray.files) + len(tray.images)
+        chat.say(ngettext("{n} attachment goes with your next message.", "{n} attachments go with your next message.",
+                          count).format(n=count), "hint")
+
+
+def last_word(text: str) -> str:
+    """The path being typed at the end of `text`: from an open quote if there is one, else from the last space."""
+    if text.count('"') % 2:
+        return text[text.rfind('"') :]
+    return text.rpartition(" ")[2] if " " in text else text
+
+
+def path_completions(paths: PathCompleter, word: str, event: CompleteEvent) -> Iterable[Completion]:
+    """`word`'s completions, quoted when the path holds a space (or the user opened a quote): a name
+    completed bare at a space would be read as two words."""
+    quoted = word.startswith('"')
+    bare = word[1:] if quoted else word
+    for c in paths.get_completions(Document(bare, len(bare)), event):
+        full = bare[: len(bare) + c.start_position] + c.text
+        if quoted or any(ch.isspace() for ch in full):
+            end = "" if full.endswith("/") else '"'  # a folder: keep the quote open to go on into it
+            yield Completion(f'"{full}{end}', start_position=-len(word), display=c.display)
+        else:
+            yield c
+
+
+class MentionCompleter(Completer):
+    """Tab after `@` completes a path (relative to the working directory, `~` expanded)."""
+
+    def __init__(self) -> None:
+        self._paths = PathCompleter(expanduser=True)
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
+        before = document.text_before_cursor
+        word = last_word(before)
+        at = len(before) - len(word) - 1
+        if not word.startswith("@"):
+            if at < 0 or before[at] != "@":
+                return
+        else:
+            word, at = word[1:], at + 1
+        if at > 0 and not before[at - 1].isspace():
+            return
+        if not word.startswith('"') and any(ch.isspace() for ch in word):
+            return
+        yield from path_completions(self._paths, word, complete_event)
