@@ -7,8 +7,9 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ollama_chat import attachments, models, paths
+from ollama_chat import models, paths
 from ollama_chat.backends.base import ModelNotFound
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.configfile import load_config
@@ -21,12 +22,15 @@ from ollama_chat.oneshot import run as run_oneshot
 from ollama_chat.personas import BUILTIN, PersonaError, list_personas, load_persona, shown_source
 from ollama_chat.recorder import OFF, Recorder
 from ollama_chat.resume import Resumed, from_store, read_transcript, resumed_layers
-from ollama_chat.session import Start
 from ollama_chat.settings import Flags, Layers, Settings, build_layers, config_layer, env_layer, flags_layer, load_format, persona_ref
 from ollama_chat.store import NoSuchConversation, Store, StoreError
+from ollama_chat.types import Message
 from ollama_chat.ui.output import make_output
 from ollama_chat.ui.text import sanitize
 from ollama_chat.ui.wrap import cell_width, pad, wrap
+
+if TYPE_CHECKING:
+    from ollama_chat.attachments import Attachment, Image
 
 
 def warn(env: Environment, text: str, hint: str = "") -> None:
@@ -75,7 +79,7 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
     settings = layers.resolve()
     if list(files).count("-") > 1:
         raise UsageError(_("-f - reads standard input, which can be read once; give it once."))
-    texts, pictures = read_attachments(env, files, images)
+    texts, pictures = read_attachments(env, files, images) if files or images else ([], [])
     attached = bool(texts or pictures)
     store = open_store(env, settings, flags)
     resumed = find_resumed(store, flags)
@@ -85,7 +89,7 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
     signals_as_interrupts()
     stdin_read = "-" in files
     if interactive or (prompt is None and env.stdin_isatty and not stdin_read and env.stdout_isatty):
-        from ollama_chat.ui.repl import run_repl
+        from ollama_chat.ui.repl import Start, run_repl
 
         first = None if env.stdin_isatty or stdin_read else read_stdin(env)
         if first is not None or prompt is not None:
@@ -96,7 +100,8 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
     if prompt is None and env.stdin_isatty and not attached:
         env.stderr.write(_("Reading the question from the terminal; finish with Ctrl+D.") + "\n")
     piped = None if env.stdin_isatty or stdin_read else read_stdin(env)
-    question = attachments.question(combine_question(piped, prompt, attached=attached), texts, pictures)
+    words = combine_question(piped, prompt, attached=attached)
+    question = question_with(words, texts, pictures) if attached else Message("user", words)
     conversation = Conversation()
     if resumed is not None:
         settings = resumed_layers(layers, resumed.transcript, paths.user_persona_dir(env.environ),
@@ -177,9 +182,11 @@ def find_resumed(store: Store | None, flags: Flags) -> Resumed | None:
 
 
 def read_attachments(env: Environment, files: Sequence[str], images: Sequence[str]
-                     ) -> tuple[list[attachments.Attachment], list[attachments.Image]]:
+                     ) -> tuple[list[Attachment], list[Image]]:
     """-f and --image: each read and checked now, so a bad file stops the run before anything is sent. As in
-    the chat, -f takes an image by its bytes, and a folder or glob for its text files."""
+    the chat, -f takes an image by its bytes, and a folder or glob for its text files. Imported only then:
+    a plain question's start-up does not pay for them."""
+    from ollama_chat import attachments
     from ollama_chat.budget import Calibration
     from ollama_chat.filesets import expand
     from ollama_chat.tray import attached_note
@@ -216,6 +223,12 @@ def read_attachments(env: Environment, files: Sequence[str], images: Sequence[st
             tokens = Calibration().tokens(attachments.block(item)) if isinstance(item, attachments.Attachment) else None
             env.stderr.write(sanitize(attached_note(item, tokens)) + "\n")
     return texts, pictures
+
+
+def question_with(words: str, texts: Sequence[Attachment], pictures: Sequence[Image]) -> Message:
+    from ollama_chat.attachments import question
+
+    return question(words, texts, pictures)
 
 
 def read_stdin(env: Environment) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ollama_chat.attachments import Attachment
 from ollama_chat.backends.base import Backend, BackendError
 from ollama_chat.context import ContextTracker, Plan, not_sent
 from ollama_chat.conversation import Conversation
@@ -13,10 +13,12 @@ from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from ollama_chat.i18n import _
 from ollama_chat.recorder import Recorder
 from ollama_chat.settings import Settings
-from ollama_chat.tray import too_big, vision_refusal
 from ollama_chat.turn import fitted_turn
 from ollama_chat.types import Message
 from ollama_chat.ui.output import Output
+
+if TYPE_CHECKING:
+    from ollama_chat.attachments import Attachment
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
     is shown. `note`: where to say that older exchanges were left out. `files`: those in `question`, to name
     the one that does not fit; images are refused for a model that cannot see, before anything is sent."""
     conversation = conversation or Conversation()
+    if question.images or files:  # only then: a plain question's start-up does not pay for the checks
+        from ollama_chat.tray import too_big, vision_refusal
     if question.images:
         refusal = vision_refusal(backend, settings.model, flag=True)
         if refusal is not None:

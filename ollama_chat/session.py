@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ollama_chat.attachments import Attachment, Image, reworded
+from ollama_chat.attachments import reworded
 from ollama_chat.backends.base import Backend, BackendError, ModelNotFound
 from ollama_chat.context import ContextTracker, Plan, not_sent
 from ollama_chat.conversation import Conversation
@@ -68,18 +68,6 @@ class LastAsk:
 
     question: Message
     exchange: Exchange | None = None
-
-
-@dataclass(frozen=True)
-class Start:
-    """How an interactive chat begins: where it is recorded, what it resumes, and a first question (piped in
-    with -i, or a PROMPT with -i)."""
-
-    recorder: Recorder
-    resumed: Resumed | None = None
-    keep_persona: bool = False  # --persona was given: it wins over the resumed conversation's
-    first_message: str | None = None
-    attachments: tuple[Attachment | Image, ...] = ()  # -f and --image: held for the first question
 
 
 class ChatSession:

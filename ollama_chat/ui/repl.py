@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -20,13 +21,16 @@ from rich.console import Console
 from rich.text import Text
 
 from ollama_chat import paths
+from ollama_chat.attachments import Attachment, Image
 from ollama_chat.backends.base import Backend, BackendError
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_OK, ChatError, Terminated, UsageError
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.options import OPTIONS
 from ollama_chat.personas import THINK_LEVELS, known_names
-from ollama_chat.session import ChatSession, Start
+from ollama_chat.recorder import Recorder
+from ollama_chat.resume import Resumed
+from ollama_chat.session import ChatSession
 from ollama_chat.settings import Layers
 from ollama_chat.ui.attach import MentionCompleter, last_word, path_completions
 from ollama_chat.ui.chat import Chat
@@ -39,6 +43,18 @@ from ollama_chat.ui.text import sanitize
 from ollama_chat.ui.theme import make_console
 
 TRIPLE = '"""'
+
+
+@dataclass(frozen=True)
+class Start:
+    """How an interactive chat begins: where it is recorded, what it resumes, and a first question (piped in
+    with -i, or a PROMPT with -i)."""
+
+    recorder: Recorder
+    resumed: Resumed | None = None
+    keep_persona: bool = False  # --persona was given: it wins over the resumed conversation's
+    first_message: str | None = None
+    attachments: tuple[Attachment | Image, ...] = ()  # -f and --image: held for the first question
 
 
 class PrivateHistory(FileHistory):
