@@ -21,6 +21,7 @@ from ollama_chat.backends.base import (
 )
 from ollama_chat.backends.hosts import DEFAULT_HOST, full_name
 from ollama_chat.backends.ndjson import BadStream, StreamCut, StreamTimeout, decode_json, json_lines
+from ollama_chat.backends.streaming import OneReply
 from ollama_chat.backends.ollama_models import listing_from, model_info_from, pull_progress_from, server_text as _text
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.types import ChatEvent, ChatRequest, Message, ModelInfo, PullProgress, Stats
@@ -151,19 +152,6 @@ class OllamaChatStream:
         self._response.close()
 
 
-class _OneReply:
-    """A non-streamed reply (`stream: false`) as a one-event stream."""
-
-    def __init__(self, event: ChatEvent) -> None:
-        self._event = event
-
-    def __iter__(self) -> Iterator[ChatEvent]:
-        yield self._event
-
-    def close(self) -> None:
-        pass
-
-
 # -- the backend ------------------------------------------------------------------------------------------
 
 
@@ -177,12 +165,12 @@ class OllamaBackend:
         self._session.headers["User-Agent"] = f"ollama-chat/{__version__}"
         self._session.headers["Accept-Encoding"] = "identity"  # see ndjson.read_size
 
-    def chat(self, request: ChatRequest) -> OllamaChatStream | _OneReply:
+    def chat(self, request: ChatRequest) -> OllamaChatStream | OneReply:
         response = self._request("POST", "/api/chat", json=request_body(request), model=request.model)
         if not request.stream:
             body = self._body(response)
             try:
-                return _OneReply(event_from(decode_json(body)))
+                return OneReply(event_from(decode_json(body)))
             except (ValueError, NotChat):
                 raise self._wrong_server(body) from None
             except LineError as e:

@@ -43,7 +43,8 @@ from ollama_chat.backends.openai_wire import (
     stats_from,
 )
 from ollama_chat.backends.sse import sse_events
-from ollama_chat.backends.streaming import BadStream, StreamCut, StreamTimeout, TooLarge, decode_json, read_body
+from ollama_chat.backends.streaming import (BadStream, OneReply, StreamCut, StreamTimeout, TooLarge, decode_json,
+                                            read_body)
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo, PullProgress
 
@@ -65,19 +66,6 @@ class _Bearer:
 
     def __repr__(self) -> str:
         return "<Bearer ***>"
-
-
-class OneReply:
-    """A non-streamed reply (`stream: false`) as a one-event stream."""
-
-    def __init__(self, event: ChatEvent) -> None:
-        self._event = event
-
-    def __iter__(self) -> Iterator[ChatEvent]:
-        yield self._event
-
-    def close(self) -> None:
-        pass
 
 
 class OpenAIChatStream:

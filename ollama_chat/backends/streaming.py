@@ -10,6 +10,7 @@ from typing import Any
 
 from ollama_chat.backends.base import causes
 from ollama_chat.i18n import _
+from ollama_chat.types import ChatEvent
 
 READ_SIZE = 64 * 1024  # decompressed bytes a read of a compressed stream may return
 
@@ -88,3 +89,16 @@ def decode_json(data: bytes | str) -> Any:
         return json.loads(data)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+
+
+class OneReply:
+    """A non-streamed reply (`stream: false`) as a one-event stream."""
+
+    def __init__(self, event: ChatEvent) -> None:
+        self._event = event
+
+    def __iter__(self) -> Iterator[ChatEvent]:
+        yield self._event
+
+    def close(self) -> None:
+        pass

@@ -13,12 +13,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, ContextManager
 
 from ollama_chat.errors import ChatError
 from ollama_chat.i18n import _
+from ollama_chat.ui.termmode import terminal_mode
 
 VARIABLES = ("VISUAL", "EDITOR")
 FALLBACKS = ("notepad",) if sys.platform == "win32" else ("editor", "nano", "vi")  # `editor`: Debian's choice
@@ -78,29 +79,15 @@ def editor_command(environ: Mapping[str, str]) -> list[str]:
     return choose(environ).argv
 
 
-@contextmanager
-def normal_terminal(fd: int | None) -> Iterator[None]:
+def _normal(termios: Any, attributes: list[Any]) -> None:
+    attributes[0] |= termios.ICRNL
+    attributes[3] |= termios.ECHO | termios.ICANON | termios.IEXTEN | termios.ISIG
+
+
+def normal_terminal(fd: int | None) -> ContextManager[None]:
     """The terminal as a program expects to find it (echo, line editing, Enter as a newline, Ctrl+C), for as
     long as the editor runs; the mode it was in (the chat's quiet mode, say) comes back after."""
-    try:
-        import termios
-
-        saved = termios.tcgetattr(fd) if fd is not None else None
-    except ImportError:  # not a POSIX system
-        saved = None
-    except termios.error:  # not a terminal
-        saved = None
-    if saved is None:
-        yield
-        return
-    normal = list(saved)
-    normal[0] |= termios.ICRNL
-    normal[3] |= termios.ECHO | termios.ICANON | termios.IEXTEN | termios.ISIG
-    termios.tcsetattr(fd, termios.TCSANOW, normal)
-    try:
-        yield
-    finally:
-        termios.tcsetattr(fd, termios.TCSANOW, saved)
+    return terminal_mode(fd, _normal)
 
 
 def _run(command: EditorCommand, filename: str, environ: Mapping[str, str], terminal: int | None) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, ContextManager
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.completion import (CompleteEvent, Completer, Completion, PathCompleter, ThreadedCompleter,
@@ -39,6 +38,7 @@ from ollama_chat.ui.conversations import show_resumed
 from ollama_chat.ui.editor import Editor, EditorError, EditorStopped
 from ollama_chat.ui.output import make_output
 from ollama_chat.ui.status import banner, toolbar
+from ollama_chat.ui.termmode import terminal_mode
 from ollama_chat.ui.text import sanitize
 from ollama_chat.ui.theme import make_console
 
@@ -165,35 +165,20 @@ class ChatCompleter(Completer):
                 yield Completion(candidate, start_position=-len(word), display=sanitize(candidate))
 
 
-@contextmanager
-def quiet_terminal(fd: int | None) -> Iterator[None]:
+def _quiet(termios: Any, attributes: list[Any]) -> None:
+    attributes[0] &= ~termios.ICRNL
+    attributes[3] &= ~(termios.ECHO | termios.ICANON | getattr(termios, "ECHOCTL", 0))
+    attributes[3] |= termios.NOFLSH  # Ctrl+C stops the reply but keeps what was typed ahead
+    attributes[6][termios.VMIN], attributes[6][termios.VTIME] = 1, 0
+
+
+def quiet_terminal(fd: int | None) -> ContextManager[None]:
     """Keys typed ahead (while a reply is drawn, or before the first prompt) are neither echoed nor cooked by
     the terminal: no echo, no line editing, and Enter stays a carriage return (ICRNL off), so a line typed
     ahead and ended with Enter is submitted on its own by the next prompt instead of becoming a newline glued
     to the next question. Ctrl+C still interrupts (ISIG stays), without discarding keys typed ahead (NOFLSH).
     Restored however the chat ends."""
-    try:
-        import termios
-
-        saved = termios.tcgetattr(fd) if fd is not None else None
-    except ImportError:  # not a POSIX system
-        saved = None
-    except termios.error:  # not a terminal
-        saved = None
-    if saved is None:
-        yield
-        return
-    quiet = list(saved)
-    quiet[0] &= ~termios.ICRNL
-    quiet[3] &= ~(termios.ECHO | termios.ICANON | getattr(termios, "ECHOCTL", 0))
-    quiet[3] |= termios.NOFLSH  # Ctrl+C stops the reply but keeps what was typed ahead
-    quiet[6] = list(saved[6])
-    quiet[6][termios.VMIN], quiet[6][termios.VTIME] = 1, 0
-    termios.tcsetattr(fd, termios.TCSANOW, quiet)
-    try:
-        yield
-    finally:
-        termios.tcsetattr(fd, termios.TCSANOW, saved)
+    return terminal_mode(fd, _quiet)
 
 
 def key_bindings(editor: Editor | None = None, report: Callable[[ChatError], None] | None = None) -> KeyBindings:
