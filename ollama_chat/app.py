@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ollama_chat import models, paths
-from ollama_chat.backends.base import ModelNotFound
+from ollama_chat.backends.base import Backend, ModelNotFound
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.configfile import load_config
 from ollama_chat.conversation import Conversation
@@ -22,7 +22,8 @@ from ollama_chat.oneshot import run as run_oneshot
 from ollama_chat.personas import BUILTIN, PersonaError, list_personas, load_persona, shown_source
 from ollama_chat.recorder import OFF, Recorder
 from ollama_chat.resume import Resumed, from_store, read_transcript, resumed_layers
-from ollama_chat.settings import Flags, Layers, Settings, build_layers, config_layer, env_layer, flags_layer, load_format, persona_ref
+from ollama_chat.settings import (Flags, Layers, Settings, build_layers, config_layer, env_layer, flags_layer, load_format,
+                                  persona_ref, server_layer)
 from ollama_chat.store import NoSuchConversation, Store, StoreError
 from ollama_chat.types import Message
 from ollama_chat.ui.output import make_output
@@ -85,7 +86,7 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
     resumed = find_resumed(store, flags)
     off = OFF if not settings.save_history else _("Saving is off: the conversation store could not be opened (see the warning above)")
     recorder = Recorder(store if settings.save_history else None, lambda text, hint: warn(env, text, hint), off)
-    backend = OllamaBackend(settings.host, settings.timeout)
+    backend = open_backend(env, settings)
     signals_as_interrupts()
     stdin_read = "-" in files
     if interactive or (prompt is None and env.stdin_isatty and not stdin_read and env.stdout_isatty):
@@ -263,11 +264,23 @@ def print_personas(env: Environment) -> int:
     return EXIT_OK
 
 
-def backend_for(env: Environment, flags: Flags) -> OllamaBackend:
+def open_backend(env: Environment, settings: Settings) -> Backend:
+    """The server's API: Ollama's, or an OpenAI-compatible server's (vLLM, llama.cpp, LM Studio) with its key
+    read from the variable the settings name (never from a flag, so it stays out of shell history)."""
+    if settings.backend_api == "openai":
+        from ollama_chat.backends.openai import OpenAIBackend
+
+        key = env.environ.get(settings.api_key_env) or None
+        return OpenAIBackend(settings.host, key, settings.api_key_env, settings.timeout)
+    return OllamaBackend(settings.host, settings.timeout)
+
+
+def backend_for(env: Environment, flags: Flags) -> Backend:
     """The server only (for `models`): no persona is read, so a broken one is no reason not to list or pull."""
     config = load_config(paths.config_file(env.environ))
-    settings = Layers(config=config_layer(config), env=env_layer(env.environ), flags=flags_layer(flags)).resolve()
-    return OllamaBackend(settings.host, settings.timeout)
+    settings = Layers(config=config_layer(config), env=env_layer(env.environ), server=server_layer(flags.server, config),
+                      flags=flags_layer(flags)).resolve()
+    return open_backend(env, settings)
 
 
 def print_models(env: Environment, flags: Flags) -> int:

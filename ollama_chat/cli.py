@@ -99,7 +99,9 @@ def chat_command(
     persona: Optional[str] = typer.Option(
         None, "--persona", "-p", metavar="NAME|PATH", help=N_("Persona NAME, or a PATH to a persona file."), autocompletion=_persona_names
     ),
-    host: Optional[str] = typer.Option(None, "--host", metavar="HOST", help=N_("Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434).")),
+    host: Optional[str] = typer.Option(None, "--host", metavar="HOST", help=N_("Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434); a URL ending in /v1 is an OpenAI-compatible server.")),
+    api: Optional[str] = typer.Option(None, "--api", metavar="ollama|openai", help=N_("The server's API (default: openai for a host ending in /v1, else ollama). The key comes from $OPENAI_API_KEY or the config's api_key_env.")),
+    server: Optional[str] = typer.Option(None, "--server", metavar="NAME", help=N_("A server named in the config file ([servers.NAME]: host, api, key variable, model).")),
     system: Optional[str] = typer.Option(None, "--system", metavar="TEXT", help=N_("Replace the persona's system prompt for this run.")),
     temperature: Optional[float] = typer.Option(None, "--temperature", metavar="T", help=N_("0.0-2.0; higher is more random.")),
     top_p: Optional[float] = typer.Option(None, "--top-p", metavar="P", help=N_("0.0-1.0 nucleus sampling.")),
@@ -162,6 +164,8 @@ def chat_command(
             continue_last=continue_last,
             resume=resume,
             pull=pull,
+            api=api,
+            server=server,
         )
 
     if list_personas:

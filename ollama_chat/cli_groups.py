@@ -104,16 +104,22 @@ def rm_command(
 models_cli = group(N_("The server's models: name, size, parameters, quantisation, context window, capabilities."
                       " `pull NAME` downloads one."))
 _HOST = typer.Option(None, "--host", metavar="HOST", help=N_("Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434)."))
+_API = typer.Option(None, "--api", metavar="ollama|openai", help=N_("The server's API (default: openai for a host ending in /v1)."))
+_SERVER = typer.Option(None, "--server", metavar="NAME", help=N_("A server named in the config file ([servers.NAME])."))
 
 
 @models_cli.callback()
-def models_group(ctx: typer.Context, host: Optional[str] = _HOST, lang: Optional[str] = LANG) -> None:
-    ctx.meta["host"] = host
+def models_group(ctx: typer.Context, host: Optional[str] = _HOST, api: Optional[str] = _API,
+                 server: Optional[str] = _SERVER, lang: Optional[str] = LANG) -> None:
+    ctx.meta["server"] = Flags(host=host, api=api, server=server)
     if ctx.invoked_subcommand is None:
-        _run(ctx, lambda: app.print_models(ctx.obj, Flags(host=host)))
+        _run(ctx, lambda: app.print_models(ctx.obj, ctx.meta["server"]))
 
 
 @models_cli.command("pull", cls=FastCommand, help=N_("Download a model, with its progress."))
 def pull_command(ctx: typer.Context, name: str = typer.Argument(..., metavar="NAME", help=N_("A model, e.g. llama3.2 or qwen3:8b.")),
-                 host: Optional[str] = _HOST, lang: Optional[str] = LANG) -> None:
-    _run(ctx, lambda: app.pull_model(ctx.obj, Flags(host=host or ctx.meta.get("host")), name))
+                 host: Optional[str] = _HOST, api: Optional[str] = _API, server: Optional[str] = _SERVER,
+                 lang: Optional[str] = LANG) -> None:
+    above = ctx.meta.get("server") or Flags()
+    flags = Flags(host=host or above.host, api=api or above.api, server=server or above.server)
+    _run(ctx, lambda: app.pull_model(ctx.obj, flags, name))

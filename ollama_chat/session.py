@@ -34,9 +34,10 @@ from ollama_chat.ui.text import sanitize
 CHECK_TIMEOUT = 3.0
 
 
-def in_the_chat(error: ChatError) -> ChatError:
-    """A missing model's hint, the chat's way (/pull) rather than the shell's, unless it has a close name."""
-    if isinstance(error, ModelNotFound) and not error.suggestions:
+def in_the_chat(error: ChatError, can_pull: bool = True) -> ChatError:
+    """A missing model's hint, the chat's way (/pull) rather than the shell's, unless it has a close name (or
+    the server cannot download models: its own hint lists what it has)."""
+    if isinstance(error, ModelNotFound) and not error.suggestions and can_pull:
         return ChatError(error.message, _("/pull {model} downloads it; /model NAME switches (/models lists them).")
                          .format(model=error.model))
     return error
@@ -140,7 +141,7 @@ class ChatSession:
         if not isinstance(words, Message):
             self.tray.clear()  # sent: /retry has them now
         if result.error is not None:
-            self.notify.error(in_the_chat(result.error))
+            self.notify.error(in_the_chat(result.error, self.backend.can_pull))
             self.notify.say(_("Nothing was added to the history; /retry asks again, ↑ brings your text back."), "hint")
             return
         if result.interrupted and not result.text:
@@ -195,6 +196,12 @@ class ChatSession:
                   " chats more room (the model reloads with it, which takes a moment).").format(
                     model=sanitize(model), tokens=f"{window.tokens:,}", max=f"{window.model_max:,}",
                     size=min(window.model_max or 0, 4 * window.tokens)), "hint")
+
+    def _learn_model(self, model: str, context_length: int | None) -> None:
+        """The most the model supports; on a server that fixes the window when it starts (vLLM's
+        --max-model-len), that is also the window it runs with."""
+        loaded = context_length if self.backend.fixed_window else None
+        self.context.learn(model, model_max=context_length, loaded=loaded)
 
     def compact(self) -> None:
         """/compact: the model summarises the exchanges that no longer fit (with any summary before them), and
@@ -313,9 +320,9 @@ class ChatSession:
         try:
             info = self.backend.model_info(model, timeout=CHECK_TIMEOUT)
             model = info.name  # its full name: llama3.2 is llama3.2:latest
-            self.context.learn(model, model_max=info.context_length)
+            self._learn_model(model, info.context_length)
         except ModelNotFound as e:
-            self.notify.error(in_the_chat(e))
+            self.notify.error(in_the_chat(e, self.backend.can_pull))
             return
         except BackendError as e:
             self.notify.say(_("Could not check the model: {reason} Switching anyway.").format(reason=sanitize(e.message)),
@@ -351,11 +358,13 @@ class ChatSession:
         (`quiet_if_missing`: the caller will offer to pull it instead of this saying so)."""
         try:
             info = self.backend.model_info(self.settings.model, timeout=timeout)
-            self.context.learn(self.settings.model, model_max=info.context_length)
+            self._learn_model(self.settings.model, info.context_length)
         except ModelNotFound as e:
             if e.suggestions or not quiet_if_missing:
                 self.notify.error(e)
-                self.notify.say(_("The chat goes on: switch with /model NAME (/models lists them), or /pull it."), "hint")
+                self.notify.say(_("The chat goes on: switch with /model NAME (/models lists them), or /pull it.")
+                                if self.backend.can_pull else
+                                _("The chat goes on: switch with /model NAME (/models lists them)."), "hint")
             return True
         except BackendError as e:
             self.notify.error(e)

@@ -280,8 +280,13 @@ def test_a_redirect_is_not_a_missing_model(cli, fake_ollama):
 
 
 def test_a_host_with_an_extra_path_is_not_a_missing_model(cli, fake_ollama):
-    code, _, err = cli("q", OLLAMA_HOST=f"{fake_ollama.url}/v1")
+    code, _, err = cli("q", OLLAMA_HOST=f"{fake_ollama.url}/api")
     assert code == 1 and "ollama pull" not in err and "does not look like Ollama" in err
+
+
+def test_a_v1_host_that_is_not_openai_compatible_says_so(cli, fake_ollama):
+    code, _, err = cli("q", OLLAMA_HOST=f"{fake_ollama.url}/v1")  # /v1 means the OpenAI API; this one has none
+    assert code == 1 and "does not answer like an OpenAI-compatible API" in err and "with the /v1" in err
 
 
 @pytest.mark.parametrize("host", ["a..b", "x" * 300 + ".example"])

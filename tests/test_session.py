@@ -24,7 +24,13 @@ def make_chat(fake, folder, flags=Flags(max_messages=4), width=200):
     persona = load_persona("monk", folder)
     layers = build_layers(flags, {}, {"OLLAMA_HOST": fake.host_port}, persona)
     console = Console(file=io.StringIO(), width=width, force_terminal=True, color_system=None, theme=None)
-    backend = OllamaBackend(layers.resolve().host, 5)
+    settings = layers.resolve()
+    if settings.backend_api == "openai":
+        from ollama_chat.backends.openai import OpenAIBackend
+
+        backend = OpenAIBackend(settings.host, timeout=5)
+    else:
+        backend = OllamaBackend(settings.host, 5)
     return Chat(ChatSession(layers, backend, TerminalOutput(console), ConsoleNotify(console), folder), console)
 
 

@@ -28,6 +28,8 @@ class ChatStream(Protocol):
 
 class Backend(Protocol):
     host: str
+    can_pull: bool  # whether models can be downloaded through it (Ollama: yes; an OpenAI-compatible server: no)
+    fixed_window: bool  # the server set each model's window when it started (not per request, as Ollama's num_ctx)
 
     def chat(self, request: ChatRequest) -> ChatStream:
         """Start a reply. Errors before the first event raise here, later ones while iterating."""

@@ -21,9 +21,9 @@ from ollama_chat.backends.base import (
 )
 from ollama_chat.backends.hosts import DEFAULT_HOST, full_name
 from ollama_chat.backends.ndjson import BadStream, StreamCut, StreamTimeout, decode_json, json_lines
-from ollama_chat.backends.streaming import OneReply
+from ollama_chat.backends.streaming import OneReply, incomplete_reply
 from ollama_chat.backends.ollama_models import listing_from, model_info_from, pull_progress_from, server_text as _text
-from ollama_chat.i18n import _, ngettext
+from ollama_chat.i18n import _
 from ollama_chat.types import ChatEvent, ChatRequest, Message, ModelInfo, PullProgress, Stats
 
 CONNECT_TIMEOUT = 5.0
@@ -137,16 +137,8 @@ class OllamaChatStream:
         raise self._incomplete(_("the stream ended before Ollama said it was done"))
 
     def _incomplete(self, what: str) -> IncompleteReply:
-        n = self._received
-        if n:
-            message = ngettext("The reply from {model} is incomplete after {n} character: {what}.",
-                               "The reply from {model} is incomplete after {n} characters: {what}.", n)
-        else:
-            message = _("The reply from {model} is incomplete: {what}.")
-        return IncompleteReply(
-            message.format(model=self._model, n=f"{n:,}", what=what),
-            _("Ask again; if it keeps happening, check the Ollama server's log ({host}).").format(host=self._backend.host),
-        )
+        return incomplete_reply(self._model, self._received, what, _("Ask again; if it keeps happening, check the Ollama server's log ({host}).").format(
+            host=self._backend.host))
 
     def close(self) -> None:
         self._response.close()
@@ -156,6 +148,8 @@ class OllamaChatStream:
 
 
 class OllamaBackend:
+    can_pull = True
+    fixed_window = False  # each model is loaded with the num_ctx it is asked for
     def __init__(self, host: str = DEFAULT_HOST, timeout: float = 300.0) -> None:
         import requests
 

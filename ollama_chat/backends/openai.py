@@ -44,8 +44,8 @@ from ollama_chat.backends.openai_wire import (
 )
 from ollama_chat.backends.sse import sse_events
 from ollama_chat.backends.streaming import (BadStream, OneReply, StreamCut, StreamTimeout, TooLarge, decode_json,
-                                            read_body)
-from ollama_chat.i18n import _, ngettext
+                                            incomplete_reply, read_body)
+from ollama_chat.i18n import _
 from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo, PullProgress
 
 CONNECT_TIMEOUT = 5.0
@@ -116,16 +116,8 @@ class OpenAIChatStream:
         yield ChatEvent(stats=stats_from(finish, usage))
 
     def _incomplete(self, what: str) -> IncompleteReply:
-        n = self._received
-        if n:
-            message = ngettext("The reply from {model} is incomplete after {n} character: {what}.",
-                               "The reply from {model} is incomplete after {n} characters: {what}.", n)
-        else:
-            message = _("The reply from {model} is incomplete: {what}.")
-        return IncompleteReply(
-            message.format(model=self._model, n=f"{n:,}", what=what),
-            _("Ask again; if it keeps happening, check the server's log ({host}).").format(host=self._backend.host),
-        )
+        return incomplete_reply(self._model, self._received, what, _("Ask again; if it keeps happening, check the server's log ({host}).").format(
+            host=self._backend.host))
 
     def close(self) -> None:
         self._response.close()
@@ -141,6 +133,8 @@ def _error_event(data: str) -> APIError:
 
 
 class OpenAIBackend:
+    can_pull = False  # the server's models are what it was started with
+    fixed_window = True  # the server runs each model with one window, which /models reports
     def __init__(self, host: str, api_key: str | None = None, key_env: str = DEFAULT_KEY_ENV,
                  timeout: float = 300.0) -> None:
         import requests

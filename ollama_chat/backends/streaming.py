@@ -8,8 +8,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ollama_chat.backends.base import causes
-from ollama_chat.i18n import _
+from ollama_chat.backends.base import IncompleteReply, causes
+from ollama_chat.i18n import _, ngettext
 from ollama_chat.types import ChatEvent
 
 READ_SIZE = 64 * 1024  # decompressed bytes a read of a compressed stream may return
@@ -102,3 +102,13 @@ class OneReply:
 
     def close(self) -> None:
         pass
+
+
+def incomplete_reply(model: str, received: int, what: str, hint: str) -> IncompleteReply:
+    """A reply that broke off: how much of it had arrived (it stays on screen and in the log), and why."""
+    if received:
+        message = ngettext("The reply from {model} is incomplete after {n} character: {what}.",
+                           "The reply from {model} is incomplete after {n} characters: {what}.", received)
+    else:
+        message = _("The reply from {model} is incomplete: {what}.")
+    return IncompleteReply(message.format(model=model, n=f"{received:,}", what=what), hint)

@@ -324,7 +324,7 @@ def _loop(chat: Chat, prompt: PromptSession, start: Start) -> int:
     if start.resumed is not None:
         chat.console.print()
         show_resumed(chat, start.resumed)
-    if session.check_model(quiet_if_missing=True):
+    if session.check_model(quiet_if_missing=session.backend.can_pull) and session.backend.can_pull:
         offer_pull(chat, prompt)
     for item in start.attachments:
         session.tray.add(item)

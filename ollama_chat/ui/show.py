@@ -44,7 +44,7 @@ def show(chat: Chat, arg: str) -> None:
 
 
 _SOURCES = {"defaults": N_("the default"), "config": N_("the config file"), "env": N_("the environment"),
-            "persona": N_("the persona"), "resumed": N_("the resumed conversation"), "flags": N_("the command line"),
+            "persona": N_("the persona"), "server": "--server", "resumed": N_("the resumed conversation"), "flags": N_("the command line"),
             "session": "/model"}
 
 
@@ -67,9 +67,10 @@ def _context_text(session: ChatSession, plan: Plan) -> str:
     if window.source == "num_ctx":
         why = _("num_ctx, set by {source}").format(source="/set" if src == "session" else _(_SOURCES[src]))
     elif window.source == "loaded":
-        why = _("the window Ollama loaded the model with")
+        why = _("the window the server runs the model with")
     else:
-        why = _("Ollama's default; the model is not loaded yet")
+        why = (_("Ollama's default; the model is not loaded yet") if session.backend.can_pull else
+               _("assumed: the server does not say; /set num_ctx to its window"))
     most = _("; the model supports up to {tokens}").format(tokens=f"{window.model_max:,}") if window.model_max else ""
     cal = session.context.calibration(session.settings.model)
     if cal.samples:

@@ -76,26 +76,9 @@ class FakeOllama:
         """Stop quickly: streaming handlers notice the stop event between chunks, idle keep-alive
         connections are shut down so their threads stop waiting for another request."""
         server, self._server = self._server, None
-        if server is None:
-            return
-        self._stop.set()
-        # shutdown() waits for serve_forever() to wake from its poll; a throwaway connection wakes it now.
-        waiter = threading.Thread(target=server.shutdown, daemon=True)
-        waiter.start()
-        while waiter.is_alive():
-            try:
-                socket.create_connection(server.server_address[:2], timeout=0.5).close()
-            except OSError:
-                pass
-            waiter.join(0.02)
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        server.server_close()
+        if server is not None:
+            self._stop.set()
+            stop_quickly(server, self._lock, self._connections)
         if self._thread is not None:
             self._thread.join(timeout=2)
             self._thread = None
@@ -362,3 +345,25 @@ class FakeOllama:
     def _untrack(self, conn: socket.socket) -> None:
         with self._lock:
             self._connections.discard(conn)
+
+
+def stop_quickly(server: Any, lock: Any, connections: set[socket.socket]) -> None:
+    """Shut a threading HTTP server down at once (shared with fake_openai): shutdown() waits for
+    serve_forever() to wake from its poll, so a throwaway connection wakes it now; open connections are shut
+    so their handler threads stop waiting for another request."""
+    waiter = threading.Thread(target=server.shutdown, daemon=True)
+    waiter.start()
+    while waiter.is_alive():
+        try:
+            socket.create_connection(server.server_address[:2], timeout=0.5).close()
+        except OSError:
+            pass
+        waiter.join(0.02)
+    with lock:
+        open_connections = list(connections)
+    for conn in open_connections:
+        try:
+            conn.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    server.server_close()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fake_ollama.handler import Server
+from fake_ollama.server import stop_quickly
 from fake_ollama.replies import Gate, pieces
 from fake_ollama.wire import Request, path_only, split_text
 
@@ -83,25 +84,9 @@ class FakeOpenAI:
     def stop(self) -> None:
         """Stop quickly: streaming handlers notice the stop event between chunks; open connections are shut."""
         server, self._server = self._server, None
-        if server is None:
-            return
-        self._stop.set()
-        waiter = threading.Thread(target=server.shutdown, daemon=True)
-        waiter.start()
-        while waiter.is_alive():
-            try:
-                socket.create_connection(server.server_address[:2], timeout=0.5).close()
-            except OSError:
-                pass
-            waiter.join(0.02)
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        server.server_close()
+        if server is not None:
+            self._stop.set()
+            stop_quickly(server, self._lock, self._connections)
         if self._thread is not None:
             self._thread.join(timeout=2)
             self._thread = None
