@@ -86,6 +86,9 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
     resumed = find_resumed(store, flags)
     off = OFF if not settings.save_history else _("Saving is off: the conversation store could not be opened (see the warning above)")
     recorder = Recorder(store if settings.save_history else None, lambda text, hint: warn(env, text, hint), off)
+    if resumed is not None:  # its server (an OpenAI-compatible one it was held on) unless the flags say otherwise
+        settings = resumed_layers(layers, resumed.transcript, paths.user_persona_dir(env.environ),
+                                  keep_persona=flags.persona is not None).resolve()
     backend = open_backend(env, settings)
     signals_as_interrupts()
     stdin_read = "-" in files

@@ -165,6 +165,22 @@ def candidates(word: str) -> list[str]:
     return [word, bare, _PARTICLE.sub("", bare)]
 
 
+_PATHLIKE = re.compile(r"(^[~./]|/|\.[A-Za-z][A-Za-z0-9]{0,4}$)")  # ./x, ~/x, a/b, notes.md: a file was meant
+
+
+def missing_mentioned(text: str, cwd: Path) -> list[str]:
+    """The `@word`s shaped like a path that name nothing: they stay text, but the user should hear so."""
+    missing = []
+    for word in mentions(text):
+        names = [c for c in candidates(word) if c]
+        try:
+            if names and _PATHLIKE.search(names[-1]) and not any(resolve(c, cwd).exists() for c in names):
+                missing.append(names[-1])
+        except (AttachmentError, OSError):
+            continue
+    return missing
+
+
 def folders_mentioned(text: str, cwd: Path) -> list[str]:
     """The `@word`s that name a folder (they stay text: the caller points at /read)."""
     folders = []

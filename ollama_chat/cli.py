@@ -32,7 +32,7 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
-    help=N_("Chat with a local model served by Ollama."),
+    help=N_("Chat with a model served by Ollama or an OpenAI-compatible server."),
 )
 
 
@@ -84,7 +84,8 @@ class _ChatCommand(optional_values(think=(THINK_LEVELS, "on"))):  # type: ignore
 @cli.command(
     DefaultGroup.default,
     cls=_ChatCommand,
-    help=N_("Chat with a local model served by Ollama. Interactive in a terminal; one-shot with PROMPT or piped input."),
+    help=N_("Chat with a model served by Ollama or an OpenAI-compatible server. Interactive in a terminal; one-shot"
+            " with PROMPT or piped input."),
     epilog=N_("Other commands: `ollama-chat history` lists, shows, searches and removes stored conversations;"
               " `ollama-chat personas` lists personas, `ollama-chat models` the server's models."),
 )
@@ -119,7 +120,7 @@ def chat_command(
     no_think: bool = typer.Option(False, "--no-think", help=N_("Ask the model not to think.")),
     hide_thinking: bool = typer.Option(False, "--hide-thinking", help=N_("Don't show the model's thinking.")),
     no_stream: bool = typer.Option(False, "--no-stream", help=N_("Wait for the whole reply instead of streaming it.")),
-    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help=N_("Seconds to wait for Ollama to send something (default 300).")),
+    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help=N_("Seconds to wait for the server to send something (default 300).")),
     max_messages: Optional[int] = typer.Option(None, "--max-messages", metavar="N", help=N_("History cap in messages (default 20).")),
     no_input_history: bool = typer.Option(False, "--no-input-history", help=N_("Don't read or write the input history file.")),
     continue_last: bool = typer.Option(False, "--continue", "-c", help=N_("Go on with the most recent conversation.")),

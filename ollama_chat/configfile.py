@@ -92,6 +92,9 @@ def _check_server(text: str, source: str, name: str, table: Any) -> None:
     where = _at(source, start)
     if not isinstance(table, dict):
         raise config_error(where, _("'servers.{name}' must be a table ([servers.{name}])").format(name=name))
+    if "host" not in table:
+        raise config_error(where, _("[servers.{name}] needs a host (e.g. host = \"https://gpu.example.com/v1\")").format(
+            name=name))
     for key, value in table.items():
         line = _at(source, key_line("\n".join(text.splitlines()[start - 1 :]), key, start))
         if key not in SERVER_KEYS:

@@ -153,7 +153,7 @@ def export(env: Environment, ref: str | None, form: str) -> int:
         meta = stored.meta
         text = to_json(stored.exchanges, model=meta.model, persona=meta.persona, system=stored.system,
                        options=stored.options, examples=stored.examples, title=meta.title, summary=stored.summary,
-                       summarized=stored.summarized)
+                       summarized=stored.summarized, server=stored.server)
     env.stdout.write(sanitize(text) if env.stdout_isatty else text)
     env.stdout.flush()
     return EXIT_OK

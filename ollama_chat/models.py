@@ -44,7 +44,7 @@ def _cells(listed: ModelInfo, shown: ModelInfo | None, *, terminal: bool) -> lis
     window = shown.context_length if shown and shown.context_length else None
     context = ("?" if window is None else f"{window:,}") if terminal else str(window or "")
     capabilities = ",".join(c for c in CAPABILITIES if shown and c in shown.capabilities) or ("-" if terminal else "")
-    size = size_text(listed.size) if terminal else str(listed.size)
+    size = "" if not listed.size else size_text(listed.size) if terminal else str(listed.size)  # 0: not said
     return [listed.name, size, listed.parameter_size, listed.quantization, context, capabilities, listed.modified[:10]]
 
 
@@ -57,10 +57,14 @@ def print_models(env: Environment, backend: Backend) -> int:
         from ollama_chat.ui.theme import make_console
 
         table = Table(box=None, padding=(0, 2, 0, 0), header_style="bold")
-        for number, (name, right) in enumerate(COLUMNS):
+        # a column no row fills is left out (an OpenAI-compatible server says no sizes, parameters or capabilities)
+        shown = [i for i in range(len(COLUMNS)) if i == 0 or any(row[i] not in ("", "-") for row in rows)] if rows else \
+            list(range(len(COLUMNS)))
+        for number in shown:
+            name, right = COLUMNS[number]
             table.add_column(_(name), no_wrap=number == 0, justify="right" if right else "left")
         for row in rows:
-            table.add_row(*map(Text, row))  # text, never markup
+            table.add_row(*(Text(row[i]) for i in shown))  # text, never markup
         make_console(env.stdout, env.columns).print(table)
         if not rows:
             env.stderr.write(_("No models yet: ollama-chat models pull llama3.2") + "\n")

@@ -64,8 +64,10 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
             raise refusal
     context = ContextTracker()
     plan = context.plan(settings, conversation, question.content)
-    if (plan.dropped or not plan.fit.fits) and "num_ctx" not in settings.options:
-        try:  # the loaded model may have a bigger window than Ollama's default: ask before cutting
+    if backend.fixed_window or ((plan.dropped or not plan.fit.fits) and "num_ctx" not in settings.options):
+        # the loaded model may have a bigger window than Ollama's default: ask before cutting; a server that
+        # fixed its windows at start says it in the model list (one request, and the only way to know)
+        try:
             context.learn(settings.model, loaded=backend.loaded_window(settings.model, timeout=3),
                           model_max=backend.model_info(settings.model, timeout=3).context_length)
             plan = context.plan(settings, conversation, question.content)
@@ -84,7 +86,9 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
     turn = fitted_turn(backend, context, settings, conversation, question, output, tell)
     result = turn.result
     if result is None:
-        raise UsageError(not_sent(turn.plan), _("Shorten it, or give the model a bigger window: --num-ctx 16384."))
+        raise UsageError(not_sent(turn.plan), _("Shorten it: the server set the model's window when it started (vLLM:"
+                                                " --max-model-len).") if backend.fixed_window else
+                         _("Shorten it, or give the model a bigger window: --num-ctx 16384."))
     if result.error is not None:
         raise result.error
     if recorder is not None and (result.text or not result.interrupted):

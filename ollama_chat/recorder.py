@@ -96,7 +96,8 @@ class Recorder:
         try:
             if self.conversation_id is None:
                 now = Recorded.of(settings)
-                self.conversation_id = store.new_conversation(now.persona, now.model, now.options, now.system, now.examples)
+                self.conversation_id = store.new_conversation(now.persona, now.model, now.options, now.system, now.examples,
+                                                              server=settings.server)
                 self._recorded = now
                 for exchange in exchanges[:-1]:
                     store.add_exchange(self.conversation_id, exchange)

@@ -32,7 +32,7 @@ def from_store(stored: StoredConversation) -> Resumed:
     meta = stored.meta
     transcript = Transcript(stored.exchanges, system=stored.system, persona=meta.persona, model=meta.model,
                             options=stored.options, examples=stored.examples, title=meta.title, summary=stored.summary,
-                            summarized=stored.summarized)
+                            summarized=stored.summarized, server=stored.server)
     return Resumed(transcript, meta.id)
 
 
@@ -77,4 +77,4 @@ def resumed_layers(layers: Layers, transcript: Transcript, user_persona_dir: Pat
     """`keep_persona`: --persona was given, and it wins over the conversation's."""
     persona = None if keep_persona else persona_of(transcript, user_persona_dir)
     model = transcript.model or layers.resolve().model
-    return layers.resume(persona, model, transcript.options)
+    return layers.resume(persona, model, transcript.options, transcript.server)

@@ -106,6 +106,10 @@ class ChatSession:
 
     def set_option(self, name: str, value: Any) -> None:
         self._change(self._layers.set_option(name, value))
+        if name == "num_ctx" and self.backend.fixed_window:
+            self.notify.say(_("On this server num_ctx only limits how much of the conversation ollama-chat sends:"
+                              " the server set {model}'s window when it started.").format(
+                model=sanitize(self.settings.model)), "hint")
 
     def unset_option(self, name: str) -> None:
         self._change(self._layers.set_option(name, UNSET))
@@ -131,7 +135,10 @@ class ChatSession:
         plan, result = turn.plan, turn.result
         if result is None:
             bigger = min(plan.window.model_max or 131072, max(16384, 2 * plan.window.tokens))
-            if plan.summary:
+            if self.backend.fixed_window:
+                hint = _("Shorten it (the server set the model's window when it started; vLLM: --max-model-len), or"
+                         " /clear to start afresh. ↑ brings your text back.")
+            elif plan.summary:
                 hint = _("Shorten it, or give the model a bigger window: /set num_ctx {size}; /clear starts afresh"
                          " without the summary. ↑ brings your text back.")
             else:
@@ -333,6 +340,13 @@ class ChatSession:
     def set_think(self, think: bool | str) -> None:
         """/think: warn at once when the model says it cannot think, instead of at the next question."""
         self.set(think=think)
+        if self.settings.backend_api == "openai" and not isinstance(think, str):
+            self.notify.say(_("On this server thinking is the model's own: /think low|medium|high sets its effort;"
+                              " on and off are not sent.") if think else
+                            _("This server has no switch to turn thinking off; /think low asks for the least."), "hint")
+            if think is False:
+                self.set(think=None)
+            return
         if think is False:
             return
         try:

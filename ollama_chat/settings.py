@@ -98,6 +98,14 @@ class Settings:
         """The API spoken: as chosen, else OpenAI's for a host whose path ends in /v1, else Ollama's."""
         return self.api or ("openai" if self.host.rstrip("/").endswith("/v1") else "ollama")
 
+    @property
+    def server(self) -> dict[str, str] | None:
+        """What a stored conversation keeps of an OpenAI-compatible server, so `-c` goes back to it (its model
+        names are that server's). None for Ollama: a resumed chat uses today's OLLAMA_HOST."""
+        if self.backend_api != "openai":
+            return None
+        return {"host": self.host, "api": "openai", "api_key_env": self.api_key_env}
+
 
 _FIELDS = {f.name for f in fields(Settings)}
 Layer = Mapping[str, Any]
@@ -138,12 +146,14 @@ class Layers:
             session=_without(self.session, "system"),
         )
 
-    def resume(self, persona: Persona | None, model: str, options: Mapping[str, Any] | None) -> Layers:
+    def resume(self, persona: Persona | None, model: str, options: Mapping[str, Any] | None,
+               server: Mapping[str, str] | None = None) -> Layers:
         """A resumed conversation: its persona (None: keep the current one, e.g. from --persona), model and
         options (None: it does not say), under the flags. This session's choices of model, system prompt and
         options give way to the conversation's; an option of the persona that was unset in it stays unset."""
         persona_part = persona_layer(persona) if persona is not None else self.persona
-        resumed: dict[str, Any] = {"model": model}
+        resumed: dict[str, Any] = {"model": model, **{k: v for k, v in (server or {}).items()
+                                                      if k in ("host", "api", "api_key_env") and isinstance(v, str)}}
         if options is not None:
             unset = {k: UNSET for k in persona_part.get("options", {}) if k not in options}
             resumed["options"] = {**unset, **options}
@@ -271,6 +281,11 @@ def resolve(flags: Flags, config: Mapping[str, Any], env: Mapping[str, str], per
 
 
 def _host(value: str, source: str) -> str:
+    if "@" in value.split("://", 1)[-1].split("/", 1)[0]:  # user:password@host: never echoed, never sent
+        raise UsageError(_("The host (from {source}) has a user name or password in it; ollama-chat does not send"
+                           " those.").format(source=source),
+                         _("Give the host alone; an OpenAI-compatible server's key goes in OPENAI_API_KEY (or the"
+                           " variable api_key_env names)."))
     try:
         return parse_host(value)
     except ValueError as e:

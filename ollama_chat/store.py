@@ -56,6 +56,7 @@ class StoredConversation:
     exchanges: tuple[Exchange, ...]
     summary: str = ""  # /compact's summary of the first `summarized` exchanges
     summarized: int = 0
+    server: dict[str, str] | None = None  # an OpenAI-compatible server's host, api and key variable
 
 
 @dataclass(frozen=True)
@@ -192,15 +193,17 @@ class Store:
         self.close()
 
     def new_conversation(self, persona: str, model: str, options: Mapping[str, Any] | None = None, system: str = "",
-                         examples: Sequence[tuple[str, str]] = (), *, when: float | None = None) -> str:
+                         examples: Sequence[tuple[str, str]] = (), *, when: float | None = None,
+                         server: Mapping[str, str] | None = None) -> str:
         """A new, empty conversation's ID (12 hex digits). Create it at the first exchange, not at start-up,
         or the list fills with empty conversations."""
         now = time.time() if when is None else when
         new_id = new_conversation_id()
         with self._write():
             self._db.execute("INSERT INTO conversations (id, created, updated, persona, model, options, system,"
-                             " examples) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (new_id, now, now, persona, model,
-                             _json(dict(options or {})), system, _json([list(p) for p in examples])))
+                             " examples, server) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (new_id, now, now, persona, model,
+                             _json(dict(options or {})), system, _json([list(p) for p in examples]),
+                             _json(dict(server)) if server else None))
         return new_id
 
     def add_exchange(self, conversation_id: str, exchange: Exchange, *, when: float | None = None) -> None:
@@ -294,7 +297,7 @@ class Store:
     def load(self, conversation_id: str) -> StoredConversation:
         with self._guard():
             row = self._db.execute(
-                f"SELECT c.system, c.examples, c.options, c.summary, c.summarized, {_COLUMNS} FROM conversations c"
+                f"SELECT c.system, c.examples, c.options, c.summary, c.summarized, c.server, {_COLUMNS} FROM conversations c"
                 " WHERE c.id = ?",
                 (conversation_id,),
             ).fetchone()
@@ -305,8 +308,9 @@ class Store:
         exchanges = tuple(Exchange(_question(q, sent, images, attached), r, m, _stats(s), bool(i))
                           for q, r, m, s, i, sent, images, attached in rows)
         examples = tuple((str(q), str(a)) for q, a in json.loads(row[1]))
-        return StoredConversation(_meta(row[5:]), row[0], examples, json.loads(row[2]), exchanges, row[3],
-                                  min(row[4], len(exchanges)))
+        server = json.loads(row[5]) if row[5] else None
+        return StoredConversation(_meta(row[6:]), row[0], examples, json.loads(row[2]), exchanges, row[3],
+                                  min(row[4], len(exchanges)), server if isinstance(server, dict) else None)
 
     def search(self, text: str, limit: int = 20) -> list[SearchHit]:
         """Conversations with an exchange holding `text` (case-insensitive, inside words too), the one with the

@@ -77,8 +77,14 @@ def _m004_attachments(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE exchanges ADD COLUMN attached TEXT")
 
 
+def _m005_server(db: sqlite3.Connection) -> None:
+    """The OpenAI-compatible server a conversation was held on (JSON: host, api, api_key_env; NULL: Ollama),
+    so going on with it goes back there."""
+    db.execute("ALTER TABLE conversations ADD COLUMN server TEXT")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_conversations, _m002_search, _m003_summary,
-                                                                _m004_attachments)
+                                                                _m004_attachments, _m005_server)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

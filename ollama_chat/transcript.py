@@ -33,11 +33,12 @@ class Transcript:
     title: str | None = None
     summary: str = ""  # /compact's summary of the first `summarized` exchanges
     summarized: int = 0
+    server: dict[str, str] | None = None  # an OpenAI-compatible server's host, api and key variable
 
 
 def to_json(exchanges: Sequence[Exchange], *, model: str, persona: str, system: str, options: dict[str, Any] | None = None,
             examples: Sequence[tuple[str, str]] = (), title: str | None = None, summary: str = "",
-            summarized: int = 0) -> str:
+            summarized: int = 0, server: dict[str, str] | None = None) -> str:
     data = {
         "version": TRANSCRIPT_VERSION,
         **({"title": title} if title else {}),
@@ -47,6 +48,7 @@ def to_json(exchanges: Sequence[Exchange], *, model: str, persona: str, system: 
         "options": options or {},
         "examples": [{"user": q, "assistant": a} for q, a in examples],
         **({"summary": summary, "summarized": summarized} if summary else {}),
+        **({"server": server} if server else {}),
         "exchanges": [{"question": e.question.words, **_attachments_json(e.question), "reply": e.reply, "model": e.model,
                        **({"interrupted": True} if e.interrupted else {})} for e in exchanges],
     }
@@ -94,7 +96,8 @@ def from_json(text: str) -> Transcript:
         raise TranscriptError(_("not an ollama-chat transcript (expected an 'exchanges' list)"))
     return Transcript(exchanges, system=_text(data.get("system")), persona=_text(data.get("persona")), model=model,
                       options=_options(data.get("options")), examples=_examples(data.get("examples")),
-                      title=_text(data.get("title")), **_summary(data, len(exchanges)))
+                      title=_text(data.get("title")), **_summary(data, len(exchanges)),
+                      server=_server(data.get("server")))
 
 
 def _summary(data: dict[str, Any], count: int) -> dict[str, Any]:
@@ -102,6 +105,12 @@ def _summary(data: dict[str, Any], count: int) -> dict[str, Any]:
     if not isinstance(summary, str) or not summary or not isinstance(summarized, int) or isinstance(summarized, bool):
         return {}
     return {"summary": summary, "summarized": max(0, min(summarized, count))}
+
+
+def _server(value: Any) -> dict[str, str] | None:
+    if not isinstance(value, dict) or not isinstance(value.get("host"), str):
+        return None
+    return {k: v for k, v in value.items() if k in ("host", "api", "api_key_env") and isinstance(v, str)}
 
 
 def _options(value: Any) -> dict[str, Any] | None:

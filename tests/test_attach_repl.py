@@ -203,3 +203,10 @@ def test_tab_completion_quotes_a_name_with_a_space(tmp_path, monkeypatch):
     assert complete('요약 @"회의 메') == ['요약 @"회의 메모.md"']
     assert complete("@pla") == ["@plain.txt"]
     assert complete("me@pla") == []
+
+
+def test_a_path_shaped_at_word_that_names_nothing_is_told(chat, fake_ollama):
+    handle_line(chat, "@/tmp/없는파일.txt 요약해 줘 @someone")
+    assert last_user(fake_ollama)["content"] == "@/tmp/없는파일.txt 요약해 줘 @someone"
+    assert "@/tmp/없는파일.txt looks like a file name but there is no such file here" in screen(chat)
+    assert "@someone looks like" not in screen(chat)

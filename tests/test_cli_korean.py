@@ -109,7 +109,7 @@ def test_a_wrong_language_in_the_config_file_in_korean(cli, tmp_path):
     path = write_config(tmp_path, 'language = "fr"\n')
     code, _, err = cli("q", **KO)
     assert code == 2
-    assert f"설정 파일 {path}, 1번째 줄: 'language'는 \"ko\" 또는 \"en\"여야 합니다. 'fr'은 안 됩니다" in err
+    assert f"설정 파일 {path}, 1번째 줄: 'language'는 \"ko\" 또는 \"en\"이어야 합니다. 'fr'은 안 됩니다" in err
 
 
 def test_a_wrong_lang_is_the_parsers_error(cli):
@@ -121,7 +121,7 @@ def test_a_wrong_lang_is_the_parsers_error(cli):
 
 def test_an_english_locale_gives_the_english_help_byte_for_byte(cli):
     english = cli("--help")
-    assert english[1].startswith("Usage: ollama-chat [OPTIONS] [PROMPT]...\n\n  Chat with a local model served by Ollama.")
+    assert english[1].startswith("Usage: ollama-chat [OPTIONS] [PROMPT]...\n\n  Chat with a model served by Ollama or an OpenAI-compatible server.")
     assert "\nOptions:\n" in english[1] and "  -h, --help                 Show this message and exit.\n" in english[1]
     for locale in ("en_US.UTF-8", "C.UTF-8", "ja_JP.UTF-8"):
         assert cli("--help", LANG=locale) == english

@@ -145,3 +145,62 @@ def test_a_real_openai_compatible_server(tmp_path):
     result = run_cli(args, env, stdin=None)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
+
+
+def test_continuing_a_conversation_goes_back_to_its_server(cli, fake_openai, tmp_path):
+    fake_openai.api_key = KEY
+    code, out, err = cli("--host", fake_openai.url, "-m", DEFAULT_MODEL, "첫 질문", OPENAI_API_KEY=KEY)
+    assert code == 0, err
+    code, out, err = cli("-c", "이어서", OPENAI_API_KEY=KEY)  # no --host: the stored conversation knows its server
+    assert code == 0, err
+    assert [m["content"] for m in fake_openai.last_chat["messages"][1:]] == ["첫 질문", "echo: 첫 질문", "이어서"]
+    code, out, err = cli("history", "export", "--format", "json")
+    saved = tmp_path / "t.json"
+    saved.write_text(out)
+    code, out, err = cli("--resume", str(saved), "파일에서", OPENAI_API_KEY=KEY)
+    assert code == 0, err
+    assert fake_openai.last_chat["messages"][-1]["content"] == "파일에서"
+
+
+def test_the_servers_window_is_known_before_sending_and_the_hint_fits_a_fixed_window(cli, fake_openai):
+    fake_openai.add_model("tiny/model", 256)
+    code, out, err = cli("--host", fake_openai.url, "-m", "tiny/model", "긴 질문입니다. " * 300)
+    assert code == 2 and "256-token context window" in err and "--max-model-len" in err and "--num-ctx" not in err
+    assert fake_openai.chat_requests == []  # known from /v1/models: nothing was sent to be refused
+
+
+def test_a_listed_model_the_server_refuses_shows_the_servers_words(cli, fake_openai):
+    fake_openai.reply_status(404, {"error": {"message": "The model is still loading", "type": "NotFoundError",
+                                            "param": None, "code": 404}})
+    code, out, err = cli("--host", fake_openai.url, "-m", DEFAULT_MODEL, "안녕")
+    assert code == 1 and "The model is still loading" in err and "is not available" not in err
+
+
+def test_a_password_in_the_host_is_refused_and_not_echoed(cli, fake_openai):
+    code, out, err = cli("--host", "http://me:hunter2@127.0.0.1:9/v1", "안녕")
+    assert code == 2 and "user name or password" in err and "hunter2" not in err
+
+
+def test_think_on_and_off_say_what_this_server_can_do(fake_openai, tmp_path):
+    from test_session import make_chat
+
+    from ollama_chat.settings import Flags
+    from ollama_chat.ui.commands import handle_line
+
+    chat = make_chat(fake_openai, tmp_path, flags=Flags(host=fake_openai.url, model=DEFAULT_MODEL))
+    handle_line(chat, "/think off")
+    assert "no switch to turn thinking off" in screen(chat) and chat.session.settings.think is None
+    handle_line(chat, "/think high")
+    handle_line(chat, "생각해 봐")
+    assert fake_openai.last_chat["reasoning_effort"] == "high"
+
+
+def test_models_in_a_terminal_leave_out_what_the_server_does_not_say(cli, fake_openai):
+    code, out, err = cli("models", "--host", fake_openai.url, tty=True)
+    assert code == 0 and DEFAULT_MODEL in out and "32,768" in out
+    assert "Size" not in out and "Quant" not in out and "Also can" not in out
+
+
+def test_forgetting_v1_points_at_it(cli, fake_openai):
+    code, out, err = cli("--host", fake_openai.root, "안녕")  # no /v1: Ollama's API is tried, and not found
+    assert code == 1 and "does not look like Ollama" in err and "with /v1, or --api openai" in err

@@ -109,8 +109,11 @@ def test_formats():
 
 def test_think_and_ollamas_own_fields():
     assert body(think="high")["reasoning_effort"] == "high"
-    for think in (True, False, None):
+    for think in (True, None):  # a reasoning model reasons anyway: nothing to send
         assert "reasoning_effort" not in body(think=think)
+    with pytest.raises(Unsupported) as e:  # no switch turns it off: refused, not silently dropped
+        body(think=False)
+    assert "no switch to turn thinking off" in e.value.message
     assert {"keep_alive", "truncate", "think", "options"}.isdisjoint(body(keep_alive="5m", truncate=True))
 
 

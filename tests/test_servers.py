@@ -65,7 +65,8 @@ def test_an_unknown_server_names_the_known_ones():
     ('api = "vllm"\n', ["line 1", "'api' must be \"ollama\" or \"openai\""]),
     ('api_key_env = "sk-abc123 with spaces"\n', ["line 1", "the name of an environment variable"]),
     ('[servers.lab]\nhost = "x"\nkey = "sk-123"\n', ["line 3", "unknown key 'key' in [servers.lab]"]),
-    ('[servers.lab]\napi = "openia"\n', ["line 2", "'api' must be"]),
+    ('[servers.lab]\nhost = "x"\napi = "openia"\n', ["line 3", "'api' must be"]),
+    ('[servers.lab]\napi = "openai"\n', ["line 1", "[servers.lab] needs a host"]),
     ('[servers.lab]\nhost = 8000\n', ["line 2", "'host' must be a string"]),
     ('servers = 3\n', ["line 1", "'servers' must be"]),
 ])

@@ -250,8 +250,9 @@ def test_an_older_schema_is_migrated_keeping_its_data(path, monkeypatch):
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
     without_trigrams(monkeypatch)
     with Store.open(path) as s:
-        cid = s.new_conversation("p", "m")
-        # a row as version 1 wrote it (today's add_exchange writes the later columns too)
+        cid = "0123456789ab"  # rows as version 1 wrote them (today's methods write the later columns too)
+        s._db.execute("INSERT INTO conversations (id, created, updated, persona, model, options, system, examples)"
+                      " VALUES (?, 0, 0, 'p', 'm', '{}', '', '[]')", (cid,))
         s._db.execute("INSERT INTO exchanges (conversation_id, time, model, question, reply) VALUES (?, 0, 'm', ?, 'a')",
                       (cid, "기억해 주세요"))
     monkeypatch.undo()

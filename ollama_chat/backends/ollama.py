@@ -336,7 +336,8 @@ class OllamaBackend:
         return WrongServer(
             _("The server at {host} does not look like Ollama (HTTP {status}, it sent: {sample}).").format(
                 host=self.host, status=status, sample=repr(sample)),
-            _("Check --host / OLLAMA_HOST: it should point to the Ollama API, e.g. http://127.0.0.1:11434."),
+            _("Check --host / OLLAMA_HOST: it should point to the Ollama API, e.g. http://127.0.0.1:11434. An"
+              " OpenAI-compatible server (vLLM, llama.cpp, LM Studio) takes its base URL with /v1, or --api openai."),
         )
 
 
@@ -350,4 +351,9 @@ def _error_text(body: bytes) -> str | None:
         obj = decode_json(body)
     except ValueError:
         return None
-    return str(obj["error"]) if isinstance(obj, dict) and "error" in obj else None
+    if not isinstance(obj, dict) or "error" not in obj:
+        return None
+    error = obj["error"]
+    if isinstance(error, dict):  # OpenAI's shape: this is an OpenAI-compatible server, not Ollama
+        return None
+    return str(error)

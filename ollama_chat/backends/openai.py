@@ -277,7 +277,9 @@ class OpenAIBackend:
             raise self._wrong_server(body, status=status)
         text = self.shown(error.message)
         if model and (status == 404 or error.code == "model_not_found"):
-            raise self._not_found(model, self._installed())
+            installed = self._installed()
+            if model not in installed:  # a listed model the server still refuses: its own words say why
+                raise self._not_found(model, installed)
         if status in (400, 413) and is_overflow(error):
             raise ContextOverflow(
                 _("The question and the conversation sent with it do not fit {model}'s context window: {text}").format(

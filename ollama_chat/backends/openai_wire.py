@@ -93,7 +93,8 @@ def wire_options(options: Mapping[str, Any]) -> dict[str, Any]:
         raise Unsupported(
             ngettext("An OpenAI-compatible server has no option {names}.",
                      "An OpenAI-compatible server has no options {names}.", len(refused)).format(names=", ".join(refused)),
-            _("Remove it from the flags, the persona or the config. It takes: {names}.").format(
+            _("Drop it (/unset NAME in the chat), or take it out of the flags, the persona or the config. It takes:"
+              " {names}.").format(
                 names=", ".join([*OPENAI_NAMES, *sorted(OPENAI_CLIENT_SIDE)])),
         )
     return params
@@ -110,9 +111,14 @@ def response_format(value: str | Mapping[str, Any]) -> dict[str, Any]:
 
 
 def request_body(request: ChatRequest) -> dict[str, Any]:
-    """The body of POST /chat/completions. `think` as "low"/"medium"/"high" is `reasoning_effort` (a reasoning
-    model reasons anyway: true and false are not sent); `keep_alive` and `truncate` are Ollama's alone (these
-    servers refuse an over-long prompt rather than cut it)."""
+    """The body of POST /chat/completions. `think` as "low"/"medium"/"high" is `reasoning_effort`; true is not
+    sent (a reasoning model reasons anyway), and false is refused: the API has no switch to turn it off.
+    `keep_alive` and `truncate` are Ollama's alone (these servers refuse an over-long prompt rather than cut
+    it)."""
+    if request.think is False:
+        raise Unsupported(_("An OpenAI-compatible server has no switch to turn thinking off."),
+                          _("Leave thinking to the model (/think low sets the least effort, or drop --no-think / think ="
+                            " false from the persona)."))
     body: dict[str, Any] = {
         "model": request.model,
         "messages": [wire_message(m) for m in request.messages],

@@ -14,8 +14,8 @@ from pathlib import Path
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
 
-from ollama_chat.attachments import (AttachmentError, find_mentioned, folders_mentioned, read_any, read_image, read_text,
-                                     resolve)
+from ollama_chat.attachments import (AttachmentError, find_mentioned, folders_mentioned, missing_mentioned, read_any,
+                                     read_image, read_text, resolve)
 from ollama_chat.filesets import expand
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.tray import attached_note
@@ -30,6 +30,9 @@ def ask(chat: Chat, text: str) -> None:
     """A message: its `@path` words that name files attach them (any other `@word` is plain text), then it
     is asked. A file that cannot go stops the message; nothing is sent."""
     session = chat.session
+    for name in missing_mentioned(text, Path.cwd()):
+        chat.say(_("@{name} looks like a file name but there is no such file here; it goes as text.").format(
+            name=sanitize(name)), "hint")
     for name in folders_mentioned(text, Path.cwd()):
         chat.say(_("@{name} is a folder and stays text; /read {name} attaches the text files in it.").format(
             name=sanitize(name)), "hint")

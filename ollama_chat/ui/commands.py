@@ -313,7 +313,7 @@ COMMANDS: dict[str, Command] = {
         Command("/model", "[NAME]", N_("show or switch the model"), _model),
         Command("/models", "", N_("list the server's models"), _models),
         Command("/pull", "[NAME]", N_("download a model (default: the current one), with its progress"), _pull),
-        Command("/set", "PARAM VALUE", N_("set an Ollama option (temperature, top_p, num_ctx, stop, ...)"), _set),
+        Command("/set", "PARAM VALUE", N_("set a model option (temperature, top_p, num_ctx, stop, ...)"), _set),
         Command("/unset", "PARAM", N_("back to the model's default"), _unset),
         Command("/show", "", N_("the effective settings"), show.show),
         Command("/history", "[N]", N_("the exchanges so far; N: one of them in full"), conversations.history),

@@ -43,7 +43,8 @@ def save(chat: Chat, arg: str, *, overwrite: bool = False) -> None:
     if path.suffix.lower() == ".json":
         examples = [(e.user, e.assistant) for e in s.persona.examples]
         text = to_json(exchanges, model=s.model, persona=s.persona.name, system=s.system, options=dict(s.options), examples=examples,
-                       summary=session.conversation.summary, summarized=session.conversation.summarized)
+                       summary=session.conversation.summary, summarized=session.conversation.summarized,
+                       server=s.server)
     else:
         text = to_markdown(exchanges, model=s.model, persona=s.persona.name, system=s.system)
     try:

@@ -29,7 +29,7 @@ def banner(session: ChatSession) -> list[tuple[str, str]]:
     s = session.settings
     persona = s.persona.name + (f" — {s.persona.description}" if s.persona.description else "")
     return [
-        (f"ollama-chat · {sanitize(s.model)} · {s.host}", "banner"),
+        (f"ollama-chat · {sanitize(s.model)} · {session.backend.host}", "banner"),  # the URL it talks to
         (_("persona: {persona}").format(persona=sanitize(persona)), "notice"),
         *([] if session.recorder.saving else [(_("{reason}: nothing of this chat is stored.").format(
             reason=session.recorder.off), "warning")]),
