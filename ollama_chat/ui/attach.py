@@ -16,7 +16,6 @@ from prompt_toolkit.document import Document
 
 from ollama_chat.attachments import (AttachmentError, find_mentioned, folders_mentioned, missing_mentioned, read_any,
                                      read_image, read_text, resolve)
-from ollama_chat.filesets import expand
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.tray import attached_note
 from ollama_chat.ui.chat import Chat
@@ -102,6 +101,8 @@ def read(chat: Chat, arg: str) -> None:
     names = _args(chat, arg, "")
     if names is None:
         return
+    from ollama_chat.filesets import expand  # only when a folder or glob is read: not at start-up
+
     found = expand(names, Path.cwd(), limit=READ_LIMIT, max_scan=SCAN_LIMIT)
     for name in found.missing:
         if any(ch in name for ch in "*?["):

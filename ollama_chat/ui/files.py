@@ -10,7 +10,6 @@ from ollama_chat.i18n import _, ngettext
 from ollama_chat.paths import user_path, write_private
 from ollama_chat.resume import Resumed, read_transcript
 from ollama_chat.transcript import to_json, to_markdown
-from ollama_chat.ui.blocks import code_blocks
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.text import sanitize
 
@@ -121,7 +120,10 @@ def copy(chat: Chat, arg: str) -> None:
             "notice",
         )
         return
-    # Parsed as the screen showed it (sanitised): the same blocks, numbers and characters the user saw.
+    # Parsed as the screen showed it (sanitised): the same blocks, numbers and characters the user saw. The
+    # parser is imported here, not at start-up: the prompt shows before markdown-it is loaded.
+    from ollama_chat.ui.blocks import code_blocks
+
     blocks = code_blocks(sanitize(reply))
     n = len(blocks)
     if not blocks:
