@@ -9,6 +9,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from .base import FakeServerBase
 from .handler import Handler, Server
 from .replies import (DEFAULT_WINDOW, Gate, LinesReply, QueuedReply, ScriptedReply, StatusReply, last_user_content,
                       message_tokens, pieces, prompt_tokens)
@@ -21,13 +22,12 @@ from .wire import (
     Request,
     body_bytes,
     normalize_model,
-    path_only,
     read_lines,
     split_text,
 )
 
 
-class FakeOllama:
+class FakeOllama(FakeServerBase):
     """A fake Ollama server on 127.0.0.1 and a free port. Use as a context manager or `start()` / `stop()`.
 
     Thread-safe: tests queue replies and read the logs while handler threads serve the client.
@@ -72,33 +72,8 @@ class FakeOllama:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
-        """Stop quickly: streaming handlers notice the stop event between chunks, idle keep-alive
-        connections are shut down so their threads stop waiting for another request."""
-        server, self._server = self._server, None
-        if server is not None:
-            self._stop.set()
-            stop_quickly(server, self._lock, self._connections)
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-            self._thread = None
-
     def __enter__(self) -> FakeOllama:
         return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("FakeOllama is not running")
-        return int(self._server.server_address[1])
-
-    @property
-    def host_port(self) -> str:
-        """What OLLAMA_HOST should be set to: "127.0.0.1:PORT"."""
-        return f"{self.host}:{self.port}"
 
     @property
     def url(self) -> str:
@@ -201,13 +176,6 @@ class FakeOllama:
             self._gates.append(gate)
         return gate
 
-    def release(self) -> None:
-        """Release every gate of this server's replies and holds (`Gate.release()` releases one)."""
-        with self._lock:
-            gates = list(self._gates)
-        for gate in gates:
-            gate.release()
-
     def override(self, path: str, status: int, body: bytes | str | dict[str, Any],
                  content_type: str = "application/json", *, method: str | None = None) -> None:
         """Answer every request to `path` (any method unless `method`) with this, until `clear_overrides()`.
@@ -216,64 +184,13 @@ class FakeOllama:
             self._overrides[(method.upper() if method else None, path)] = StatusReply(
                 status, body_bytes(body), content_type)
 
-    def clear_overrides(self) -> None:
-        with self._lock:
-            self._overrides.clear()
-
-    @property
-    def pending_replies(self) -> int:
-        """Queued replies not yet consumed: 0 at the end of a test that used them all."""
-        with self._lock:
-            return len(self._queue)
-
     def clear_replies(self) -> None:
         with self._lock:
             self._queue.clear()
 
     # -- what was received ----------------------------------------------------------------------------------
 
-    @property
-    def requests(self) -> list[Request]:
-        with self._lock:
-            return list(self._requests)
-
-    @property
-    def chat_requests(self) -> list[Any]:
-        """The parsed JSON bodies of the POST /api/chat requests, oldest first."""
-        return [r.json for r in self.requests if r.method == "POST" and path_only(r.path) == "/api/chat"
-                and r.json is not None]
-
-    @property
-    def last_chat(self) -> Any:
-        """The last /api/chat body, or None."""
-        chats = self.chat_requests
-        return chats[-1] if chats else None
-
-    @property
-    def disconnects(self) -> int:
-        """How many times a client hung up before its reply was complete."""
-        with self._lock:
-            return self._disconnects
-
-    def wait_for_requests(self, n: int, timeout: float = 5.0, *, path: str | None = None) -> bool:
-        """Wait until at least `n` requests (to `path`, if given) have arrived. False on timeout."""
-        def count() -> int:
-            return sum(1 for r in self._requests if path is None or path_only(r.path) == path)
-        with self._changed:
-            return self._changed.wait_for(lambda: count() >= n, timeout)
-
-    def wait_for_disconnect(self, timeout: float = 5.0, count: int = 1) -> bool:
-        """Wait until `count` client disconnects have been seen. False on timeout."""
-        with self._changed:
-            return self._changed.wait_for(lambda: self._disconnects >= count, timeout)
-
     # -- used by the handler --------------------------------------------------------------------------------
-
-    def _enqueue(self, reply: QueuedReply) -> Gate:
-        with self._lock:
-            self._queue.append(reply)
-            self._gates.append(reply.gate)
-        return reply.gate
 
     def _next_reply(self, request: dict[str, Any]) -> QueuedReply:
         with self._lock:
@@ -283,32 +200,6 @@ class FakeOllama:
             return LinesReply(read_lines(self.default_replay), self.chunk_delay, aggregate=True)
         return ScriptedReply(content=tuple(split_text("echo: " + last_user_content(request))),
                              chunk_delay=self.chunk_delay)
-
-    def _take_hold(self, method: str, path: str) -> Gate | None:
-        with self._lock:
-            for i, (want_method, want_path, gate) in enumerate(self._holds):
-                if want_path == path and want_method in (None, method):
-                    del self._holds[i]
-                    return gate
-        return None
-
-    def _override_for(self, method: str, path: str) -> StatusReply | None:
-        with self._lock:
-            return self._overrides.get((method, path)) or self._overrides.get((None, path))
-
-    def _record(self, request: Request) -> None:
-        with self._changed:
-            self._requests.append(request)
-            self._changed.notify_all()
-        if self._log:
-            self._log(f"{request.method} {request.path} {request.body[:200].decode('utf-8', 'replace')}")
-
-    def _record_disconnect(self) -> None:
-        with self._changed:
-            self._disconnects += 1
-            self._changed.notify_all()
-        if self._log:
-            self._log("client disconnected mid-reply")
 
     def _mark_loaded(self, name: str, num_ctx: int | None = None) -> None:
         """Load the model, with `num_ctx` or Ollama's default window (a different num_ctx reloads it)."""
@@ -337,33 +228,3 @@ class FakeOllama:
         """The window the model is loaded with (Ollama's default until a request loads it otherwise)."""
         with self._lock:
             return self._windows.get(normalize_model(name), DEFAULT_WINDOW)
-
-    def _track(self, conn: socket.socket) -> None:
-        with self._lock:
-            self._connections.add(conn)
-
-    def _untrack(self, conn: socket.socket) -> None:
-        with self._lock:
-            self._connections.discard(conn)
-
-
-def stop_quickly(server: Any, lock: Any, connections: set[socket.socket]) -> None:
-    """Shut a threading HTTP server down at once (shared with fake_openai): shutdown() waits for
-    serve_forever() to wake from its poll, so a throwaway connection wakes it now; open connections are shut
-    so their handler threads stop waiting for another request."""
-    waiter = threading.Thread(target=server.shutdown, daemon=True)
-    waiter.start()
-    while waiter.is_alive():
-        try:
-            socket.create_connection(server.server_address[:2], timeout=0.5).close()
-        except OSError:
-            pass
-        waiter.join(0.02)
-    with lock:
-        open_connections = list(connections)
-    for conn in open_connections:
-        try:
-            conn.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-    server.server_close()

@@ -9,10 +9,10 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from fake_ollama.base import FakeServerBase
 from fake_ollama.handler import Server
-from fake_ollama.server import stop_quickly
 from fake_ollama.replies import Gate, pieces
-from fake_ollama.wire import Request, path_only, split_text
+from fake_ollama.wire import Request, split_text
 
 from .handler import Handler
 from .wire import (
@@ -34,7 +34,8 @@ from .wire import (
 )
 
 
-class FakeOpenAI:
+class FakeOpenAI(FakeServerBase):
+    CHAT_PATH = CHAT_PATH
     """A fake OpenAI-compatible server on 127.0.0.1 and a free port. Use as a context manager or `start()` /
     `stop()`. Thread-safe: tests queue replies and read the logs while handler threads serve the client.
 
@@ -81,31 +82,8 @@ class FakeOpenAI:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
-        """Stop quickly: streaming handlers notice the stop event between chunks; open connections are shut."""
-        server, self._server = self._server, None
-        if server is not None:
-            self._stop.set()
-            stop_quickly(server, self._lock, self._connections)
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-            self._thread = None
-
     def __enter__(self) -> FakeOpenAI:
         return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("FakeOpenAI is not running")
-        return int(self._server.server_address[1])
-
-    @property
-    def host_port(self) -> str:
-        return f"{self.host}:{self.port}"
 
     @property
     def root(self) -> str:
@@ -193,13 +171,6 @@ class FakeOpenAI:
             self._gates.append(gate)
         return gate
 
-    def release(self) -> None:
-        """Release every gate of this server's replies and holds."""
-        with self._lock:
-            gates = list(self._gates)
-        for gate in gates:
-            gate.release()
-
     def override(self, path: str, status: int, body: bytes | str | dict[str, Any], content_type: str = JSON_TYPE,
                  *, method: str | None = None, headers: dict[str, str] | None = None) -> None:
         """Answer every request to `path` with this (before the key check), until `clear_overrides()`."""
@@ -207,89 +178,12 @@ class FakeOpenAI:
             self._overrides[(method.upper() if method else None, path)] = PlainReply(
                 status, body_bytes(body), content_type, tuple((headers or {}).items()))
 
-    def clear_overrides(self) -> None:
-        with self._lock:
-            self._overrides.clear()
-
-    @property
-    def pending_replies(self) -> int:
-        with self._lock:
-            return len(self._queue)
-
     # -- what was received ----------------------------------------------------------------------------------
 
-    @property
-    def requests(self) -> list[Request]:
-        with self._lock:
-            return list(self._requests)
-
-    @property
-    def chat_requests(self) -> list[Any]:
-        """The parsed JSON bodies of the POST /v1/chat/completions requests, oldest first."""
-        return [r.json for r in self.requests if r.method == "POST" and path_only(r.path) == CHAT_PATH
-                and r.json is not None]
-
-    @property
-    def last_chat(self) -> Any:
-        chats = self.chat_requests
-        return chats[-1] if chats else None
-
-    @property
-    def disconnects(self) -> int:
-        with self._lock:
-            return self._disconnects
-
-    def wait_for_requests(self, n: int, timeout: float = 5.0, *, path: str | None = None) -> bool:
-        def count() -> int:
-            return sum(1 for r in self._requests if path is None or path_only(r.path) == path)
-        with self._changed:
-            return self._changed.wait_for(lambda: count() >= n, timeout)
-
-    def wait_for_disconnect(self, timeout: float = 5.0, count: int = 1) -> bool:
-        with self._changed:
-            return self._changed.wait_for(lambda: self._disconnects >= count, timeout)
-
     # -- used by the handler (and fake_ollama's, whose reading and logging it inherits) -------------------
-
-    def _enqueue(self, reply: Queued) -> Gate:
-        with self._lock:
-            self._queue.append(reply)
-            self._gates.append(reply.gate)
-        return reply.gate
 
     def _next_reply(self, body: dict[str, Any]) -> Queued:
         with self._lock:
             if self._queue:
                 return self._queue.popleft()
         return StreamedReply(content=tuple(split_text("echo: " + last_user_text(body))), chunk_delay=self.chunk_delay)
-
-    def _take_hold(self, method: str, path: str) -> Gate | None:
-        with self._lock:
-            for i, (want_method, want_path, gate) in enumerate(self._holds):
-                if want_path == path and want_method in (None, method):
-                    del self._holds[i]
-                    return gate
-        return None
-
-    def _override_for(self, method: str, path: str) -> PlainReply | None:
-        with self._lock:
-            return self._overrides.get((method, path)) or self._overrides.get((None, path))
-
-    def _record(self, request: Request) -> None:
-        with self._changed:
-            self._requests.append(request)
-            self._changed.notify_all()
-
-    def _record_disconnect(self) -> None:
-        with self._changed:
-            self._disconnects += 1
-            self._changed.notify_all()
-
-    def _track(self, conn: socket.socket) -> None:
-        with self._lock:
-            self._connections.add(conn)
-
-    def _untrack(self, conn: socket.socket) -> None:
-        with self._lock:
-            self._connections.discard(conn)
-
