@@ -45,6 +45,7 @@ class ContextTracker:
     def __init__(self) -> None:
         self._calibration: dict[str, Calibration] = {}
         self._facts: dict[str, _Facts] = {}
+        self._replies: dict[str, int] = {}  # replies whose counts calibrated each model (a reply gives up to two)
 
     def calibration(self, model: str) -> Calibration:
         return self._calibration.get(model, Calibration())
@@ -88,11 +89,18 @@ class ContextTracker:
         if stats is None:
             return
         cal = self.calibration(model)
+        before = cal.samples
         if not thought and stats.eval_count:
             cal = cal.observe(_base(reply), stats.eval_count)
         if not cached and stats.prompt_eval_count and stats.prompt_eval_count < plan.window.tokens:
             cal = cal.observe(plan.prompt_base, stats.prompt_eval_count - PER_MESSAGE * plan.messages)
         self._calibration[model] = cal
+        if cal.samples > before:
+            self._replies[model] = self._replies.get(model, 0) + 1
+
+    def replies(self, model: str) -> int:
+        """How many replies' counts the model's calibration has learnt from (what /show tells)."""
+        return self._replies.get(model, 0)
 
     def overflowed(self, model: str) -> None:
         """The server said the prompt did not fit: the estimate was low; count more cautiously."""

@@ -59,9 +59,10 @@ def too_big(context: ContextTracker, settings: Settings, files: Sequence[Attachm
     return ChatError(message, hint)
 
 
-def vision_refusal(backend: Backend, model: str, flag: bool = False) -> ChatError | None:
+def vision_refusal(backend: Backend, model: str, flag: bool = False, waiting: bool = False) -> ChatError | None:
     """None when `model` can see images (or the server does not say); otherwise why not, naming installed
-    models that can ("gemma3:4b can see images; llama3.2 cannot"). `flag`: the hint names -m (one-shot)."""
+    models that can ("gemma3:4b can see images; llama3.2 cannot"). `flag`: the hint names -m (one-shot);
+    `waiting`: the image is already waiting in the tray (the model changed since), so /read --clear drops it."""
     try:
         capabilities = backend.model_info(model, timeout=CHECK_TIMEOUT).capabilities
     except BackendError:
@@ -80,7 +81,9 @@ def vision_refusal(backend: Backend, model: str, flag: bool = False) -> ChatErro
         names = ", ".join(sanitize(n) for n in seeing[:3])
         message = _("{names} can see images; {model} cannot.").format(names=names, model=shown)
         hint = (_("Ask a model that can: -m {name}.") if flag else
-                _("Switch with /model {name}, or drop the image (/read --clear).")).format(name=sanitize(seeing[0]))
+                _("Switch with /model {name}, or drop the image (/read --clear).") if waiting else
+                _("Switch with /model {name}, then send it again.")).format(
+            name=sanitize(seeing[0]))
     else:
         message = _("{model} cannot see images.").format(model=shown)
         hint = (_("Ask a vision model (gemma3, llava, qwen2.5vl): ollama-chat models pull gemma3:4b, then -m gemma3:4b.")
@@ -144,7 +147,7 @@ class Tray:
 
     def can_see(self, model: str) -> bool:
         """Checked again when asking: the model may have changed since the image was attached."""
-        refusal = vision_refusal(self._backend, model)
+        refusal = vision_refusal(self._backend, model, waiting=True)
         if refusal is not None:
             self._notify.error(refusal)
         return refusal is None

@@ -210,3 +210,11 @@ def test_a_path_shaped_at_word_that_names_nothing_is_told(chat, fake_ollama):
     assert last_user(fake_ollama)["content"] == "@/tmp/없는파일.txt 요약해 줘 @someone"
     assert "@/tmp/없는파일.txt looks like a file name but there is no such file here" in screen(chat)
     assert "@someone looks like" not in screen(chat)
+
+
+def test_an_image_refused_as_it_is_attached_says_to_switch_and_send_again(chat, fake_ollama, tmp_path):
+    (tmp_path / "cat.png").write_bytes(PNG)
+    fake_ollama.add_model("gemma3:4b", capabilities=("completion", "vision"))
+    handle_line(chat, "@cat.png 뭐가 보여?")
+    assert "Switch with /model gemma3:4b, then send it again." in screen(chat) and "/read --clear" not in screen(chat)
+    assert fake_ollama.chat_requests == [] and not chat.session.tray

@@ -204,3 +204,15 @@ def test_models_in_a_terminal_leave_out_what_the_server_does_not_say(cli, fake_o
 def test_forgetting_v1_points_at_it(cli, fake_openai):
     code, out, err = cli("--host", fake_openai.root, "안녕")  # no /v1: Ollama's API is tried, and not found
     assert code == 1 and "does not look like Ollama" in err and "with /v1, or --api openai" in err
+
+
+def test_show_counts_each_reply_once(fake_openai, tmp_path):
+    from test_session import make_chat
+
+    from ollama_chat.settings import Flags
+    from ollama_chat.ui.commands import handle_line
+
+    chat = make_chat(fake_openai, tmp_path, flags=Flags(host=fake_openai.url, model=DEFAULT_MODEL))
+    handle_line(chat, "한 번만 물어봅니다, 충분히 긴 질문으로요.")
+    handle_line(chat, "/show")
+    assert "counted in 1 reply" in " ".join(screen(chat).split())

@@ -72,11 +72,11 @@ def _context_text(session: ChatSession, plan: Plan) -> str:
         why = (_("Ollama's default; the model is not loaded yet") if session.backend.can_pull else
                _("assumed: the server does not say; /set num_ctx to its window"))
     most = _("; the model supports up to {tokens}").format(tokens=f"{window.model_max:,}") if window.model_max else ""
-    cal = session.context.calibration(session.settings.model)
-    if cal.samples:
+    replies = session.context.replies(session.settings.model)
+    if replies:
         counted = ngettext("token counts estimated, corrected by what {model} counted in {n} reply",
                            "token counts estimated, corrected by what {model} counted in {n} replies",
-                           cal.samples).format(model=sanitize(session.settings.model), n=cal.samples)
+                           replies).format(model=sanitize(session.settings.model), n=replies)
     else:
         counted = _("token counts estimated (no replies to learn from yet)")
     return _("{tokens} tokens ({why}{most}). The next question goes with about {sent} tokens of conversation;"
