@@ -188,7 +188,7 @@ def find_resumed(store: Store | None, flags: Flags) -> Resumed | None:
 def read_attachments(env: Environment, files: Sequence[str], images: Sequence[str]
                      ) -> tuple[list[Attachment], list[Image]]:
     """-f and --image: each read and checked now, so a bad file stops the run before anything is sent. As in
-    the chat, -f takes an image by its bytes, and a folder or glob for its text files. Imported only then:
+    the chat, -f takes a file's image by its bytes, and a folder or glob for its text files. Imported only then:
     a plain question's start-up does not pay for them."""
     from ollama_chat import attachments
     from ollama_chat.budget import Calibration
@@ -205,22 +205,21 @@ def read_attachments(env: Environment, files: Sequence[str], images: Sequence[st
             texts.append(attachments.text_from(env.stdin.buffer.read(), _("standard input")))
             continue
         path = attachments.resolve(name, cwd)
-        if not path.is_dir() and not any(ch in name for ch in "*?["):
-            found = [(path, name)]
-        else:  # as /read: its text files, skipping ignored, hidden and binary ones
-            found = [(p, str(p.relative_to(cwd)) if p.is_relative_to(cwd) else str(p)) for p in expand([name], cwd).files]
-            if not found:
-                raise UsageError(_("Nothing to attach in {name}.").format(name=name))
+        named = not path.is_dir() and not any(ch in name for ch in "*?[")
+        # a file named is taken as it is (an image by its bytes); a folder or glob gives its text files, as /read
+        found = [(path, name)] if named else [(p, attachments.shown_path(p, cwd)) for p in expand([name], cwd).files]
+        if not found:
+            raise UsageError(_("Nothing to attach in {name}.").format(name=name))
         for p, shown in found:
             if p.resolve() in seen:
                 continue
             seen.add(p.resolve())
             try:
-                item = attachments.read_any(p, shown)
+                item = attachments.read_any(p, shown) if named else attachments.read_text(p, shown)
             except attachments.AttachmentError:
-                if len(found) == 1:
+                if named:
                     raise
-                continue
+                continue  # a binary file in a folder is skipped, as /read skips it
             (pictures if isinstance(item, attachments.Image) else texts).append(item)  # type: ignore[arg-type]
     if env.stderr_isatty:
         for item in [*texts, *pictures]:

@@ -147,6 +147,11 @@ def resolve(text: str, cwd: Path) -> Path:
     return path if path.is_absolute() else cwd / path
 
 
+def shown_path(path: Path, cwd: Path) -> str:
+    """A found file's name as the model and the screen see it: relative to the working directory when inside it."""
+    return str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
+
+
 # `@path` at the start or after a space; `@"a path with spaces"` quoted. An e-mail address is not one.
 _MENTION = re.compile(r'(?:(?<=\s)|^)@(?:"([^"\n]+)"|(\S+))')
 _TRAILING = ",.;:!?)]}'\""
@@ -154,7 +159,7 @@ _PARTICLE = re.compile(r"(?<=[^\uac00-\ud7a3])[\uac00-\ud7a3]{1,3}$")  # `@notes
 
 
 def mentions(text: str) -> list[str]:
-    """The `@path` words of a message, as typed (trailing punctuation is tried off by `find_mentioned`)."""
+    """The `@path` words of a message, as typed (`candidates` tries them less punctuation and particles)."""
     return [m.group(1) or m.group(2) for m in _MENTION.finditer(text)]
 
 
@@ -168,47 +173,36 @@ def candidates(word: str) -> list[str]:
 _PATHLIKE = re.compile(r"(^[~./]|/|\.[A-Za-z][A-Za-z0-9]{0,4}$)")  # ./x, ~/x, a/b, notes.md: a file was meant
 
 
-def missing_mentioned(text: str, cwd: Path) -> list[str]:
-    """The `@word`s shaped like a path that name nothing: they stay text, but the user should hear so."""
-    missing = []
+@dataclass(frozen=True)
+class Mentioned:
+    """What a message's `@word`s name: files to attach, and words that stay text but deserve a word: folders
+    (/read takes those) and path-shaped words that name nothing."""
+
+    files: tuple[tuple[str, Path], ...] = ()  # (name as typed, less punctuation or particle; its path)
+    folders: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+
+
+def mentioned(text: str, cwd: Path) -> Mentioned:
+    """Each `@word` tried as itself, then less punctuation, then less a particle; the first that exists wins.
+    A word that names nothing stays plain text (an e-mail address, `@someone`)."""
+    files: list[tuple[str, Path]] = []
+    folders: list[str] = []
+    missing: list[str] = []
     for word in mentions(text):
         names = [c for c in candidates(word) if c]
         try:
-            if names and _PATHLIKE.search(names[-1]) and not any(resolve(c, cwd).exists() for c in names):
-                missing.append(names[-1])
-        except (AttachmentError, OSError):
+            found = next(((c, p) for c in names if (p := resolve(c, cwd)).exists()), None)
+        except (AttachmentError, OSError):  # `~nobody/x`: not a path here, so text
             continue
-    return missing
-
-
-def folders_mentioned(text: str, cwd: Path) -> list[str]:
-    """The `@word`s that name a folder (they stay text: the caller points at /read)."""
-    folders = []
-    for word in mentions(text):
-        for candidate in candidates(word):
-            try:
-                if candidate and resolve(candidate, cwd).is_dir():
-                    folders.append(candidate.rstrip("/"))
-                    break
-            except (AttachmentError, OSError):
-                break
-    return folders
-
-
-def find_mentioned(text: str, cwd: Path) -> list[tuple[str, Path]]:
-    """(name, path) of each `@path` that names an existing file; any other `@word` stays plain text."""
-    found: list[tuple[str, Path]] = []
-    for word in mentions(text):
-        for candidate in candidates(word):
-            try:
-                path = resolve(candidate, cwd)
-            except AttachmentError:
-                break
-            if candidate and path.exists() and not path.is_dir():
-                if all(p != path for _n, p in found):
-                    found.append((candidate, path))
-                break
-    return found
+        if found is None:
+            if names and _PATHLIKE.search(names[-1]):
+                missing.append(names[-1])
+        elif found[1].is_dir():
+            folders.append(found[0].rstrip("/"))
+        elif all(p != found[1] for _n, p in files):
+            files.append(found)
+    return Mentioned(tuple(files), tuple(folders), tuple(missing))
 
 
 def fence(text: str) -> str:

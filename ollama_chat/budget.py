@@ -139,3 +139,11 @@ def short(tokens: int) -> str:
         return str(tokens)
     value = tokens / 1024 if tokens % 1024 == 0 else tokens / 1000
     return f"{value:.1f}".rstrip("0").rstrip(".") + "k"
+
+
+def bigger_window(needed: int, model_max: int | None) -> int:
+    """A num_ctx to suggest: a round size with room for `needed` tokens and a reply, within the model's most."""
+    size = 4096
+    while size < needed * 1.25 + 1024:
+        size *= 2
+    return min(size, model_max) if model_max else size

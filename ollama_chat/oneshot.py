@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ollama_chat.backends.base import Backend, BackendError
+from ollama_chat.budget import bigger_window
 from ollama_chat.context import ContextTracker, Plan, not_sent
 from ollama_chat.conversation import Conversation
 from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
@@ -88,7 +89,8 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
     if result is None:
         raise UsageError(not_sent(turn.plan), _("Shorten it: the server set the model's window when it started (vLLM:"
                                                 " --max-model-len).") if backend.fixed_window else
-                         _("Shorten it, or give the model a bigger window: --num-ctx 16384."))
+                         _("Shorten it, or give the model a bigger window: --num-ctx {size}.").format(
+                             size=bigger_window(turn.plan.fit.tokens, turn.plan.window.model_max)))
     if result.error is not None:
         raise result.error
     if recorder is not None and (result.text or not result.interrupted):

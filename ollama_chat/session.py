@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from ollama_chat.attachments import reworded
 from ollama_chat.backends.base import Backend, BackendError, ModelNotFound
+from ollama_chat.budget import bigger_window
 from ollama_chat.context import ContextTracker, Plan, not_sent
 from ollama_chat.conversation import Conversation
 from ollama_chat.errors import EXIT_OK, ChatError
@@ -134,7 +135,7 @@ class ChatSession:
         turn = fitted_turn(self.backend, self.context, s, self.conversation, question, self.output, self._tell_dropped)
         plan, result = turn.plan, turn.result
         if result is None:
-            bigger = min(plan.window.model_max or 131072, max(16384, 2 * plan.window.tokens))
+            bigger = bigger_window(plan.fit.tokens, plan.window.model_max)
             if self.backend.fixed_window:
                 hint = _("Shorten it (the server set the model's window when it started; vLLM: --max-model-len), or"
                          " /clear to start afresh. ↑ brings your text back.")

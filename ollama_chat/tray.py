@@ -9,6 +9,7 @@ from typing import Protocol
 
 from ollama_chat.attachments import Attachment, Image, block, question
 from ollama_chat.backends.base import Backend, BackendError
+from ollama_chat.budget import bigger_window
 from ollama_chat.context import ContextTracker
 from ollama_chat.conversation import Conversation
 from ollama_chat.errors import ChatError, UsageError
@@ -25,14 +26,6 @@ class _Notify(Protocol):
     def say(self, text: str, style: str = "notice") -> None: ...
 
     def error(self, error: ChatError) -> None: ...
-
-
-def bigger_window(needed: int, model_max: int | None) -> int:
-    """A num_ctx to suggest: a round size with room for `needed` tokens and a reply, within the model's most."""
-    size = 4096
-    while size < needed * 1.25 + 1024:
-        size *= 2
-    return min(size, model_max) if model_max else size
 
 
 def too_big(context: ContextTracker, settings: Settings, files: Sequence[Attachment], new: Attachment,
@@ -115,8 +108,8 @@ class Tray:
         self.files: list[Attachment] = []
         self.images: list[Image] = []
 
-    def __bool__(self) -> bool:
-        return bool(self.files or self.images)
+    def __len__(self) -> int:
+        return len(self.files) + len(self.images)
 
     def add(self, item: Attachment | Image) -> bool:
         """Hold `item` for the next question, or say why not. The same name again replaces the one held."""

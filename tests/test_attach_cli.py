@@ -176,3 +176,13 @@ def test_a_terminal_sees_each_attachment_on_stderr(cli, fake_ollama, tmp_path):
     (tmp_path / "k.txt").write_bytes("안녕하세요\n".encode("cp949"))
     code, _out, err = cli("-f", str(tmp_path / "k.txt"), "번역", tty=True)
     assert code == 0 and "📎 " in err and "k.txt · 11 B · about " in err and "(read as CP949)" in err
+
+
+def test_a_question_too_long_for_the_window_suggests_a_window_that_fits_it(cli, fake_ollama):
+    import re
+
+    question = "긴 질문입니다. " * 3000  # about 15,000 tokens
+    code, _out, err = cli("--num-ctx", "2048", question)
+    assert code == 2 and fake_ollama.chat_requests == []
+    size = int(re.search(r"--num-ctx (\d+)", err).group(1))
+    assert size >= 16384 and size % 4096 == 0  # room for the question and a reply, not merely twice the window

@@ -218,3 +218,12 @@ def test_an_image_refused_as_it_is_attached_says_to_switch_and_send_again(chat, 
     handle_line(chat, "@cat.png 뭐가 보여?")
     assert "Switch with /model gemma3:4b, then send it again." in screen(chat) and "/read --clear" not in screen(chat)
     assert fake_ollama.chat_requests == [] and not chat.session.tray
+
+
+def test_read_and_image_of_an_unknown_users_home_are_messages(chat, fake_ollama):
+    handle_line(chat, "/read ~nosuchuser/x")
+    handle_line(chat, "/image ~nosuchuser/x.png")
+    handle_line(chat, "@~nosuchuser/x 안녕")
+    assert "Cannot attach ~nosuchuser/x: there is no such file." in screen(chat)
+    assert "'~nosuchuser' is no user's home folder here" in screen(chat)
+    assert last_user(fake_ollama)["content"] == "@~nosuchuser/x 안녕"

@@ -163,3 +163,16 @@ def test_a_loose_history_file_is_tightened_and_a_fifo_refused(tmp_path):
     history = open_history(True, warnings.append, fifo)  # would block a plain open for writing
     assert len(warnings) == 1 and "not writable" in warnings[0]
     history.append_string("q")
+
+
+def test_a_command_that_fails_is_said_and_the_chat_goes_on(run, fake_ollama, monkeypatch):
+    from ollama_chat.errors import ChatError
+    from ollama_chat.ui import commands
+
+    def broken(chat, arg):
+        raise ChatError("the file went away", "try another")
+
+    monkeypatch.setitem(commands.COMMANDS, "/read", commands.Command("/read", "PATH", "", broken))
+    code, screen = run("/read x" + ENTER + "그 다음 질문" + ENTER + "끝" + ENTER)
+    assert code == 0 and "Error: the file went away" in screen and "try another" in screen
+    assert questions(fake_ollama) == ["그 다음 질문"]

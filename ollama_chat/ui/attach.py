@@ -14,8 +14,7 @@ from pathlib import Path
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
 
-from ollama_chat.attachments import (AttachmentError, find_mentioned, folders_mentioned, missing_mentioned, read_any,
-                                     read_image, read_text, resolve)
+from ollama_chat.attachments import AttachmentError, mentioned, read_any, read_image, read_text, resolve, shown_path
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.tray import attached_note
 from ollama_chat.ui.chat import Chat
@@ -29,13 +28,14 @@ def ask(chat: Chat, text: str) -> None:
     """A message: its `@path` words that name files attach them (any other `@word` is plain text), then it
     is asked. A file that cannot go stops the message; nothing is sent."""
     session = chat.session
-    for name in missing_mentioned(text, Path.cwd()):
+    found = mentioned(text, Path.cwd())
+    for name in found.missing:
         chat.say(_("@{name} looks like a file name but there is no such file here; it goes as text.").format(
             name=sanitize(name)), "hint")
-    for name in folders_mentioned(text, Path.cwd()):
+    for name in found.folders:
         chat.say(_("@{name} is a folder and stays text; /read {name} attaches the text files in it.").format(
             name=sanitize(name)), "hint")
-    for name, path in find_mentioned(text, Path.cwd()):
+    for name, path in found.files:
         try:
             added = session.tray.add(read_any(path, name))
         except AttachmentError as e:
@@ -81,7 +81,7 @@ def read(chat: Chat, arg: str) -> None:
     what .gitignore would, up to READ_LIMIT. /read alone says what is waiting; /read --clear drops it."""
     tray = chat.session.tray
     if arg.strip() == "--clear":
-        count = len(tray.files) + len(tray.images)
+        count = len(tray)
         tray.clear()
         chat.say(ngettext("Dropped {n} waiting attachment.", "Dropped {n} waiting attachments.", count).format(n=count)
                  if count else _("No attachments were waiting."), "hint")
@@ -116,10 +116,10 @@ def read(chat: Chat, arg: str) -> None:
     for name in found.special:
         chat.session.notify.error(AttachmentError(_("Cannot attach {name}: {reason}.").format(
             name=sanitize(str(name)), reason=_("it is not a regular file (a pipe, a device or a socket)"))))
-    named = {resolve(n, Path.cwd()) for n in names}
+    named = {path for n in names if (path := _named(n)) is not None}
     binary: list[str] = []
     for path in found.files:
-        shown = _shown(path)
+        shown = shown_path(path, Path.cwd())
         try:
             item = read_text(path, shown)
         except AttachmentError as e:
@@ -155,18 +155,18 @@ def read(chat: Chat, arg: str) -> None:
     _waiting(chat)
 
 
-def _shown(path: Path) -> str:
-    """A file's name as the model and the screen see it: relative to the working directory when inside it."""
+def _named(name: str) -> Path | None:
+    """The path a /read argument names (None: `~nobody/…`, which `expand` already reported missing)."""
     try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+        return resolve(name, Path.cwd())
+    except AttachmentError:
+        return None
 
 
 def _waiting(chat: Chat) -> None:
     tray = chat.session.tray
     if tray:
-        count = len(tray.files) + len(tray.images)
+        count = len(tray)
         chat.say(ngettext("{n} attachment goes with your next message.", "{n} attachments go with your next message.",
                           count).format(n=count), "hint")
 

@@ -136,8 +136,7 @@ def _leave(chat: Chat, arg: str) -> object:
 
 
 def _clear(chat: Chat, arg: str) -> None:
-    tray = chat.session.tray
-    waiting = len(tray.files) + len(tray.images)
+    waiting = len(chat.session.tray)
     chat.session.clear()
     if waiting:
         chat.say(ngettext("The {n} waiting attachment was dropped too.", "The {n} waiting attachments were dropped too.",

@@ -353,6 +353,8 @@ def _loop(chat: Chat, prompt: PromptSession, start: Start) -> int:
             raise
         except KeyboardInterrupt:
             chat.say(_("Interrupted."), "hint")
+        except ChatError as e:  # the chat survives any one bad command: it is said, and the prompt comes back
+            chat.session.notify.error(e)
         if line.strip():
             chat.console.print()  # air between a reply (or a command's answer) and the next prompt
     chat.say(_("Bye!"), "hint")

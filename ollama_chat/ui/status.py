@@ -20,7 +20,7 @@ def toolbar(session: ChatSession) -> str:
     saved = "" if session.recorder.saving else _(" · not saved")
     # first: a narrow terminal cuts the end
     context = _("ctx {used}/{window}").format(used=short(plan.fit.tokens), window=short(plan.window.tokens))
-    waiting = f" · 📎 {len(tray.files) + len(tray.images)}" if tray else ""  # early: a narrow terminal cuts the end
+    waiting = f" · 📎 {len(tray)}" if tray else ""  # early: a narrow terminal cuts the end
     return f" {sanitize(s.model)} · {context}{waiting} · {s.persona.name} · {history}{saved} "
 
 
