@@ -21,13 +21,13 @@ from ollama_chat.oneshot import combine_question, decode_input
 from ollama_chat.oneshot import run as run_oneshot
 from ollama_chat.personas import BUILTIN, PersonaError, list_personas, load_persona, shown_source
 from ollama_chat.recorder import OFF, Recorder
-from ollama_chat.resume import Resumed, from_store, read_transcript, resumed_layers
+from ollama_chat.resume import Resumed, from_store, read_transcript, resumed_layers, server_notice
 from ollama_chat.settings import (Flags, Layers, Settings, build_layers, config_layer, env_layer, flags_layer, load_format,
                                   persona_ref, server_layer)
 from ollama_chat.store import NoSuchConversation, Store, StoreError
 from ollama_chat.types import Message
 from ollama_chat.ui.output import make_output
-from ollama_chat.ui.text import sanitize
+from ollama_chat.ui.text import one_line, sanitize
 from ollama_chat.ui.wrap import cell_width, pad, wrap
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 
 def warn(env: Environment, text: str, hint: str = "") -> None:
-    say(env, _("Warning:"), "33", text, hint)
+    say(env, _("Warning:"), "33", one_line(text), hint)
 
 
 def say(env: Environment, label: str, sgr: str, text: str, hint: str = "") -> None:
@@ -86,7 +86,8 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
     resumed = find_resumed(store, flags)
     off = OFF if not settings.save_history else _("Saving is off: the conversation store could not be opened (see the warning above)")
     recorder = Recorder(store if settings.save_history else None, lambda text, hint: warn(env, text, hint), off)
-    if resumed is not None:  # its server (an OpenAI-compatible one it was held on) unless the flags say otherwise
+    if resumed is not None:  # back to the configured server it names, unless the flags choose; never a host it says
+        layers = layers.back_to(resumed.transcript.server.name if resumed.transcript.server else None)
         settings = resumed_layers(layers, resumed.transcript, paths.user_persona_dir(env.environ),
                                   keep_persona=flags.persona is not None).resolve()
     backend = open_backend(env, settings)
@@ -112,6 +113,9 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
                                   keep_persona=flags.persona is not None).resolve()
         conversation.exchanges.extend(resumed.transcript.exchanges)
         conversation.compact(resumed.transcript.summary, resumed.transcript.summarized)
+        notice = server_notice(resumed.transcript.server, settings, layers.configured)
+        if notice:
+            say(env, _("Note:"), "2", notice)
         if resumed.conversation_id is not None:
             recorder.resume(resumed.conversation_id)
     output = make_output(
@@ -166,11 +170,11 @@ def find_resumed(store: Store | None, flags: Flags) -> Resumed | None:
     if flags.resume is not None and is_file_ref(flags.resume):
         try:
             path = paths.user_path(flags.resume)
-            return Resumed(read_transcript(path, sanitize(str(path))))
+            return Resumed(read_transcript(path, one_line(str(path))))
         except FileNotFoundError:
-            raise UsageError(_("--resume: there is no file {path}.").format(path=sanitize(flags.resume))) from None
+            raise UsageError(_("--resume: there is no file {path}.").format(path=one_line(flags.resume))) from None
         except ValueError as e:
-            raise UsageError(f"--resume: {sanitize(str(e))}") from None
+            raise UsageError(f"--resume: {one_line(str(e))}") from None
     if store is None or not (flags.continue_last or flags.resume is not None):
         return None
     try:
@@ -179,7 +183,7 @@ def find_resumed(store: Store | None, flags: Flags) -> Resumed | None:
             raise UsageError(_("There is no earlier conversation to continue."), _("Start one with: ollama-chat"))
         return from_store(store.load(conversation_id))
     except NoSuchConversation as e:
-        raise UsageError(_("Cannot resume: {reason}.").format(reason=sanitize(str(e))),
+        raise UsageError(_("Cannot resume: {reason}.").format(reason=one_line(str(e))),
                          _("`ollama-chat history` lists the conversations.")) from None
     except StoreError as e:
         raise ChatError(_("Cannot resume: {reason}.").format(reason=e), e.hint) from None
@@ -224,7 +228,7 @@ def read_attachments(env: Environment, files: Sequence[str], images: Sequence[st
     if env.stderr_isatty:
         for item in [*texts, *pictures]:
             tokens = Calibration().tokens(attachments.block(item)) if isinstance(item, attachments.Attachment) else None
-            env.stderr.write(sanitize(attached_note(item, tokens)) + "\n")
+            env.stderr.write(one_line(attached_note(item, tokens)) + "\n")
     return texts, pictures
 
 
@@ -255,7 +259,7 @@ def print_personas(env: Environment) -> int:
         where = shown_source(info.source)
         if info.source != BUILTIN and info.overrides_builtin:
             where += " " + _("(overrides the built-in)")
-        description, where = sanitize(info.description), sanitize(where)
+        description, where = one_line(info.description), one_line(where)
         if env.stdout_isatty:
             lines = wrap(f"{pad(info.name, width)}  {description}  [{where}]", env.columns, indent=" " * (width + 2))
             out.write("\n".join(lines) + "\n")
@@ -299,7 +303,7 @@ def guarded(env: Environment, body: Callable[[], int]) -> int:
     try:
         return body()
     except ChatError as e:
-        say(env, _("Error:"), "1;31", e.message, e.hint)
+        say(env, _("Error:"), "1;31", one_line(e.message), e.hint)  # one line: a server's or a file's text in it too
         return e.exit_code
     except Terminated as e:  # SIGTERM, SIGHUP
         return e.exit_code

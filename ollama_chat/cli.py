@@ -61,12 +61,14 @@ def _model_names(incomplete: str) -> list[str]:
     from ollama_chat.backends.base import BackendError
     from ollama_chat.backends.hosts import parse_host
     from ollama_chat.backends.ollama import OllamaBackend
+    from ollama_chat.ui.text import one_line
 
     try:
         names = OllamaBackend(parse_host(os.environ.get("OLLAMA_HOST")), timeout=2).list_models()
     except (BackendError, ValueError):
         return []
-    return [name for name in names if name.startswith(incomplete)]
+    # the shell reads one candidate a line: a name with a newline (or a bidi override) is not offered
+    return [name for name in names if name.startswith(incomplete) and one_line(name) == name]
 
 
 def _persona_names(incomplete: str) -> list[str]:

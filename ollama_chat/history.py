@@ -16,7 +16,7 @@ from ollama_chat.i18n import N_, _, ngettext
 from ollama_chat.store import ConversationMeta, NoSuchConversation, Store, StoreError, StoredConversation, matching_line
 from ollama_chat.transcript import to_json, to_markdown
 from ollama_chat.ui.output import make_output
-from ollama_chat.ui.text import sanitize, when
+from ollama_chat.ui.text import one_line, sanitize, when
 from ollama_chat.ui.wrap import cell_width
 
 LIST_HINT = N_("`ollama-chat history` lists the conversations, newest first, each starting with its ID.")
@@ -78,7 +78,7 @@ def list_conversations(env: Environment, limit: int) -> int:
     else:
         for m in metas:
             row = (m.id, when(m.updated), m.persona, m.model, str(m.exchanges), m.title)
-            env.stdout.write("\t".join(sanitize(v).replace("\t", " ") for v in row) + "\n")
+            env.stdout.write("\t".join(one_line(v) for v in row) + "\n")  # a tab in a field shows as \\t
     env.stdout.flush()
     return EXIT_OK
 
@@ -91,8 +91,8 @@ def _table(env: Environment, metas: Sequence[ConversationMeta]) -> None:
 
     from ollama_chat.ui.theme import make_console
 
-    columns = {"ID": lambda m: m.id, "Last": lambda m: when(m.updated), "Persona": lambda m: sanitize(m.persona),
-               "Model": lambda m: sanitize(m.model), "#": lambda m: str(m.exchanges), "Title": lambda m: sanitize(m.title)}
+    columns = {"ID": lambda m: m.id, "Last": lambda m: when(m.updated), "Persona": lambda m: one_line(m.persona),
+               "Model": lambda m: one_line(m.model), "#": lambda m: str(m.exchanges), "Title": lambda m: one_line(m.title)}
     if env.columns < 80:
         del columns["Model"], columns["Persona"]
     if env.columns < 60:
@@ -121,15 +121,15 @@ def show(env: Environment, ref: str | None) -> int:
     from ollama_chat.ui.theme import make_console
 
     console = make_console(env.stdout, env.columns)
-    console.print(Text(sanitize(meta.title) or _("(untitled)"), style="banner"))
-    console.print(Text(f"{meta.id} · {when(meta.updated)} · {sanitize(meta.persona)} · {sanitize(meta.model)}", style="hint"))
+    console.print(Text(one_line(meta.title) or _("(untitled)"), style="banner"))
+    console.print(Text(f"{meta.id} · {when(meta.updated)} · {one_line(meta.persona)} · {one_line(meta.model)}", style="hint"))
     output = make_output(stdout_is_terminal=True, plain=False, hide_thinking=True, out=env.stdout.buffer, err=env.stderr,
                          console=console, environ=env.environ)
     for number, exchange in enumerate(stored.exchanges, 1):
         console.print()
         console.print(Text(_("{number}. you:").format(number=number), style="hint"))
         print_question(console, exchange.question)
-        console.print(Text(f"{sanitize(exchange.model)}:", style="hint"))  # an interrupted reply is marked at its end
+        console.print(Text(f"{one_line(exchange.model)}:", style="hint"))  # an interrupted reply is marked at its end
         reply = output.reply()
         reply.content(exchange.reply)
         reply.finish(interrupted=exchange.interrupted)
@@ -144,7 +144,7 @@ def _markdown(stored: StoredConversation) -> str:
 
 def export(env: Environment, ref: str | None, form: str) -> int:
     if form not in ("md", "json"):
-        raise UsageError(_("--format must be md or json, not '{value}'.").format(value=sanitize(form)))
+        raise UsageError(_("--format must be md or json, not '{value}'.").format(value=one_line(form)))
     with _opened(env) as store:
         stored = _load(store, ref)
     if form == "md":
@@ -168,12 +168,12 @@ def search(env: Environment, text: str, limit: int) -> int:
     with store:
         hits = _guard(lambda: store.search(text, limit if limit > 0 else -1))
     if not hits:
-        env.stderr.write(_("No stored conversation holds “{text}”.").format(text=sanitize(text.strip())) + "\n")
+        env.stderr.write(_("No stored conversation holds “{text}”.").format(text=one_line(text.strip())) + "\n")
         return EXIT_FAILURE
     if not env.stdout_isatty:
         for h in hits:
             row = (h.meta.id, when(h.meta.updated), h.meta.title, h.line)
-            env.stdout.write("\t".join(sanitize(v).replace("\t", " ") for v in row) + "\n")
+            env.stdout.write("\t".join(one_line(v) for v in row) + "\n")  # a tab in a field shows as \\t
         env.stdout.flush()
         return EXIT_OK
     from rich.text import Text
@@ -183,9 +183,9 @@ def search(env: Environment, text: str, limit: int) -> int:
     console = make_console(env.stdout, env.columns)
     for h in hits:
         m = h.meta
-        console.print(Text(f"{m.id}  {when(m.updated)}  ", style="hint") + Text(sanitize(m.title), style="banner"), no_wrap=True, overflow="ellipsis")
+        console.print(Text(f"{m.id}  {when(m.updated)}  ", style="hint") + Text(one_line(m.title), style="banner"), no_wrap=True, overflow="ellipsis")
         line = Text("    " + _around(h.line, text.strip(), env.columns - 5), no_wrap=True)
-        line.highlight_regex(re.compile(re.escape(sanitize(text.strip())), re.IGNORECASE), "bold yellow")
+        line.highlight_regex(re.compile(re.escape(one_line(text.strip())), re.IGNORECASE), "bold yellow")
         console.print(line, overflow="ellipsis")
     return EXIT_OK
 
@@ -194,7 +194,7 @@ def _around(line: str, needle: str, cells: int) -> str:
     """The part of `line` around `needle` that fits in `cells` display cells (Hangul takes two)."""
     length = max(10, cells)
     while True:
-        piece = sanitize(matching_line(line, needle, length))
+        piece = one_line(matching_line(line, needle, length))
         if cell_width(piece) <= cells or length <= 10:
             return piece
         length -= max(1, (cell_width(piece) - cells + 1) // 2)
@@ -204,7 +204,7 @@ def parse_age(text: str) -> tuple[float, str]:
     """`90d`, `12h`, `4w`, `6mo`, `1y` or a bare number of days: (days, the age in words)."""
     match = _AGE.fullmatch(text.strip().lower())
     if not match or float(match.group(1)) <= 0:
-        raise UsageError(_("--older-than takes an age such as 90d, 12h, 4w, 6mo or 1y, not '{value}'.").format(value=sanitize(text)))
+        raise UsageError(_("--older-than takes an age such as 90d, 12h, 4w, 6mo or 1y, not '{value}'.").format(value=one_line(text)))
     number, unit = match.group(1), match.group(2)
     one, many = _UNITS[unit]
     return float(number) * _DAYS[unit], _(one if number == "1" else many).format(n=number)
@@ -236,7 +236,7 @@ def _confirm(env: Environment, doomed: Sequence[ConversationMeta], what: str) ->
     if not env.stdin_isatty:
         raise UsageError(_("Removing {what} needs a yes: add --yes (there is no terminal to ask on).").format(what=what))
     for m in doomed[:10]:
-        env.stderr.write(f"  {m.id}  {when(m.updated)}  {sanitize(m.title)}\n")
+        env.stderr.write(f"  {m.id}  {when(m.updated)}  {one_line(m.title)}\n")
     if len(doomed) > 10:
         env.stderr.write("  " + _("… and {n} more").format(n=len(doomed) - 10) + "\n")
     env.stderr.write(_("Remove {what} for good? [y/N]").format(what=what) + " ")

@@ -11,7 +11,7 @@ from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK
 from ollama_chat.i18n import N_, _
 from ollama_chat.types import ModelInfo, PullProgress
-from ollama_chat.ui.text import sanitize, size_text
+from ollama_chat.ui.text import one_line, size_text
 
 SHOW_TIMEOUT = 5.0
 
@@ -49,7 +49,7 @@ def _cells(listed: ModelInfo, shown: ModelInfo | None, *, terminal: bool) -> lis
 
 
 def print_models(env: Environment, backend: Backend) -> int:
-    rows = [[sanitize(c) for c in _cells(listed, shown, terminal=env.stdout_isatty)] for listed, shown in describe(backend)]
+    rows = [[one_line(c) for c in _cells(listed, shown, terminal=env.stdout_isatty)] for listed, shown in describe(backend)]
     if env.stdout_isatty:
         from rich.table import Table
         from rich.text import Text
@@ -70,7 +70,7 @@ def print_models(env: Environment, backend: Backend) -> int:
             env.stderr.write(_("No models yet: ollama-chat models pull llama3.2") + "\n")
     else:
         for row in rows:
-            env.stdout.write("\t".join(c.replace("\t", " ") for c in row) + "\n")
+            env.stdout.write("\t".join(row) + "\n")  # one_line: a tab or newline in a name shows as \\t, \\n
     env.stdout.flush()
     return EXIT_OK
 
@@ -86,13 +86,13 @@ def pull(backend: Backend, name: str, view_for: Callable[[], Display], say: Call
     except KeyboardInterrupt:
         steps.close()
         view.close()
-        say(_("Pull of {model} stopped; pulling it again resumes where it was.").format(model=sanitize(name)))
+        say(_("Pull of {model} stopped; pulling it again resumes where it was.").format(model=one_line(name)))
         return EXIT_INTERRUPTED
     except BaseException:
         view.close()
         raise
     view.close()
-    say(_("{model} is ready.").format(model=sanitize(name)))
+    say(_("{model} is ready.").format(model=one_line(name)))
     return EXIT_OK
 
 

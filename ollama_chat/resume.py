@@ -2,23 +2,30 @@
 (`--resume FILE.json`): what it was, and the settings layers that continue it.
 
 The conversation's persona, model and options apply unless the flags say otherwise. Its system prompt and
-few-shot examples are the ones it was held with, even if the persona file changed or is gone since.
+few-shot examples are the ones it was held with, even if the persona file changed or is gone since. Its
+server never comes from it: only a name the user's config holds takes it back (`Layers.back_to`), and
+`server_notice` says when it goes on elsewhere.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+from ollama_chat.backends.hosts import parse_host
 from ollama_chat.errors import UsageError
 from ollama_chat.i18n import N_, _
 from ollama_chat.paths import read_file
 from ollama_chat.personas import NAME_RE, Example, Persona, PersonaError, load_persona
-from ollama_chat.settings import Layers
+from ollama_chat.settings import Layers, Settings
 from ollama_chat.store import StoredConversation
-from ollama_chat.transcript import Transcript, TranscriptError, from_json
+from ollama_chat.transcript import ServerRef, Transcript, TranscriptError, from_json, server_ref
+from ollama_chat.ui.text import one_line
 
 STORED = N_("the resumed conversation")  # a persona's source: translate it where it is shown
+SHOWN_NAME = 80  # characters of a saved server's name or host shown in a notice
 MAX_TRANSCRIPT = 256 * 1024 * 1024
 
 
@@ -32,7 +39,7 @@ def from_store(stored: StoredConversation) -> Resumed:
     meta = stored.meta
     transcript = Transcript(stored.exchanges, system=stored.system, persona=meta.persona, model=meta.model,
                             options=stored.options, examples=stored.examples, title=meta.title, summary=stored.summary,
-                            summarized=stored.summarized, server=stored.server)
+                            summarized=stored.summarized, server=server_ref(stored.server))
     return Resumed(transcript, meta.id)
 
 
@@ -77,4 +84,38 @@ def resumed_layers(layers: Layers, transcript: Transcript, user_persona_dir: Pat
     """`keep_persona`: --persona was given, and it wins over the conversation's."""
     persona = None if keep_persona else persona_of(transcript, user_persona_dir)
     model = transcript.model or layers.resolve().model
-    return layers.resume(persona, model, transcript.options, transcript.server)
+    return layers.resume(persona, model, transcript.options)
+
+
+def server_notice(held: ServerRef | None, settings: Settings, configured: Mapping[str, Any]) -> str:
+    """One line when a resumed conversation was held on another server than the one it goes on with, or its
+    file tried to choose the server: which server is used instead, and how to go back. "" when all is as it was.
+    The host, API and key variable come only from the user's flags, environment and config."""
+    if held is None:
+        return ""
+    current = one_line(settings.host if settings.server_name is None else f"{settings.server_name} ({settings.host})")
+    if held.name is not None and held.name != settings.server_name:
+        name = one_line(held.name, SHOWN_NAME)
+        if held.name not in configured:
+            return _("This conversation was held on the server '{name}', which your config file does not name; it goes"
+                     " on with {current}.").format(name=name, current=current)
+        return _("This conversation was held on the server '{name}'; it goes on with {current}. --server {name} goes"
+                 " back to it.").format(name=name, current=current)
+    if held.credentials:
+        return _("This conversation's saved server has a user name or password in its host; ollama-chat neither uses"
+                 " nor shows it, and goes on with {current}.").format(current=current)
+    if held.name is None and held.host is not None and _plain(held.host) != settings.host:
+        return _("This conversation was held on another server ({held}); it goes on with {current}: a saved"
+                 " conversation cannot choose the server. --server NAME or --host HOST goes back to it.").format(
+            held=one_line(held.host, SHOWN_NAME), current=current)
+    if held.ignored:
+        return _("This conversation's saved server settings (an API, a key variable) are ignored: a saved"
+                 " conversation cannot choose where a key is sent. It goes on with {current}.").format(current=current)
+    return ""
+
+
+def _plain(host: str) -> str:
+    try:
+        return parse_host(host)
+    except ValueError:
+        return host

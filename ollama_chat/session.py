@@ -29,7 +29,7 @@ from ollama_chat.tray import Tray
 from ollama_chat.turn import fitted_turn, run_turn
 from ollama_chat.types import ChatRequest, Exchange, Message
 from ollama_chat.ui.output import Output
-from ollama_chat.ui.text import sanitize
+from ollama_chat.ui.text import one_line
 
 
 CHECK_TIMEOUT = 3.0
@@ -40,7 +40,7 @@ def in_the_chat(error: ChatError, can_pull: bool = True) -> ChatError:
     the server cannot download models: its own hint lists what it has)."""
     if isinstance(error, ModelNotFound) and not error.suggestions and can_pull:
         return ChatError(error.message, _("/pull {model} downloads it; /model NAME switches (/models lists them).")
-                         .format(model=error.model))
+                         .format(model=one_line(error.model)))
     return error
 
 
@@ -110,7 +110,7 @@ class ChatSession:
         if name == "num_ctx" and self.backend.fixed_window:
             self.notify.say(_("On this server num_ctx only limits how much of the conversation ollama-chat sends:"
                               " the server set {model}'s window when it started.").format(
-                model=sanitize(self.settings.model)), "hint")
+                model=one_line(self.settings.model)), "hint")
 
     def unset_option(self, name: str) -> None:
         self._change(self._layers.set_option(name, UNSET))
@@ -202,7 +202,7 @@ class ChatSession:
             self.notify.say(
                 _("{model} runs with a {tokens}-token context window but supports {max}: /set num_ctx {size} gives long"
                   " chats more room (the model reloads with it, which takes a moment).").format(
-                    model=sanitize(model), tokens=f"{window.tokens:,}", max=f"{window.model_max:,}",
+                    model=one_line(model), tokens=f"{window.tokens:,}", max=f"{window.model_max:,}",
                     size=min(window.model_max or 0, 4 * window.tokens)), "hint")
 
     def _learn_model(self, model: str, context_length: int | None) -> None:
@@ -333,10 +333,10 @@ class ChatSession:
             self.notify.error(in_the_chat(e, self.backend.can_pull))
             return
         except BackendError as e:
-            self.notify.say(_("Could not check the model: {reason} Switching anyway.").format(reason=sanitize(e.message)),
+            self.notify.say(_("Could not check the model: {reason} Switching anyway.").format(reason=one_line(e.message)),
                             "hint")
         self.set(model=model)
-        self.notify.say(_("Model: {model}").format(model=sanitize(model)))
+        self.notify.say(_("Model: {model}").format(model=one_line(model)))
 
     def set_think(self, think: bool | str) -> None:
         """/think: warn at once when the model says it cannot think, instead of at the next question."""
@@ -357,7 +357,7 @@ class ChatSession:
         if capabilities and "thinking" not in capabilities:
             self.notify.say(
                 _("{model} says it cannot think: the next question will fail unless you switch with /model NAME"
-                  " (e.g. qwen3, deepseek-r1) or /think off.").format(model=sanitize(self.settings.model)),
+                  " (e.g. qwen3, deepseek-r1) or /think off.").format(model=one_line(self.settings.model)),
                 "warning",
             )
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from ollama_chat.backends.hosts import parse_host
+from ollama_chat.backends.hosts import has_credentials, parse_host
 from ollama_chat.errors import UsageError
 from ollama_chat.i18n import _
 from ollama_chat.options import PRESETS
@@ -76,6 +76,7 @@ class Settings:
     host: str = parse_host(None)
     api: str = ""  # "ollama" or "openai"; "" decides by the host (`api` below)
     api_key_env: str = DEFAULT_KEY_ENV  # the variable holding an OpenAI-compatible server's key (never a flag)
+    server_name: str | None = None  # the config's [servers.NAME] the host comes from (--server NAME)
     model: str = DEFAULT_MODEL
     persona: Persona = field(default_factory=lambda: Persona(name=DEFAULT_PERSONA, system=""))
     system: str = ""
@@ -99,12 +100,11 @@ class Settings:
         return self.api or ("openai" if self.host.rstrip("/").endswith("/v1") else "ollama")
 
     @property
-    def server(self) -> dict[str, str] | None:
-        """What a stored conversation keeps of an OpenAI-compatible server, so `-c` goes back to it (its model
-        names are that server's). None for Ollama: a resumed chat uses today's OLLAMA_HOST."""
-        if self.backend_api != "openai":
-            return None
-        return {"host": self.host, "api": "openai", "api_key_env": self.api_key_env}
+    def server(self) -> dict[str, str]:
+        """What a stored conversation or saved file keeps of its server: the config's name for it (which takes a
+        resume back there), else the plain host, shown only. Never the API or the key variable: a file must not
+        choose where a key is sent."""
+        return {"name": self.server_name} if self.server_name else {"host": self.host}
 
 
 _FIELDS = {f.name for f in fields(Settings)}
@@ -121,6 +121,7 @@ class Layers:
     resumed: Layer = field(default_factory=dict)  # a resumed conversation's model and options
     flags: Layer = field(default_factory=dict)
     session: Layer = field(default_factory=dict)
+    configured: Mapping[str, Any] = field(default_factory=dict)  # the config's [servers]: what a resume may name
 
     def resolve(self) -> Settings:
         values: dict[str, Any] = {}
@@ -133,6 +134,8 @@ class Layers:
                 else:
                     values[key] = value
         options = {k: v for k, v in options.items() if v is not UNSET}
+        if values.get("host") != self.server.get("host"):
+            values.pop("server_name", None)  # --host took it elsewhere: no longer the named server
         return Settings(**values, options=options)
 
     def with_persona(self, persona: Persona) -> Layers:
@@ -146,19 +149,26 @@ class Layers:
             session=_without(self.session, "system"),
         )
 
-    def resume(self, persona: Persona | None, model: str, options: Mapping[str, Any] | None,
-               server: Mapping[str, str] | None = None) -> Layers:
+    def resume(self, persona: Persona | None, model: str, options: Mapping[str, Any] | None) -> Layers:
         """A resumed conversation: its persona (None: keep the current one, e.g. from --persona), model and
         options (None: it does not say), under the flags. This session's choices of model, system prompt and
-        options give way to the conversation's; an option of the persona that was unset in it stays unset."""
+        options give way to the conversation's; an option of the persona that was unset in it stays unset.
+        Never its server: that is `back_to`'s, and only by a name the user's config holds."""
         persona_part = persona_layer(persona) if persona is not None else self.persona
-        resumed: dict[str, Any] = {"model": model, **{k: v for k, v in (server or {}).items()
-                                                      if k in ("host", "api", "api_key_env") and isinstance(v, str)}}
+        resumed: dict[str, Any] = {"model": model}
         if options is not None:
             unset = {k: UNSET for k in persona_part.get("options", {}) if k not in options}
             resumed["options"] = {**unset, **options}
         session = {k: v for k, v in self.session.items() if k not in ("model", "system", "options")}
         return replace(self, persona=persona_part, resumed=resumed, session=session)
+
+    def back_to(self, name: str | None) -> Layers:
+        """A resumed conversation held on the config's server `name` goes back to it, as `--server NAME` would
+        (its key variable from the config), unless the user chose a server (--server, --host, --api) or the
+        config no longer has it."""
+        if name is None or name not in self.configured or self.server or "host" in self.flags or "api" in self.flags:
+            return self
+        return replace(self, server=server_layer(name, {"servers": self.configured}))
 
     def set(self, **changes: Any) -> Layers:
         """This session's choices (/model, /system, /format, /stats, /think)."""
@@ -217,7 +227,7 @@ def server_layer(name: str | None, config: Mapping[str, Any]) -> Layer:
                  "  host = \"https://gpu.example.com/v1\"\n  api_key_env = \"LAB_API_KEY\"")
         raise UsageError(_("No server named '{name}' in the config file.{guess}").format(
             name=name, guess=" " + guess if guess else ""), known)
-    table = dict(servers[name])
+    table = {**servers[name], "server_name": name}
     if "host" in table:
         table["host"] = _host(table["host"], f"[servers.{name}]")
     return table
@@ -273,6 +283,7 @@ def build_layers(flags: Flags, config: Mapping[str, Any], env: Mapping[str, str]
         persona=persona_layer(persona),
         server=server_layer(flags.server, config),
         flags=flags_layer(flags),
+        configured=config.get("servers", {}),
     )
 
 
@@ -281,7 +292,7 @@ def resolve(flags: Flags, config: Mapping[str, Any], env: Mapping[str, str], per
 
 
 def _host(value: str, source: str) -> str:
-    if "@" in value.split("://", 1)[-1].split("/", 1)[0]:  # user:password@host: never echoed, never sent
+    if has_credentials(value):  # user:password@host: never echoed, never sent
         raise UsageError(_("The host (from {source}) has a user name or password in it; ollama-chat does not send"
                            " those.").format(source=source),
                          _("Give the host alone; an OpenAI-compatible server's key goes in OPENAI_API_KEY (or the"

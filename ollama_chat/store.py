@@ -56,7 +56,7 @@ class StoredConversation:
     exchanges: tuple[Exchange, ...]
     summary: str = ""  # /compact's summary of the first `summarized` exchanges
     summarized: int = 0
-    server: dict[str, str] | None = None  # an OpenAI-compatible server's host, api and key variable
+    server: dict[str, str] | None = None  # its server's configured name or plain host (shown; never a key variable)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import sqlite3
 from collections.abc import Callable, Iterator
+
+from ollama_chat.backends.hosts import has_credentials
 
 
 @functools.cache
@@ -78,13 +81,36 @@ def _m004_attachments(db: sqlite3.Connection) -> None:
 
 
 def _m005_server(db: sqlite3.Connection) -> None:
-    """The OpenAI-compatible server a conversation was held on (JSON: host, api, api_key_env; NULL: Ollama),
-    so going on with it goes back there."""
+    """The server a conversation was held on (JSON; see _m006 for what is kept)."""
     db.execute("ALTER TABLE conversations ADD COLUMN server TEXT")
 
 
+def _m006_server_name_only(db: sqlite3.Connection) -> None:
+    """A conversation keeps only its server's configured name, or its plain host (shown, never used): version 5
+    kept the API and key variable too, and a resume sent that key wherever the row (or a file imported into
+    it) said."""
+    rows = db.execute("SELECT id, server FROM conversations WHERE server IS NOT NULL").fetchall()
+    for conversation_id, server in rows:
+        db.execute("UPDATE conversations SET server = ? WHERE id = ?", (kept_server(server), conversation_id))
+
+
+def kept_server(text: str) -> str | None:
+    """A stored `server` JSON as version 6 keeps it: {"name": …} or {"host": …} (no user or password), or NULL."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(value, dict):
+        return None
+    for key in ("name", "host"):
+        kept = value.get(key)
+        if isinstance(kept, str) and kept and not (key == "host" and has_credentials(kept)):
+            return json.dumps({key: kept}, ensure_ascii=False)
+    return None
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_conversations, _m002_search, _m003_summary,
-                                                                _m004_attachments, _m005_server)
+                                                                _m004_attachments, _m005_server, _m006_server_name_only)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

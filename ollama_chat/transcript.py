@@ -6,10 +6,11 @@ Pure. Each reply carries the model that wrote it. The options and few-shot examp
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ollama_chat.backends.hosts import has_credentials
 from ollama_chat.i18n import _
 from ollama_chat.options import OptionError, check_option
 from ollama_chat.types import Attached, Exchange, Message
@@ -23,6 +24,21 @@ class TranscriptError(ValueError):
 
 
 @dataclass(frozen=True)
+class ServerRef:
+    """What a saved conversation (a file or a stored one) says of its server. Only `name`, a [servers.NAME] of
+    the user's own config, can take a resume back there; the host is shown, never used, and anything else (an
+    API, a key variable) is ignored: a file never chooses where a key is sent."""
+
+    name: str | None = None
+    host: str | None = None  # None also when it held a user name or password (never shown)
+    credentials: bool = False  # its host had `user:pw@` in it
+    ignored: bool = False  # it said more than a name and a host (an API, a key variable): not used
+
+
+SERVER_KEYS = ("name", "host")  # all that /save and the store write of a server
+
+
+@dataclass(frozen=True)
 class Transcript:
     exchanges: tuple[Exchange, ...]
     system: str | None = None
@@ -33,12 +49,15 @@ class Transcript:
     title: str | None = None
     summary: str = ""  # /compact's summary of the first `summarized` exchanges
     summarized: int = 0
-    server: dict[str, str] | None = None  # an OpenAI-compatible server's host, api and key variable
+    server: ServerRef | None = None  # what it says of the server it was held on (None: nothing)
 
 
 def to_json(exchanges: Sequence[Exchange], *, model: str, persona: str, system: str, options: dict[str, Any] | None = None,
             examples: Sequence[tuple[str, str]] = (), title: str | None = None, summary: str = "",
-            summarized: int = 0, server: dict[str, str] | None = None) -> str:
+            summarized: int = 0, server: Mapping[str, str] | None = None) -> str:
+    """`server`: Settings.server; only its name or host is written, never an API or a key variable."""
+    kept = {k: v for k, v in (server or {}).items() if k in SERVER_KEYS and isinstance(v, str) and not (
+        k == "host" and has_credentials(v))}
     data = {
         "version": TRANSCRIPT_VERSION,
         **({"title": title} if title else {}),
@@ -48,7 +67,7 @@ def to_json(exchanges: Sequence[Exchange], *, model: str, persona: str, system: 
         "options": options or {},
         "examples": [{"user": q, "assistant": a} for q, a in examples],
         **({"summary": summary, "summarized": summarized} if summary else {}),
-        **({"server": server} if server else {}),
+        **({"server": kept} if kept else {}),
         "exchanges": [{"question": e.question.words, **_attachments_json(e.question), "reply": e.reply, "model": e.model,
                        **({"interrupted": True} if e.interrupted else {})} for e in exchanges],
     }
@@ -97,7 +116,7 @@ def from_json(text: str) -> Transcript:
     return Transcript(exchanges, system=_text(data.get("system")), persona=_text(data.get("persona")), model=model,
                       options=_options(data.get("options")), examples=_examples(data.get("examples")),
                       title=_text(data.get("title")), **_summary(data, len(exchanges)),
-                      server=_server(data.get("server")))
+                      server=server_ref(data.get("server")))
 
 
 def _summary(data: dict[str, Any], count: int) -> dict[str, Any]:
@@ -107,10 +126,15 @@ def _summary(data: dict[str, Any], count: int) -> dict[str, Any]:
     return {"summary": summary, "summarized": max(0, min(summarized, count))}
 
 
-def _server(value: Any) -> dict[str, str] | None:
-    if not isinstance(value, dict) or not isinstance(value.get("host"), str):
+def server_ref(value: Any) -> ServerRef | None:
+    """A saved `server` object ({"name": …} or {"host": …}; older files and stores also have "api" and
+    "api_key_env", which are ignored), or None when it says nothing usable."""
+    if not isinstance(value, dict):
         return None
-    return {k: v for k, v in value.items() if k in ("host", "api", "api_key_env") and isinstance(v, str)}
+    name, host = (value.get(k) if isinstance(value.get(k), str) and value.get(k) else None for k in SERVER_KEYS)
+    credentials = host is not None and has_credentials(host)
+    ref = ServerRef(name, None if credentials else host, credentials, any(k not in SERVER_KEYS for k in value))
+    return ref if ref != ServerRef() else None
 
 
 def _options(value: Any) -> dict[str, Any] | None:

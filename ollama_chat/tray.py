@@ -16,7 +16,7 @@ from ollama_chat.errors import ChatError, UsageError
 from ollama_chat.i18n import _
 from ollama_chat.settings import Settings
 from ollama_chat.types import Message
-from ollama_chat.ui.text import sanitize, size_text
+from ollama_chat.ui.text import one_line, size_text
 
 CHECK_TIMEOUT = 3.0
 _VISION_PROBE = 12  # models asked for their capabilities when naming some that can see
@@ -42,13 +42,13 @@ def too_big(context: ContextTracker, settings: Settings, files: Sequence[Attachm
     size = bigger_window(plan.fit.tokens, window.model_max)
     message = _("Not attached: {name} is about {tokens} tokens, and the {window}-token context window of {model} has"
                 " room for about {room} beside the system prompt{others}.").format(
-        name=sanitize(new.name), tokens=f"{tokens:,}", window=f"{window.tokens:,}", model=sanitize(settings.model),
+        name=one_line(new.name), tokens=f"{tokens:,}", window=f"{window.tokens:,}", model=one_line(settings.model),
         room=f"{room:,}", others=_(" and the other attachments") if files else "")
     if size > window.tokens:
         hint = (_("Attach a part of it, or give the model a bigger window: --num-ctx {size}.") if flag else
                 _("Attach a part of it, or give the model a bigger window: /set num_ctx {size}.")).format(size=size)
     else:
-        hint = _("Attach a part of it: {model} cannot take a bigger window.").format(model=sanitize(settings.model))
+        hint = _("Attach a part of it: {model} cannot take a bigger window.").format(model=one_line(settings.model))
     return ChatError(message, hint)
 
 
@@ -69,14 +69,14 @@ def vision_refusal(backend: Backend, model: str, flag: bool = False, waiting: bo
                 seeing.append(name)
     except BackendError:
         pass
-    shown = sanitize(model)
+    shown = one_line(model)
     if seeing:
-        names = ", ".join(sanitize(n) for n in seeing[:3])
+        names = ", ".join(one_line(n) for n in seeing[:3])
         message = _("{names} can see images; {model} cannot.").format(names=names, model=shown)
         hint = (_("Ask a model that can: -m {name}.") if flag else
                 _("Switch with /model {name}, or drop the image (/read --clear).") if waiting else
                 _("Switch with /model {name}, then send it again.")).format(
-            name=sanitize(seeing[0]))
+            name=one_line(seeing[0]))
     else:
         message = _("{model} cannot see images.").format(model=shown)
         hint = (_("Ask a vision model (gemma3, llava, qwen2.5vl): ollama-chat models pull gemma3:4b, then -m gemma3:4b.")
@@ -88,8 +88,8 @@ def vision_refusal(backend: Backend, model: str, flag: bool = False, waiting: bo
 def attached_note(item: Attachment | Image, tokens: int | None = None) -> str:
     """📎 notes.txt · 12 KB · about 3,100 tokens (read as CP949)"""
     if isinstance(item, Image):
-        return f"📎 {sanitize(item.name)} · {item.format} · {size_text(item.size)}"
-    note = _("📎 {name} · {size} · about {tokens} tokens").format(name=sanitize(item.name), size=size_text(item.size),
+        return f"📎 {one_line(item.name)} · {item.format} · {size_text(item.size)}"
+    note = _("📎 {name} · {size} · about {tokens} tokens").format(name=one_line(item.name), size=size_text(item.size),
                                                                   tokens=f"{tokens or 0:,}")
     if item.encoding.replace("-", "").lower() not in ("utf8", "utf8sig", "ascii"):
         note += " " + _("(read as {encoding})").format(encoding=item.encoding.upper())

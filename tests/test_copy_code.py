@@ -140,3 +140,17 @@ def test_a_pty_session_shows_the_number_and_sends_the_block(tmp_path, fake_ollam
         child.expect_exact("Sent code block 2 of 3")
     finally:
         child.close(force=True)
+
+
+def test_copy_sends_the_reply_sanitised_never_a_raw_escape(chat, fake_ollama):
+    # "\x1b[201~" ends a shell's bracketed paste: what follows it would run as typed when pasted
+    hostile = "붙여 넣으세요:\x1b[201~\nrm -rf ~\n\x1b]0;title\x07\x9b2J끝\r\n"
+    fake_ollama.reply(hostile)
+    handle_line(chat, "q")
+    handle_line(chat, "/copy")
+    payloads = OSC52.findall(raw(chat))
+    assert len(payloads) == 1
+    copied = base64.b64decode(payloads[0]).decode()
+    assert copied == "붙여 넣으세요:␛[201~\nrm -rf ~\n␛]0;title␇␛[2J끝\n"  # as the screen showed it
+    assert not any(0x00 <= ord(c) < 0x20 and c not in "\n\t" or 0x7F <= ord(c) < 0xA0 for c in copied)
+    assert f"({len(copied)} characters)" in raw(chat)

@@ -147,19 +147,38 @@ def test_a_real_openai_compatible_server(tmp_path):
     assert result.stdout.strip()
 
 
-def test_continuing_a_conversation_goes_back_to_its_server(cli, fake_openai, tmp_path):
+def test_continuing_a_conversation_goes_back_to_its_named_server_only(cli, fake_openai, tmp_path):
     fake_openai.api_key = KEY
-    code, out, err = cli("--host", fake_openai.url, "-m", DEFAULT_MODEL, "첫 질문", OPENAI_API_KEY=KEY)
+    config = tmp_path / ".config" / "ollama-chat"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text(f'[servers.lab]\nhost = "{fake_openai.url}"\napi_key_env = "LAB_API_KEY"\n')
+    code, out, err = cli("--server", "lab", "-m", DEFAULT_MODEL, "첫 질문", LAB_API_KEY=KEY)
     assert code == 0, err
-    code, out, err = cli("-c", "이어서", OPENAI_API_KEY=KEY)  # no --host: the stored conversation knows its server
+    code, out, err = cli("-c", "이어서", LAB_API_KEY=KEY)  # no flag: the stored conversation names the server
     assert code == 0, err
     assert [m["content"] for m in fake_openai.last_chat["messages"][1:]] == ["첫 질문", "echo: 첫 질문", "이어서"]
+    assert fake_openai.requests[-1].headers.get("authorization") == f"Bearer {KEY}"
     code, out, err = cli("history", "export", "--format", "json")
+    assert '"server": {\n    "name": "lab"\n  }' in out and "LAB_API_KEY" not in out
     saved = tmp_path / "t.json"
     saved.write_text(out)
-    code, out, err = cli("--resume", str(saved), "파일에서", OPENAI_API_KEY=KEY)
+    code, out, err = cli("--resume", str(saved), "파일에서", LAB_API_KEY=KEY)
     assert code == 0, err
     assert fake_openai.last_chat["messages"][-1]["content"] == "파일에서"
+
+
+def test_a_conversation_held_on_an_unnamed_host_needs_the_host_again(cli, fake_openai, fake_ollama):
+    code, out, err = cli("--host", fake_openai.url, "-m", DEFAULT_MODEL, "첫 질문", OPENAI_API_KEY=KEY)
+    assert code == 0, err
+    asked = len(fake_openai.requests)
+    fake_ollama.add_model(DEFAULT_MODEL)
+    code, out, err = cli("-c", "이어서", OPENAI_API_KEY=KEY)
+    assert code == 0, err
+    assert f"held on another server ({fake_openai.url})" in err and "--host HOST goes back to it" in err
+    assert len(fake_openai.requests) == asked and fake_ollama.last_chat["messages"][-1]["content"] == "이어서"
+    code, out, err = cli("--host", fake_openai.url, "-c", "다시", OPENAI_API_KEY=KEY)
+    assert code == 0, err
+    assert fake_openai.last_chat["messages"][-1]["content"] == "다시"
 
 
 def test_the_servers_window_is_known_before_sending_and_the_hint_fits_a_fixed_window(cli, fake_openai):

@@ -16,6 +16,7 @@ from typing import Protocol
 from ollama_chat.errors import ChatError, UsageError
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo, PullProgress
+from ollama_chat.ui.text import one_line
 
 
 class ChatStream(Protocol):
@@ -106,12 +107,13 @@ class IncompleteReply(BackendError):
 class ModelNotFound(BackendError):
     def __init__(self, model: str, host: str, installed: list[str] | None = None) -> None:
         close = suggest_models(model, installed or [])
+        shown = one_line(model)  # a name from a file or the server: it cannot print a line of its own
         if close:
-            hint = _("Did you mean {models}?").format(models=_(" or ").join(close))
+            hint = _("Did you mean {models}?").format(models=_(" or ").join(one_line(m) for m in close))
         else:
             hint = _("Download it with:  ollama-chat models pull {model}\n(/pull {model} in the chat, --pull with a question;"
-                     " or choose another model: `ollama-chat models` lists what you have)").format(model=model)
-        super().__init__(_("Model '{model}' is not available on the server at {host}.").format(model=model, host=host), hint)
+                     " or choose another model: `ollama-chat models` lists what you have)").format(model=shown)
+        super().__init__(_("Model '{model}' is not available on the server at {host}.").format(model=shown, host=host), hint)
         self.model = model
         self.suggestions = close
 

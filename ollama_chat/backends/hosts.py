@@ -9,6 +9,11 @@ DEFAULT_HOST = "http://127.0.0.1:11434"
 DEFAULT_PORT = 11434
 
 
+def has_credentials(value: str) -> bool:
+    """Whether a host names a user or password (`user:pw@host`): never sent, never echoed."""
+    return "@" in value.split("://", 1)[-1].split("/", 1)[0]
+
+
 def parse_host(value: str | None) -> str:
     """OLLAMA_HOST (or --host) as a base URL, the way Ollama's own clients read it. ValueError if malformed."""
     value = (value or "").strip().strip("\"'").strip()

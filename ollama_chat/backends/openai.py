@@ -47,6 +47,7 @@ from ollama_chat.backends.streaming import (BadStream, OneReply, StreamCut, Stre
                                             incomplete_reply, read_body)
 from ollama_chat.i18n import _
 from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo, PullProgress
+from ollama_chat.ui.text import one_line
 
 CONNECT_TIMEOUT = 5.0
 MAX_BODY = 16 * 1024 * 1024  # an answer that is not a stream (/models, stream: false)
@@ -322,7 +323,7 @@ class OpenAIBackend:
     def _not_found(self, model: str, installed: list[str]) -> ModelNotFound:
         error = ModelNotFound(model, self.host, installed)
         if installed:
-            names = ", ".join(installed[:LISTED]) + (", …" if len(installed) > LISTED else "")
+            names = ", ".join(one_line(n) for n in installed[:LISTED]) + (", …" if len(installed) > LISTED else "")
             listing = _("The server has: {models}.").format(models=names)
         else:
             listing = _("The server lists no models.")

@@ -18,7 +18,7 @@ from ollama_chat.attachments import AttachmentError, mentioned, read_any, read_i
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.tray import attached_note
 from ollama_chat.ui.chat import Chat
-from ollama_chat.ui.text import sanitize
+from ollama_chat.ui.text import one_line
 
 READ_LIMIT = 50  # files one /read takes from folders and globs
 SCAN_LIMIT = 20_000  # entries one /read looks at, so `/read ~` answers at once
@@ -31,10 +31,10 @@ def ask(chat: Chat, text: str) -> None:
     found = mentioned(text, Path.cwd())
     for name in found.missing:
         chat.say(_("@{name} looks like a file name but there is no such file here; it goes as text.").format(
-            name=sanitize(name)), "hint")
+            name=one_line(name)), "hint")
     for name in found.folders:
         chat.say(_("@{name} is a folder and stays text; /read {name} attaches the text files in it.").format(
-            name=sanitize(name)), "hint")
+            name=one_line(name)), "hint")
     for name, path in found.files:
         try:
             added = session.tray.add(read_any(path, name))
@@ -106,16 +106,16 @@ def read(chat: Chat, arg: str) -> None:
     found = expand(names, Path.cwd(), limit=READ_LIMIT, max_scan=SCAN_LIMIT)
     for name in found.missing:
         if any(ch in name for ch in "*?["):
-            chat.say(_("Nothing matches {pattern}.").format(pattern=sanitize(name)), "error")
+            chat.say(_("Nothing matches {pattern}.").format(pattern=one_line(name)), "error")
         else:
             chat.session.notify.error(AttachmentError(_("Cannot attach {name}: there is no such file.").format(
-                name=sanitize(name))))
+                name=one_line(name))))
     for name in found.empty:
-        chat.say(_("{name} has no files to read (hidden and .gitignore'd ones are skipped).").format(name=sanitize(name)),
+        chat.say(_("{name} has no files to read (hidden and .gitignore'd ones are skipped).").format(name=one_line(name)),
                  "hint")
     for name in found.special:
         chat.session.notify.error(AttachmentError(_("Cannot attach {name}: {reason}.").format(
-            name=sanitize(str(name)), reason=_("it is not a regular file (a pipe, a device or a socket)"))))
+            name=one_line(str(name)), reason=_("it is not a regular file (a pipe, a device or a socket)"))))
     named = {path for n in names if (path := _named(n)) is not None}
     binary: list[str] = []
     for path in found.files:
@@ -140,7 +140,7 @@ def read(chat: Chat, arg: str) -> None:
         skipped.append(ngettext("{n} folder that cannot be read", "{n} folders that cannot be read",
                                 len(found.unreadable)).format(n=len(found.unreadable)))
     if binary:
-        names_shown = ", ".join(sanitize(b) for b in binary[:3]) + (", …" if len(binary) > 3 else "")
+        names_shown = ", ".join(one_line(b) for b in binary[:3]) + (", …" if len(binary) > 3 else "")
         skipped.append(ngettext("{n} binary ({names})", "{n} binary ({names})", len(binary)).format(
             n=len(binary), names=names_shown))
     if found.over_limit:

@@ -19,7 +19,7 @@ from ollama_chat.personas import BUILTIN, THINK_LEVELS, list_personas, load_pers
 from ollama_chat.suggest import did_you_mean
 from ollama_chat.ui import attach, conversations, files, show
 from ollama_chat.ui.chat import Chat
-from ollama_chat.ui.text import sanitize
+from ollama_chat.ui.text import one_line, sanitize
 from ollama_chat.ui.conversations import preview
 from ollama_chat.ui.editor import EditorError
 from ollama_chat.ui.korean_keys import from_korean_keys, is_hangul
@@ -61,7 +61,7 @@ def handle_line(chat: Chat, line: str) -> bool:
             guess = did_you_mean(name, COMMANDS, n=2)
             shown = typed.lower() if any(is_hangul(c) for c in typed) else name
             chat.say(_("Unknown command {name}.{guess} /help lists them.").format(
-                name=sanitize(shown), guess=" " + guess if guess else ""), "error")
+                name=one_line(shown), guess=" " + guess if guess else ""), "error")
             return True
         return command.handler(chat, arg) is not LEAVE
     attach.ask(chat, strip_block_quotes(line))
@@ -160,7 +160,7 @@ def _persona(chat: Chat, arg: str) -> None:
     session = chat.session
     if not arg:
         p = session.settings.persona
-        chat.say(f"{p.name}: {sanitize(p.description)} [{sanitize(shown_source(p.source))}]")
+        chat.say(f"{p.name}: {one_line(p.description)} [{one_line(shown_source(p.source))}]")
         return
     try:
         persona = load_persona(arg, session.user_persona_dir)
@@ -169,7 +169,7 @@ def _persona(chat: Chat, arg: str) -> None:
         return
     session.switch_persona(persona)
     chat.say(_("Persona: {name} — {description}. A fresh conversation starts.").format(
-        name=persona.name, description=sanitize(persona.description)))
+        name=persona.name, description=one_line(persona.description)))
 
 
 def _personas(chat: Chat, arg: str) -> None:
@@ -177,16 +177,16 @@ def _personas(chat: Chat, arg: str) -> None:
     infos = list_personas(chat.session.user_persona_dir)
     width = max(12, *(cell_width(info.name) for info in infos))
     for info in infos:
-        where = "" if info.source == BUILTIN else f"  [{sanitize(info.source)}]"
+        where = "" if info.source == BUILTIN else f"  [{one_line(info.source)}]"
         mark = "*" if info.name == current else " "
-        chat.say(f"{mark} {pad(info.name, width)} {sanitize(info.description)}{where}", "plain")
+        chat.say(f"{mark} {pad(info.name, width)} {one_line(info.description)}{where}", "plain")
 
 
 def _model(chat: Chat, arg: str) -> None:
     if arg:
         chat.session.switch_model(arg)
     else:
-        chat.say(_("Model: {model}").format(model=sanitize(chat.session.settings.model)))
+        chat.say(_("Model: {model}").format(model=one_line(chat.session.settings.model)))
 
 
 def _models(chat: Chat, arg: str) -> None:
@@ -196,7 +196,7 @@ def _models(chat: Chat, arg: str) -> None:
         chat.session.notify.error(e)
         return
     for name in names:
-        chat.say(("* " if name == chat.session.settings.model else "  ") + sanitize(name), "plain")
+        chat.say(("* " if name == chat.session.settings.model else "  ") + one_line(name), "plain")
     if not names:
         chat.say(_("The server has no models yet: `ollama pull llama3.2`."), "hint")
 
@@ -210,7 +210,7 @@ def _set(chat: Chat, arg: str) -> None:
     try:
         typed = parse_option_text(name, value)
     except OptionError as e:
-        chat.say(f"/set: {sanitize(str(e))}", "error")
+        chat.say(f"/set: {one_line(str(e))}", "error")
         return
     chat.session.set_option(name, typed)
     chat.say(f"{name} = {typed!r}")
@@ -220,7 +220,7 @@ def _unset(chat: Chat, arg: str) -> None:
     options = chat.session.settings.options
     if arg not in options:
         chat.say(_("/unset: {name} is not set. Set: {options}").format(
-            name=sanitize(arg) or "PARAM", options=", ".join(options) or _("nothing")), "error")
+            name=one_line(arg) or "PARAM", options=", ".join(options) or _("nothing")), "error")
         return
     chat.session.unset_option(arg)
     chat.say(_("{name} unset (the model's default applies).").format(name=arg))

@@ -7,12 +7,12 @@ from rich.console import Console
 from rich.text import Text
 
 from ollama_chat.i18n import _, ngettext
-from ollama_chat.resume import Resumed, from_store
+from ollama_chat.resume import Resumed, from_store, server_notice
 from ollama_chat.session import exchanges_text
 from ollama_chat.store import StoreError
 from ollama_chat.types import Message
 from ollama_chat.ui.chat import Chat
-from ollama_chat.ui.text import attached_text, sanitize, when
+from ollama_chat.ui.text import attached_text, one_line, sanitize, when
 
 RECENT = 10  # conversations /resume lists
 
@@ -36,7 +36,7 @@ def history(chat: Chat, arg: str) -> None:
         if exchange.question.attached:
             words = f"{attached_text(exchange.question.attached)} {words}"
         chat.console.print(head + preview(words, width - head.cell_len))
-        model = sanitize(exchange.model)
+        model = one_line(exchange.model)
         who = "   " + (_("{model} (interrupted)").format(model=model) if exchange.interrupted else model) + ": "
         chat.console.print(Text(who, style="hint") + preview(exchange.reply, width - Text(who).cell_len), style="hint")
     old = len(exchanges) - sent
@@ -64,7 +64,7 @@ def show_exchange(chat: Chat, arg: str) -> None:
     exchange = exchanges[int(arg) - 1]
     chat.say(_("{number}. you:").format(number=arg), "hint")
     print_question(chat.console, exchange.question)
-    chat.say(f"{sanitize(exchange.model)}:", "hint")  # an interrupted reply is marked at its end
+    chat.say(f"{one_line(exchange.model)}:", "hint")  # an interrupted reply is marked at its end
     reply = chat.session.output.reply()
     reply.content(exchange.reply)
     reply.finish(interrupted=exchange.interrupted)
@@ -79,7 +79,7 @@ def print_question(console: Console, question: Message) -> None:
 
 def preview(text: str, width: int) -> Text:
     """One line of `text`, cut to `width` display cells (Hangul takes two), with "…" when cut."""
-    preview = Text(" ".join(sanitize(text).split()), no_wrap=True)
+    preview = Text(one_line(" ".join(text.split())), no_wrap=True)
     preview.truncate(max(4, width), overflow="ellipsis")
     return preview
 
@@ -87,13 +87,13 @@ def preview(text: str, width: int) -> Text:
 def title(chat: Chat, arg: str) -> None:
     recorder = chat.session.recorder
     if not recorder.saving:
-        chat.say(_("{reason}, so there is nothing to name.").format(reason=sanitize(recorder.off)), "hint")
+        chat.say(_("{reason}, so there is nothing to name.").format(reason=one_line(recorder.off)), "hint")
     elif not arg:
         current = recorder.current_title()
-        chat.say(_("Title: {title}").format(title=sanitize(current)) if current
+        chat.say(_("Title: {title}").format(title=one_line(current)) if current
                  else _("No title yet: the first question stands in until /title TEXT names it."))
     elif recorder.title(arg):
-        chat.say(_("Title: {title}").format(title=sanitize(" ".join(arg.split()))))
+        chat.say(_("Title: {title}").format(title=one_line(" ".join(arg.split()))))
     elif recorder.saving:
         chat.say(_("Ask something first: the conversation is stored at its first exchange. /title then names it."), "hint")
 
@@ -103,7 +103,7 @@ def resume(chat: Chat, arg: str) -> None:
     session = chat.session
     store = session.recorder.store
     if store is None:
-        chat.say(_("{reason}: no stored conversations to go back to.").format(reason=sanitize(session.recorder.off)), "hint")
+        chat.say(_("{reason}: no stored conversations to go back to.").format(reason=one_line(session.recorder.off)), "hint")
         return
     try:
         recent = store.list(RECENT)
@@ -120,7 +120,7 @@ def resume(chat: Chat, arg: str) -> None:
             conversation_id = store.resolve(arg)
         resumed = from_store(store.load(conversation_id))
     except StoreError as e:
-        chat.say(sanitize(str(e) + (f" {e.hint}" if e.hint else "")), "error")
+        chat.say(one_line(str(e) + (f" {e.hint}" if e.hint else "")), "error")
         return
     session.resume(resumed)
     show_resumed(chat, resumed)
@@ -135,7 +135,7 @@ def _list(chat: Chat, recent: list, current: str | None) -> None:
         mark = "*" if meta.id == current else " "
         head = Text(f"{mark}{number:>2}. ", style="plain") + Text(f"{meta.id}  {when(meta.updated)}  ", style="hint")
         count = ngettext("{n} exchange", "{n} exchanges", meta.exchanges).format(n=meta.exchanges)
-        head += Text(f"{meta.persona} · {sanitize(meta.model)} · {count} · ", style="hint")
+        head += Text(f"{meta.persona} · {one_line(meta.model)} · {count} · ", style="hint")
         chat.console.print(head + preview(meta.title, width - head.cell_len))
     chat.say(_("/resume N goes on with one (its persona, model and options come with it); /resume ID works too."), "hint")
 
@@ -145,11 +145,14 @@ def show_resumed(chat: Chat, resumed: Resumed) -> None:
     t = resumed.transcript
     count = len(t.exchanges)
     source = resumed.conversation_id or _("a file")
-    label = f"“{sanitize(t.title)}” " if t.title else ""
+    label = f"“{one_line(t.title)}” " if t.title else ""
     s = chat.session.settings
     chat.say(ngettext("Resumed {label}({source}): {n} exchange, persona {persona}, model {model}.",
                       "Resumed {label}({source}): {n} exchanges, persona {persona}, model {model}.",
-                      count).format(label=label, source=source, n=count, persona=s.persona.name, model=sanitize(s.model)),
+                      count).format(label=label, source=source, n=count, persona=s.persona.name, model=one_line(s.model)),
              "notice")
+    notice = server_notice(t.server, s, chat.session.layers.configured)
+    if notice:
+        chat.say(notice, "warning")
     if count:
         show_exchange(chat, str(count))

@@ -8,10 +8,10 @@ from pathlib import Path
 from ollama_chat.errors import ChatError
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.paths import user_path, write_private
-from ollama_chat.resume import Resumed, read_transcript
+from ollama_chat.resume import Resumed, read_transcript, server_notice
 from ollama_chat.transcript import to_json, to_markdown
 from ollama_chat.ui.chat import Chat
-from ollama_chat.ui.text import sanitize
+from ollama_chat.ui.text import one_line, sanitize
 
 
 
@@ -23,7 +23,7 @@ def _path(chat: Chat, arg: str, usage: str) -> Path | None:
     try:
         return user_path(arg)
     except ValueError as e:
-        chat.say(_("{error} Nothing was done.").format(error=sanitize(str(e))), "error")
+        chat.say(_("{error} Nothing was done.").format(error=one_line(str(e))), "error")
         return None
 
 
@@ -31,10 +31,10 @@ def save(chat: Chat, arg: str, *, overwrite: bool = False) -> None:
     path = _path(chat, arg, _("Usage: /save FILE (Markdown, or JSON when FILE ends in .json); /save! FILE overwrites"))
     if path is None:
         return
-    shown = sanitize(str(path))
+    shown = one_line(str(path))
     if path.is_dir():
         chat.say(_("{path} is a folder; give a file name, e.g. /save {example}").format(
-            path=shown, example=sanitize(str(path / "chat.md"))), "error")
+            path=shown, example=one_line(str(path / "chat.md"))), "error")
         return
     session = chat.session
     s = session.settings
@@ -49,7 +49,7 @@ def save(chat: Chat, arg: str, *, overwrite: bool = False) -> None:
     try:
         write_private(path, text, overwrite=overwrite)
     except FileExistsError:
-        chat.say(_("{path} exists; /save! {name} overwrites it.").format(path=shown, name=sanitize(arg)), "error")
+        chat.say(_("{path} exists; /save! {name} overwrites it.").format(path=shown, name=one_line(arg)), "error")
         return
     except OSError as e:
         chat.say(_("Cannot write {path}: {reason}. Nothing was saved (an old file there is unchanged); try another path.").format(
@@ -67,17 +67,17 @@ def load(chat: Chat, arg: str) -> None:
     if path is None:
         return
     session = chat.session
-    shown = sanitize(str(path))
+    shown = one_line(str(path))
     try:
         transcript = read_transcript(path, shown)
     except FileNotFoundError:
         text = _("Cannot read {path}: no such file.").format(path=shown)
         if arg in _known_models(chat):
-            text += " " + _("To switch models, use /model {name}.").format(name=sanitize(arg))
+            text += " " + _("To switch models, use /model {name}.").format(name=one_line(arg))
         chat.say(text, "error")
         return
     except ChatError as e:
-        chat.say(e.message, "error")
+        chat.say(one_line(e.message), "error")
         return
     session.resume(Resumed(transcript))
     count = len(transcript.exchanges)
@@ -88,10 +88,13 @@ def load(chat: Chat, arg: str) -> None:
                  " (the history cap).")
     else:
         text = _("Loaded {n} exchange(s) from {path} (persona {persona}, model {model}).")
-    chat.say(text.format(n=count, path=shown, persona=s.persona.name, model=sanitize(s.model), sent=sent))
+    chat.say(text.format(n=count, path=shown, persona=s.persona.name, model=one_line(s.model), sent=sent))
+    notice = server_notice(transcript.server, s, session.layers.configured)
+    if notice:
+        chat.say(notice, "warning")
     if transcript.persona and transcript.persona != s.persona.name:
         chat.say(_("Its persona '{persona}' is not available here; keeping {current}.").format(
-            persona=sanitize(transcript.persona), current=s.persona.name), "hint")
+            persona=one_line(transcript.persona), current=s.persona.name), "hint")
 
 
 def _known_models(chat: Chat) -> list[str]:
@@ -106,17 +109,18 @@ def copy(chat: Chat, arg: str) -> None:
     words = arg.split()
     if words and (words[0].lower() != "code" or len(words) > 2):
         chat.say(_("/copy takes nothing (the last reply) or code [N] (one of its code blocks), not {arg}.").format(
-            arg=sanitize(arg)), "error")
+            arg=one_line(arg)), "error")
         return
     reply = chat.session.last_reply
     if not reply:
         chat.say(_("No reply to copy yet."), "hint")
         return
     if not words:
-        _send_to_clipboard(chat, reply)
+        text = sanitize(reply)  # as the screen showed it: a raw ESC[201~ would end a shell's bracketed paste
+        _send_to_clipboard(chat, text)
         chat.say(
             _("Sent the last reply ({n} characters) to the terminal's clipboard (OSC 52). "
-              "Nothing pasted? Your terminal may not allow OSC 52 (in tmux: set -g set-clipboard on).").format(n=len(reply)),
+              "Nothing pasted? Your terminal may not allow OSC 52 (in tmux: set -g set-clipboard on).").format(n=len(text)),
             "notice",
         )
         return
@@ -132,7 +136,7 @@ def copy(chat: Chat, arg: str) -> None:
     has = ngettext("The last reply has {n} code block.", "The last reply has {n} code blocks.", n).format(n=n)
     number = words[1] if len(words) > 1 else str(n)
     if not number.isdecimal():
-        chat.say(_("{arg} is not a code block number.").format(arg=sanitize(number)) + " " + has, "error")
+        chat.say(_("{arg} is not a code block number.").format(arg=one_line(number)) + " " + has, "error")
         return
     index = int(number)
     if not 1 <= index <= n:
@@ -156,7 +160,9 @@ def copy(chat: Chat, arg: str) -> None:
 
 
 def _send_to_clipboard(chat: Chat, text: str) -> None:
-    # Plain OSC 52: terminals that allow it set the clipboard, and tmux (set-clipboard on) passes it on itself.
+    """`text` is sanitised: no control character of the model's reaches the clipboard, where a paste into a
+    shell would run it. Plain OSC 52: terminals that allow it set the clipboard, and tmux (set-clipboard on)
+    passes it on itself."""
     payload = base64.b64encode(text.encode("utf-8", "replace")).decode("ascii")
     chat.console.file.write(f"\033]52;c;{payload}\a")
     chat.console.file.flush()

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from ollama_chat.i18n import _
 from ollama_chat.types import PullProgress
-from ollama_chat.ui.text import sanitize
+from ollama_chat.ui.text import one_line
 
 
 class PullView:
@@ -27,7 +27,7 @@ class PullView:
         self._progress.start()
 
     def update(self, step: PullProgress) -> None:
-        status = sanitize(step.status)
+        status = one_line(step.status)
         if step.total:
             task = self._tasks.get(status)
             if task is None:
@@ -51,7 +51,7 @@ class PlainPullView:
         self._last = ""
 
     def update(self, step: PullProgress) -> None:
-        status = sanitize(step.status)
+        status = one_line(step.status)
         done = step.total and step.completed >= step.total
         line = _("{status} ({size} bytes)").format(status=status, size=f"{step.total:,}") if done else status
         if (status != self._last or done) and (not step.total or done) and status != "success":

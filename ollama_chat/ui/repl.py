@@ -39,7 +39,7 @@ from ollama_chat.ui.editor import Editor, EditorError, EditorStopped
 from ollama_chat.ui.output import make_output
 from ollama_chat.ui.status import banner, toolbar
 from ollama_chat.ui.termmode import terminal_mode
-from ollama_chat.ui.text import sanitize
+from ollama_chat.ui.text import one_line, sanitize
 from ollama_chat.ui.theme import make_console
 
 TRIPLE = '"""'
@@ -117,7 +117,7 @@ class ConsoleNotify:
     def _labelled(self, label: str, style: str, text: str, hint: str) -> None:
         from rich.padding import Padding
 
-        self.console.print(Text(label, style=style) + Text(sanitize(text)))
+        self.console.print(Text(label, style=style) + Text(one_line(text)))  # a server's or file's words in it too
         if hint:  # indented as a whole, wrapped lines too
             self.console.print(Padding(Text(sanitize(hint), style="hint"), (0, 0, 0, 2)))
 
@@ -161,8 +161,9 @@ class ChatCompleter(Completer):
                 "/think": lambda: ("on", "off", *THINK_LEVELS),
             }.get(command, lambda: ())()
         for candidate in candidates:
-            if candidate.startswith(word):
-                yield Completion(candidate, start_position=-len(word), display=sanitize(candidate))
+            # a name that one line cannot show (a newline, a bidi override) would go into the line as it is: not offered
+            if candidate.startswith(word) and one_line(candidate) == candidate:
+                yield Completion(candidate, start_position=-len(word))
 
 
 def _quiet(termios: Any, attributes: list[Any]) -> None:
@@ -306,7 +307,7 @@ def offer_pull(chat: Chat, prompt: PromptSession) -> None:
     model = chat.session.settings.model
     ask: PromptSession = PromptSession(input=prompt.input, output=prompt.output)
     try:
-        question = _("{model} is not installed on the server. Pull it now? [Y/n] ").format(model=sanitize(model))
+        question = _("{model} is not installed on the server. Pull it now? [Y/n] ").format(model=one_line(model))
         answer = ask.prompt([("class:prompt", question)])
     except (EOFError, KeyboardInterrupt):
         answer = "n"

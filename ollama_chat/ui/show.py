@@ -11,7 +11,7 @@ from ollama_chat.i18n import N_, _, ngettext
 from ollama_chat.personas import shown_source
 from ollama_chat.session import ChatSession
 from ollama_chat.ui.chat import Chat
-from ollama_chat.ui.text import sanitize
+from ollama_chat.ui.text import one_line
 
 
 def show(chat: Chat, arg: str) -> None:
@@ -22,16 +22,16 @@ def show(chat: Chat, arg: str) -> None:
     rows = [
         ("host", s.host),
         ("model", _("{model} (from {source})").format(
-            model=sanitize(s.model), source=_(_SOURCES[session.layers.source_of("model")]))),
-        ("persona", f"{s.persona.name} [{sanitize(shown_source(s.persona.source))}]"),
-        ("options", sanitize(json.dumps(dict(s.options), ensure_ascii=False)) if s.options else _("(model defaults)")),
-        ("format", "off" if not s.format else s.format if s.format == "json" else sanitize(json.dumps(s.format, ensure_ascii=False))),
+            model=one_line(s.model), source=_(_SOURCES[session.layers.source_of("model")]))),
+        ("persona", f"{s.persona.name} [{one_line(shown_source(s.persona.source))}]"),
+        ("options", one_line(json.dumps(dict(s.options), ensure_ascii=False)) if s.options else _("(model defaults)")),
+        ("format", "off" if not s.format else s.format if s.format == "json" else one_line(json.dumps(s.format, ensure_ascii=False))),
         ("think", think_text(s.think)),
         ("stream", "on" if s.stream else "off"),
         ("stats", "on" if s.verbose else "off"),
         ("history", _history_text(len(session.conversation.exchanges), sent, s.max_messages)),
         ("context", _context_text(session, plan)),
-        ("system", sanitize(s.system.splitlines()[0] + (" …" if "\n" in s.system else "")) if s.system else _("(none)")),
+        ("system", one_line(s.system.splitlines()[0] + (" …" if "\n" in s.system else "")) if s.system else _("(none)")),
     ]
     from rich.table import Table
 
@@ -76,7 +76,7 @@ def _context_text(session: ChatSession, plan: Plan) -> str:
     if replies:
         counted = ngettext("token counts estimated, corrected by what {model} counted in {n} reply",
                            "token counts estimated, corrected by what {model} counted in {n} replies",
-                           replies).format(model=sanitize(session.settings.model), n=replies)
+                           replies).format(model=one_line(session.settings.model), n=replies)
     else:
         counted = _("token counts estimated (no replies to learn from yet)")
     return _("{tokens} tokens ({why}{most}). The next question goes with about {sent} tokens of conversation;"

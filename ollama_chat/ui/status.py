@@ -5,7 +5,7 @@ from __future__ import annotations
 from ollama_chat.budget import short
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.session import ChatSession
-from ollama_chat.ui.text import sanitize
+from ollama_chat.ui.text import one_line
 
 
 def toolbar(session: ChatSession) -> str:
@@ -21,7 +21,7 @@ def toolbar(session: ChatSession) -> str:
     # first: a narrow terminal cuts the end
     context = _("ctx {used}/{window}").format(used=short(plan.fit.tokens), window=short(plan.window.tokens))
     waiting = f" · 📎 {len(tray)}" if tray else ""  # early: a narrow terminal cuts the end
-    return f" {sanitize(s.model)} · {context}{waiting} · {s.persona.name} · {history}{saved} "
+    return f" {one_line(s.model)} · {context}{waiting} · {s.persona.name} · {history}{saved} "
 
 
 def banner(session: ChatSession) -> list[tuple[str, str]]:
@@ -29,8 +29,8 @@ def banner(session: ChatSession) -> list[tuple[str, str]]:
     s = session.settings
     persona = s.persona.name + (f" — {s.persona.description}" if s.persona.description else "")
     return [
-        (f"ollama-chat · {sanitize(s.model)} · {session.backend.host}", "banner"),  # the URL it talks to
-        (_("persona: {persona}").format(persona=sanitize(persona)), "notice"),
+        (f"ollama-chat · {one_line(s.model)} · {session.backend.host}", "banner"),  # the URL it talks to
+        (_("persona: {persona}").format(persona=one_line(persona)), "notice"),
         *([] if session.recorder.saving else [(_("{reason}: nothing of this chat is stored.").format(
             reason=session.recorder.off), "warning")]),
         (_("Leave with quit, exit, 종료 or Ctrl+D · /help lists commands · Alt+Enter for a new line"), "hint"),

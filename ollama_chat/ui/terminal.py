@@ -38,7 +38,7 @@ from ollama_chat.types import Stats
 from ollama_chat.ui.blocks import Block, BlockSplitter
 from ollama_chat.ui.live import LiveTail, terminal_reflows
 from ollama_chat.ui.markdown import Line, markdown_lines, render_lines, render_markdown
-from ollama_chat.ui.text import end_marks, sanitize
+from ollama_chat.ui.text import end_marks, one_line, sanitize
 from ollama_chat.ui.theme import THEME
 
 _THINKING_HEADER = N_("Thinking")  # shown as _("Thinking")
@@ -133,7 +133,7 @@ class TerminalReply:
             from rich.spinner import Spinner
 
             self._spinner = Live(
-                Spinner("dots", Text(sanitize(waiting), style="hint")), console=console, transient=True, refresh_per_second=10
+                Spinner("dots", Text(one_line(waiting), style="hint")), console=console, transient=True, refresh_per_second=10
             )
             self._spinner.start(refresh=True)  # shown at once, not after the first tick
 

@@ -43,6 +43,31 @@ def sanitize(text: str) -> str:
     return text.translate(_VISIBLE)
 
 
+_NOT_ONE_LINE = re.compile("[\n\t\r\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return _ESCAPES.get(match.group()) or f"\\u{ord(match.group()):04x}"
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """A name, title, description or server text shown as one line (a model or file name, a table cell, a
+    tab-separated field, a value inside our message). Pure.
+
+    `sanitize`, and then what it lets through shows as text too: newline, tab and carriage return as `\\n`,
+    `\\t`, `\\r`; the bidi controls (U+202A–U+202E, U+2066–U+2069, and the marks U+200E, U+200F, U+061C) and
+    the line and paragraph separators as `\\uHHHH`. So a model named "evil\\nError: …" cannot print a line of
+    its own, a tab cannot split a field, and U+202E cannot reverse what follows. Other controls show as in
+    `sanitize` (ESC -> "␛"); a backslash stays as it is. `limit`: at most that many characters, "…" when cut.
+    """
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    if _NOT_ONE_LINE.search(text) is not None:
+        text = _NOT_ONE_LINE.sub(_escaped, text)
+    return sanitize(text)
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Stats and end marks
 # --------------------------------------------------------------------------------------------------------------
@@ -105,4 +130,4 @@ def size_text(size: int) -> str:
 
 def attached_text(attached: Sequence[Attached]) -> str:
     """The line that stands for a question's attachments wherever it is shown: 📎 notes.txt (12 KB), cat.png (340 KB)."""
-    return "📎 " + ", ".join(f"{sanitize(a.name)} ({size_text(a.size)})" for a in attached)
+    return "📎 " + ", ".join(f"{one_line(a.name)} ({size_text(a.size)})" for a in attached)
