@@ -52,6 +52,25 @@ def closed_port() -> str:
         return f"127.0.0.1:{s.getsockname()[1]}"
 
 
+# -- the fakes, as Ollama answers -------------------------------------------------------------------------
+
+
+def test_the_fake_proxy_answers_as_ollama_does(fake_ollama):
+    import requests
+
+    post = lambda path, body: requests.post(fake_ollama.url + path, data=body, timeout=5)  # noqa: E731
+    assert post(SEARCH, b"").json() == {"error": "missing request body"}
+    unsigned = post(SEARCH, b'{"query":"x"}')
+    assert unsigned.status_code == 401 and unsigned.json()["error"] == "unauthorized" and "signin_url" in unsigned.json()
+    fake_ollama.cloud_disabled = True
+    assert post(FETCH, b'{"url":"https://a.example/"}').json() == {
+        "error": "ollama cloud is disabled: web fetch is unavailable"}
+    fake_ollama.cloud_disabled, fake_ollama.web_signed_in = False, True
+    answered = post(SEARCH, b'{"query":"x","max_results":2}')
+    assert answered.status_code == 200 and [r["url"] for r in answered.json()["results"]] == [
+        "https://example.com/x/1", "https://example.com/x/2"]
+
+
 # -- where the request goes -------------------------------------------------------------------------------
 
 
@@ -238,10 +257,18 @@ def test_untrusted_fields_are_bounded_and_only_web_urls_become_sources(cloud):
     assert "\x1b" not in result.text and "\x00" not in result.text
 
 
-def test_no_results_is_said_plainly(cloud):
-    cloud.web.results["nothing"] = []
+@pytest.mark.parametrize("answer", [{"results": []}, {"results": None}])
+def test_no_results_is_said_plainly(cloud, answer):
+    cloud.web.failure = (200, answer)
     result = search(None, cloud, key_env(cloud), query="nothing")
     assert not result.is_error and result.text == 'No web results for "nothing".' and result.sources == ()
+
+
+@pytest.mark.parametrize("answer", [[], {"results": "many"}, "text"])
+def test_an_answer_of_another_shape_is_an_error(cloud, answer):
+    cloud.web.failure = (200, answer)
+    result = search(None, cloud, key_env(cloud), query="x")
+    assert result.is_error and result.text == "The web search answer has no list of results; nothing was found out."
 
 
 # -- web_fetch ----------------------------------------------------------------------------------------------

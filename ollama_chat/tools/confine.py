@@ -195,22 +195,24 @@ class Folder:
         finally:
             os.close(fd)
 
-    def inside(self, path: str) -> str | None:
-        """A file a walk found, relative to the root, when it (and where its links lead) is inside the folder
-        and not hidden or ignored; else None."""
+    def inside(self, path: str) -> Located | None:
+        """A file a walk found (the walk has skipped hidden and ignored names), when it is a regular file
+        inside the folder and, if it is a link, where it leads is inside and not hidden or ignored; else
+        None. Cheaper than `locate`, which starts the rule chain over for each path."""
         real = os.path.realpath(path)
         if not real.startswith(self.root.rstrip("/") + "/"):
             return None
         try:
-            if not stat.S_ISREG(os.stat(real).st_mode):
-                return None
+            st = os.stat(real)
         except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode):
             return None
         rel = os.path.relpath(path, self.root)
         real_rel = os.path.relpath(real, self.root)
         if real_rel != rel and self._why_skipped(real_rel.split("/"), False):
             return None
-        return rel
+        return Located(rel, real, st)
 
     # -- listing ----------------------------------------------------------------------------------------------
 

@@ -223,8 +223,8 @@ class SearchFiles(_FileTool):
         searched = too_big = read = 0
         stopped = ""
         for path in found.files:
-            rel = self.folder.inside(str(path))
-            if rel is None:
+            file = self.folder.inside(str(path))
+            if file is None:
                 continue
             if time.monotonic() > deadline:
                 stopped = _("[The search ran out of time after {n} files; narrow the path.]").format(n=searched)
@@ -233,10 +233,6 @@ class SearchFiles(_FileTool):
                 stopped = _("[The search stopped after reading {n} MiB; narrow the path.]").format(
                     n=MAX_SEARCH_BYTES // (1024 * 1024))
                 break
-            try:
-                file = self.folder.locate(rel)
-            except Refused:
-                continue
             if (file.st.st_dev, file.st.st_ino) in seen:
                 continue
             seen.add((file.st.st_dev, file.st.st_ino))
@@ -253,7 +249,7 @@ class SearchFiles(_FileTool):
                 if needle in line.casefold():
                     if len(line) > MAX_HIT_LINE:
                         line = line[:MAX_HIT_LINE] + " …"
-                    hits.append(f"{shown(rel)}:{number}: {line.strip()}")
+                    hits.append(f"{shown(file.rel)}:{number}: {line.strip()}")
                     if len(hits) > wanted:
                         break
             if len(hits) > wanted:

@@ -99,7 +99,9 @@ class WebSearch(_WebTool):
         query = one_line(query, MAX_QUERY)
         wanted = self._count(arguments.get("max_results"))
         answer = self.api.post("web_search", {"query": query, "max_results": wanted}, timeout)
-        results = answer.get("results") if isinstance(answer, dict) else None
+        results = answer.get("results", ()) if isinstance(answer, dict) else None
+        if results is None and isinstance(answer, dict):  # Go writes an empty slice as null
+            results = []
         if not isinstance(results, list):
             raise WebError(_("The web search answer has no list of results; nothing was found out."))
         items = [r for r in results if isinstance(r, dict)][:wanted]
