@@ -353,3 +353,16 @@ def test_errors_are_in_korean_for_korean_users(root):
     i18n.use("ko")
     result = call(root, "read_file", path="../x")
     assert result.is_error and "../x" in result.text and "바깥" in result.text
+
+
+def test_a_search_over_too_many_files_or_out_of_time_says_it_is_partial(root, monkeypatch):
+    from ollama_chat.tools import files
+
+    for i in range(5):
+        (root / f"f{i}.txt").write_text("needle\n")
+    monkeypatch.setattr(files, "MAX_SEARCH_FILES", 3)
+    partial = call(root, "search_files", query="needle")  # README.md, f0.txt, f1.txt
+    assert partial.text.startswith("2 matches") and partial.text.endswith(
+        "[The folder is too large to search whole; only part of it was searched. Narrow the path.]")
+    late = tools(root)["search_files"].call({"query": "needle"}, timeout=0)
+    assert "[The search ran out of time after 0 files; narrow the path.]" in late.text

@@ -265,7 +265,8 @@ class SearchFiles(_FileTool):
             notes.append(_("[Stopped at {n} matches; there are more. Narrow the query or the path, or raise "
                            "max_results.]").format(n=wanted))
         if found.over_limit or found.incomplete:
-            notes.append(_("[Only the first {n} files were searched; narrow the path.]").format(n=MAX_SEARCH_FILES))
+            notes.append(_("[The folder is too large to search whole; only part of it was searched. Narrow the "
+                           "path.]"))
         if too_big:
             notes.append(ngettext("[{n} file over {limit} KiB was not searched.]",
                                   "[{n} files over {limit} KiB were not searched.]", too_big).format(
