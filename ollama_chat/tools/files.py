@@ -23,7 +23,7 @@ from ollama_chat.budget import Calibration
 from ollama_chat.filesets import expand
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.tools.base import ToolResult, ToolSpec
-from ollama_chat.tools.confine import Folder, Located, Refused, shown
+from ollama_chat.tools.confine import Entry, Folder, Located, Refused, shown
 from ollama_chat.tools.fit import DEFAULT_BUDGET, Tokens, cut_to
 
 MAX_OUTPUT = 100_000  # characters of one result, before the token budget cuts it further
@@ -183,7 +183,7 @@ class ListDirectory(_FileTool):
         return ToolResult("\n".join([header, *kept, *notes]))
 
     @staticmethod
-    def _line(entry: Any) -> str:
+    def _line(entry: Entry) -> str:
         name = shown(entry.name)
         link = _(" (link)") if entry.link else ""
         if entry.kind == "dir":
