@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", action="append", default=[], metavar="NAME", help="another model (repeatable)")
     parser.add_argument("--thinking-model", action="append", default=[], metavar="NAME",
                         help="another model that can think (repeatable)")
+    parser.add_argument("--web-signed-in", action="store_true",
+                        help="answer /api/experimental/web_search and web_fetch as a signed-in Ollama (made-up results)")
     parser.add_argument("--quiet", action="store_true", help="don't print requests")
     args = parser.parse_args(argv)
     if args.replay and not args.replay.is_file():
@@ -39,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
     fake = FakeOllama(host=args.host, port=args.port, chunk_delay=args.chunk_delay, replay=args.replay,
                       log=None if args.quiet else log)
+    fake.web_signed_in = args.web_signed_in
     for name in args.model:
         fake.add_model(name)
     for name in args.thinking_model:

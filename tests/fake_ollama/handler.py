@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .chat import ChatReplies
 from .replies import LinesReply, StatusReply, prompt_tokens
 from .stream import ClientGone, Stopping
+from .web import proxy_answer
 from .wire import (
     OLLAMA_VERSION,
     PULL_ERROR,
@@ -148,6 +149,8 @@ class Handler(ChatReplies):
             self._pull(request)
         elif path == "/api/chat" and method == "POST":
             self._chat(request)
+        elif path in ("/api/experimental/web_search", "/api/experimental/web_fetch") and method == "POST":
+            self._send_json(*proxy_answer(self.fake, request, path.rsplit("/", 1)[1]))
         else:  # what Go's router answers, whatever the method
             self._send(404, b"404 page not found", TEXT_TYPE)
 

@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable
 
 from .base import FakeServerBase
 from .handler import Handler, Server
+from .web import WebIndex
 from .replies import (DEFAULT_WINDOW, Gate, LinesReply, QueuedReply, ScriptedReply, StatusReply, last_user_content,
                       message_tokens, pieces, prompt_tokens)
 from .wire import (
@@ -54,6 +55,9 @@ class FakeOllama(FakeServerBase):
         self._windows: dict[str, int] = {}  # model -> the window it is loaded with (num_ctx, else 4096)
         self._prompt_cache: dict[str, list[Any]] = {}  # model -> the messages of its last prompt
         self.cut_prompts: list[Any] = []  # chat requests whose prompt was over the window and cut, as Ollama does
+        self.web = WebIndex()  # what /api/experimental/web_search and web_fetch answer once signed in (web.py)
+        self.web_signed_in = False  # as a fresh Ollama: its web search proxy answers 401 until `ollama signin`
+        self.cloud_disabled = False  # OLLAMA_NO_CLOUD on the server: the proxy answers 403
         self._disconnects = 0
         self._stop = threading.Event()
         self._connections: set[socket.socket] = set()

@@ -1,0 +1,63 @@
+"""The built-in tools by name, the groups `--tools read,web` names, and their construction for one chat: the
+folder it was started in, its Ollama host (None when the server is not Ollama) and its environment (where
+OLLAMA_API_KEY is read, never a flag). Off until asked for; every one of them needs approval per call (see
+files.py and web.py)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+
+from ollama_chat.budget import Calibration
+from ollama_chat.errors import UsageError
+from ollama_chat.i18n import _
+from ollama_chat.tools.base import Tool
+from ollama_chat.tools.confine import Folder
+from ollama_chat.tools.files import ListDirectory, ReadFile, SearchFiles
+from ollama_chat.tools.fit import DEFAULT_BUDGET, Tokens
+from ollama_chat.tools.web import WebFetch, WebSearch
+from ollama_chat.tools.webapi import CLOUD, WebAccess, WebApi
+
+FILE_TOOLS = ("read_file", "list_directory", "search_files")
+WEB_TOOLS = ("web_search", "web_fetch")
+NAMES = FILE_TOOLS + WEB_TOOLS
+GROUPS: Mapping[str, tuple[str, ...]] = {"read": FILE_TOOLS, "web": WEB_TOOLS}
+
+
+def chosen(words: Iterable[str]) -> tuple[str, ...]:
+    """The tool names `--tools` / `/tools on` words name (groups and single names, comma-separated or
+    apart), each once, in NAMES order; UsageError naming an unknown word and what is known."""
+    names: set[str] = set()
+    for word in (w.strip() for text in words for w in text.split(",")):
+        if not word:
+            continue
+        if word in GROUPS:
+            names.update(GROUPS[word])
+        elif word in NAMES:
+            names.add(word)
+        else:
+            raise UsageError(_("There is no built-in tool or group named '{word}'.").format(word=word),
+                             _("Groups: {groups}. Tools: {names}.").format(groups=", ".join(GROUPS),
+                                                                           names=", ".join(NAMES)))
+    return tuple(n for n in NAMES if n in names)
+
+
+def build(names: Iterable[str], *, root: str | os.PathLike[str], host: str | None, env: Mapping[str, str],
+          budget: Callable[[], int] = lambda: DEFAULT_BUDGET, tokens: Tokens = Calibration().tokens,
+          cloud: str = CLOUD) -> tuple[Tool, ...]:
+    """The tools named (from `chosen`), in NAMES order. `budget()` is asked at each call for the tokens a
+    result may take (the room left in the window); `cloud` is ollama.com but for tests."""
+    wanted = set(names)
+    unknown = wanted - set(NAMES)
+    if unknown:
+        raise ValueError(f"not built-in tools: {sorted(unknown)}")
+    folder = Folder(root) if wanted & set(FILE_TOOLS) else None
+    api = WebApi(WebAccess.from_env(host, env, cloud)) if wanted & set(WEB_TOOLS) else None
+    makers: dict[str, Callable[[], Tool]] = {
+        "read_file": lambda: ReadFile(folder, budget, tokens),
+        "list_directory": lambda: ListDirectory(folder, budget, tokens),
+        "search_files": lambda: SearchFiles(folder, budget, tokens),
+        "web_search": lambda: WebSearch(api, budget, tokens),
+        "web_fetch": lambda: WebFetch(api, budget, tokens),
+    }
+    return tuple(makers[n]() for n in NAMES if n in wanted)
