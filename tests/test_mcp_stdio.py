@@ -180,8 +180,8 @@ def test_servers_that_cannot_start_are_reported_by_name(tmp_path):
             "missing": "MCP server 'missing' could not be started: the command 'no-such-program-here' was not found on PATH",
             "secret": "MCP server 'secret' could not be started: mcp.json uses ${NOT_SET_ANYWHERE}, which is not set "
                       "in the environment",
-            "chatty": "MCP server 'chatty' could not be started: it exited with status 0 (it also wrote 1 lines that are "
-                      "not MCP messages on its output, the first: Welcome to my server!)",
+            "chatty": "MCP server 'chatty' could not be started: it exited with status 0 (it also wrote 1 line that is "
+                      "not an MCP message on its output: Welcome to my server!)",
         }
         assert [t.spec.name for t in toolset.tools] == ["fake__ask", "fake__busy"]
         assert all(p.hint.startswith("Its log: ") for p in toolset.problems)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ollama_chat.i18n import _
-from ollama_chat.tools.mcp import jsonrpc
+import ollama_chat.tools.mcp.jsonrpc as jsonrpc
 from ollama_chat.tools.mcp.content import one_line
 from ollama_chat.tools.mcp.logfile import ServerLog
 from ollama_chat.tools.mcp.wire import request_headers

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ollama_chat.i18n import _
+from ollama_chat.i18n import _, ngettext
 from ollama_chat.tools.base import ToolResult, ToolSpec
-from ollama_chat.tools.mcp import jsonrpc
+import ollama_chat.tools.mcp.jsonrpc as jsonrpc
 from ollama_chat.tools.mcp.config import HttpServer, McpConfig, MissingVariable, ServerConfig, config_path, \
     expand, load_config
 from ollama_chat.tools.mcp.content import RemoteTool, SkippedTool, one_line, tool_result, tool_specs
@@ -342,8 +342,9 @@ class McpServers:
         transport = server.session.transport if server.session else None
         garbage = getattr(transport, "garbage", 0)
         if garbage:
-            what += _(" (it also wrote {n} lines that are not MCP messages on its output, the first: {sample})").format(
-                n=garbage, sample=transport.garbage_sample)  # type: ignore[union-attr]
+            what += ngettext(" (it also wrote {n} line that is not an MCP message on its output: {sample})",
+                             " (it also wrote {n} lines that are not MCP messages on its output, the first: {sample})",
+                             garbage).format(n=garbage, sample=transport.garbage_sample)  # type: ignore[union-attr]
         return what
 
     def _problem(self, server: _Server, message: str) -> ServerProblem:

@@ -23,7 +23,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ollama_chat.i18n import _
-from ollama_chat.tools.mcp import jsonrpc, wire
+import ollama_chat.tools.mcp.jsonrpc as jsonrpc
+import ollama_chat.tools.mcp.wire as wire
 from ollama_chat.tools.mcp.content import one_line
 from ollama_chat.tools.mcp.http import LEGACY, MODERN, HttpStatusError, SessionExpired
 
