@@ -37,7 +37,9 @@ def error(id_, code: int, message: str, data=None) -> None:
 
 
 TOOLS = [{"name": "ask", "description": "Needs the user's answer.", "inputSchema": {"type": "object"}},
-         {"name": "busy", "description": "Says try again, once.", "inputSchema": {"type": "object"}}]
+         {"name": "busy", "description": "Says try again, once.", "inputSchema": {"type": "object"}},
+         {"name": "echo", "description": "Says the text back.",
+          "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}}}]
 
 
 def main() -> None:
@@ -76,6 +78,8 @@ def main() -> None:
             send({"jsonrpc": "2.0", "id": id_, "result": {"resultType": "input_required", "inputRequests": {
                 "login": {"method": "elicitation/create", "params": {"mode": "form", "message": "Your name?",
                                                                      "requestedSchema": {"type": "object"}}}}}})
+        elif method == "tools/call" and params.get("name") == "echo":
+            result(id_, {"content": [{"type": "text", "text": str((params.get("arguments") or {}).get("text"))}]})
         elif method == "tools/call" and params.get("name") == "busy":
             if params.get("requestState") == "ticket-1":
                 result(id_, {"content": [{"type": "text", "text": "done on the second try"}]})

@@ -12,7 +12,8 @@ The tools: echo, fail (raises: an isError result), picture (text and an image), 
 structured (structuredContent only), add_tool (a new tool appears; list_changed is announced), crash (the
 process exits mid-call), hang (sleeps until cancelled; says so on stderr), flood (a lot on stderr mid-call),
 babble (lines that are not JSON-RPC on stdout mid-call), env (the environment it was given), whoami (the HTTP
-headers it was sent). Each says on stderr what it does, so a test can wait for that in the server's log.
+headers it was sent), ask_client (pings the client and asks it for roots and sampling, mid-call), chatter (a log
+notification and progress before the answer). Each says on stderr what it does, so a test can wait for that in the server's log.
 """
 
 from __future__ import annotations
@@ -126,6 +127,35 @@ def build(cached: bool = False) -> MCPServer:
     def env() -> dict[str, str]:
         """The environment this server was started with."""
         return dict(os.environ)
+
+    @mcp.tool()
+    async def ask_client(ctx: Context) -> str:
+        """Sends the client a ping, then asks it for roots and for a completion (sampling), mid-call."""
+        from mcp.shared.message import ServerMessageMetadata
+        from mcp.types import EmptyResult, ListRootsRequest, ListRootsResult, PingRequest, SamplingMessage
+
+        related = ServerMessageMetadata(related_request_id=ctx.request_id)  # over HTTP: on this call's stream
+
+        outcomes = []
+        for name, ask in (("ping", lambda: ctx.session.send_request(PingRequest(), EmptyResult, metadata=related)),
+                          ("roots", lambda: ctx.session.send_request(ListRootsRequest(), ListRootsResult,
+                                                                     metadata=related)),
+                          ("sampling", lambda: ctx.session.create_message(
+                              [SamplingMessage(role="user", content=TextContent(type="text", text="hi"))], max_tokens=5,
+                              related_request_id=ctx.request_id))):
+            try:
+                await ask()
+                outcomes.append(f"{name}: answered")
+            except Exception as e:  # noqa: BLE001 - what the client said is the point
+                outcomes.append(f"{name}: {type(e).__name__}: {e}")
+        return "\n".join(outcomes)
+
+    @mcp.tool()
+    async def chatter(ctx: Context) -> str:
+        """Sends the client a log message and progress before it answers."""
+        await ctx.info("working on it")
+        await ctx.report_progress(1, 2, "half way")
+        return "chattered"
 
     @mcp.tool(name="bad name!")
     def bad() -> str:

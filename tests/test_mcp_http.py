@@ -88,6 +88,14 @@ def test_ctrl_c_during_an_http_call_cancels_it(servers, urls):
     assert servers.call("old__echo", {"text": "on"}).text == "on"
 
 
+def test_requests_from_a_legacy_http_server_are_answered_over_post(servers):
+    assert servers.call("old__ask_client", {}, timeout=20).text.splitlines() == [
+        "ping: answered", "roots: MCPError: roots/list is not supported by this client",
+        "sampling: MCPError: sampling/createMessage is not supported by this client"]
+    assert servers.call("old__chatter", {}).text == "chattered"
+    assert "server log (info): working on it" in state(servers, "old").log.read_text()
+
+
 def test_a_legacy_http_server_that_can_change_its_tools_is_read_before_each_use(servers):
     assert servers.call("old__add_tool", {}).text == "added"
     assert "old__added" in {t.spec.name for t in servers.tools(["old"]).tools}

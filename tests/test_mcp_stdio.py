@@ -132,6 +132,23 @@ def test_lines_that_are_not_json_rpc_are_skipped_and_named_later(servers):
     assert "lines that are not MCP messages on its output, the first: hello, this is not JSON" in result.text
 
 
+def test_requests_from_the_server_are_answered_or_refused_politely(servers):
+    log = log_of(servers, "legacy")
+    at = size(log)
+    assert servers.call("legacy__ask_client", {}, timeout=20).text.splitlines() == [
+        "ping: answered", "roots: MCPError: roots/list is not supported by this client",
+        "sampling: MCPError: sampling/createMessage is not supported by this client"]
+    assert "refused the server's request 'sampling/createMessage'" in log.read_bytes()[at:].decode()
+
+
+def test_log_notifications_go_to_the_log_file_not_the_result(servers):
+    log = log_of(servers, "legacy")
+    at = size(log)
+    result = servers.call("legacy__chatter", {})
+    assert (result.text, result.notes) == ("chattered", ())
+    assert "server log (info): working on it" in log.read_bytes()[at:].decode()
+
+
 def test_a_modern_server_asking_for_input_gets_a_clear_refusal(servers):
     result = servers.call("fake__ask", {})
     assert result.is_error and "elicitation/create" in result.text
@@ -168,6 +185,18 @@ def test_a_crash_mid_call_is_reported_and_the_server_comes_back(tmp_path):
         assert state(servers, "victim").status == RUNNING
 
 
+def test_a_server_killed_while_idle_shows_as_failed_and_arguments_that_are_not_json_are_refused(tmp_path):
+    with manager(tmp_path, {"fake": fake()}) as servers:
+        servers.tools()
+        odd = servers.call("fake__echo", {"text": object()})
+        assert odd.is_error and odd.text.startswith("The call to fake__echo could not be sent: ")
+        pid = int(log_of(servers, "fake").read_text().split("started pid ")[1].split(":")[0])
+        os.kill(pid, 9)
+        while process_alive(pid):
+            pass
+        assert (state(servers, "fake").status, state(servers, "fake").error) == (FAILED, "it was killed by signal 9")
+
+
 def test_servers_that_cannot_start_are_reported_by_name(tmp_path):
     config = {"missing": {"command": "no-such-program-here"},
               "secret": {"command": PY, "args": ["-c", "pass"], "env": {"TOKEN": "${NOT_SET_ANYWHERE}"}},
@@ -183,7 +212,7 @@ def test_servers_that_cannot_start_are_reported_by_name(tmp_path):
             "chatty": "MCP server 'chatty' could not be started: it exited with status 0 (it also wrote 1 line that is "
                       "not an MCP message on its output: Welcome to my server!)",
         }
-        assert [t.spec.name for t in toolset.tools] == ["fake__ask", "fake__busy"]
+        assert [t.spec.name for t in toolset.tools] == ["fake__ask", "fake__busy", "fake__echo"]
         assert all(p.hint.startswith("Its log: ") for p in toolset.problems)
         assert servers.tools().problems == ()  # said once; /mcp keeps saying it
         assert state(servers, "missing").status == FAILED

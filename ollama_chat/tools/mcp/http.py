@@ -100,6 +100,10 @@ class HttpTransport:
     def alive(self) -> bool:
         return self._http is not None and not self._closed
 
+    @property
+    def failure(self) -> str:
+        return _("it was stopped") if self._closed else ""
+
     def close(self) -> None:
         if self._http is None or self._closed:
             return

@@ -103,6 +103,7 @@ class McpServers:
         logs = state_dir(env) / "mcp"
         self._servers = {s.name: _Server(s, ServerLog(logs / f"{s.name}.log")) for s in config.servers}
         self._by_tool: dict[str, tuple[_Server, RemoteTool]] = {}
+        self._lock = threading.Lock()
 
     @classmethod
     def load(cls, env: Mapping[str, str], **timeouts: float) -> McpServers:
@@ -113,6 +114,10 @@ class McpServers:
         return list(self._servers)
 
     def states(self) -> list[ServerState]:
+        """Every configured server, as it is now (one that died since its last use shows as failed)."""
+        for server in self._servers.values():
+            if server.status == RUNNING and not server.session.transport.alive:  # type: ignore[union-attr]
+                self._lost(server, self._failure_of(server))
         states = [ServerState(s.config.name, "http" if isinstance(s.config, HttpServer) else "stdio", s.status,
                               len(s.tools), s.error, s.session.version if s.session and s.status == RUNNING else "",
                               s.session.server_info if s.session else "", tuple(s.skipped), s.log.path)
@@ -191,6 +196,9 @@ class McpServers:
             self._lost(server, self._words(server, e.what, limit))
             return ToolResult(_("MCP server '{name}' stopped working during the call: {what}").format(
                 name=label, what=server.error), is_error=True)
+        except (TypeError, ValueError) as e:  # arguments that cannot be sent as JSON
+            return ToolResult(_("The call to {name} could not be sent: {reason}").format(
+                name=remote.spec.name, reason=one_line(e, 200)), is_error=True)
         try:
             return tool_result(result)
         except ValueError:
@@ -296,13 +304,13 @@ class McpServers:
         assert session is not None
         listed = session.list_tools(self.list_timeout)
         kept, skipped = tool_specs(server.config.name, listed, network=isinstance(server.config, HttpServer))
-        for name in list(self._by_tool):
-            if self._by_tool[name][0] is server:
+        with self._lock:  # servers start in parallel threads
+            for name in [n for n, (owner, _rt) in self._by_tool.items() if owner is server]:
                 del self._by_tool[name]
-        server.tools = {rt.spec.name: rt for rt in kept}
-        server.skipped = skipped
-        for rt in kept:
-            self._by_tool[rt.spec.name] = (server, rt)
+            server.tools = {rt.spec.name: rt for rt in kept}
+            server.skipped = skipped
+            for rt in kept:
+                self._by_tool[rt.spec.name] = (server, rt)
         for s in skipped:
             server.log.note(f"tool {s.name!r} not offered: {s.reason}")
 
@@ -318,14 +326,13 @@ class McpServers:
             except Exception:  # noqa: BLE001,S110 - closing is best effort
                 pass
             server.log.close()
-        for name in list(self._by_tool):
-            if self._by_tool[name][0] is server:
+        with self._lock:
+            for name in [n for n, (owner, _rt) in self._by_tool.items() if owner is server]:
                 del self._by_tool[name]
 
     def _failure_of(self, server: _Server) -> str:
-        transport = server.session.transport if server.session else None
-        failure = getattr(transport, "_failure", None)
-        return self._words(server, failure.what if failure else _("it stopped"), 0)
+        failure = server.session.transport.failure if server.session else ""
+        return self._words(server, failure or _("it stopped"), 0)
 
     def _words(self, server: _Server, error: object, limit: float) -> str:
         """Why a server failed, in words, with the lines it wrote that were not MCP (a common reason)."""

@@ -104,6 +104,13 @@ class StdioTransport:
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None and self._failure is None
 
+    @property
+    def failure(self) -> str:
+        """Why it is no longer usable ("" while it is)."""
+        if self._failure is None and self._proc is not None and self._proc.poll() is not None:
+            self._fail(self._exited())
+        return self._failure.what if self._failure is not None else ""
+
     def close(self) -> None:
         """Ask the server to leave (stdin closed), then SIGTERM and SIGKILL its whole process group."""
         proc = self._proc
