@@ -5,6 +5,7 @@ input_required with inputRequests or a requestState alone):
     python mcp_fake_modern.py                 speaks 2026-07-28
     python mcp_fake_modern.py future          a modern server that speaks only 2099-01-01 (-32022)
     python mcp_fake_modern.py legacy-silent   a legacy server that never answers a request before `initialize`
+    python mcp_fake_modern.py bad-list        answers tools/list with something that is not a list of tools
 
 Every request it reads is appended to the file named by $MCP_FAKE_RECORD, one JSON line each, so a test can
 check what went over the wire. No SDK: it starts in a few milliseconds.
@@ -39,7 +40,8 @@ def error(id_, code: int, message: str, data=None) -> None:
 TOOLS = [{"name": "ask", "description": "Needs the user's answer.", "inputSchema": {"type": "object"}},
          {"name": "busy", "description": "Says try again, once.", "inputSchema": {"type": "object"}},
          {"name": "echo", "description": "Says the text back.",
-          "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}}}]
+          "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}}},
+         {"name": "nonsense", "description": "Answers with garbage.", "inputSchema": {"type": "object"}}]
 
 
 def main() -> None:
@@ -73,7 +75,9 @@ def main() -> None:
             result(id_, {"supportedVersions": supported, "capabilities": {"tools": {}}, "ttlMs": 0, "cacheScope": "public",
                          "_meta": {META + "serverInfo": {"name": "fake-modern", "version": "9"}}})
         elif method == "tools/list":
-            result(id_, {"tools": TOOLS, "ttlMs": 0, "cacheScope": "public"})
+            result(id_, {"tools": "all of them" if mode == "bad-list" else TOOLS, "ttlMs": 0, "cacheScope": "public"})
+        elif method == "tools/call" and params.get("name") == "nonsense":
+            result(id_, {"content": "not a list of content blocks"})
         elif method == "tools/call" and params.get("name") == "ask":
             send({"jsonrpc": "2.0", "id": id_, "result": {"resultType": "input_required", "inputRequests": {
                 "login": {"method": "elicitation/create", "params": {"mode": "form", "message": "Your name?",

@@ -154,6 +154,15 @@ def test_a_modern_server_asking_for_input_gets_a_clear_refusal(servers):
     assert result.is_error and "elicitation/create" in result.text
 
 
+def test_garbage_for_a_result_or_a_tool_list_is_named(servers, tmp_path):
+    assert servers.call("fake__nonsense", {}).text == \
+        "MCP server 'fake' answered the call with something that is not a tool result."
+    with manager(tmp_path, {"lister": fake("bad-list")}) as broken:
+        (problem,) = broken.tools().problems
+    assert problem.message == "MCP server 'lister' could not be started: its answer to tools/list makes no sense " \
+                              "(no list of tools)"
+
+
 def test_a_modern_retry_with_request_state_only_is_sent_again(servers):
     assert servers.call("fake__busy", {}).text == "done on the second try"
 
@@ -212,7 +221,7 @@ def test_servers_that_cannot_start_are_reported_by_name(tmp_path):
             "chatty": "MCP server 'chatty' could not be started: it exited with status 0 (it also wrote 1 line that is "
                       "not an MCP message on its output: Welcome to my server!)",
         }
-        assert [t.spec.name for t in toolset.tools] == ["fake__ask", "fake__busy", "fake__echo"]
+        assert [t.spec.name for t in toolset.tools] == ["fake__ask", "fake__busy", "fake__echo", "fake__nonsense"]
         assert all(p.hint.startswith("Its log: ") for p in toolset.problems)
         assert servers.tools().problems == ()  # said once; /mcp keeps saying it
         assert state(servers, "missing").status == FAILED
