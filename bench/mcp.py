@@ -8,7 +8,8 @@
    the reader thread included); wall is per round trip.
 2. Start-up of a piped question (`echo hi | ollama-chat`, against an instant fake Ollama) with an mcp.json of
    two servers present and absent, interleaved rounds, medians: nothing is read or started before tools are
-   wanted, so the two must match (within noise).
+   wanted, so the two must match (within noise); and, in a fresh interpreter, what importing the MCP package and
+   reading an mcp.json costs, should the chat make its manager at start.
 
     python bench/mcp.py [-n 2000] [--rounds 15]
 """
@@ -85,14 +86,37 @@ def startup(rounds: int) -> dict[str, float]:
             run = piped([str(BIN)], env)
             samples: dict[str, list[float]] = {"without mcp.json": [], "with mcp.json (2 servers)": []}
             run()
-            for _ in range(rounds):
-                mcp_json.unlink(missing_ok=True)
-                samples["without mcp.json"].append(run())
-                mcp_json.write_text(json.dumps({"mcpServers": servers}))
-                samples["with mcp.json (2 servers)"].append(run())
+            for i in range(rounds):
+                for present in ((False, True) if i % 2 else (True, False)):  # each goes first in half the rounds
+                    if present:
+                        mcp_json.write_text(json.dumps({"mcpServers": servers}))
+                        samples["with mcp.json (2 servers)"].append(run())
+                    else:
+                        mcp_json.unlink(missing_ok=True)
+                        samples["without mcp.json"].append(run())
     finally:
         shutil.rmtree(home, ignore_errors=True)
     return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def load_cost(rounds: int) -> float:
+    """What the chat would add at start if it made the manager eagerly: importing the package and reading an
+    mcp.json of two servers (nothing starts), in a fresh interpreter each round that has imported what a piped
+    question imports."""
+    home = Path(tempfile.mkdtemp(prefix="ollama-chat-bench-"))
+    try:
+        (home / ".config" / "ollama-chat").mkdir(parents=True)
+        (home / ".config" / "ollama-chat" / "mcp.json").write_text(json.dumps({"mcpServers": {
+            "files": {"command": "npx", "args": ["-y", "x"]}, "web": {"url": "https://example.com/mcp"}}}))
+        code = ("import time, ollama_chat.cli, ollama_chat.app, ollama_chat.oneshot; "  # what a chat has imported
+                "t = time.perf_counter(); from ollama_chat.tools.mcp import McpServers; "
+                f"s = McpServers.load({{'HOME': {str(home)!r}}}); assert s.names() == ['files', 'web']; "
+                "print(time.perf_counter() - t)")
+        return statistics.median(float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                                      check=True, cwd=tempfile.gettempdir()).stdout)
+                                 for _ in range(rounds))
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def main() -> int:
@@ -123,6 +147,8 @@ def main() -> int:
         print(f"{name:<44} {seconds * 1000:7.0f} ms")
     without, with_ = medians["without mcp.json"], medians["with mcp.json (2 servers)"]
     print(f"difference: {1000 * (with_ - without):+.0f} ms ({with_ / without:.2f}x)")
+    print(f"importing the MCP package and reading mcp.json, had the chat done it eagerly: "
+          f"{1000 * load_cost(args.rounds):.1f} ms (median)")
     return 0
 
 

@@ -8,13 +8,29 @@ nothing imports the official `mcp` SDK, which is a test dependency only.
     result = servers.call("files__read", {"path": "notes.md"}, timeout=30)
     servers.states()                        # for /mcp
     servers.close()
+
+The names below are imported when first used, so `import ollama_chat.tools.mcp.config` alone (to check
+`--mcp NAME` at start, say) does not load the client.
 """
 
-from ollama_chat.tools.mcp.config import ConfigProblem, HttpServer, McpConfig, McpConfigError, StdioServer, \
-    config_path, load_config, parse_config
-from ollama_chat.tools.mcp.manager import DISABLED, FAILED, INVALID, NOT_STARTED, RUNNING, STOPPED, McpServers, \
-    McpTool, McpToolset, ServerProblem, ServerState
+from __future__ import annotations
 
-__all__ = ["ConfigProblem", "HttpServer", "McpConfig", "McpConfigError", "StdioServer", "config_path",
-           "load_config", "parse_config", "DISABLED", "FAILED", "INVALID", "NOT_STARTED", "RUNNING", "STOPPED",
-           "McpServers", "McpTool", "McpToolset", "ServerProblem", "ServerState"]
+from typing import Any
+
+_WHERE = {
+    **dict.fromkeys(("ConfigProblem", "HttpServer", "McpConfig", "McpConfigError", "StdioServer", "config_path",
+                     "load_config", "parse_config"), "config"),
+    **dict.fromkeys(("DISABLED", "FAILED", "INVALID", "NOT_STARTED", "RUNNING", "STOPPED", "McpServers", "McpTool",
+                     "McpToolset", "ServerProblem", "ServerState"), "manager"),
+}
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
