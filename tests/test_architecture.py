@@ -4,6 +4,7 @@ module over about 400 lines, and nothing rich, markdown-it or prompt_toolkit on 
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -106,3 +107,58 @@ def test_history_commands_in_a_pipe_import_no_terminal_library(tmp_path, fake_ol
     )
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert "기억해 줘" in result.stdout and result.stderr.strip().splitlines()[-1] == "[]", result.stderr
+
+
+# -- MCP: the official SDK is a test dependency only ----------------------------------------------------------
+
+MCP_PACKAGE = PACKAGE / "tools" / "mcp"
+MCP_MAY_IMPORT = {"ollama_chat", "ollama_chat.errors", "ollama_chat.i18n", "ollama_chat.paths", "ollama_chat.types",
+                  "ollama_chat.tools", "ollama_chat.tools.base", "ollama_chat.backends.sse"}
+
+
+def test_no_module_of_ours_imports_the_mcp_sdk():
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            found += [f"{module_name(path)}: {n}" for n in names if n.split(".")[0] == "mcp"]
+    assert found == []
+
+
+def test_the_mcp_client_stands_on_the_ground_floor_only():
+    """It is wired into the chat later; until then (and after) it may use only the plain modules below it."""
+    edges = graph()
+    ours = {name for name in edges if name.startswith("ollama_chat.tools.mcp")}
+    outside = {f"{name} -> {dep}" for name in ours for dep in edges[name] - ours - MCP_MAY_IMPORT}
+    assert outside == set()
+
+
+def test_nothing_at_run_time_imports_the_mcp_sdk(tmp_path, fake_ollama):
+    """A piped question answered with an mcp.json present; then every module of the package imported (the REPL's
+    start-up among them) and a real (SDK-free) MCP server used: the `mcp` SDK and its kin stay out."""
+    config = tmp_path / ".config" / "ollama-chat"
+    config.mkdir(parents=True)
+    fake = Path(__file__).resolve().parent / "mcp_fake_modern.py"
+    (config / "mcp.json").write_text(json.dumps({"mcpServers": {"fake": {"command": sys.executable, "args": [str(fake)]}}}))
+    env = {"HOME": str(tmp_path), "OLLAMA_HOST": fake_ollama.host_port, "PATH": "/usr/bin:/bin"}
+    piped = subprocess.run([sys.executable, "-X", "importtime", "-m", "ollama_chat"], env=env, input="what is up?",
+                           capture_output=True, text=True, timeout=120)
+    imported = {line.rsplit("|", 1)[-1].strip() for line in piped.stderr.splitlines() if line.startswith("import time:")}
+    assert "echo: what is up?" in piped.stdout and "ollama_chat.cli" in imported, piped.stderr[-2000:]
+    assert sorted(m for m in imported if m.split(".")[0] in SDK_KIN) == []
+    code = (
+        "import importlib, os, pkgutil, sys, ollama_chat\n"
+        "for m in pkgutil.walk_packages(ollama_chat.__path__, 'ollama_chat.'):\n"
+        "    if not m.name.endswith('__main__'): importlib.import_module(m.name)\n"
+        "from ollama_chat.tools.mcp import McpServers\n"
+        "with McpServers.load(os.environ) as servers:\n"
+        "    toolset = servers.tools()\n"
+        "    print(len(toolset.tools), toolset.problems, servers.call('fake__busy', {}).text)\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {SDK_KIN!r}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.stdout.splitlines() == ["4 () done on the second try", "[]"], result.stderr
+
+
+SDK_KIN = ("mcp", "pydantic", "pydantic_core", "anyio", "starlette", "uvicorn", "httpx", "sse_starlette")
