@@ -86,6 +86,8 @@ class Exchange:
     model: str  # the model that wrote this reply (it may differ from exchange to exchange)
     stats: Stats | None = None
     interrupted: bool = False
+    # its row in the conversation store, once stored: what /undo deletes (never another window's exchange)
+    stored_id: int | None = field(default=None, compare=False)
 
     @property
     def messages(self) -> tuple[Message, Message]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ollama_chat import store as store_module
-from ollama_chat import store_schema
+from ollama_chat import store_schema, store_search
 from ollama_chat.paths import conversations_db as db_path
 from ollama_chat.store import SCHEMA_VERSION, Store, StoreError, matching_line, shorten
 from ollama_chat.transcript import from_json, to_json
@@ -400,3 +400,26 @@ def test_two_processes_write_at_once(path):
     with Store.open(path) as s:
         counts = {m.id: m.exchanges for m in s.list()}
     assert counts == {ids[0]: 51, ids[1]: 51}
+
+
+def test_an_import_is_indexed_later_and_search_and_deletion_stay_right(path):
+    if not store_search.INDEX_LATER:
+        pytest.skip("imports are indexed at once")
+    with Store.open(path) as store:
+        if not store.fts:
+            pytest.skip("this SQLite has no FTS5 trigram tokenizer")
+        cid = store.new_conversation("p", "m")
+        batch = [Exchange(Message("user", f"q {i}"), f"reply {i}" + (" 우주와 인간" if i % 500 == 0 else ""), "m")
+                 for i in range(store_search.INDEX_LATER)]
+        store.add_exchanges(cid, batch)
+        assert store_search.waiting(store._db) == len(batch)
+        hits_before = store.search("우주와", -1)
+        store.index_some(limit=300)  # part of it
+        other = store.new_conversation("p", "m")
+        store.add_exchange(other, Exchange(Message("user", "새 질문 우주와"), "r", "m"))  # indexed at once
+        assert {h.meta.id for h in store.search("우주와", -1)} == {cid, other}
+        assert [h.meta.id for h in hits_before] == [cid]
+        store.delete(cid)  # half indexed, half not: the index must stay consistent
+        store._db.execute("INSERT INTO exchanges_fts(exchanges_fts) VALUES ('integrity-check')")
+        assert [h.meta.id for h in store.search("우주와", -1)] == [other]
+        assert store.index_some() == 0
