@@ -14,7 +14,7 @@ the chat: a failure is said, with exactly what is and is not saved.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ollama_chat.conversation import Conversation
@@ -142,7 +142,7 @@ class Recorder:
                 self._fail(e, conversation, waiting)
                 return False
             for i, row in zip(waiting, rows):
-                conversation.exchanges[i] = replace(conversation.exchanges[i], stored_id=row)
+                conversation.exchanges[i] = conversation.exchanges[i].stored_as(row)
         if self._failing is not None:
             self._failing = None
             if len(waiting) > 1:

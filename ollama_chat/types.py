@@ -93,6 +93,13 @@ class Exchange:
     def messages(self) -> tuple[Message, Message]:
         return self.question, Message("assistant", self.reply)
 
+    def stored_as(self, row: int) -> Exchange:
+        """This exchange with its row ID: a copy made field by field at once (an import of 100,000 exchanges
+        makes 100,000; dataclasses.replace would cost it half a second)."""
+        copy = object.__new__(Exchange)
+        copy.__dict__.update(self.__dict__, stored_id=row)
+        return copy
+
 
 @dataclass(frozen=True)
 class ChatRequest:
