@@ -267,7 +267,8 @@ class ChatSession:
             if self.conversation.last is not last.exchange:
                 self.notify.say(_("Nothing to retry: the last exchange is gone."), "hint")
                 return
-            self.recorder.undo(self.conversation.undo() or last.exchange)
+            self.conversation.undo()
+            self.recorder.undo(last.exchange)  # its own row: another window's exchanges stay
         self.ask(last.question)
 
     @property
@@ -282,7 +283,8 @@ class ChatSession:
             self.ask(words)
             return
         if last.exchange is not None and self.conversation.last is last.exchange:
-            self.recorder.undo(self.conversation.undo() or last.exchange)
+            self.conversation.undo()
+            self.recorder.undo(last.exchange)
         self.ask(reworded(last.question, words))
 
     # -- the log ----------------------------------------------------------------------------------------------

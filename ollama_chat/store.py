@@ -12,7 +12,6 @@ store_file), and the caller warns and chats on; the Recorder saves what waited o
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import errno
 import json
 import os
@@ -29,8 +28,9 @@ from ollama_chat.paths import private_file
 from ollama_chat.store_schema import SCHEMA_VERSION, create_search, migrate, transaction, trigram_available
 from ollama_chat.store_file import (ConversationGone, NoSuchConversation, StoreError, cannot_write, checked_version,
                                    connect_read_only, store_error)
+from ollama_chat.store_rows import exchange_row, question_of, stats_of
 from ollama_chat.store_search import matching_line
-from ollama_chat.types import Attached, Exchange, Message, Stats
+from ollama_chat.types import Exchange
 
 BUSY_TIMEOUT = 5.0  # seconds another writer may hold the file before we give up on this write
 TITLE_LENGTH = 60
@@ -92,19 +92,6 @@ _META = f"SELECT {_COLUMNS} FROM conversations c"
 
 def _meta(row: Sequence[Any]) -> ConversationMeta:
     return ConversationMeta(row[0], row[1], row[2], row[3], row[4], shorten(row[5]), row[6])
-
-
-_STATS_FIELDS = tuple(f.name for f in dataclasses.fields(Stats))
-
-
-def _stats_json(stats: Stats | None) -> str | None:
-    """Its flat fields as JSON (dataclasses.asdict deep-copies: 50 µs of a 100,000-exchange import's each)."""
-    return None if stats is None else json.dumps({f: getattr(stats, f) for f in _STATS_FIELDS}, ensure_ascii=False)
-
-
-def _stats(text: str | None) -> Stats | None:
-    names = {f.name for f in dataclasses.fields(Stats)}  # a field a newer version added is skipped
-    return None if text is None else Stats(**{k: v for k, v in json.loads(text).items() if k in names})
 
 
 class Store:
@@ -219,7 +206,7 @@ class Store:
                 store_search.index_later(self._db, before + 1, before + len(exchanges))
             self._db.executemany("INSERT INTO exchanges (conversation_id, time, model, question, reply, stats,"
                                  " interrupted, sent, images, attached) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                 [_row(conversation_id, now, e) for e in exchanges])
+                                 [exchange_row(conversation_id, now, e) for e in exchanges])
             # the write lock is ours: nobody else added rows in between, so the new ones are all after `before`
             rows = [r for (r,) in self._db.execute("SELECT id FROM exchanges WHERE conversation_id = ? AND id > ?"
                                                    " ORDER BY id", (conversation_id, before))]
@@ -324,7 +311,7 @@ class Store:
                 raise NoSuchConversation(_("no conversation {id} in {path}").format(id=conversation_id, path=self.path))
             rows = self._db.execute("SELECT question, reply, model, stats, interrupted, sent, images, attached, id"
                                     " FROM exchanges WHERE conversation_id = ? ORDER BY id", (conversation_id,)).fetchall()
-        exchanges = tuple(Exchange(_question(q, sent, images, attached), r, m, _stats(s), bool(i), stored_id=row)
+        exchanges = tuple(Exchange(question_of(q, sent, images, attached), r, m, stats_of(s), bool(i), stored_id=row)
                           for q, r, m, s, i, sent, images, attached, row in rows)
         examples = tuple((str(q), str(a)) for q, a in json.loads(row[1]))
         server = json.loads(row[5]) if row[5] else None
@@ -382,18 +369,3 @@ class Store:
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
-
-
-def _question(words: str, sent: str | None, images: str | None, attached: str | None) -> Message:
-    kinds = {"file", "image"}
-    return Message("user", words if sent is None else sent, tuple(json.loads(images)) if images else (),
-                   typed=None if sent is None else words,
-                   attached=tuple(Attached(str(n), int(z), k if k in kinds else "file")  # type: ignore[arg-type]
-                                  for n, z, k in json.loads(attached)) if attached else ())
-
-
-def _row(conversation_id: str, now: float, exchange: Exchange) -> tuple[Any, ...]:
-    q = exchange.question
-    return (conversation_id, now, exchange.model, q.words, exchange.reply, _stats_json(exchange.stats),
-            exchange.interrupted, None if q.typed is None else q.content, _json(list(q.images)) if q.images else None,
-            _json([[a.name, a.size, a.kind] for a in q.attached]) if q.attached else None)
