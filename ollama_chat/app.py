@@ -3,7 +3,6 @@ REPL. Also the listings (personas, models). Returns exit codes; errors propagate
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +13,7 @@ from ollama_chat.backends.base import Backend, ModelNotFound
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.configfile import load_config
 from ollama_chat.conversation import Conversation
-from ollama_chat.environment import Environment
+from ollama_chat.environment import Environment, quiet_from_now_on
 from ollama_chat.i18n import _
 from ollama_chat.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated, UsageError, signals_as_interrupts
 from ollama_chat.oneshot import combine_question, decode_input
@@ -85,7 +84,8 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
     store = open_store(env, settings, flags)
     resumed = find_resumed(store, flags)
     off = OFF if not settings.save_history else _("Saving is off: the conversation store could not be opened (see the warning above)")
-    recorder = Recorder(store if settings.save_history else None, lambda text, hint: warn(env, text, hint), off)
+    recorder = Recorder(store if settings.save_history else None, lambda text, hint: warn(env, text, hint), off,
+                        lambda text: say(env, _("Note:"), "2", text))
     if resumed is not None:  # back to the configured server it names, unless the flags choose; never a host it says
         layers = layers.back_to(resumed.transcript.server.name if resumed.transcript.server else None)
         settings = resumed_layers(layers, resumed.transcript, paths.user_persona_dir(env.environ),
@@ -152,12 +152,16 @@ def open_store(env: Environment, settings: Settings, flags: Flags) -> Store | No
     if not settings.save_history and not reading:
         return None
     try:
-        return Store.open(paths.conversations_db(env.environ), create=settings.save_history)
+        store = Store.open(paths.conversations_db(env.environ), create=settings.save_history, reading=True)
     except StoreError as e:
         if reading:
             raise ChatError(_("Cannot resume: {reason}.").format(reason=e), e.hint) from None
         warn(env, _("{reason}. The chat goes on without saving it.").format(reason=e), e.hint)
         return None
+    if store.read_only and settings.save_history:
+        warn(env, _("{path} cannot be written here ({reason}), so it was opened read-only: new exchanges will not be"
+                    " saved.").format(path=store.path, reason=store.read_only))
+    return store
 
 
 def is_file_ref(ref: str | None) -> bool:
@@ -301,6 +305,16 @@ def pull_model(env: Environment, flags: Flags, name: str) -> int:
 def guarded(env: Environment, body: Callable[[], int]) -> int:
     """Run `body`, turning every expected failure into its message and exit code."""
     try:
+        return _guarded(env, body)
+    finally:
+        try:
+            env.stdout.flush()
+        except (OSError, ValueError):  # a full disk, a closed pipe, a terminal gone: nothing more can go there
+            quiet_from_now_on(env.stdout)
+
+
+def _guarded(env: Environment, body: Callable[[], int]) -> int:
+    try:
         return body()
     except ChatError as e:
         say(env, _("Error:"), "1;31", one_line(e.message), e.hint)  # one line: a server's or a file's text in it too
@@ -321,9 +335,5 @@ def guarded(env: Environment, body: Callable[[], int]) -> int:
 
 def _closed_pipe(env: Environment) -> int:
     """The reader went away (`| head -1`): stop quietly, without Python's 'Exception ignored' at exit."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, env.stdout.fileno())
-    except (OSError, ValueError):  # an in-memory stdout (tests) has no descriptor to replace
-        pass
+    quiet_from_now_on(env.stdout)
     return EXIT_OK

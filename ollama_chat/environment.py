@@ -4,6 +4,7 @@ build one around in-memory streams and run the CLI in-process."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -23,6 +24,43 @@ def _isatty(stream: TextIO | None) -> bool:
 def _closed() -> TextIO:
     """Stands in for a standard stream that was closed before we started (`<&-`, `>&-`)."""
     return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+
+
+def quiet_from_now_on(stream: TextIO) -> None:
+    """Point `stream`'s descriptor at /dev/null, so what it still holds and later writes go nowhere, and
+    Python's flush at exit cannot fail (which would print "Exception ignored" and exit 120)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):  # an in-memory stream (tests) has no descriptor
+        return
+    with contextlib.suppress(OSError, ValueError):
+        stream.flush()
+
+
+class Lenient:
+    """stderr as the program uses it: our messages, marks and thinking are worth losing, never worth failing
+    the run for (`2>/dev/full`, a terminal that went away). After a failed write it goes to /dev/null."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError:
+            quiet_from_now_on(self._stream)
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError:
+            quiet_from_now_on(self._stream)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
 
 
 def _open_tty() -> TextIO:
@@ -49,7 +87,7 @@ class Environment:
         return cls(
             stdin=sys.stdin or _closed(),
             stdout=sys.stdout or _closed(),
-            stderr=sys.stderr or _closed(),
+            stderr=Lenient(sys.stderr) if sys.stderr else _closed(),  # type: ignore[arg-type]
             stdout_closed=sys.stdout is None,
             environ=os.environ,
             stdin_isatty=_isatty(sys.stdin),

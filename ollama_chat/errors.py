@@ -5,6 +5,9 @@ The CLI prints `message` and `hint` and exits with `exit_code`; nothing else nee
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 EXIT_OK = 0
 EXIT_FAILURE = 1  # the server or the network failed
 EXIT_USAGE = 2  # bad flags, bad input, bad persona or config
@@ -37,14 +40,39 @@ class Terminated(KeyboardInterrupt):
         self.exit_code = 128 + signum
 
 
+_signals = {"held": 0, "pending": 0, "raised": False}
+
+
 def signals_as_interrupts() -> None:
     """From now on SIGTERM and SIGHUP raise Terminated in the main thread, so every way out runs the same
-    clean-up as Ctrl+C."""
+    clean-up as Ctrl+C. Only the first one raises: a second (a closing terminal often sends SIGHUP then
+    SIGTERM) must not cut short the storing of the reply the first one stopped."""
     import signal
 
     def stop(signum: int, frame: object) -> None:
+        if _signals["raised"] or _signals["pending"]:
+            return
+        if _signals["held"]:
+            _signals["pending"] = signum
+            return
+        _signals["raised"] = True
         raise Terminated(signum)
 
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), stop)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """A SIGTERM or SIGHUP that arrives inside the block raises Terminated when it ends, not in the middle:
+    a store write is committed whole before the program stops."""
+    _signals["held"] += 1
+    try:
+        yield
+    finally:
+        _signals["held"] -= 1
+        signum = _signals["pending"]
+        if not _signals["held"] and signum:
+            _signals["pending"], _signals["raised"] = 0, True
+            raise Terminated(signum)

@@ -35,9 +35,13 @@ def _open(env: Environment) -> Store | None:
     if not path.exists():
         return None
     try:
-        return Store.open(path, create=False)
+        store = Store.open(path, create=False, reading=True)
     except StoreError as e:
         raise ChatError(f"{e}.", e.hint) from None
+    if store.read_only:
+        env.stderr.write(_("Note: {path} cannot be written here ({reason}), so it was opened read-only: new exchanges"
+                           " will not be saved in it.").format(path=path, reason=store.read_only) + "\n")
+    return store
 
 
 def _opened(env: Environment) -> Store:

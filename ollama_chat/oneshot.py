@@ -10,11 +10,11 @@ from ollama_chat.backends.base import Backend, BackendError
 from ollama_chat.budget import bigger_window
 from ollama_chat.context import ContextTracker, Plan, not_sent
 from ollama_chat.conversation import Conversation
-from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
+from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK, ChatError, UsageError
 from ollama_chat.i18n import _
 from ollama_chat.recorder import Recorder
 from ollama_chat.settings import Settings
-from ollama_chat.turn import fitted_turn
+from ollama_chat.turn import fitted_turn, settle
 from ollama_chat.types import Message
 from ollama_chat.ui.output import Output
 
@@ -93,7 +93,17 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
                              size=bigger_window(turn.plan.fit.tokens, turn.plan.window.model_max)))
     if result.error is not None:
         raise result.error
+    saved = False
     if recorder is not None and (result.text or not result.interrupted):
         conversation.add(turn.exchange)
-        recorder.record(conversation, settings)
+        saved = recorder.record(conversation, settings)
+    try:
+        settle(result)  # SIGTERM, SIGHUP or an output that failed: raised now that the exchange is stored
+    except BrokenPipeError:
+        raise  # the reader has all it wanted (`| head -1`): exit 0, as ever
+    except OSError as e:
+        raise ChatError(_("Cannot write the output: {reason}.").format(reason=e.strerror or e),
+                        (_("The answer is saved all the same: `ollama-chat history show` shows it.") if not result.interrupted
+                         else _("What arrived before it failed is saved, marked interrupted: `ollama-chat history show`"
+                                " shows it.")) if saved else _("Check the disk or file it goes to.")) from None
     return EXIT_INTERRUPTED if result.interrupted else EXIT_OK

@@ -100,22 +100,32 @@ def read_file(path: Path, limit: int) -> bytes:
 
 
 def private_folder(path: Path) -> None:
-    """Make `path` (and its parents) as needed; our own folder is 0700 even if it was made looser before."""
+    """Make `path` (and its parents) as needed; our own folder is 0700 even if it was made looser before. A
+    symlink to a folder is the user's choice of place: used, and its target's mode never changed."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if stat.S_IMODE(path.stat().st_mode) & 0o077:
-        path.chmod(0o700)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077 and not path.is_symlink():
+        path.chmod(mode & 0o700)  # only taken away: a read-only folder stays read-only
 
 
 def private_file(path: Path) -> None:
-    """Create `path` if needed, 0600 in a 0700 folder; tighten it if it is looser. NotAFile for a FIFO, a
-    device or a folder (opening a FIFO for writing would block)."""
+    """Create `path` if needed, 0600 in a 0700 folder; tighten it if it is looser. A symlink is followed but
+    its target's mode is left as the user set it (it may be shared on purpose). NotAFile for a FIFO, a device
+    or a folder (opening a FIFO for writing would block)."""
     private_folder(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NONBLOCK, 0o600)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NONBLOCK
+    try:
+        fd, linked = os.open(path, flags | getattr(os, "O_NOFOLLOW", 0), 0o600), False
+    except OSError as e:
+        if e.errno != errno.ELOOP:
+            raise
+        fd, linked = os.open(path, flags, 0o600), True
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise NotAFile(errno.EINVAL, _("not a regular file"), str(path))
-        if stat.S_IMODE(info.st_mode) & 0o077:
-            os.fchmod(fd, 0o600)
+        mode = stat.S_IMODE(info.st_mode)
+        if mode & 0o077 and not linked:
+            os.fchmod(fd, mode & 0o600)  # only taken away: never made writable
     finally:
         os.close(fd)

@@ -26,7 +26,7 @@ from ollama_chat.recorder import Recorder
 from ollama_chat.resume import Resumed, resumed_layers
 from ollama_chat.settings import UNSET, Layers, Settings
 from ollama_chat.tray import Tray
-from ollama_chat.turn import fitted_turn, run_turn
+from ollama_chat.turn import fitted_turn, run_turn, settle
 from ollama_chat.types import ChatRequest, Exchange, Message
 from ollama_chat.ui.output import Output
 from ollama_chat.ui.text import one_line
@@ -153,11 +153,13 @@ class ChatSession:
             self.notify.say(_("Nothing was added to the history; /retry asks again, ↑ brings your text back."), "hint")
             return
         if result.interrupted and not result.text:
+            settle(result)
             self.notify.say(_("Interrupted before the model answered; /retry asks again."), "hint")
             return
-        exchange = turn.exchange
-        self.conversation.add(exchange)
+        self.conversation.add(turn.exchange)
         self.recorder.record(self.conversation, s)
+        settle(result)  # a signal or a failed output ends the chat here, once the exchange is stored
+        exchange = self.conversation.last
         self._last = LastAsk(question, exchange)
         self.context.observe(s.model, plan, result.stats, result.text, thought=result.thought, cached=s.model in self._asked)
         self._asked.add(s.model)
@@ -233,6 +235,7 @@ class ChatSession:
             summarising = _("Summarising {which}…")
         self.notify.say(summarising.format(which=which, rest=rest), "hint")
         result = run_turn(self.backend, request, self.output)
+        settle(result)
         if result.error is not None or result.interrupted or not result.text.strip():
             if result.error is not None:
                 self.notify.error(result.error)
@@ -265,7 +268,7 @@ class ChatSession:
                 self.notify.say(_("Nothing to retry: the last exchange is gone."), "hint")
                 return
             self.conversation.undo()
-            self.recorder.undo()
+            self.recorder.undo(last.exchange)  # its own row: another window's exchanges stay
         self.ask(last.question)
 
     @property
@@ -281,7 +284,7 @@ class ChatSession:
             return
         if last.exchange is not None and self.conversation.last is last.exchange:
             self.conversation.undo()
-            self.recorder.undo()
+            self.recorder.undo(last.exchange)
         self.ask(reworded(last.question, words))
 
     # -- the log ----------------------------------------------------------------------------------------------
@@ -290,7 +293,7 @@ class ChatSession:
         self._last = None  # an undone question is not asked again by /retry
         undone = self.conversation.undo()
         if undone is not None:
-            self.recorder.undo()
+            self.recorder.undo(undone)  # its own row: another window's exchanges stay
         return undone
 
     def clear(self) -> None:

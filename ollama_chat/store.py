@@ -5,14 +5,14 @@ timeout so two ollama-chat processes can write at once. The schema version is `P
 migrations are an ordered list of functions, each run once, in order, inside one write transaction.
 
 A file we cannot trust (not a database, damaged, written by a newer ollama-chat, or locked for too long) is
-never changed or "repaired": every failure is a StoreError whose message names the file and what to do, and
-the caller warns once and chats on without saving.
+never changed or "repaired": every failure is a StoreError whose message names the file and what to do (see
+store_file), and the caller warns and chats on; the Recorder saves what waited once the store works again.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
+import errno
 import json
 import os
 import sqlite3
@@ -22,15 +22,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ollama_chat import store_search
 from ollama_chat.i18n import _
 from ollama_chat.paths import private_file
 from ollama_chat.store_schema import SCHEMA_VERSION, create_search, migrate, transaction, trigram_available
-from ollama_chat.types import Attached, Exchange, Message, Stats
+from ollama_chat.store_file import (ConversationGone, NoSuchConversation, StoreError, cannot_write, checked_version,
+                                   connect_read_only, store_error)
+from ollama_chat.store_rows import exchange_row, question_of, stats_of
+from ollama_chat.store_search import matching_line
+from ollama_chat.types import Exchange
 
 BUSY_TIMEOUT = 5.0  # seconds another writer may hold the file before we give up on this write
 TITLE_LENGTH = 60
-LINE_LENGTH = 120
-_CHECK_ON_OPEN_LIMIT = 16 * 1024 * 1024  # bytes; `quick_check` reads it all: bigger files only before a migration
+INDEX_CHUNK = 2000  # rows of a big import indexed for search after each later write (~0.1 s)
 
 
 # --- the values handed out --------------------------------------------------------------------------------
@@ -65,35 +69,9 @@ class SearchHit:
     line: str  # the line of the first matching exchange that holds the text, shortened around it
 
 
-class StoreError(Exception):
-    """Worded for the user: what is wrong with which file, and (`hint`) what to do. Saving stops; chatting
-    goes on."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.hint = hint
-
-
-class NoSuchConversation(StoreError):
-    """An ID (or prefix) that names no conversation, or more than one: the user's mistake, not the file's."""
-
-
 def shorten(text: str, length: int = TITLE_LENGTH) -> str:
     """`text` on one line, at most `length` characters."""
-    line = " ".join(text.split())
-    return line if len(line) <= length else line[: length - 1].rstrip() + "…"
-
-
-def matching_line(text: str, needle: str, length: int = LINE_LENGTH) -> str:
-    """The line of `text` holding `needle` (case-insensitively), cut to `length` characters around it."""
-    folded = needle.casefold()
-    for line in text.splitlines():
-        at = line.casefold().find(folded)
-        if at >= 0:
-            start = max(0, min(at - length // 3, len(line) - length))
-            piece = line[start : start + length].strip()
-            return ("…" if start else "") + piece + ("…" if start + length < len(line) else "")
-    return shorten(text, length)
+    return store_search.shorten(text, length)
 
 
 def new_conversation_id() -> str:
@@ -116,45 +94,34 @@ def _meta(row: Sequence[Any]) -> ConversationMeta:
     return ConversationMeta(row[0], row[1], row[2], row[3], row[4], shorten(row[5]), row[6])
 
 
-def _stats_json(stats: Stats | None) -> str | None:
-    return None if stats is None else json.dumps(dataclasses.asdict(stats), ensure_ascii=False)
-
-
-def _stats(text: str | None) -> Stats | None:
-    names = {f.name for f in dataclasses.fields(Stats)}  # a field a newer version added is skipped
-    return None if text is None else Stats(**{k: v for k, v in json.loads(text).items() if k in names})
-
-
 class Store:
     """One open conversations.db. Every method commits before it returns and raises only StoreError."""
 
-    def __init__(self, path: Path, db: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, db: sqlite3.Connection, read_only: str = "") -> None:
         self.path = path
         self._db = db
+        self.read_only = read_only  # why this process cannot write it ("Permission denied"); "" when it can
         # Whether search uses the FTS index (False: LIKE, a full scan). Set False to compare in a benchmark.
         self.fts = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'exchanges_fts'").fetchone() is not None
 
     @classmethod
-    def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT, create: bool = True) -> Store:
+    def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT, create: bool = True, reading: bool = False) -> Store:
         """Open (or create) the store at `path`, checking it before anything is written to it. With `create`
-        False a missing file is a StoreError (reading: `history`, or `--continue` with saving off)."""
+        False a missing file is a StoreError (reading: `history`, or `--continue` with saving off). With
+        `reading`, a store this process may not write (its file or folder read-only) is opened read-only:
+        `read_only` then says why, and every write is a StoreError."""
         if not create and not path.exists():
             raise StoreError(_("no conversations have been saved yet (there is no {path})").format(path=path))
         try:
             private_file(path)  # creates it 0600 in a 0700 folder, or tightens it; never touches its bytes
         except OSError as e:
+            if reading and e.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and path.exists():
+                return cls._open_read_only(path, e.strerror or str(e))
             raise StoreError(_("cannot open the conversation store {path}: {reason}").format(path=path, reason=e.strerror or e)) from None
         db = None
         try:
             db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StoreError(_("{path} was written by a newer ollama-chat (schema {version}, this one knows"
-                                   " {known}); upgrade ollama-chat to use it").format(path=path, version=version,
-                                                                                      known=SCHEMA_VERSION))
-            if version < SCHEMA_VERSION or os.stat(path).st_size <= _CHECK_ON_OPEN_LIMIT:
-                if db.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
-                    raise sqlite3.DatabaseError("database disk image is malformed")
+            version = checked_version(path, db)
             db.execute("PRAGMA foreign_keys = ON")
             if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 db.execute("PRAGMA journal_mode = WAL")
@@ -170,9 +137,18 @@ class Store:
         except BaseException as e:
             if db is not None:
                 db.close()
+            if reading and isinstance(e, sqlite3.Error) and cannot_write(e):  # a folder it may not write in
+                return cls._open_read_only(path, str(e))
             if isinstance(e, sqlite3.Error):
-                raise _store_error(path, e) from None
+                raise store_error(path, e) from None
             raise
+
+    @classmethod
+    def _open_read_only(cls, path: Path, reason: str) -> Store:
+        db = connect_read_only(path)
+        store = cls(path, db, read_only=reason)
+        store.fts = store.fts and trigram_available()
+        return store
 
     def _ensure_search(self) -> None:
         """A store made where SQLite lacked trigram search gets its index once a Python that has it opens it."""
@@ -206,27 +182,57 @@ class Store:
                              _json(dict(server)) if server else None))
         return new_id
 
-    def add_exchange(self, conversation_id: str, exchange: Exchange, *, when: float | None = None) -> None:
-        """Store one exchange (an interrupted one too) and commit at once. Thinking is never stored."""
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Several writes in one transaction: all of them are stored, or (an error, a kill) none."""
+        with self._write():
+            yield
+
+    def add_exchange(self, conversation_id: str, exchange: Exchange, *, when: float | None = None) -> int:
+        """Store one exchange (an interrupted one too) and commit at once; its row ID. Thinking is never stored."""
+        return self.add_exchanges(conversation_id, [exchange], when=when)[0]
+
+    def add_exchanges(self, conversation_id: str, exchanges: Sequence[Exchange], *, when: float | None = None) -> list[int]:
+        """Store exchanges in order, in one transaction; their row IDs. A big import's rows are indexed for search
+        afterwards (store_search): the conversation is whole at once, its search index follows."""
         now = time.time() if when is None else when
         with self._write():
             if not self._db.execute("UPDATE conversations SET updated = max(updated, ?), model = ? WHERE id = ?",
-                                    (now, exchange.model, conversation_id)).rowcount:
-                raise StoreError(_("conversation {id} is no longer in {path} (deleted elsewhere?)").format(id=conversation_id,
-                                                                                                         path=self.path))
-            q = exchange.question
-            self._db.execute("INSERT INTO exchanges (conversation_id, time, model, question, reply, stats,"
-                             " interrupted, sent, images, attached) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                             (conversation_id, now, exchange.model, q.words, exchange.reply, _stats_json(exchange.stats),
-                              exchange.interrupted, None if q.typed is None else q.content,
-                              _json(list(q.images)) if q.images else None,
-                              _json([[a.name, a.size, a.kind] for a in q.attached]) if q.attached else None))
+                                    (now, exchanges[-1].model, conversation_id)).rowcount:
+                raise ConversationGone(_("conversation {id} is no longer in {path} (deleted elsewhere?)").format(
+                    id=conversation_id, path=self.path))
+            before = self._db.execute("SELECT coalesce(max(id), 0) FROM exchanges").fetchone()[0]
+            if self.fts and len(exchanges) >= store_search.INDEX_LATER:
+                store_search.index_later(self._db, before + 1, before + len(exchanges))
+            self._db.executemany("INSERT INTO exchanges (conversation_id, time, model, question, reply, stats,"
+                                 " interrupted, sent, images, attached) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 [exchange_row(conversation_id, now, e) for e in exchanges])
+            # the write lock is ours: nobody else added rows in between, so the new ones are all after `before`
+            rows = [r for (r,) in self._db.execute("SELECT id FROM exchanges WHERE conversation_id = ? AND id > ?"
+                                                   " ORDER BY id", (conversation_id, before))]
+        assert len(rows) == len(exchanges), (len(rows), len(exchanges))
+        return rows
 
-    def remove_last_exchange(self, conversation_id: str) -> None:
-        """`/undo`: the conversation as resumed later is the one on the screen."""
+    def remove_exchange(self, conversation_id: str, row: int) -> None:
+        """`/undo`: that exchange and no other, so another window's exchanges in the same conversation stay."""
         with self._write():
-            self._db.execute("DELETE FROM exchanges WHERE id = (SELECT max(id) FROM exchanges WHERE conversation_id = ?)",
-                             (conversation_id,))
+            self._db.execute("DELETE FROM exchanges WHERE id = ? AND conversation_id = ?", (row, conversation_id))
+
+    def added_after(self, conversation_id: str, row: int) -> int:
+        """How many exchanges of the conversation come after row `row` (another window's, seen from this one)."""
+        with self._guard():
+            return self._db.execute("SELECT count(*) FROM exchanges WHERE conversation_id = ? AND id > ?",
+                                    (conversation_id, row)).fetchone()[0]
+
+    def index_some(self, limit: int = INDEX_CHUNK) -> int:
+        """Index up to `limit` rows of a big import for search, in one commit; how many still wait."""
+        if not self.fts or self.read_only:
+            return 0
+        with self._guard():
+            if not store_search.waiting(self._db):
+                return 0
+        with self._write():
+            return store_search.index_some(self._db, limit)
 
     def update_settings(self, conversation_id: str, *, persona: str | None = None, model: str | None = None,
                         options: Mapping[str, Any] | None = None, system: str | None = None,
@@ -303,10 +309,10 @@ class Store:
             ).fetchone()
             if row is None:
                 raise NoSuchConversation(_("no conversation {id} in {path}").format(id=conversation_id, path=self.path))
-            rows = self._db.execute("SELECT question, reply, model, stats, interrupted, sent, images, attached"
+            rows = self._db.execute("SELECT question, reply, model, stats, interrupted, sent, images, attached, id"
                                     " FROM exchanges WHERE conversation_id = ? ORDER BY id", (conversation_id,)).fetchall()
-        exchanges = tuple(Exchange(_question(q, sent, images, attached), r, m, _stats(s), bool(i))
-                          for q, r, m, s, i, sent, images, attached in rows)
+        exchanges = tuple(Exchange(question_of(q, sent, images, attached), r, m, stats_of(s), bool(i), stored_id=row)
+                          for q, r, m, s, i, sent, images, attached, row in rows)
         examples = tuple((str(q), str(a)) for q, a in json.loads(row[1]))
         server = json.loads(row[5]) if row[5] else None
         return StoredConversation(_meta(row[6:]), row[0], examples, json.loads(row[2]), exchanges, row[3],
@@ -320,23 +326,13 @@ class Store:
         text = text.strip()
         if not text:
             return []
-        if self.fts and len(text) >= 3:
-            matches = ("SELECT e.conversation_id, e.question, e.reply FROM exchanges_fts JOIN exchanges e"
-                       " ON e.id = exchanges_fts.rowid WHERE exchanges_fts MATCH ? ORDER BY exchanges_fts.rowid DESC")
-            query = '"' + text.replace('"', '""') + '"'
-        else:
-            matches = ("SELECT conversation_id, question, reply FROM exchanges"
-                       " WHERE question LIKE ?1 ESCAPE '\\' OR reply LIKE ?1 ESCAPE '\\' ORDER BY id DESC")
-            query = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         found: dict[str, str] = {}  # conversation ID -> its newest matching line, in the order found
         with self._guard():
-            cursor = self._db.execute(matches, (query,))
-            for conversation_id, question, reply in cursor:
+            for _row_id, conversation_id, question, reply in store_search.matches(self._db, text, self.fts):
                 if conversation_id not in found:
                     found[conversation_id] = matching_line(question + "\n" + reply, text)
                     if len(found) == limit:
                         break
-            cursor.close()
             ids = list(found)
             metas = {}
             for start in range(0, len(ids), 500):  # under SQLite's limit on parameters
@@ -356,35 +352,20 @@ class Store:
         try:
             yield
         except sqlite3.Error as e:
-            raise _store_error(self.path, e) from None
+            raise store_error(self.path, e) from None
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[None]:
+        if self.read_only:
+            raise StoreError(_("{path} is read-only here ({reason}): nothing in it can be changed").format(
+                path=self.path, reason=self.read_only))
+        if self._db.in_transaction:  # inside batch(): its transaction commits or rolls back the lot
+            with self._guard():
+                yield
+            return
         with self._guard(), transaction(self._db):
             yield
 
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
-
-
-def _question(words: str, sent: str | None, images: str | None, attached: str | None) -> Message:
-    kinds = {"file", "image"}
-    return Message("user", words if sent is None else sent, tuple(json.loads(images)) if images else (),
-                   typed=None if sent is None else words,
-                   attached=tuple(Attached(str(n), int(z), k if k in kinds else "file")  # type: ignore[arg-type]
-                                  for n, z, k in json.loads(attached)) if attached else ())
-
-
-def _store_error(path: Path, error: sqlite3.Error) -> StoreError:
-    name = getattr(error, "sqlite_errorname", "")
-    text = str(error).lower()
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
-        return StoreError(_("{path} is locked: another ollama-chat has held it for too long").format(path=path))
-    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "not a database" in text:
-        return StoreError(_("{path} is damaged or not a conversation store; it is left as it is").format(path=path),
-                          _("To start afresh, move it aside:") + f"\n  mv {path} {path}.broken")
-    if name.startswith("SQLITE_FULL") or "full" in text:
-        return StoreError(_("the disk holding {path} is full").format(path=path))
-    return StoreError(_("the conversation store {path} failed ({error})").format(path=path, error=error))
-

@@ -58,11 +58,23 @@ def _m002_search(db: sqlite3.Connection) -> None:
 def create_search(db: sqlite3.Connection) -> None:
     db.execute("CREATE VIRTUAL TABLE exchanges_fts USING fts5(question, reply, content='exchanges',"
                " content_rowid='id', tokenize='trigram')")
-    db.execute("CREATE TRIGGER exchanges_ai AFTER INSERT ON exchanges BEGIN INSERT INTO exchanges_fts(rowid,"
-               " question, reply) VALUES (new.id, new.question, new.reply); END")
-    db.execute("CREATE TRIGGER exchanges_ad AFTER DELETE ON exchanges BEGIN INSERT INTO exchanges_fts(exchanges_fts,"
-               " rowid, question, reply) VALUES ('delete', old.id, old.question, old.reply); END")
+    _index_triggers(db)
     db.execute("INSERT INTO exchanges_fts(exchanges_fts) VALUES ('rebuild')")
+    db.execute("DELETE FROM unindexed")  # the rebuild indexed every row
+
+
+def _index_triggers(db: sqlite3.Connection) -> None:
+    """Each exchange joins the index as it is written and leaves it as it is deleted, except the rows of a big
+    import listed in `unindexed` (store_search indexes them later)."""
+    db.execute("CREATE TABLE IF NOT EXISTS unindexed (first INTEGER NOT NULL, last INTEGER NOT NULL)")
+    db.execute("DROP TRIGGER IF EXISTS exchanges_ai")
+    db.execute("DROP TRIGGER IF EXISTS exchanges_ad")
+    db.execute("CREATE TRIGGER exchanges_ai AFTER INSERT ON exchanges WHEN NOT EXISTS (SELECT 1 FROM unindexed"
+               " WHERE new.id BETWEEN first AND last) BEGIN INSERT INTO exchanges_fts(rowid, question, reply)"
+               " VALUES (new.id, new.question, new.reply); END")
+    db.execute("CREATE TRIGGER exchanges_ad AFTER DELETE ON exchanges WHEN NOT EXISTS (SELECT 1 FROM unindexed"
+               " WHERE old.id BETWEEN first AND last) BEGIN INSERT INTO exchanges_fts(exchanges_fts, rowid, question,"
+               " reply) VALUES ('delete', old.id, old.question, old.reply); END")
 
 
 def _m003_summary(db: sqlite3.Connection) -> None:
@@ -81,11 +93,20 @@ def _m004_attachments(db: sqlite3.Connection) -> None:
 
 
 def _m005_server(db: sqlite3.Connection) -> None:
-    """The server a conversation was held on (JSON; see _m006 for what is kept)."""
+    """The server a conversation was held on (JSON; see _m007 for what is kept)."""
     db.execute("ALTER TABLE conversations ADD COLUMN server TEXT")
 
 
-def _m006_server_name_only(db: sqlite3.Connection) -> None:
+def _m006_index_later(db: sqlite3.Connection) -> None:
+    """A big import is indexed for search after it is stored (a chunk at a time): `unindexed` lists its rows,
+    and the triggers leave them to that."""
+    db.execute("CREATE TABLE IF NOT EXISTS unindexed (first INTEGER NOT NULL, last INTEGER NOT NULL)")
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'exchanges_fts'").fetchone() is not None:
+        _index_triggers(db)
+
+
+
+def _m007_server_name_only(db: sqlite3.Connection) -> None:
     """A conversation keeps only its server's configured name, or its plain host (shown, never used): version 5
     kept the API and key variable too, and a resume sent that key wherever the row (or a file imported into
     it) said."""
@@ -109,8 +130,10 @@ def kept_server(text: str) -> str | None:
     return None
 
 
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_conversations, _m002_search, _m003_summary,
-                                                                _m004_attachments, _m005_server, _m006_server_name_only)
+                                                                _m004_attachments, _m005_server, _m006_index_later,
+                                                                _m007_server_name_only)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

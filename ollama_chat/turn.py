@@ -6,8 +6,9 @@ The reply text is accumulated here, once.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ollama_chat.backends.base import Backend, BackendError, ContextOverflow
 from ollama_chat.context import ContextTracker, Plan
@@ -16,7 +17,7 @@ from ollama_chat.errors import Terminated
 from ollama_chat.i18n import _
 from ollama_chat.settings import Settings
 from ollama_chat.types import ChatRequest, Exchange, Message, Stats
-from ollama_chat.ui.output import Output
+from ollama_chat.ui.output import Output, Reply
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,20 @@ class TurnResult:
     interrupted: bool = False
     error: BackendError | None = None  # the reply failed midway (or never started); `text` is what arrived
     thought: bool = False  # thinking came before the answer (its tokens are in the stats' eval_count)
+    # SIGTERM or SIGHUP, or the output failing (a closed pipe, a full disk, a terminal gone): the caller stores
+    # the exchange first, then `settle` draws what is left and raises this
+    stopped: BaseException | None = None
+    unfinished: Reply | None = field(default=None, compare=False, repr=False)  # drawn by `settle`
+
+
+def settle(result: TurnResult) -> None:
+    """Once a stopped reply's exchange is stored: draw its final marks (a terminal that went away refuses them,
+    which no longer matters) and raise what stopped it. Nothing happens for a reply that ran its course."""
+    if result.unfinished is not None:
+        with contextlib.suppress(OSError):
+            result.unfinished.finish(interrupted=result.interrupted)
+    if result.stopped is not None:
+        raise result.stopped
 
 
 def build_request(settings: Settings, conversation: Conversation, question: Message, sent: int,
@@ -45,7 +60,8 @@ def build_request(settings: Settings, conversation: Conversation, question: Mess
 
 def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_stats: bool = False) -> TurnResult:
     """Stream one reply into `output`. Ctrl+C stops it (the connection is dropped, so the server stops too);
-    a backend error ends it. Either way what was shown is drawn in its final state and returned."""
+    a backend error ends it. Either way what was shown is drawn in its final state and returned. SIGTERM,
+    SIGHUP and an output that cannot be written stop it too, and are returned in `stopped` for `settle`."""
     reply = output.reply(
         language="json" if request.format is not None else None,  # structured output is shown as it is, not as Markdown
         waiting=_("waiting for {model}…").format(model=request.model),
@@ -58,20 +74,25 @@ def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_sta
     try:
         stream = backend.chat(request)
         for event in stream:
-            if event.thinking:
-                thought = True
-                reply.thinking(event.thinking)
-            if event.content:
-                text.append(event.content)
-                reply.content(event.content)
             if event.stats is not None:
-                stats = event.stats
+                stats = event.stats  # first: a reply whose drawing fails with its last piece was finished
+            if event.content:
+                text.append(event.content)  # it arrived, whether or not it can be shown
+            try:
+                if event.thinking:
+                    thought = True
+                    reply.thinking(event.thinking)
+                if event.content:
+                    reply.content(event.content)
+            except OSError as e:  # the output failed (`| head -1`, a full disk): stop, keep what arrived
+                stream.close()
+                return TurnResult("".join(text), stats, interrupted=stats is None, stopped=e, thought=thought)
     except KeyboardInterrupt as e:
         if stream is not None:
             stream.close()
+        if isinstance(e, Terminated):  # drawn after the exchange is stored: the terminal may be gone
+            return TurnResult("".join(text), interrupted=True, stopped=e, unfinished=reply)
         reply.finish(interrupted=True)
-        if isinstance(e, Terminated):
-            raise
         return TurnResult("".join(text), interrupted=True)
     except BackendError as e:
         reply.finish()
@@ -81,7 +102,10 @@ def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_sta
             stream.close()
         reply.finish()
         raise
-    reply.finish(stats)
+    try:
+        reply.finish(stats)
+    except (OSError, Terminated) as e:  # the answer is whole; only its drawing failed or was cut short
+        return TurnResult("".join(text), stats, thought=thought, stopped=e)
     return TurnResult("".join(text), stats, thought=thought)
 
 

@@ -29,6 +29,15 @@ def user_env(home: Path, host: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def stored(home: Path) -> list[tuple[str, str, int]]:
+    """(question, reply, interrupted) of every exchange in the store under `home` (as `user_env` sets it up),
+    oldest first, read straight from the file."""
+    import sqlite3
+
+    with sqlite3.connect(home / ".local" / "share" / "ollama-chat" / "conversations.db") as db:
+        return db.execute("SELECT question, reply, interrupted FROM exchanges ORDER BY id").fetchall()
+
+
 def run_cli(args: list[str], env: dict[str, str], stdin: bytes | None = b"", timeout: float = 30) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(BIN), *args], input=stdin, env=env, capture_output=True, timeout=timeout, check=False

@@ -168,7 +168,7 @@ def test_a_store_that_fails_mid_chat_warns_once_and_the_chat_goes_on(chat, fake_
         other.execute("DELETE FROM conversations")  # removed elsewhere (e.g. `history rm` in another terminal)
     handle_line(chat, "둘")
     handle_line(chat, "셋")
-    assert screen(chat).count("Warning:") == 1 and "from here on it is not saved" in screen(chat)
+    assert screen(chat).count("Warning:") == 1 and "/clear starts a new one that is" in screen(chat)
     assert "echo: 셋" in screen(chat) and len(chat.session.conversation.exchanges) == 3
 
 

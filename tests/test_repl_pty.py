@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 
 import pexpect
 import pytest
 
-from helpers import BIN, spawn_in_pty, user_env, wait_for_typeahead
+from helpers import BIN, spawn_in_pty, stored, user_env, wait_for_typeahead
 
 PROMPT = "monk> "
 
@@ -149,14 +151,16 @@ def test_a_question_typed_before_the_first_prompt_is_sent_on_enter(tmp_path, fak
     child.close(force=True)
 
 
-@pytest.mark.parametrize("signame, code", [("SIGTERM", 143), ("SIGHUP", 129)])
-def test_a_signal_mid_reply_marks_it_and_restores_the_terminal(chat, fake_ollama, signame, code):
-    import signal
+PIECES = [f"조각{i} " for i in range(50)]
+PARTIAL = "".join(PIECES[:5])  # what the fake sends before it holds the rest
 
-    gate = fake_ollama.reply([f"조각{i} " for i in range(50)], hold_after=5)
+
+@pytest.mark.parametrize("signame, code", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_signal_mid_reply_marks_it_keeps_it_and_restores_the_terminal(chat, fake_ollama, tmp_path, signame, code):
+    gate = fake_ollama.reply(PIECES, hold_after=5)
     type_line(chat, "길게")
     assert gate.wait_held()
-    chat.expect_exact("조각0")
+    chat.expect_exact("조각4")
     chat.kill(getattr(signal, signame))
     chat.expect_exact("[interrupted]")
     chat.expect(pexpect.EOF)
@@ -165,21 +169,51 @@ def test_a_signal_mid_reply_marks_it_and_restores_the_terminal(chat, fake_ollama
     assert chat.exitstatus == code
     assert "\x1b[?25h" in tail  # the cursor is shown again
     assert "Traceback" not in tail
+    assert stored(tmp_path) == [("길게", PARTIAL, 1)]  # kept as Ctrl+C keeps it
 
 
-def test_one_shot_on_a_terminal_sigterm_marks_the_reply(tmp_path, fake_ollama):
-    import signal
-
+@pytest.mark.parametrize("signame, code", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_one_shot_on_a_terminal_a_signal_marks_the_reply_and_keeps_it(tmp_path, fake_ollama, signame, code):
     env = user_env(tmp_path, fake_ollama.host_port, TERM="xterm-256color")
-    gate = fake_ollama.reply([f"조각{i} " for i in range(50)], hold_after=5)
+    gate = fake_ollama.reply(PIECES, hold_after=5)
     child = spawn_in_pty(str(BIN), ["질문"], env)
     assert gate.wait_held()
-    child.expect_exact("조각0")
-    child.kill(signal.SIGTERM)
+    child.expect_exact("조각4")
+    child.kill(getattr(signal, signame))
     child.expect_exact("[interrupted]")
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 143 and fake_ollama.wait_for_disconnect()
+    assert child.exitstatus == code and fake_ollama.wait_for_disconnect()
+    assert stored(tmp_path) == [("질문", PARTIAL, 1)]
+
+
+def hang_up(child) -> int:
+    """Close the terminal as its window's close button or a dropped SSH connection does: the master side goes
+    away, the kernel sends SIGHUP, and every later write to the terminal fails (EIO). The exit status."""
+    child.ptyproc.fileobj.close()
+    _, status = os.waitpid(child.pid, 0)
+    child.ptyproc.terminated = True  # reaped here: pexpect must not wait for it again
+    return os.waitstatus_to_exitcode(status)
+
+
+def test_closing_the_terminal_mid_reply_keeps_the_partial_reply(chat, fake_ollama, tmp_path):
+    gate = fake_ollama.reply(PIECES, hold_after=5)
+    type_line(chat, "길게")
+    assert gate.wait_held()
+    chat.expect_exact("조각4")
+    assert hang_up(chat) == 129
+    assert fake_ollama.wait_for_disconnect()
+    assert stored(tmp_path) == [("길게", PARTIAL, 1)]
+
+
+def test_closing_the_terminal_mid_one_shot_keeps_the_partial_reply(tmp_path, fake_ollama):
+    env = user_env(tmp_path, fake_ollama.host_port, TERM="xterm-256color")
+    gate = fake_ollama.reply(PIECES, hold_after=5)
+    child = spawn_in_pty(str(BIN), ["질문"], env)
+    assert gate.wait_held()
+    child.expect_exact("조각4")
+    assert hang_up(child) == 129
+    assert stored(tmp_path) == [("질문", PARTIAL, 1)]
 
 
 def test_a_model_that_pauses_after_a_burst_has_its_last_pieces_shown(chat, fake_ollama):

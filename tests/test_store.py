@@ -12,6 +12,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -237,6 +238,43 @@ def test_file_is_0600_in_a_0700_folder_and_tightened(path):
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
+def test_a_store_reached_through_a_symlink_is_used_and_its_target_mode_left_alone(path, tmp_path):
+    shared = tmp_path / "synced" / "chats.db"  # e.g. a file the user keeps in a synced folder, readable on purpose
+    shared.parent.mkdir(mode=0o755)
+    shared.parent.chmod(0o755)
+    Store.open(shared).close()
+    shared.chmod(0o644)
+    path.parent.mkdir(parents=True)
+    path.symlink_to(shared)
+    with Store.open(path) as s:
+        s.add_exchange(s.new_conversation("p", "m"), ex("through the link"))
+    assert path.is_symlink() and stat.S_IMODE(shared.stat().st_mode) == 0o644
+    with Store.open(shared) as s:
+        assert s.list()[0].exchanges == 1
+
+
+def test_a_damaged_store_behind_a_symlink_is_left_as_it_is_mode_included(path, tmp_path):
+    target = tmp_path / "elsewhere.db"
+    target.write_bytes(random.Random(1).randbytes(8192))
+    target.chmod(0o664)
+    path.parent.mkdir(parents=True)
+    path.symlink_to(target)
+    with pytest.raises(StoreError) as e:
+        Store.open(path)
+    assert "it is left as it is" in str(e.value)  # and so it is: its bytes and its mode
+    assert stat.S_IMODE(target.stat().st_mode) == 0o664 and target.read_bytes() == random.Random(1).randbytes(8192)
+
+
+def test_a_symlinked_store_folder_keeps_its_target_mode(path, tmp_path):
+    target = tmp_path / "shared-folder"
+    target.mkdir()
+    target.chmod(0o755)
+    path.parent.parent.mkdir(parents=True)
+    path.parent.symlink_to(target, target_is_directory=True)
+    Store.open(path).close()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o755 and (target / path.name).exists()
+
+
 def test_a_fresh_store_gets_the_latest_schema_and_wal(path):
     Store.open(path).close()
     with sqlite3.connect(path) as db:
@@ -376,6 +414,49 @@ def test_kill_9_loses_nothing_that_was_committed(path):
     assert [e.stats for e in conv.exchanges] == [Stats("stop", 0), Stats("stop", 1), Stats("stop", 2)]
 
 
+IMPORTER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from ollama_chat.conversation import Conversation
+    from ollama_chat.personas import load_persona
+    from ollama_chat.recorder import Recorder
+    from ollama_chat.settings import Flags, build_layers
+    from ollama_chat.store import Store
+    from ollama_chat.types import Exchange, Message
+
+    path, count = Path(sys.argv[1]), int(sys.argv[2])
+    settings = build_layers(Flags(), {}, {}, load_persona("assistant", path.parent)).resolve()
+    conversation = Conversation([Exchange(Message("user", f"질문 {i}"), f"답 {i} " + "긴 답변 " * 60, "m")
+                                 for i in range(count)])  # as /load leaves it: nothing stored yet
+    recorder = Recorder(Store.open(path), lambda text, hint: print(text, file=sys.stderr))
+    print("importing", flush=True)
+    recorder.record(conversation, settings)
+    print("done", flush=True)
+    """
+)
+
+
+def test_a_kill_during_an_import_leaves_all_of_it_or_none(path):
+    Store.open(path).close()
+    wal = path.with_name(path.name + "-wal")
+    child = subprocess.Popen([sys.executable, "-c", IMPORTER, str(path), "20000"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        assert child.stdout.readline() == "importing\n", child.stderr.read()
+        while child.poll() is None and (not wal.exists() or wal.stat().st_size < 1_000_000):
+            time.sleep(0.001)  # polling for the moment the import is writing, not a fixed wait
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.communicate()
+    with Store.open(path) as s:
+        counts = [m.exchanges for m in s.list(-1)]
+    assert counts in ([], [20000]), counts
+
+
 def test_two_processes_write_at_once(path):
     Store.open(path).close()  # both children open an existing store (they could race a fresh one, too)
     children = [spawn(path, name, 50) for name in ("first", "second")]
@@ -400,3 +481,28 @@ def test_two_processes_write_at_once(path):
     with Store.open(path) as s:
         counts = {m.id: m.exchanges for m in s.list()}
     assert counts == {ids[0]: 51, ids[1]: 51}
+
+
+def test_an_import_is_indexed_later_and_search_and_deletion_stay_right(path):
+    from ollama_chat import store_search
+
+    if not store_search.INDEX_LATER:
+        pytest.skip("imports are indexed at once")
+    with Store.open(path) as store:
+        if not store.fts:
+            pytest.skip("this SQLite has no FTS5 trigram tokenizer")
+        cid = store.new_conversation("p", "m")
+        batch = [Exchange(Message("user", f"q {i}"), f"reply {i}" + (" 우주와 인간" if i % 500 == 0 else ""), "m")
+                 for i in range(store_search.INDEX_LATER)]
+        store.add_exchanges(cid, batch)
+        assert store_search.waiting(store._db) == len(batch)
+        hits_before = store.search("우주와", -1)
+        store.index_some(limit=300)  # part of it
+        other = store.new_conversation("p", "m")
+        store.add_exchange(other, Exchange(Message("user", "새 질문 우주와"), "r", "m"))  # indexed at once
+        assert {h.meta.id for h in store.search("우주와", -1)} == {cid, other}
+        assert [h.meta.id for h in hits_before] == [cid]
+        store.delete(cid)  # half indexed, half not: the index must stay consistent
+        store._db.execute("INSERT INTO exchanges_fts(exchanges_fts) VALUES ('integrity-check')")
+        assert [h.meta.id for h in store.search("우주와", -1)] == [other]
+        assert store.index_some() == 0

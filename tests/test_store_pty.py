@@ -8,7 +8,7 @@ import stat
 
 import pexpect
 
-from helpers import BIN, run_cli, spawn_in_pty, user_env
+from helpers import BIN, run_cli, spawn_in_pty, stored, user_env
 
 PROMPT = "monk> "
 
@@ -78,3 +78,33 @@ def test_incognito_repl_leaves_no_file_behind(tmp_path, fake_ollama):
     child.close()
     assert child.exitstatus == 0
     assert [p for p in home.rglob("*") if p.is_file()] == []
+
+
+def test_two_windows_on_one_conversation_each_undo_their_own(tmp_path, fake_ollama):
+    env = user_env(tmp_path, fake_ollama.host_port, TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1")
+    assert run_cli(["-p", "monk", "하나"], env).returncode == 0
+    windows = [spawn_in_pty(str(BIN), ["-c"], env, columns=200) for _ in range(2)]
+    try:
+        for window in windows:
+            window.expect_exact("echo: 하나")
+            window.expect_exact(PROMPT)
+        a, b = windows
+        type_line(a, "A의 둘")
+        a.expect_exact("echo: A의 둘")
+        a.expect_exact(PROMPT)
+        type_line(b, "B의 둘")
+        b.expect_exact("echo: B의 둘")
+        b.expect_exact("Another ollama-chat has added 1 exchange to this conversation")  # said once, in B
+        b.expect_exact(PROMPT)
+        type_line(a, "/undo")
+        a.expect_exact("A의 둘")  # what was undone is named
+        a.expect_exact(PROMPT)
+        assert stored(tmp_path) == [("하나", "echo: 하나", 0), ("B의 둘", "echo: B의 둘", 0)]
+        for window in windows:
+            type_line(window, "종료")
+            window.expect(pexpect.EOF)
+    finally:
+        for window in windows:
+            window.close(force=True)
+    listed = run_cli(["history"], env).stdout.decode().splitlines()
+    assert len(listed) == 1 and listed[0].split("\t")[4] == "2"  # one conversation: 하나 and B's

@@ -269,7 +269,7 @@ def run_repl(env: Environment, layers: Layers, backend: Backend, start: Start) -
     )
     notify = ConsoleNotify(console)
     session = ChatSession(layers, backend, output, notify, paths.user_persona_dir(env.environ), start.recorder)
-    start.recorder.warn_with(notify.warning)
+    start.recorder.warn_with(notify.warning, lambda text: notify.say(text, "hint"))
     if start.resumed is not None:
         session.resume(start.resumed, keep_persona=start.keep_persona)
     chat = Chat(session, console, Editor(env.environ, tty_fd))
@@ -358,5 +358,6 @@ def _loop(chat: Chat, prompt: PromptSession, start: Start) -> int:
             chat.session.notify.error(e)
         if line.strip():
             chat.console.print()  # air between a reply (or a command's answer) and the next prompt
+    session.recorder.last_chance(session.conversation, session.settings)
     chat.say(_("Bye!"), "hint")
     return EXIT_OK

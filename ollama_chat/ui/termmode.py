@@ -29,4 +29,7 @@ def terminal_mode(fd: int | None, change: Callable[[Any, list[Any]], None]) -> I
     try:
         yield
     finally:
-        termios.tcsetattr(fd, termios.TCSANOW, saved)
+        try:
+            termios.tcsetattr(fd, termios.TCSANOW, saved)
+        except termios.error:  # the terminal went away (SIGHUP): there is nothing left to restore
+            pass

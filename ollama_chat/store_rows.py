@@ -1,0 +1,41 @@
+"""How an exchange is laid out in a row of `exchanges`, and read back from one."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from ollama_chat.types import Attached, Exchange, Message, Stats
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+_STATS_FIELDS = tuple(f.name for f in dataclasses.fields(Stats))
+
+
+def _stats_json(stats: Stats | None) -> str | None:
+    """Its flat fields as JSON (dataclasses.asdict deep-copies: 50 µs of a 100,000-exchange import's each)."""
+    return None if stats is None else json.dumps({f: getattr(stats, f) for f in _STATS_FIELDS}, ensure_ascii=False)
+
+
+def stats_of(text: str | None) -> Stats | None:
+    """Stats as stored; a field a newer version added is skipped."""
+    return None if text is None else Stats(**{k: v for k, v in json.loads(text).items() if k in _STATS_FIELDS})
+
+
+def question_of(words: str, sent: str | None, images: str | None, attached: str | None) -> Message:
+    kinds = {"file", "image"}
+    return Message("user", words if sent is None else sent, tuple(json.loads(images)) if images else (),
+                   typed=None if sent is None else words,
+                   attached=tuple(Attached(str(n), int(z), k if k in kinds else "file")  # type: ignore[arg-type]
+                                  for n, z, k in json.loads(attached)) if attached else ())
+
+
+def exchange_row(conversation_id: str, now: float, exchange: Exchange) -> tuple[Any, ...]:
+    q = exchange.question
+    return (conversation_id, now, exchange.model, q.words, exchange.reply, _stats_json(exchange.stats),
+            exchange.interrupted, None if q.typed is None else q.content, _json(list(q.images)) if q.images else None,
+            _json([[a.name, a.size, a.kind] for a in q.attached]) if q.attached else None)
