@@ -14,7 +14,7 @@ from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from ollama_chat.i18n import _
 from ollama_chat.recorder import Recorder
 from ollama_chat.settings import Settings
-from ollama_chat.turn import fitted_turn
+from ollama_chat.turn import fitted_turn, refused_text
 from ollama_chat.types import Message
 from ollama_chat.ui.output import Output
 
@@ -84,7 +84,8 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
         refusal = too_big(context, settings, files[:i], attachment, flag=True)
         if refusal is not None:
             raise UsageError(refusal.message, refusal.hint)
-    turn = fitted_turn(backend, context, settings, conversation, question, output, tell)
+    turn = fitted_turn(backend, context, settings, conversation, question, output, tell,
+                       lambda refusal: note(refused_text(refusal, settings.model)))
     result = turn.result
     if result is None:
         raise UsageError(not_sent(turn.plan), _("Shorten it: the server set the model's window when it started (vLLM:"

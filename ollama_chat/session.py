@@ -26,7 +26,7 @@ from ollama_chat.recorder import Recorder
 from ollama_chat.resume import Resumed, resumed_layers
 from ollama_chat.settings import UNSET, Layers, Settings
 from ollama_chat.tray import Tray
-from ollama_chat.turn import fitted_turn, run_turn
+from ollama_chat.turn import fitted_turn, refused_text, run_turn
 from ollama_chat.types import ChatRequest, Exchange, Message
 from ollama_chat.ui.output import Output
 from ollama_chat.ui.text import sanitize
@@ -89,7 +89,6 @@ class ChatSession:
         self.tray = Tray(lambda: self.settings, self.context, backend, notify)
         self._told_window: int | None = None  # the window for which dropped exchanges were last explained
         self._told_small: set[str] = set()  # models whose small window was pointed out
-        self._asked: set[str] = set()  # models asked in this session (their prompts may be cached)
 
     # -- settings ---------------------------------------------------------------------------------------------
 
@@ -132,7 +131,8 @@ class ChatSession:
             return
         self._last = LastAsk(question)
         s = self.settings
-        turn = fitted_turn(self.backend, self.context, s, self.conversation, question, self.output, self._tell_dropped)
+        turn = fitted_turn(self.backend, self.context, s, self.conversation, question, self.output, self._tell_dropped,
+                           lambda refusal: self.notify.say(refused_text(refusal, sanitize(s.model)), "hint"))
         plan, result = turn.plan, turn.result
         if result is None:
             bigger = bigger_window(plan.fit.tokens, plan.window.model_max)
@@ -159,8 +159,7 @@ class ChatSession:
         self.conversation.add(exchange)
         self.recorder.record(self.conversation, s)
         self._last = LastAsk(question, exchange)
-        self.context.observe(s.model, plan, result.stats, result.text, thought=result.thought, cached=s.model in self._asked)
-        self._asked.add(s.model)
+        self.context.observe(s.model, plan, result.stats, result.text, result.thinking)
         self._learn_window(s.model)
         if result.interrupted:
             self.notify.say(_("The partial reply is kept in the history; /retry asks again."), "hint")

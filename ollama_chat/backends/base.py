@@ -86,7 +86,14 @@ class ServerError(BackendError):
 
 class ContextOverflow(ServerError):
     """The prompt is longer than the model's window (asked with `truncate: false`, the server refuses instead
-    of silently dropping the oldest messages)."""
+    of silently dropping the oldest messages). `window` and `prompt_tokens`: what the server said of them, when
+    it did (llama.cpp and vLLM do; Ollama does not)."""
+
+    def __init__(self, message: str, hint: str = "", *, status: int = 0, text: str = "", window: int | None = None,
+                 prompt_tokens: int | None = None) -> None:
+        super().__init__(message, hint, status=status, text=text)
+        self.window = window
+        self.prompt_tokens = prompt_tokens
 
 
 class KeyRefused(ServerError):
