@@ -167,6 +167,13 @@ def _sum(texts: list[str]) -> Parts:
     return sum(p[0] for p in parts), sum(p[1] for p in parts)
 
 
+def bad_window_text(model: str, value: str, tokens: int) -> str:
+    """The server's word for the model's window cannot be one (0, -1, a billion, text): what is used instead.
+    `model` and `value` come from the server: the caller sanitises what it shows."""
+    return _("The server says {model}'s context window is {value}, which cannot be right: ollama-chat uses"
+             " {tokens} tokens instead.").format(model=model, value=value, tokens=f"{tokens:,}")
+
+
 def not_sent(plan: Plan) -> str:
     """Why a question was not sent, each part's share in tokens."""
     question = plan.fit.tokens - plan.pinned - plan.summary

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from ollama_chat.errors import ChatError, UsageError
 from ollama_chat.i18n import _, ngettext
+from ollama_chat.options import MAX_WINDOW
 from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo, PullProgress
 
 
@@ -139,6 +140,24 @@ def suggest_models(name: str, installed: list[str]) -> list[str]:
             return found[:3]
     close = difflib.get_close_matches(base, list(set(bases.values())), n=3, cutoff=0.6)
     return [m for b in close for m, mb in bases.items() if mb == b][:3]
+
+
+# -- a server's numbers, checked --------------------------------------------------------------------------
+
+
+def window_value(value: object) -> int | None:
+    """A context window (or a count of tokens) as a server gave it, if it can be one: a whole number from 1 to
+    MAX_WINDOW (an integral JSON float too). 0, negative, absurd, text or true: None."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_WINDOW:
+        return value
+    return None
+
+
+def shown_value(value: object) -> str:
+    """A value the server sent, as a message quotes it: JSON-like, and short."""
+    return shorten(repr(value) if isinstance(value, str) else str(value), 40)
 
 
 # -- a server's words, made fit to show -------------------------------------------------------------------
