@@ -6,12 +6,14 @@ before (the baseline commit's code) and after (this checkout), in the same run.
 Each run starts the program (`python -m ollama_chat` with the version's package first on PYTHONPATH) against an
 instant fake Ollama whose model says it can take 131,072 tokens (as llama3.2 does), writes the text into its
 standard input through a pipe from a thread, and times until the program exits; a run still going after
-`--limit` seconds is stopped and shown as such. Goal: after, each refused within 2 s.
+`--limit` seconds is stopped and shown as such. Goal: after, each refused within 2 s. Then the estimate itself
+(`budget.base_tokens`) over 10 MB of Korean and English, the baseline's per-character loop against this one.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import subprocess
 import sys
@@ -81,8 +83,30 @@ def main() -> int:
                 print(f"{version:7}{name:22}{shown}  {exit_code if exit_code is not None else '-':>4}  {line[:90]}")
                 if version == "after":
                     ok &= seconds is not None and seconds <= GOAL and exit_code == 2
+        estimate_speed(old)
     print(f"{'PASS' if ok else 'FAIL'}: after, each refused (exit 2) within {GOAL:g} s")
     return 0 if ok else 1
+
+
+def estimate_speed(old: Path | None) -> None:
+    """base_tokens over 10 MB, before and after (the same number: the test suite proves them equal)."""
+    from ollama_chat.budget import base_tokens
+
+    text = (PIECE.decode() * (10 * 1024 * 1024 // len(PIECE) + 1))[: 10 * 1024 * 1024]
+    versions = {"after": base_tokens}
+    if old is not None:
+        spec = importlib.util.spec_from_file_location("old_budget", old / "ollama_chat" / "budget.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["old_budget"] = module  # its dataclasses look themselves up there
+        spec.loader.exec_module(module)
+        versions = {"before": module.base_tokens, **versions}
+    print(f"\nbase_tokens over {len(text) / 1e6:.1f} million characters of Korean and English:")
+    for version, estimate in versions.items():
+        start = time.perf_counter()
+        tokens = estimate(text)
+        seconds = time.perf_counter() - start
+        print(f"{version:7}{seconds:8.3f} s  {len(text) / seconds / 1e6:6.1f} million characters/s  ({tokens:,.0f} tokens)")
 
 
 if __name__ == "__main__":

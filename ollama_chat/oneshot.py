@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ollama_chat.backends.base import Backend, BackendError
-from ollama_chat.budget import bigger_window
-from ollama_chat.context import ContextTracker, Plan, bad_window_text, not_sent
+from ollama_chat.context import ContextTracker, Plan, bad_window_text, not_sent, not_sent_hint
 from ollama_chat.conversation import Conversation
 from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from ollama_chat.i18n import _
@@ -91,16 +90,7 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
                        lambda refusal: note(refused_text(refusal, settings.model)))
     result = turn.result
     if result is None:
-        size = bigger_window(turn.plan.fit.tokens, turn.plan.window.model_max)
-        if backend.fixed_window:
-            hint = _("Shorten it: the server set the model's window when it started (start it with a bigger one:"
-                     " llama.cpp --n_ctx N or -c N, vLLM --max-model-len N).")
-        elif size is None:
-            hint = _("Shorten it: not even {model}'s largest window ({max} tokens) can hold it.")
-        else:
-            hint = _("Shorten it, or give the model a bigger window: --num-ctx {size}.")
-        raise UsageError(not_sent(turn.plan), hint.format(size=size, model=settings.model,
-                                                          max=f"{turn.plan.window.model_max or 0:,}"))
+        raise UsageError(not_sent(turn.plan), not_sent_hint(turn.plan, settings.model, fixed=backend.fixed_window))
     if result.error is not None:
         raise result.error
     if recorder is not None and (result.text or not result.interrupted):

@@ -14,8 +14,7 @@ from typing import Any, Protocol
 
 from ollama_chat.attachments import reworded
 from ollama_chat.backends.base import Backend, BackendError, ModelNotFound
-from ollama_chat.budget import bigger_window
-from ollama_chat.context import ContextTracker, Plan, bad_window_text, not_sent
+from ollama_chat.context import ContextTracker, Plan, bad_window_text, not_sent, not_sent_hint
 from ollama_chat.conversation import Conversation
 from ollama_chat.errors import EXIT_OK, ChatError
 from ollama_chat.i18n import _, ngettext
@@ -136,21 +135,8 @@ class ChatSession:
                            lambda refusal: self.notify.say(refused_text(refusal, sanitize(s.model)), "hint"))
         plan, result = turn.plan, turn.result
         if result is None:
-            bigger = bigger_window(plan.fit.tokens, plan.window.model_max)
-            if self.backend.fixed_window:
-                hint = _("Shorten it, or /clear to start afresh: the server set the model's window when it started (start"
-                         " it with a bigger one: llama.cpp --n_ctx N or -c N, vLLM --max-model-len N). ↑ brings your"
-                         " text back.")
-            elif bigger is None:
-                hint = _("Shorten it: not even {model}'s largest window ({max} tokens) can hold it; /clear starts"
-                         " afresh. ↑ brings your text back.")
-            elif plan.summary:
-                hint = _("Shorten it, or give the model a bigger window: /set num_ctx {size}; /clear starts afresh"
-                         " without the summary. ↑ brings your text back.")
-            else:
-                hint = _("Shorten it, or give the model a bigger window: /set num_ctx {size}. ↑ brings your text back.")
-            self.notify.error(ChatError(not_sent(plan), hint.format(size=bigger, model=sanitize(s.model),
-                                                                    max=f"{plan.window.model_max or 0:,}")))
+            hint = not_sent_hint(plan, sanitize(s.model), fixed=self.backend.fixed_window, chat=True)
+            self.notify.error(ChatError(not_sent(plan), hint))
             return
         if not isinstance(words, Message):
             self.tray.clear()  # sent: /retry has them now

@@ -44,7 +44,8 @@ def test_a_huge_stdin_is_refused_after_reading_a_little_of_it_and_nothing_is_sen
 
 def test_input_that_fits_only_a_bigger_window_is_read_whole_and_the_suggested_one_holds_it(fake_ollama, tmp_path):
     fake_ollama.add_model("llama3.2", context_length=131072)
-    data = (PROSE * 800).encode()  # about 20,000 tokens: past the 4,096 window, within what the model can take
+    data = (PROSE * 880).encode()  # about 24,700 tokens: past the 4,096 window, within what the model can take,
+    # and just past what 32,768 leaves for a prompt (24,576), which a size from 1.25 times the need would suggest
     code, err, read = run(fake_ollama, tmp_path, data)
     text = " ".join(err.split())
     assert code == 2 and read == len(data) and fake_ollama.chat_requests == []
