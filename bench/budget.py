@@ -1,8 +1,9 @@
 """Token estimates: how far `budget.base_tokens` is from a model's real count, and how fast calibration closes it.
 
-    python bench/budget.py          # a second or two; exits 1 if a part-1 goal fails
+    python bench/budget.py                # about a minute; exits 1 if a goal of part 1 or 3 fails
+    python bench/budget.py --seeds 5 --baseline d214c68
 
-Goal: the estimate within 10 % after three replies. Two measurements:
+Goal: the estimate within 10 % after three replies. Three measurements:
 1. Against the fake Ollama's tokenizer (`fake_tokens`), on a corpus built deterministically (random.Random(1))
    of Korean, English, code and mixed Korean+English texts of 50-2000 characters: the uncalibrated error per
    category, then three simulated chats (Korean-heavy, English, mixed) that calibrate from each reply as
@@ -12,68 +13,42 @@ Goal: the estimate within 10 % after three replies. Two measurements:
    `eval_count`, uncalibrated, then leave-one-out: calibrated on every choice of three other fixtures, the
    error on the held-out one. Reported, but it does not decide the exit code: six small replies of one tiny
    model are too few to prove a goal.
+3. Refusals, before and after, in the same run: long mixed Korean/English chats (bench/refusal_chat.py: 40
+   turns of ~290 tokens a message) against the fake Ollama with a tokenizer denser than the estimate
+   (`dense_tokens`: two tokens a Hangul syllable), driven through `ChatSession.ask`, once with the code of the
+   baseline commit (the old algorithm: a refusal multiplied the factor by 1.5) and once with this checkout.
+   Scenarios: a fresh chat, a model that thinks first, the chat resumed in a new process after 15 turns (`-c`),
+   and a switch to a model that has counted nothing yet. Goals, for this checkout: at most one refused
+   request in ten, and every accepted prompt above 60 % of the window once the chat is long (its first
+   question no longer sent). Also shown: replies that did not have the room left by their prompt.
 Errors are signed where it matters: a negative one (an under-estimate) is what could overflow the window.
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import json
+import os
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ollama_chat.budget import Calibration, base_tokens
+from ollama_chat.budget import Calibration, base_parts, base_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 from fake_ollama.replies import fake_tokens  # noqa: E402
+from corpus import build  # noqa: E402
 
 STREAMS = ROOT / "tests" / "fixtures" / "streams"
 GOAL = 10.0  # per cent, after three replies
 CHECKPOINTS = (1, 2, 3, 5, 10)
-
-KO = ["안녕하세요, 오늘은 파이썬으로 데이터를 분석하는 방법을 알려 드릴게요.", "딕셔너리는 키와 값을 짝지어 저장하는 자료형입니다.",
-      "이 함수는 리스트를 정렬한 다음 중복된 항목을 제거합니다.", "서울에서 부산까지 기차로 두 시간 반 정도 걸립니다.",
-      "회의록을 세 문단으로 요약해 주시면 감사하겠습니다.", "데이터베이스에 인덱스를 만들면 검색이 훨씬 빨라집니다.",
-      "주말에는 한강 공원에서 자전거를 타거나 산책을 해요.", "오류 메시지를 자세히 읽어 보면 원인을 찾을 수 있습니다.",
-      "이 문장을 자연스러운 영어로 번역해 주세요.", "변수 이름을 바꾸었더니 코드가 훨씬 읽기 쉬워졌어요.",
-      "캐시를 비우고 다시 실행하면 문제가 해결될 수도 있습니다.", "우주와 인간에 대한 이야기를 짧은 소설로 써 주세요.",
-      "비동기 함수는 기다리는 동안 다른 일을 할 수 있게 해 줍니다.", "그 책은 역사와 철학을 쉽게 풀어 쓴 입문서예요."]
-EN = ["Here is how to read a large CSV file without loading it all into memory.", "The borrow checker rejects "
-      "this because the reference outlives the value it points to.", "You can sort a list of dictionaries by a "
-      "key with the sorted function.", "A context window is the number of tokens the model can attend to at "
-      "once.", "Caching the result avoids recomputing it on every request.", "First, install the package; "
-      "then run the tests to make sure everything works.", "The server streams the reply one token at a time, "
-      "as newline-delimited JSON.", "Summarise the meeting notes in three short paragraphs, please.",
-      "Indexes make lookups fast but slow down writes a little.", "If the error persists, check the logs for "
-      "a stack trace and the exact version.", "Python's asyncio lets one thread wait on many sockets at once."]
-CODE = ["def sort_by_key(rows, key):\n    return sorted(rows, key=lambda r: r[key])\n",
-        "for i, line in enumerate(open(path, encoding=\"utf-8\")):\n    if line.strip():\n        print(i, line)\n",
-        "fn main() {\n    let v: Vec<i32> = (1..=10).map(|x| x * x).collect();\n    println!(\"{:?}\", v);\n}\n",
-        "SELECT name, COUNT(*) AS n FROM users WHERE age >= 18 GROUP BY name ORDER BY n DESC;\n",
-        "const res = await fetch(`/api/chat`, {method: \"POST\", body: JSON.stringify(req)});\n",
-        "class Cache:\n    def __init__(self):\n        self._data: dict[str, bytes] = {}\n"]
-TERMS = ["Python", "dict", "list comprehension", "API", "JSON", "async/await", "GPU", "token", "Docker", "Git"]
-
-
-def build(rng: random.Random, kind: str, length: int) -> str:
-    """Sentences (or code lines) of one kind until about `length` characters; mixed puts English terms and
-    sentences into Korean text, as Korean technical chat does."""
-    parts: list[str] = []
-    while sum(map(len, parts)) < length:
-        if kind == "ko":
-            parts.append(rng.choice(KO) + " ")
-        elif kind == "en":
-            parts.append(rng.choice(EN) + " ")
-        elif kind == "code":
-            parts.append(rng.choice(CODE) if rng.random() < 0.8 else rng.choice(EN) + "\n")
-        else:
-            ko = rng.choice(KO)
-            parts.append(f"{rng.choice(TERMS)} {ko} " if rng.random() < 0.6 else rng.choice(EN) + " " + ko + " ")
-    return "".join(parts)[:length]  # cut mid-word, as a text ends anywhere; the length stays exact
-
 
 def corpus() -> dict[str, list[str]]:
     rng = random.Random(1)
@@ -90,7 +65,7 @@ def simulate(texts: list[str]) -> dict[int, float]:
     """Replies in order; after k of them, the mean absolute error on the texts not yet seen."""
     cal, out = Calibration(), {}
     for k, reply in enumerate(texts[: max(CHECKPOINTS)], 1):
-        cal = cal.observe(base_tokens(reply), fake_tokens(reply))
+        cal = cal.observe(base_parts(reply), fake_tokens(reply))
         if k in CHECKPOINTS:
             out[k] = statistics.mean(abs(err(cal.tokens(t), fake_tokens(t))) for t in texts[k:])
     return out
@@ -156,7 +131,7 @@ def part2() -> None:
         for trio in itertools.combinations(others, min(3, len(others))):
             cal = Calibration()
             for _, t, c in trio:
-                cal = cal.observe(base_tokens(t), c)
+                cal = cal.observe(base_parts(t), c)
             errs.append(err(cal.tokens(text), count))
         means.append(statistics.mean(map(abs, errs)))
         counts.append(count)
@@ -174,12 +149,86 @@ def part2() -> None:
           "the numbers above are what they are.")
 
 
+BASELINE = "d214c68"  # the code before the estimate learnt from refusals
+SCENARIOS = ("fresh", "thinking", "resumed", "switched")
+MOST_REFUSED, LEAST_FILL = 0.1, 60.0
+
+
+def chat_run(code: Path, scenario: str, seed: int) -> dict:
+    """One chat of bench/refusal_chat.py with the package in `code` first on the path."""
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "refusal_chat.py"), "--scenario", scenario,
+                          "--seed", str(seed)], env=env, capture_output=True, text=True, timeout=300, check=True)
+    return json.loads(out.stdout)
+
+
+def baseline(rev: str, where: Path) -> Path | None:
+    """The package as it was at `rev`, extracted into `where` (None when git cannot give it)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "ollama_chat"], capture_output=True)
+    if archive.returncode != 0:
+        return None
+    subprocess.run(["tar", "-x", "-C", str(where)], input=archive.stdout, check=True)
+    return where
+
+
+def figures(runs: list[dict]) -> dict:
+    requests = [r for run in runs for r in run["requests"]]
+    window = runs[0]["window"]
+    long = [r["tokens"] / window * 100 for r in requests if r["long"] and not r["refused"]]
+    return {"requests": len(requests), "refused": sum(r["refused"] for r in requests),
+            "worst rate": max(sum(r["refused"] for r in run["requests"]) / len(run["requests"]) for run in runs),
+            "long": len(long), "under 60": sum(f < LEAST_FILL for f in long), "least fill": min(long),
+            "median fill": statistics.median(long), "no room": sum(r["tokens"] + r["reply"] > window
+                                                                 for r in requests if not r["refused"]),
+            "answered": sum(run["answered"] for run in runs), "turns": sum(run["turns"] for run in runs)}
+
+
+def part3(seeds: int, rev: str) -> bool:
+    print(f"\n3. Refusals: {seeds} long chats a scenario against the fake with a denser tokenizer (window 4,096);"
+          f" before = {rev}, after = this checkout")
+    with tempfile.TemporaryDirectory() as tmp:
+        old = baseline(rev, Path(tmp))
+        versions = {"after": ROOT, **({"before": old} if old else {})}
+        if old is None:
+            print(f"   (no baseline: git cannot give {rev}; only this checkout is measured)")
+        jobs = {(v, s, seed): (code, s, seed) for v, code in versions.items() for s in SCENARIOS
+                for seed in range(1, seeds + 1)}
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            done = dict(zip(jobs, pool.map(lambda job: chat_run(*job), jobs.values())))
+        for (version, *_), run in done.items():  # each ran the code it was meant to
+            assert Path(run["code"]).parent == versions[version], (version, run["code"])
+    print(f"{'':7}{'scenario':10}{'requests':>9}{'refused':>8}{'worst/10':>9}{'long':>6}{'<60%':>6}{'least':>7}"
+          f"{'median':>7}{'no room':>8}{'answered':>9}")
+    ok = True
+    for version in ("before", "after"):
+        if version not in versions:
+            continue
+        for scenario in SCENARIOS:
+            f = figures([done[(version, scenario, seed)] for seed in range(1, seeds + 1)])
+            if version == "after":
+                ok &= f["worst rate"] <= MOST_REFUSED and f["under 60"] == 0
+            print(f"{version:7}{scenario:10}{f['requests']:9}{f['refused']:8}{f['worst rate'] * 10:9.1f}{f['long']:6}"
+                  f"{f['under 60']:6}{f['least fill']:6.0f}%{f['median fill']:6.0f}%{f['no room']:8}"
+                  f"{f['answered']:5}/{f['turns']}")
+    print("worst/10: refused requests per ten in the worst chat; long: accepted prompts once the first question is no"
+          " longer sent;\nleast, median: how full of the window they were; no room: replies longer than the room"
+          " their prompt left")
+    print(f"{'PASS' if ok else 'FAIL'}: after: at most one refused request in ten in every chat, every long prompt"
+          f" above {LEAST_FILL:.0f} % of the window")
+    return ok
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=3, help="chats a scenario (part 3)")
+    parser.add_argument("--baseline", default=BASELINE, help="the commit whose code is 'before' (part 3)")
+    args = parser.parse_args()
     ok = part1()
     part2()
+    refusals = part3(args.seeds, args.baseline)
     verdict = "PASS" if ok else "FAIL"
     print(f"\n{verdict}: part 1 (the fake tokenizer), estimate within {GOAL:.0f} % after three replies")
-    return 0 if ok else 1
+    return 0 if ok and refusals else 1
 
 
 if __name__ == "__main__":

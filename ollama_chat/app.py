@@ -79,7 +79,7 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
     settings = layers.resolve()
     if list(files).count("-") > 1:
         raise UsageError(_("-f - reads standard input, which can be read once; give it once."))
-    texts, pictures = read_attachments(env, files, images) if files or images else ([], [])
+    texts, pictures = read_attachments(env, files, images, settings) if files or images else ([], [])
     attached = bool(texts or pictures)
     store = open_store(env, settings, flags)
     resumed = find_resumed(store, flags)
@@ -96,7 +96,7 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
     if interactive or (prompt is None and env.stdin_isatty and not stdin_read and env.stdout_isatty):
         from ollama_chat.ui.repl import Start, run_repl
 
-        first = None if env.stdin_isatty or stdin_read else read_stdin(env)
+        first = None if env.stdin_isatty or stdin_read else read_stdin(env, settings, backend)
         if first is not None or prompt is not None:
             first = combine_question(first, prompt, attached=attached)
         start = Start(recorder, resumed, keep_persona=flags.persona is not None, first_message=first,
@@ -104,7 +104,7 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
         return run_repl(env, layers, backend, start)
     if prompt is None and env.stdin_isatty and not attached:
         env.stderr.write(_("Reading the question from the terminal; finish with Ctrl+D.") + "\n")
-    piped = None if env.stdin_isatty or stdin_read else read_stdin(env)
+    piped = None if env.stdin_isatty or stdin_read else read_stdin(env, settings, backend)
     words = combine_question(piped, prompt, attached=attached)
     question = question_with(words, texts, pictures) if attached else Message("user", words)
     conversation = Conversation()
@@ -193,10 +193,11 @@ def find_resumed(store: Store | None, flags: Flags) -> Resumed | None:
         raise ChatError(_("Cannot resume: {reason}.").format(reason=e), e.hint) from None
 
 
-def read_attachments(env: Environment, files: Sequence[str], images: Sequence[str]
+def read_attachments(env: Environment, files: Sequence[str], images: Sequence[str], settings: Settings
                      ) -> tuple[list[Attachment], list[Image]]:
     """-f and --image: each read and checked now, so a bad file stops the run before anything is sent. As in
-    the chat, -f takes a file's image by its bytes, and a folder or glob for its text files. Imported only then:
+    the chat, -f takes a file's image by its bytes, and a folder or glob for its text files (`-f -` standard
+    input, read as far as it can fit `settings`' model and no further than a file may be). Imported only then:
     a plain question's start-up does not pay for them."""
     from ollama_chat import attachments
     from ollama_chat.budget import Calibration
@@ -210,7 +211,8 @@ def read_attachments(env: Environment, files: Sequence[str], images: Sequence[st
         if name == "-":
             if env.stdin_isatty:
                 env.stderr.write(_("Reading -f - from the terminal; finish with Ctrl+D.") + "\n")
-            texts.append(attachments.text_from(env.stdin.buffer.read(), _("standard input")))
+            texts.append(attachments.text_from(read_input(env, settings, None, _("standard input"), attachments.MAX_TEXT),
+                                               _("standard input")))
             continue
         path = attachments.resolve(name, cwd)
         named = not path.is_dir() and not any(ch in name for ch in "*?[")
@@ -242,8 +244,23 @@ def question_with(words: str, texts: Sequence[Attachment], pictures: Sequence[Im
     return question(words, texts, pictures)
 
 
-def read_stdin(env: Environment) -> str:
-    decoded = decode_input(env.stdin.buffer.read())
+def read_input(env: Environment, settings: Settings, backend: Backend | None, name: str,
+               most_bytes: int | None = None) -> bytes:
+    """Standard input, refused as soon as it clearly cannot fit (`piped.read_within`): the server is asked how
+    much the model can take only when the input has grown that far."""
+    from ollama_chat.piped import ceiling_for, read_within, smallest_budget
+
+    def too_many_bytes(size: int) -> UsageError:
+        return UsageError(_("Cannot attach {name}: {reason}.").format(name=name, reason=_(
+            "it is larger than {size} KiB").format(size=f"{(most_bytes or 0) // 1024:,}")))
+
+    return read_within(env.stdin.buffer, lambda: ceiling_for(backend or open_backend(env, settings), settings),
+                       quiet_below=smallest_budget(settings), name=name, model=sanitize(settings.model),
+                       most_bytes=most_bytes, too_many_bytes=too_many_bytes)
+
+
+def read_stdin(env: Environment, settings: Settings, backend: Backend) -> str:
+    decoded = decode_input(read_input(env, settings, backend, _("standard input")))
     if decoded.bad_byte_offset is not None:
         warn(
             env,

@@ -9,8 +9,9 @@ a few tokens of chat template a message) and is calibrated per model from the co
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+import re
 from dataclasses import dataclass
 
 OLLAMA_DEFAULT_WINDOW = 4096  # what Ollama loads a model with, below 24 GiB of VRAM, when num_ctx is not set
@@ -19,54 +20,96 @@ CHARS_PER_TOKEN = 4.0  # other text: English prose runs about 4.4 characters a t
 MIN_REPLY_ROOM = 256
 
 
-def _wide(code: int) -> bool:
-    """Hangul, CJK and kana: about one token each (often more for rare ones, rarely less)."""
-    return (0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F
-            or 0x3040 <= code <= 0x30FF or 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF)
-
-
-_SYMBOLS = frozenset("{}[]()<>=:;,.'\"`|\\/*+-_#@$%^&!?~\n")
+_WIDE = "\uAC00-\uD7A3\u1100-\u11FF\u3130-\u318F\u3040-\u30FF\u4E00-\u9FFF\u3400-\u4DBF"
+_WIDE_RUNS = re.compile(f"[{_WIDE}]+")  # Hangul, CJK and kana: about one token each (often more, rarely less)
+_SYMBOLS = "{}[]()<>=:;,.'\"`|\\/*+-_#@$%^&!?~\n"
 
 
 def base_tokens(text: str) -> float:
     """The uncalibrated estimate of `text`'s tokens: wide characters one each, symbols and line ends half a
     token each (code and JSON are dense with them: about 3 characters a token, against 4 or more for prose),
-    other text CHARS_PER_TOKEN characters a token."""
-    wide = symbols = 0
-    for ch in text:
-        if ch in _SYMBOLS:
-            symbols += 1
-        elif _wide(ord(ch)):
-            wide += 1
+    other text CHARS_PER_TOKEN characters a token. Counted in C (str.count, one regex pass), not per character
+    in Python: a piped file of many megabytes is estimated as it is read."""
+    wide, symbols = _counts(text)
     return wide + symbols / 2 + (len(text) - wide - symbols) / CHARS_PER_TOKEN
+
+
+def _counts(text: str) -> tuple[int, int]:
+    symbols = sum(map(text.count, _SYMBOLS))
+    return (0 if text.isascii() else len(text) - len(_WIDE_RUNS.sub("", text))), symbols
+
+
+Parts = tuple[float, float]  # base_tokens in two parts: (wide characters, the rest)
+
+
+def base_parts(text: str) -> Parts:
+    """`base_tokens` split in two, because a model's tokenizer weighs them differently: one built mostly on
+    English may take two tokens for a Hangul syllable and fewer than our estimate for English words."""
+    wide, symbols = _counts(text)
+    return float(wide), symbols / 2 + (len(text) - wide - symbols) / CHARS_PER_TOKEN
+
+
+def add(a: Parts, b: Parts, sign: int = 1) -> Parts:
+    return a[0] + sign * b[0], a[1] + sign * b[1]
+
+
+MIN_FACTOR, MAX_FACTOR = 0.25, 4.0
+MAX_BOUND = 16.0  # what a lower bound may raise the estimate to: past any real tokenizer, short of nonsense
+RECENT_BOUNDS = 4  # prompts whose lower bounds still apply: the next prompts are mostly the same texts
+PRIOR = 64.0  # base tokens' worth of belief that both parts share the overall ratio (until the counts say otherwise)
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """How a model's real counts compare with `base_tokens`: the ratio of what Ollama reported to what was
-    estimated, summed over what was seen (so long texts weigh more than short ones). Starts at 1."""
+    """How a model's real counts compare with the estimate, one factor for wide characters and one for the
+    rest, fitted to every count seen by least squares, each count weighted by its length (so long texts weigh
+    more than short ones), and drawn toward the overall ratio where the counts cannot tell the two apart (all
+    English, say). Starts at 1.
 
-    reported: float = 0.0
-    estimated: float = 0.0
+    `bounds`: what the last few prompts proved. A prompt the server refused as longer than its window, or one it
+    counted (even in part, when its start was cached), counts at least so many tokens; while such a bound is
+    recent, the estimate of its text is raised to it (both factors alike) if the fit says less."""
+
+    sums: tuple[float, ...] = (0.0,) * 7  # Σ w²/n, Σ wo/n, Σ o²/n, Σ wc/n, Σ oc/n, Σ c, Σ n (n = w + o)
     samples: int = 0
+    bounds: tuple[tuple[float, float, float], ...] = ()  # (wide, rest, at least this many tokens)
 
-    @property
-    def factor(self) -> float:
-        if self.samples == 0 or self.estimated <= 0:
-            return 1.0
-        return max(0.25, min(4.0, self.reported / self.estimated))
-
-    def observe(self, estimated_base: float, reported: int) -> Calibration:
-        """One count Ollama reported for text whose `base_tokens` (template excluded) was `estimated_base`."""
-        if estimated_base < 8 or reported <= 0:  # too short to say anything
+    def observe(self, parts: Parts, reported: float) -> Calibration:
+        """One count the server reported for text whose `base_parts` (template excluded) were `parts`."""
+        w, o = parts
+        n = w + o
+        if n < 8 or reported <= 0:  # too short to say anything
             return self
-        return Calibration(self.reported + reported, self.estimated + estimated_base, self.samples + 1)
+        more = (w * w / n, w * o / n, o * o / n, w * reported / n, o * reported / n, reported, n)
+        return Calibration(tuple(a + b for a, b in zip(self.sums, more)), self.samples + 1, self.bounds)
+
+    def at_least(self, parts: Parts, tokens: float) -> Calibration:
+        """Text whose `base_parts` were `parts` is known to count at least `tokens`."""
+        if parts[0] + parts[1] < 8 or tokens <= 0:
+            return self
+        return Calibration(self.sums, self.samples, (*self.bounds, (*parts, tokens))[-RECENT_BOUNDS:])
+
+    @functools.cached_property
+    def factors(self) -> Parts:
+        """(wide, rest): the fitted factors, raised as far as a recent bound needs."""
+        ww, wo, oo, wc, oc, c, n = self.sums
+        ratio = min(MAX_FACTOR, max(MIN_FACTOR, c / n)) if self.samples and n > 0 else 1.0
+        a, b = ww + PRIOR, oo + PRIOR  # ridge: (Σ + prior) f = Σ wc + prior * ratio, for each part
+        det = a * b - wo * wo
+        fw = ((wc + PRIOR * ratio) * b - (oc + PRIOR * ratio) * wo) / det
+        fo = ((oc + PRIOR * ratio) * a - (wc + PRIOR * ratio) * wo) / det
+        fw, fo = (min(MAX_FACTOR, max(MIN_FACTOR, f)) for f in (fw, fo))
+        raise_by = max((t / (fw * w + fo * o) for w, o, t in self.bounds), default=1.0)
+        if raise_by > 1:
+            fw, fo = min(MAX_BOUND, fw * raise_by), min(MAX_BOUND, fo * raise_by)
+        return fw, fo
+
+    def estimate(self, parts: Parts) -> float:
+        fw, fo = self.factors
+        return fw * parts[0] + fo * parts[1]
 
     def tokens(self, text: str) -> int:
-        return math.ceil(base_tokens(text) * self.factor)
-
-    def message_tokens(self, texts: Sequence[str]) -> int:
-        return sum(PER_MESSAGE + self.tokens(t) for t in texts)
+        return math.ceil(self.estimate(base_parts(text)))
 
 
 @dataclass(frozen=True)
@@ -98,12 +141,16 @@ def choose_window(num_ctx: int | None, loaded: int | None, model_max: int | None
     return Window(tokens, source, model_max, loaded)
 
 
-def reply_room(window: int, num_predict: int | None) -> int:
-    """Tokens kept free for the reply: num_predict when it is set (and leaves room for a prompt), else a
-    quarter of the window, at least MIN_REPLY_ROOM."""
+def reply_room(window: int, num_predict: int | None, longest: int | None = None) -> int:
+    """Tokens kept free for the reply (and any thinking before it): num_predict when it is set (and leaves room
+    for a prompt); else half as much again as the `longest` of the model's recent replies, at least an eighth of the window (and
+    MIN_REPLY_ROOM); a quarter of it, at least MIN_REPLY_ROOM, when nothing is known yet or more is needed."""
     if num_predict is not None and 0 < num_predict <= window // 2:
         return num_predict
-    return min(window // 2, max(MIN_REPLY_ROOM, window // 4))
+    quarter = min(window // 2, max(MIN_REPLY_ROOM, window // 4))
+    if not longest:
+        return quarter
+    return min(quarter, max(MIN_REPLY_ROOM, window // 8, longest * 3 // 2))
 
 
 @dataclass(frozen=True)
@@ -141,9 +188,17 @@ def short(tokens: int) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".") + "k"
 
 
-def bigger_window(needed: int, model_max: int | None) -> int:
-    """A num_ctx to suggest: a round size with room for `needed` tokens and a reply, within the model's most."""
+def holds(window: int, needed: int) -> bool:
+    """Whether a window of `window` tokens takes `needed` tokens of prompt and still keeps room for the reply."""
+    return needed <= window - reply_room(window, None)
+
+
+def bigger_window(needed: int, model_max: int | None) -> int | None:
+    """A num_ctx to suggest: the smallest round size that holds `needed` tokens with room for the reply, never
+    above the model's most; None when not even the model's largest window can hold them."""
     size = 4096
-    while size < needed * 1.25 + 1024:
+    while not holds(size, needed):
         size *= 2
-    return min(size, model_max) if model_max else size
+    if model_max and size > model_max:
+        return model_max if holds(model_max, needed) else None
+    return size

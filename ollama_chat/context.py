@@ -6,15 +6,18 @@ the server reported and applies them to a conversation. No I/O: the session asks
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ollama_chat.budget import PER_MESSAGE, Calibration, Fit, Window, base_tokens, choose_window, fit, reply_room
+from ollama_chat.budget import (PER_MESSAGE, Calibration, Fit, Parts, Window, add, base_parts, bigger_window,
+                                choose_window, fit, reply_room)
 from ollama_chat.conversation import Conversation, pinned_messages
 from ollama_chat.i18n import _
 from ollama_chat.settings import Settings
 from ollama_chat.types import Exchange, Stats
 
-_base = functools.lru_cache(maxsize=8192)(base_tokens)  # a long chat re-estimates the same texts every turn
+RECENT_REPLIES = 5  # the replies whose length sets the room kept for the next one
+_base = functools.lru_cache(maxsize=8192)(base_parts)  # a long chat re-estimates the same texts every turn
 
 
 @dataclass(frozen=True)
@@ -24,11 +27,14 @@ class Plan:
     fit: Fit
     window: Window
     eligible: int
-    prompt_base: float = 0.0  # the uncalibrated estimate of the messages' text, for calibrating from the reply
+    prompt_base: Parts = (0.0, 0.0)  # the uncalibrated estimate of the messages' text, for calibrating from the reply
     messages: int = 0
     pinned: int = 0  # tokens of the system prompt and examples
     summary: int = 0  # tokens of the /compact summary sent (0: none, or it does not fit and is left out)
     summary_left_out: bool = False
+    head_base: Parts = (0.0, 0.0)  # the part of `prompt_base` before the exchanges: system prompt, examples, summary
+    head_messages: int = 0
+    first: int = 0  # the conversation's first exchange sent (its index in the whole log)
 
     @property
     def dropped(self) -> int:
@@ -46,6 +52,9 @@ class ContextTracker:
         self._calibration: dict[str, Calibration] = {}
         self._facts: dict[str, _Facts] = {}
         self._replies: dict[str, int] = {}  # replies whose counts calibrated each model (a reply gives up to two)
+        self._first: dict[str, int] = {}  # each model's first exchange sent in its last answered prompt
+        self._lengths: dict[str, tuple[int, ...]] = {}  # each model's last replies' lengths (thinking included)
+        self._recalled: set[str] = set()  # models whose earlier replies in the log were calibrated from
 
     def calibration(self, model: str) -> Calibration:
         return self._calibration.get(model, Calibration())
@@ -62,6 +71,8 @@ class ContextTracker:
 
     def plan(self, settings: Settings, conversation: Conversation, question: str) -> Plan:
         """A summary that no longer fits (a smaller window since) is left out rather than the question."""
+        if settings.model not in self._recalled:
+            self._recall(settings.model, conversation.exchanges)
         cal = self.calibration(settings.model)
         pinned = [m.content for m in pinned_messages(settings.system, settings.persona.examples)]
         summary = [conversation.summary_message().content] if conversation.summary else []
@@ -69,7 +80,8 @@ class ContextTracker:
         costs = [self._tokens(cal, e) for e in eligible]
         window = self.window(settings)
         num_predict = settings.options.get("num_predict")
-        budget = window.tokens - reply_room(window.tokens, num_predict if isinstance(num_predict, int) else None)
+        longest = max(self._lengths.get(settings.model, ()), default=None)
+        budget = window.tokens - reply_room(window.tokens, num_predict if isinstance(num_predict, int) else None, longest)
         question_cost = PER_MESSAGE + self._cost(cal, question)
         pinned_cost, summary_cost = self._pinned(cal, pinned), self._pinned(cal, summary)
         limit = max(1, settings.max_messages // 2)
@@ -78,44 +90,113 @@ class ContextTracker:
         if left_out:
             chosen, summary, summary_cost = fit(pinned_cost, costs, question_cost, budget, limit), [], 0
         sent = eligible[len(eligible) - chosen.sent :] if chosen.sent else []
-        texts = [*pinned, *summary, *(t for e in sent for t in (e.question.content, e.reply)), question]
-        return Plan(chosen, window, len(eligible), sum(_base(t) for t in texts), len(texts), pinned_cost, summary_cost,
-                    left_out)
+        head = [*pinned, *summary]
+        texts = [*head, *(t for e in sent for t in (e.question.content, e.reply)), question]
+        return Plan(chosen, window, len(eligible), _sum(texts), len(texts), pinned_cost, summary_cost, left_out, _sum(head),
+                    len(head), len(conversation.exchanges) - chosen.sent)
 
-    def observe(self, model: str, plan: Plan, stats: Stats | None, reply: str, *, thought: bool, cached: bool) -> None:
-        """Calibrate from what Ollama counted. The reply's `eval_count` is exact for the reply's text (unless
-        thinking tokens are in it); the prompt's `prompt_eval_count` only when the whole prompt was evaluated
-        (`cached`: an earlier prompt of this chat may have been reused) and not cut."""
+    def observe(self, model: str, plan: Plan, stats: Stats | None, reply: str, thinking: str = "") -> None:
+        """Calibrate from what the server counted. The reply's `eval_count` is exact for the `thinking` and the
+        reply's text together (less the few tokens that mark where thinking ends). The prompt's `prompt_eval_count` counts what was evaluated, not what the
+        server had cached from an earlier prompt (of this chat, or of another run before it): a lower bound on
+        the whole prompt's count, always, learnt as a count when it is more than the estimate (learning it can
+        only bring the estimate nearer the truth). When the exchanges sent start later than last time (the
+        oldest left, as every turn of a long chat), nothing after the system prompt and summary can have been
+        cached: then it is also the count of those exchanges and the question, exactly (or a little over, when
+        the start was not cached either: the safe side)."""
         if stats is None:
             return
         cal = self.calibration(model)
         before = cal.samples
-        if not thought and stats.eval_count:
-            cal = cal.observe(_base(reply), stats.eval_count)
-        if not cached and stats.prompt_eval_count and stats.prompt_eval_count < plan.window.tokens:
-            cal = cal.observe(plan.prompt_base, stats.prompt_eval_count - PER_MESSAGE * plan.messages)
+        if stats.eval_count:
+            cal = cal.observe(add(_base(reply), base_parts(thinking)) if thinking else _base(reply), stats.eval_count)
+        if stats.eval_count:
+            self._lengths[model] = (*self._lengths.get(model, ()), stats.eval_count)[-RECENT_REPLIES:]
+        count = stats.prompt_eval_count
+        if 0 < count < plan.window.tokens:  # a count of the whole window: the prompt may have been cut
+            counted = count - PER_MESSAGE * plan.messages
+            if self._first.get(model, plan.first) != plan.first:
+                rest = add(plan.prompt_base, plan.head_base, -1)
+                cal = cal.observe(rest, count - PER_MESSAGE * (plan.messages - plan.head_messages))
+            elif counted > cal.estimate(plan.prompt_base):  # part of it, and still more than estimated:
+                cal = cal.observe(plan.prompt_base, counted)  # learning it can only bring the estimate nearer
+            cal = cal.at_least(plan.prompt_base, counted)
+        self._first[model] = plan.first
         self._calibration[model] = cal
         if cal.samples > before:
             self._replies[model] = self._replies.get(model, 0) + 1
+
+    def _recall(self, model: str, exchanges: Sequence[Exchange]) -> None:
+        """What the log already counted: the replies this model wrote before (a resumed conversation's, read from
+        the store), calibrated from once, before the first request. A reply of a thinking model counts its
+        thinking too, which is not kept: that errs on the safe side."""
+        self._recalled.add(model)
+        for e in exchanges:
+            if e.model == model and e.stats is not None and e.stats.eval_count and not e.interrupted:
+                self._calibration[model] = self.calibration(model).observe(_base(e.reply), e.stats.eval_count)
+                self._lengths[model] = (*self._lengths.get(model, ()), e.stats.eval_count)[-RECENT_REPLIES:]
 
     def replies(self, model: str) -> int:
         """How many replies' counts the model's calibration has learnt from (what /show tells)."""
         return self._replies.get(model, 0)
 
-    def overflowed(self, model: str) -> None:
-        """The server said the prompt did not fit: the estimate was low; count more cautiously."""
+    def refused(self, model: str, plan: Plan, limit: int, prompt_tokens: int | None = None) -> None:
+        """The server refused `plan`'s prompt as longer than its `limit`-token window. A server that says how
+        long the prompt was (`prompt_tokens`: llama.cpp, vLLM) gives an exact count; otherwise the prompt is known
+        to be longer than the window: a lower bound on its true count, which the estimate is raised to at once
+        (not by a blind factor, and not forgotten as the next replies are counted)."""
         cal = self.calibration(model)
-        self._calibration[model] = Calibration(cal.factor * 1.5 * 100, 100, cal.samples + 1)
+        template = PER_MESSAGE * plan.messages
+        if prompt_tokens:
+            cal = cal.observe(plan.prompt_base, prompt_tokens - template)
+        self._calibration[model] = cal.at_least(plan.prompt_base, max(prompt_tokens or 0, limit + 1) - template)
 
     @staticmethod
     def _cost(cal: Calibration, text: str) -> int:
-        return round(_base(text) * cal.factor + 0.5)
+        return round(cal.estimate(_base(text)) + 0.5)
 
     def _tokens(self, cal: Calibration, exchange: Exchange) -> int:
         return 2 * PER_MESSAGE + self._cost(cal, exchange.question.content) + self._cost(cal, exchange.reply)
 
     def _pinned(self, cal: Calibration, texts: list[str]) -> int:
         return sum(PER_MESSAGE + self._cost(cal, t) for t in texts)
+
+
+def _sum(texts: list[str]) -> Parts:
+    parts = [_base(t) for t in texts]
+    return sum(p[0] for p in parts), sum(p[1] for p in parts)
+
+
+def not_sent_hint(plan: Plan, model: str, *, fixed: bool, chat: bool = False) -> str:
+    """What to do about a question that cannot fit: shorten it, or a window that holds it (--num-ctx in one-shot,
+    /set num_ctx in the chat), never a size that cannot; for a server that set its window when it started
+    (`fixed`), how to start it with a bigger one. `model` is shown as given: the caller sanitises it."""
+    size = bigger_window(plan.fit.tokens, plan.window.model_max)
+    if fixed:
+        hint = (_("Shorten it, or /clear to start afresh: the server set the model's window when it started (start"
+                  " it with a bigger one: llama.cpp --n_ctx N or -c N, vLLM --max-model-len N). ↑ brings your"
+                  " text back.") if chat else
+                _("Shorten it: the server set the model's window when it started (start it with a bigger one:"
+                  " llama.cpp --n_ctx N or -c N, vLLM --max-model-len N)."))
+    elif size is None:
+        hint = (_("Shorten it: not even {model}'s largest window ({max} tokens) can hold it; /clear starts"
+                  " afresh. ↑ brings your text back.") if chat else
+                _("Shorten it: not even {model}'s largest window ({max} tokens) can hold it."))
+    elif not chat:
+        hint = _("Shorten it, or give the model a bigger window: --num-ctx {size}.")
+    elif plan.summary:
+        hint = _("Shorten it, or give the model a bigger window: /set num_ctx {size}; /clear starts afresh"
+                 " without the summary. ↑ brings your text back.")
+    else:
+        hint = _("Shorten it, or give the model a bigger window: /set num_ctx {size}. ↑ brings your text back.")
+    return hint.format(size=size, model=model, max=f"{plan.window.model_max or 0:,}")
+
+
+def bad_window_text(model: str, value: str, tokens: int) -> str:
+    """The server's word for the model's window cannot be one (0, -1, a billion, text): what is used instead.
+    `model` and `value` come from the server: the caller sanitises what it shows."""
+    return _("The server says {model}'s context window is {value}, which cannot be right: ollama-chat uses"
+             " {tokens} tokens instead.").format(model=model, value=value, tokens=f"{tokens:,}")
 
 
 def not_sent(plan: Plan) -> str:

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ollama_chat.backends.base import Backend, BackendError
-from ollama_chat.budget import bigger_window
-from ollama_chat.context import ContextTracker, Plan, not_sent
+from ollama_chat.context import ContextTracker, Plan, bad_window_text, not_sent, not_sent_hint
 from ollama_chat.conversation import Conversation
 from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK, ChatError, UsageError
 from ollama_chat.i18n import _
 from ollama_chat.recorder import Recorder
 from ollama_chat.settings import Settings
-from ollama_chat.turn import fitted_turn, settle
+from ollama_chat.turn import fitted_turn, refused_text, settle
 from ollama_chat.types import Message
 from ollama_chat.ui.output import Output
 
@@ -69,9 +68,12 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
         # the loaded model may have a bigger window than Ollama's default: ask before cutting; a server that
         # fixed its windows at start says it in the model list (one request, and the only way to know)
         try:
+            info = backend.model_info(settings.model, timeout=3)
             context.learn(settings.model, loaded=backend.loaded_window(settings.model, timeout=3),
-                          model_max=backend.model_info(settings.model, timeout=3).context_length)
+                          model_max=info.context_length)
             plan = context.plan(settings, conversation, question.content)
+            if info.bad_window:
+                note(bad_window_text(settings.model, info.bad_window, plan.window.tokens))
         except BackendError:
             pass
     def tell(plan: Plan) -> None:
@@ -81,16 +83,14 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
                 dropped=plan.dropped, eligible=plan.eligible, tokens=f"{plan.window.tokens:,}"))
 
     for i, attachment in enumerate(files):
-        refusal = too_big(context, settings, files[:i], attachment, flag=True)
+        refusal = too_big(context, settings, files[:i], attachment, flag=True, fixed=backend.fixed_window)
         if refusal is not None:
             raise UsageError(refusal.message, refusal.hint)
-    turn = fitted_turn(backend, context, settings, conversation, question, output, tell)
+    turn = fitted_turn(backend, context, settings, conversation, question, output, tell,
+                       lambda refusal: note(refused_text(refusal, settings.model)))
     result = turn.result
     if result is None:
-        raise UsageError(not_sent(turn.plan), _("Shorten it: the server set the model's window when it started (vLLM:"
-                                                " --max-model-len).") if backend.fixed_window else
-                         _("Shorten it, or give the model a bigger window: --num-ctx {size}.").format(
-                             size=bigger_window(turn.plan.fit.tokens, turn.plan.window.model_max)))
+        raise UsageError(not_sent(turn.plan), not_sent_hint(turn.plan, settings.model, fixed=backend.fixed_window))
     if result.error is not None:
         raise result.error
     saved = False

@@ -18,6 +18,11 @@ class OptionError(ValueError):
     pass
 
 
+MAX_WINDOW = 100_000_000  # tokens: past any model's context window (the largest are about 10 million)
+INT32 = 2**31 - 1  # llama.cpp takes its counts as 32-bit C ints
+INT64 = 2**63 - 1  # a seed: Go's int (Ollama) and vLLM's bound
+
+
 @dataclass(frozen=True)
 class OptionSpec:
     kind: type  # int, float, or list (a list of strings)
@@ -40,22 +45,24 @@ class OptionSpec:
 OPTIONS: dict[str, OptionSpec] = {
     "temperature": OptionSpec(float, 0.0, 2.0, "randomness; 0 = deterministic (default 0.8)"),
     "top_p": OptionSpec(float, 0.0, 1.0, "nucleus sampling: keep tokens up to this cumulative probability"),
-    "top_k": OptionSpec(int, 1, None, "consider only the K most likely tokens"),
+    "top_k": OptionSpec(int, 1, INT32, "consider only the K most likely tokens"),
     "min_p": OptionSpec(float, 0.0, 1.0, "drop tokens below this fraction of the top token's probability"),
     "typical_p": OptionSpec(float, 0.0, 1.0, "locally typical sampling"),
-    "num_ctx": OptionSpec(int, 1, None, "context window in tokens"),
-    "num_predict": OptionSpec(int, -2, None, "maximum tokens to generate (-1 = unlimited)"),
-    "seed": OptionSpec(int, None, None, "random seed, for repeatable answers"),
+    "num_ctx": OptionSpec(int, 1, MAX_WINDOW, "context window in tokens"),
+    "num_predict": OptionSpec(int, -2, MAX_WINDOW, "maximum tokens to generate (-1 = unlimited)"),
+    "seed": OptionSpec(int, -INT64 - 1, INT64, "random seed, for repeatable answers"),
     "stop": OptionSpec(list, help="stop sequences"),
     "repeat_penalty": OptionSpec(float, 0.0, None, "penalty for repeated tokens"),
-    "repeat_last_n": OptionSpec(int, -1, None, "how far back to look for repeats"),
+    "repeat_last_n": OptionSpec(int, -1, MAX_WINDOW, "how far back to look for repeats"),
     "presence_penalty": OptionSpec(float, None, None, "penalty for tokens already present"),
     "frequency_penalty": OptionSpec(float, None, None, "penalty by token frequency"),
-    "num_keep": OptionSpec(int, -1, None, "tokens of the prompt kept when the context is shifted"),
-    "num_batch": OptionSpec(int, 1, None, "prompt processing batch size"),
-    "num_gpu": OptionSpec(int, -1, None, "layers to offload to the GPU"),
-    "num_thread": OptionSpec(int, 0, None, "CPU threads"),
+    "num_keep": OptionSpec(int, -1, MAX_WINDOW, "tokens of the prompt kept when the context is shifted"),
+    "num_batch": OptionSpec(int, 1, INT32, "prompt processing batch size"),
+    "num_gpu": OptionSpec(int, -1, INT32, "layers to offload to the GPU"),
+    "num_thread": OptionSpec(int, 0, INT32, "CPU threads"),
 }
+# Every whole-number option has both bounds: a number past them would not reach the server as sent (Go's int
+# and llama.cpp's C ints overflow; JSON decoders refuse it), or would ask for an absurd window.
 
 # The names OpenAI-compatible servers (/v1/chat/completions) give the options above. The standard API's names
 # first; top_k, min_p and repetition_penalty are vLLM's extra sampling parameters, sent beside them (llama.cpp
@@ -118,20 +125,31 @@ def check_option(name: str, value: Any) -> Any:
             if not value.is_integer():
                 raise _takes(name, spec.kind_name, repr(value))
             value = int(value)
-    else:
-        value = float(value)
     if spec.low is not None and value < spec.low or spec.high is not None and value > spec.high:
         raise OptionError(_("option '{name}' must be {range}, not {value}").format(
-            name=name, range=_range(spec), value=repr(value)))
-    return value
+            name=name, range=_range(spec), value=_shown(value)))
+    return value if spec.kind is int else float(value)
+
+
+def _number(spec: OptionSpec, bound: float) -> str:
+    return f"{int(bound):,}" if spec.kind is int else f"{bound:g}"
+
+
+def _shown(value: int | float) -> str:
+    """A number as the message quotes it: a whole number of more than 24 digits by its first digits and length."""
+    text = repr(value)
+    if isinstance(value, int) and len(text) > 24:
+        digits = len(text.lstrip("-"))
+        return _("{start}… (a number of {digits} digits)").format(start=text[:12], digits=f"{digits:,}")
+    return text
 
 
 def _range(spec: OptionSpec) -> str:
     if spec.low is not None and spec.high is not None:
-        return _("between {low} and {high}").format(low=f"{spec.low:g}", high=f"{spec.high:g}")
+        return _("between {low} and {high}").format(low=_number(spec, spec.low), high=_number(spec, spec.high))
     if spec.low is not None:
-        return _("at least {low}").format(low=f"{spec.low:g}")
-    return _("at most {high}").format(high=f"{spec.high:g}")
+        return _("at least {low}").format(low=_number(spec, spec.low))
+    return _("at most {high}").format(high=_number(spec, spec.high))
 
 
 def parse_option_text(name: str, text: str) -> Any:

@@ -14,8 +14,7 @@ from typing import Any, Protocol
 
 from ollama_chat.attachments import reworded
 from ollama_chat.backends.base import Backend, BackendError, ModelNotFound
-from ollama_chat.budget import bigger_window
-from ollama_chat.context import ContextTracker, Plan, not_sent
+from ollama_chat.context import ContextTracker, Plan, bad_window_text, not_sent, not_sent_hint
 from ollama_chat.conversation import Conversation
 from ollama_chat.errors import EXIT_OK, ChatError
 from ollama_chat.i18n import _, ngettext
@@ -26,8 +25,8 @@ from ollama_chat.recorder import Recorder
 from ollama_chat.resume import Resumed, resumed_layers
 from ollama_chat.settings import UNSET, Layers, Settings
 from ollama_chat.tray import Tray
-from ollama_chat.turn import fitted_turn, run_turn, settle
-from ollama_chat.types import ChatRequest, Exchange, Message
+from ollama_chat.turn import fitted_turn, refused_text, run_turn, settle
+from ollama_chat.types import ChatRequest, Exchange, Message, ModelInfo
 from ollama_chat.ui.output import Output
 from ollama_chat.ui.text import one_line
 
@@ -89,7 +88,7 @@ class ChatSession:
         self.tray = Tray(lambda: self.settings, self.context, backend, notify)
         self._told_window: int | None = None  # the window for which dropped exchanges were last explained
         self._told_small: set[str] = set()  # models whose small window was pointed out
-        self._asked: set[str] = set()  # models asked in this session (their prompts may be cached)
+        self._told_bad: set[str] = set()  # models whose window, as the server gave it, could not be one
 
     # -- settings ---------------------------------------------------------------------------------------------
 
@@ -132,19 +131,12 @@ class ChatSession:
             return
         self._last = LastAsk(question)
         s = self.settings
-        turn = fitted_turn(self.backend, self.context, s, self.conversation, question, self.output, self._tell_dropped)
+        turn = fitted_turn(self.backend, self.context, s, self.conversation, question, self.output, self._tell_dropped,
+                           lambda refusal: self.notify.say(refused_text(refusal, one_line(s.model)), "hint"))
         plan, result = turn.plan, turn.result
         if result is None:
-            bigger = bigger_window(plan.fit.tokens, plan.window.model_max)
-            if self.backend.fixed_window:
-                hint = _("Shorten it (the server set the model's window when it started; vLLM: --max-model-len), or"
-                         " /clear to start afresh. ↑ brings your text back.")
-            elif plan.summary:
-                hint = _("Shorten it, or give the model a bigger window: /set num_ctx {size}; /clear starts afresh"
-                         " without the summary. ↑ brings your text back.")
-            else:
-                hint = _("Shorten it, or give the model a bigger window: /set num_ctx {size}. ↑ brings your text back.")
-            self.notify.error(ChatError(not_sent(plan), hint.format(size=bigger)))
+            hint = not_sent_hint(plan, one_line(s.model), fixed=self.backend.fixed_window, chat=True)
+            self.notify.error(ChatError(not_sent(plan), hint))
             return
         if not isinstance(words, Message):
             self.tray.clear()  # sent: /retry has them now
@@ -161,8 +153,7 @@ class ChatSession:
         settle(result)  # a signal or a failed output ends the chat here, once the exchange is stored
         exchange = self.conversation.last
         self._last = LastAsk(question, exchange)
-        self.context.observe(s.model, plan, result.stats, result.text, thought=result.thought, cached=s.model in self._asked)
-        self._asked.add(s.model)
+        self.context.observe(s.model, plan, result.stats, result.text, result.thinking)
         self._learn_window(s.model)
         if result.interrupted:
             self.notify.say(_("The partial reply is kept in the history; /retry asks again."), "hint")
@@ -207,11 +198,15 @@ class ChatSession:
                     model=one_line(model), tokens=f"{window.tokens:,}", max=f"{window.model_max:,}",
                     size=min(window.model_max or 0, 4 * window.tokens)), "hint")
 
-    def _learn_model(self, model: str, context_length: int | None) -> None:
+    def _learn_model(self, model: str, info: ModelInfo) -> None:
         """The most the model supports; on a server that fixes the window when it starts (vLLM's
-        --max-model-len), that is also the window it runs with."""
-        loaded = context_length if self.backend.fixed_window else None
-        self.context.learn(model, model_max=context_length, loaded=loaded)
+        --max-model-len), that is also the window it runs with. A window that cannot be one is said once."""
+        loaded = info.context_length if self.backend.fixed_window else None
+        self.context.learn(model, model_max=info.context_length, loaded=loaded)
+        if info.bad_window and model not in self._told_bad:
+            self._told_bad.add(model)
+            self.notify.say(bad_window_text(one_line(model), one_line(info.bad_window),
+                                            self.context.window(self.settings).tokens), "warning")
 
     def compact(self) -> None:
         """/compact: the model summarises the exchanges that no longer fit (with any summary before them), and
@@ -331,7 +326,7 @@ class ChatSession:
         try:
             info = self.backend.model_info(model, timeout=CHECK_TIMEOUT)
             model = info.name  # its full name: llama3.2 is llama3.2:latest
-            self._learn_model(model, info.context_length)
+            self._learn_model(model, info)
         except ModelNotFound as e:
             self.notify.error(in_the_chat(e, self.backend.can_pull))
             return
@@ -376,7 +371,7 @@ class ChatSession:
         (`quiet_if_missing`: the caller will offer to pull it instead of this saying so)."""
         try:
             info = self.backend.model_info(self.settings.model, timeout=timeout)
-            self._learn_model(self.settings.model, info.context_length)
+            self._learn_model(self.settings.model, info)
         except ModelNotFound as e:
             if e.suggestions or not quiet_if_missing:
                 self.notify.error(e)

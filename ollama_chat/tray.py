@@ -29,9 +29,10 @@ class _Notify(Protocol):
 
 
 def too_big(context: ContextTracker, settings: Settings, files: Sequence[Attachment], new: Attachment,
-            flag: bool = False) -> ChatError | None:
+            flag: bool = False, fixed: bool = False) -> ChatError | None:
     """Why `new` (beside `files`) cannot fit the context window with the system prompt, or None. `flag`: the
-    hint names --num-ctx (one-shot) rather than /set num_ctx."""
+    hint names --num-ctx (one-shot) rather than /set num_ctx; `fixed`: the server set the window when it
+    started (an OpenAI-compatible one), so no num_ctx can change it."""
     plan = context.plan(settings, Conversation(), question("", [*files, new]).content)
     if plan.fit.fits:
         return None
@@ -44,7 +45,10 @@ def too_big(context: ContextTracker, settings: Settings, files: Sequence[Attachm
                 " room for about {room} beside the system prompt{others}.").format(
         name=one_line(new.name), tokens=f"{tokens:,}", window=f"{window.tokens:,}", model=one_line(settings.model),
         room=f"{room:,}", others=_(" and the other attachments") if files else "")
-    if size > window.tokens:
+    if fixed:
+        hint = _("Attach a part of it: the server set {model}'s window when it started (start it with a bigger one:"
+                 " llama.cpp --n_ctx N or -c N, vLLM --max-model-len N).").format(model=sanitize(settings.model))
+    elif size is not None and size > window.tokens:
         hint = (_("Attach a part of it, or give the model a bigger window: --num-ctx {size}.") if flag else
                 _("Attach a part of it, or give the model a bigger window: /set num_ctx {size}.")).format(size=size)
     else:
@@ -124,7 +128,7 @@ class Tray:
             self._notify.say(attached_note(item), "hint")
             return True
         settings = self._settings()
-        refusal = too_big(self._context, settings, self.files, item)
+        refusal = too_big(self._context, settings, self.files, item, fixed=self._backend.fixed_window)
         if refusal is not None:
             self._notify.error(refusal)
             return False

@@ -26,11 +26,15 @@ class TurnResult:
     stats: Stats | None = None
     interrupted: bool = False
     error: BackendError | None = None  # the reply failed midway (or never started); `text` is what arrived
-    thought: bool = False  # thinking came before the answer (its tokens are in the stats' eval_count)
+    thinking: str = ""  # what the model thought before the answer (its tokens are in the stats' eval_count)
     # SIGTERM or SIGHUP, or the output failing (a closed pipe, a full disk, a terminal gone): the caller stores
     # the exchange first, then `settle` draws what is left and raises this
     stopped: BaseException | None = None
     unfinished: Reply | None = field(default=None, compare=False, repr=False)  # drawn by `settle`
+
+    @property
+    def thought(self) -> bool:
+        return bool(self.thinking)
 
 
 def settle(result: TurnResult) -> None:
@@ -70,7 +74,7 @@ def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_sta
     text: list[str] = []
     stats: Stats | None = None
     stream = None
-    thought = False
+    thinking: list[str] = []
     try:
         stream = backend.chat(request)
         for event in stream:
@@ -80,13 +84,14 @@ def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_sta
                 text.append(event.content)  # it arrived, whether or not it can be shown
             try:
                 if event.thinking:
-                    thought = True
+                    thinking.append(event.thinking)
                     reply.thinking(event.thinking)
                 if event.content:
                     reply.content(event.content)
             except OSError as e:  # the output failed (`| head -1`, a full disk): stop, keep what arrived
                 stream.close()
-                return TurnResult("".join(text), stats, interrupted=stats is None, stopped=e, thought=thought)
+                return TurnResult("".join(text), stats, interrupted=stats is None, stopped=e,
+                                  thinking="".join(thinking))
     except KeyboardInterrupt as e:
         if stream is not None:
             stream.close()
@@ -105,8 +110,8 @@ def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_sta
     try:
         reply.finish(stats)
     except (OSError, Terminated) as e:  # the answer is whole; only its drawing failed or was cut short
-        return TurnResult("".join(text), stats, thought=thought, stopped=e)
-    return TurnResult("".join(text), stats, thought=thought)
+        return TurnResult("".join(text), stats, thinking="".join(thinking), stopped=e)
+    return TurnResult("".join(text), stats, thinking="".join(thinking))
 
 
 @dataclass(frozen=True)
@@ -125,13 +130,58 @@ class FittedTurn:
         return Exchange(self.request.messages[-1], r.text, self.request.model, r.stats, r.interrupted)
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """The server refused a prompt as longer than its window; what was learnt, and the plan sent instead."""
+
+    refused: Plan
+    retry: Plan
+    window: int  # the window that refused it
+    said: bool  # the server said that window (llama.cpp, vLLM); else it is the one the client knew
+
+
+def refused_text(refusal: Refusal, model: str) -> str:
+    """What was learnt from a refusal, and what was sent instead (the model's name sanitised by the caller)."""
+    values = dict(model=model, window=f"{refusal.window:,}", assumed=f"{refusal.refused.window.tokens:,}",
+                  sent=refusal.retry.fit.sent, eligible=refusal.retry.eligible)
+    if not refusal.retry.fit.fits:
+        return (_("The server said {model}'s context window is {window} tokens.") if refusal.said else
+                _("{model} refused the prompt as longer than its {window}-token context window.")).format(**values)
+    if refusal.said:
+        text = _("The server said {model}'s context window is {window} tokens; sent again with {sent} of the"
+                 " {eligible} earlier exchanges.")
+    elif refusal.window != refusal.refused.window.tokens:
+        text = _("{model} refused the prompt: it runs with a {window}-token context window, not the {assumed} assumed;"
+                 " sent again with {sent} of the {eligible} earlier exchanges.")
+    else:
+        text = _("{model} refused the prompt as longer than its {window}-token context window: the estimate was low"
+                 " and is corrected; sent again with {sent} of the {eligible} earlier exchanges.")
+    return text.format(**values)
+
+
+def _refused_window(backend: Backend, context: ContextTracker, settings: Settings, error: ContextOverflow) -> tuple[int, bool]:
+    """The window the prompt was refused by: the server's word when it gave one (learnt from now on); else the
+    window the model is loaded with now (the refused request loaded it), else the one the plan assumed."""
+    if error.window:
+        context.learn(settings.model, loaded=error.window, model_max=error.window)
+        return error.window, True
+    if "num_ctx" not in settings.options:
+        try:
+            context.learn(settings.model, loaded=backend.loaded_window(settings.model, timeout=3))
+        except BackendError:
+            pass
+    return context.window(settings).tokens, False
+
+
 def fitted_turn(backend: Backend, context: ContextTracker, settings: Settings, conversation: Conversation,
-                question: Message, output: Output, on_plan: Callable[[Plan], None] = lambda plan: None) -> FittedTurn:
+                question: Message, output: Output, on_plan: Callable[[Plan], None] = lambda plan: None,
+                on_refused: Callable[[Refusal], None] = lambda refusal: None) -> FittedTurn:
     """Ask `question` with as much of `conversation` as fits. The server refuses an over-long prompt (we
-    send `truncate: false`) instead of cutting it: then the estimate was low, so count more cautiously and
-    send fewer exchanges, twice at most. `on_plan` hears the first plan before it is sent."""
+    send `truncate: false`) instead of cutting it: then the estimate was low, or the window smaller than
+    known. What the refusal proves is learnt (`ContextTracker.refused`), and as much as now fits is sent again,
+    twice at most. `on_plan` hears the first plan before it is sent, `on_refused` each refusal."""
+    plan = context.plan(settings, conversation, question.content)
     for attempt in range(3):
-        plan = context.plan(settings, conversation, question.content)
         if not plan.fit.fits:
             return FittedTurn(plan)
         if attempt == 0:
@@ -141,5 +191,8 @@ def fitted_turn(backend: Backend, context: ContextTracker, settings: Settings, c
         result = run_turn(backend, request, output, show_stats=settings.verbose)
         if not isinstance(result.error, ContextOverflow) or attempt == 2:
             break
-        context.overflowed(settings.model)
+        window, said = _refused_window(backend, context, settings, result.error)
+        context.refused(settings.model, plan, window, result.error.prompt_tokens)
+        refused, plan = plan, context.plan(settings, conversation, question.content)
+        on_refused(Refusal(refused, plan, window, said))
     return FittedTurn(plan, request, result)

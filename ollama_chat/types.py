@@ -121,6 +121,7 @@ class ModelInfo:
 
     name: str
     context_length: int | None = None  # the most the model supports, when the server says
+    bad_window: str = ""  # what the server gave as the window when it cannot be one ("-1", "0", "'big'"), shown
     capabilities: tuple[str, ...] = ()
     family: str = ""
     parameter_size: str = ""

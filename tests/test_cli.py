@@ -75,7 +75,7 @@ def test_config_file_and_environment(cli, fake_ollama, tmp_path):
     "args, words",
     [
         (["--top-p", "1.5", "q"], "between 0 and 1"),
-        (["--top-k", "-1", "q"], "at least 1"),
+        (["--top-k", "-1", "q"], "between 1 and 2,147,483,647"),
         (["--option", "temprature=1", "q"], "Did you mean 'temperature'"),
         (["--preset", "fast", "q"], "Unknown preset 'fast'"),
         (["--format", "nope.json", "q"], "neither 'json' nor an existing JSON Schema file"),

@@ -180,7 +180,7 @@ def test_think_on_a_model_that_cannot(env):
     "args, words",
     [
         (["--top-p", "1.5", "q"], b"between 0 and 1"),
-        (["--top-k", "-1", "q"], b"at least 1"),
+        (["--top-k", "-1", "q"], b"between 1 and 2,147,483,647"),
         (["--option", "temprature=1", "q"], b"Did you mean 'temperature'"),
         (["--preset", "fast", "q"], b"Unknown preset 'fast'"),
         (["--format", "nope.json", "q"], b"neither 'json' nor an existing JSON Schema file"),

@@ -59,7 +59,7 @@ def test_no_header_is_all_prompt_and_schema_table_format():
         ("+++\ndescription = 'x'\nmodle = 'y'\n+++\nbody", 3, "unknown header key 'modle'"),
         ("+++\ndescription = 'x'\n\n[options]\ntemprature = 0.5\n+++\nbody", 5, "Did you mean 'temperature'"),
         ("+++\n[options]\ntop_p = 1.5\n+++\nbody", 3, "between 0 and 1"),
-        ("+++\n[options]\ntop_k = -1\n+++\nbody", 3, "at least 1"),
+        ("+++\n[options]\ntop_k = -1\n+++\nbody", 3, "between 1 and 2,147,483,647"),
         ("+++\ndescription = 'x'\nformat = 'yaml'\n+++\nbody", 3, "'format' must be"),
         ("+++\nthink = 'max'\n+++\nbody", 2, "'think' must be"),
         ("+++\ndescription = 3\n+++\nbody", 2, "'description' must be a string"),

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from ollama_chat.errors import ChatError, UsageError
 from ollama_chat.i18n import _, ngettext
+from ollama_chat.options import MAX_WINDOW
 from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo, PullProgress
 from ollama_chat.ui.text import one_line
 
@@ -87,7 +88,14 @@ class ServerError(BackendError):
 
 class ContextOverflow(ServerError):
     """The prompt is longer than the model's window (asked with `truncate: false`, the server refuses instead
-    of silently dropping the oldest messages)."""
+    of silently dropping the oldest messages). `window` and `prompt_tokens`: what the server said of them, when
+    it did (llama.cpp and vLLM do; Ollama does not)."""
+
+    def __init__(self, message: str, hint: str = "", *, status: int = 0, text: str = "", window: int | None = None,
+                 prompt_tokens: int | None = None) -> None:
+        super().__init__(message, hint, status=status, text=text)
+        self.window = window
+        self.prompt_tokens = prompt_tokens
 
 
 class KeyRefused(ServerError):
@@ -134,6 +142,24 @@ def suggest_models(name: str, installed: list[str]) -> list[str]:
             return found[:3]
     close = difflib.get_close_matches(base, list(set(bases.values())), n=3, cutoff=0.6)
     return [m for b in close for m, mb in bases.items() if mb == b][:3]
+
+
+# -- a server's numbers, checked --------------------------------------------------------------------------
+
+
+def window_value(value: object) -> int | None:
+    """A context window (or a count of tokens) as a server gave it, if it can be one: a whole number from 1 to
+    MAX_WINDOW (an integral JSON float too). 0, negative, absurd, text or true: None."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_WINDOW:
+        return value
+    return None
+
+
+def shown_value(value: object) -> str:
+    """A value the server sent, as a message quotes it: JSON-like, and short."""
+    return shorten(repr(value) if isinstance(value, str) else str(value), 40)
 
 
 # -- a server's words, made fit to show -------------------------------------------------------------------

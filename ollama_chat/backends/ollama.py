@@ -18,6 +18,7 @@ from ollama_chat.backends.base import (
     WrongServer,
     network_reason,
     shorten,
+    window_value,
 )
 from ollama_chat.backends.hosts import DEFAULT_HOST, full_name
 from ollama_chat.backends.ndjson import BadStream, StreamCut, StreamTimeout, decode_json, json_lines
@@ -226,7 +227,7 @@ class OllamaBackend:
             window = next((m.get("context_length") for m in models if full_name(_text(m.get("name"))) == want), None)
         except (ValueError, KeyError, TypeError, AttributeError):
             raise self._wrong_server(body) from None
-        return _int(window) or None
+        return window_value(window)
 
     def _body(self, response: Any, limit: int = MAX_BODY) -> bytes:
         """A whole (non-streamed) answer, read up to `limit` bytes after decompression."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ollama_chat.backends.base import server_text
+from ollama_chat.backends.base import server_text, shown_value, window_value
 from ollama_chat.i18n import _
 from ollama_chat.types import ModelInfo, PullProgress
 
@@ -21,16 +21,19 @@ def _text(value: object) -> str:
 
 
 def model_info_from(name: str, obj: object) -> ModelInfo:
-    """/api/show's answer: the model's maximum window is `model_info["<arch>.context_length"]`."""
+    """/api/show's answer: the model's maximum window is `model_info["<arch>.context_length"]`, when it can be one
+    (`window_value`); anything else there is kept in `bad_window`, to be said once."""
     if not isinstance(obj, dict):
         return ModelInfo(name)
     info = obj.get("model_info") if isinstance(obj.get("model_info"), dict) else {}
-    context = next((v for k, v in info.items() if k.endswith(".context_length") and _int(v)), None)
+    said = next((v for k, v in info.items() if isinstance(k, str) and k.endswith(".context_length")), None)
+    context = window_value(said)
     details = obj.get("details") if isinstance(obj.get("details"), dict) else {}
     capabilities = obj.get("capabilities") if isinstance(obj.get("capabilities"), list) else []
     return ModelInfo(
         name=name,
         context_length=context,
+        bad_window="" if context or said is None else shown_value(said),
         capabilities=tuple(str(c) for c in capabilities),
         family=str(details.get("family") or ""),
         parameter_size=str(details.get("parameter_size") or ""),

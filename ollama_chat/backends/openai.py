@@ -11,6 +11,7 @@ URL (`openai_wire.base_url`): `http://127.0.0.1:8000/v1`, or `http://127.0.0.1:8
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from ollama_chat import __version__
@@ -39,9 +40,11 @@ from ollama_chat.backends.openai_wire import (
     delta_from,
     is_overflow,
     models_from,
+    overflow_numbers,
     request_body,
     stats_from,
 )
+from ollama_chat.backends.openai_props import props_window
 from ollama_chat.backends.sse import sse_events
 from ollama_chat.backends.streaming import (BadStream, OneReply, StreamCut, StreamTimeout, TooLarge, decode_json,
                                             incomplete_reply, read_body)
@@ -104,6 +107,8 @@ class OpenAIChatStream:
                 if not finish:
                     raise StreamCut(_("the stream ended before the server said it was done"))
         except ErrorSaid as e:
+            if self._received == 0 and is_overflow(e.error):  # refused as too long once the stream had started
+                raise self._backend.overflow(e.error, self._model) from None
             raise self._incomplete(_("the server reported an error: {text}").format(
                 text=self._backend.shown(e.error.message))) from None
         except NotChunk:
@@ -149,6 +154,7 @@ class OpenAIBackend:
         self.timeout = timeout
         self._key = api_key or None
         self._listing: list[ModelInfo] | None = None  # the last /models answer, for model_info
+        self._props: int | None = None  # llama.cpp's window from /props: None not asked yet, 0 not said
         self._session = requests.Session()
         self._session.headers["User-Agent"] = f"ollama-chat/{__version__}"
         self._session.headers["Accept-Encoding"] = "identity"  # see streaming.read_size
@@ -213,10 +219,14 @@ class OpenAIBackend:
     def _fetch_models(self, timeout: float | None = None) -> list[ModelInfo]:
         body = self._body(self._request("GET", "/models", timeout=timeout))
         try:
-            self._listing = models_from(decode_json(body))
+            listing = models_from(decode_json(body))
         except ValueError:
             raise self._wrong_server(body) from None
-        return self._listing
+        if len(listing) == 1 and listing[0].context_length is None:  # llama.cpp serves one model, its window at /props
+            window = self._props_window(timeout)
+            listing = [replace(listing[0], context_length=window)] if window else listing
+        self._listing = listing
+        return listing
 
     def _request(self, method: str, path: str, *, model: str | None = None, timeout: float | None = None, **kwargs: Any) -> Any:
         import requests
@@ -282,11 +292,7 @@ class OpenAIBackend:
             if model not in installed:  # a listed model the server still refuses: its own words say why
                 raise self._not_found(model, installed)
         if status in (400, 413) and is_overflow(error):
-            raise ContextOverflow(
-                _("The question and the conversation sent with it do not fit {model}'s context window: {text}").format(
-                    model=model, text=text),
-                _("Shorten the question or /compact the conversation (the server fixes the window when it starts, "
-                  "e.g. vLLM's --max-model-len)."), status=status, text=text)
+            raise self.overflow(error, model or "", status)
         hint = ""
         if status == 429:
             wait = response.headers.get("Retry-After", "").strip()
@@ -298,6 +304,24 @@ class OpenAIBackend:
             hint = _("Check the server's log.")
         raise ServerError(_("The server at {host} answered HTTP {status}: {text}").format(host=self.host, status=status, text=text),
                           hint, status=status, text=text)
+
+    def overflow(self, error: APIError, model: str, status: int = 0) -> ContextOverflow:
+        """The prompt is longer than the model's window, with the window and the prompt's length where the
+        server said them (llama.cpp, vLLM), so the client can learn them and send what fits."""
+        text = self.shown(error.message)
+        window, prompt = overflow_numbers(error)
+        return ContextOverflow(
+            _("The question and the conversation sent with it do not fit {model}'s context window: {text}").format(
+                model=model, text=text),
+            _("Shorten the question or /compact the conversation. The server set the window when it started: start"
+              " it with a bigger one (llama.cpp: --n_ctx N or -c N; vLLM: --max-model-len N)."),
+            status=status, text=text, window=window, prompt_tokens=prompt)
+
+    def _props_window(self, timeout: float | None) -> int | None:
+        """llama.cpp's window from its /props, asked once (0: asked, and it did not say)."""
+        if self._props is None:
+            self._props = props_window(self._session, self.host, timeout or CONNECT_TIMEOUT) or 0
+        return self._props or None
 
     def _installed(self) -> list[str]:
         """The server's models, to list them; nothing when they can't be had."""

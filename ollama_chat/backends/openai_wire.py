@@ -10,20 +10,22 @@ typed values in, JSON-ready dicts out; decoded JSON in, typed values out.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ollama_chat.attachments import image_format
-from ollama_chat.backends.base import Unsupported, server_text
+from ollama_chat.backends.base import Unsupported, server_text, shown_value, window_value
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.options import OPENAI_CLIENT_SIDE, OPENAI_NAMES
 from ollama_chat.types import ChatRequest, Message, ModelInfo, Stats
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 _MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WebP": "image/webp"}
-# Where servers say how long a model's window is, most specific first: vLLM, then others (OpenRouter, Groq...).
-_WINDOW_FIELDS = ("max_model_len", "context_length", "context_window", "max_context_length")
+# Where servers say how long a model's window is, most specific first: vLLM, LM Studio's loaded window, then
+# others (OpenRouter, Groq...) and LM Studio's most.
+_WINDOW_FIELDS = ("max_model_len", "loaded_context_length", "context_length", "context_window", "max_context_length")
 
 
 # -- where the API is -------------------------------------------------------------------------------------
@@ -204,6 +206,8 @@ class APIError:
     message: str
     type: str = ""
     code: str = ""
+    window: int | None = None  # what the server said its window is (llama.cpp's `n_ctx`), when it did
+    prompt_tokens: int | None = None  # how long it said the refused prompt was (`n_prompt_tokens`)
 
 
 def api_error(obj: object, *, loose: bool = False) -> APIError | None:
@@ -216,7 +220,8 @@ def api_error(obj: object, *, loose: bool = False) -> APIError | None:
     if isinstance(error, dict):
         message = error.get("message")
         return APIError(_str(message) if message is not None else server_text(error), _str(error.get("type")),
-                        server_text(error.get("code")) if error.get("code") is not None else "")
+                        server_text(error.get("code")) if error.get("code") is not None else "",
+                        window_value(error.get("n_ctx")), window_value(error.get("n_prompt_tokens")))
     if isinstance(error, str):
         return APIError(server_text(error))
     if obj.get("object") == "error":
@@ -228,16 +233,39 @@ def api_error(obj: object, *, loose: bool = False) -> APIError | None:
     return None
 
 
-_OVERFLOW_WORDS = ("maximum context length", "context length", "context size")
+_OVERFLOW_WORDS = ("maximum context length", "context length", "context size", "context window")
+# Where servers say the window, and how long the refused prompt was, in their own words:
+_WINDOW_SAID = (
+    re.compile(r"exceeds? context window of (\d+)", re.I),  # llama-cpp-python: "Requested tokens (5022) exceed context window of 2048"
+    re.compile(r"context size \((\d+) tokens?\)", re.I),  # llama-server: "... exceeds the available context size (2048 tokens) ..."
+    re.compile(r"maximum context length is (\d+) tokens?", re.I),  # vLLM, llama-cpp-python's 400, OpenAI
+)
+_PROMPT_SAID = (
+    re.compile(r"requested tokens \((\d+)\)", re.I),
+    re.compile(r"(?:request|input) \((\d+) tokens?\)", re.I),
+    re.compile(r"\((\d+) in the messages", re.I),
+    re.compile(r"your (?:request|prompt) (?:has|contains|resulted in) (\d+) (?:input )?tokens", re.I),
+)
 
 
 def is_overflow(error: APIError) -> bool:
     """The prompt does not fit the model's window: OpenAI's code, llama.cpp's type, vLLM's words ("This model's
-    maximum context length is 4096 tokens. However, you requested ...")."""
+    maximum context length is 4096 tokens. However, you requested ..."), llama-cpp-python's ("Requested tokens
+    (5022) exceed context window of 2048")."""
     if error.code == "context_length_exceeded" or error.type == "exceed_context_size_error":
         return True
     text = error.message.lower()
     return any(words in text for words in _OVERFLOW_WORDS)
+
+
+def overflow_numbers(error: APIError) -> tuple[int | None, int | None]:
+    """(the window, the refused prompt's tokens) as the server said them: llama.cpp's fields, else its or vLLM's
+    words; None for what it did not say (or said as nonsense)."""
+    def said(patterns: tuple[re.Pattern[str], ...]) -> int | None:
+        found = (p.search(error.message) for p in patterns)
+        return next((window_value(int(m.group(1))) for m in found if m and len(m.group(1)) <= 12), None)
+
+    return error.window or said(_WINDOW_SAID), error.prompt_tokens or said(_PROMPT_SAID)
 
 
 # -- models -----------------------------------------------------------------------------------------------
@@ -254,10 +282,12 @@ def models_from(obj: object) -> list[ModelInfo]:
     for m in obj["data"]:
         if not isinstance(m, dict) or not _str(m.get("id")):
             raise ValueError("not a model")
-        window = next((_int(m.get(f)) for f in _WINDOW_FIELDS if _int(m.get(f)) > 0), None)
+        said = next((m[f] for f in _WINDOW_FIELDS if m.get(f) is not None), None)
+        window = window_value(said)
         try:
             modified = datetime.fromtimestamp(_int(m.get("created")), timezone.utc).isoformat() if _int(m.get("created")) else ""
         except (OverflowError, OSError, ValueError):
             modified = ""
-        models.append(ModelInfo(name=_str(m["id"]), context_length=window, modified=modified))
+        models.append(ModelInfo(name=_str(m["id"]), context_length=window, modified=modified,
+                                bad_window="" if window or said is None else shown_value(said)))
     return sorted(models, key=lambda info: info.name)

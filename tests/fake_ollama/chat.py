@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from .replies import Gate, LinesReply, ScriptedReply, StatusReply, fake_tokens
+from .replies import Gate, LinesReply, ScriptedReply, StatusReply
 from .stream import StreamWriter
 from .wire import DEFAULT_MODEL, JSON_TYPE, content_line, created_at, done_line, go_json, split_point
 
@@ -17,7 +17,7 @@ class ChatReplies(StreamWriter):
     def _final_fields(self, reply: ScriptedReply, request: dict[str, Any]) -> dict[str, int]:
         def pick(value: int | None, default: int) -> int:
             return default if value is None else value
-        eval_count = pick(reply.eval_count, fake_tokens("".join(reply.content)) + fake_tokens("".join(reply.thinking)))
+        eval_count = pick(reply.eval_count, self.fake.tokens("".join(reply.content)) + self.fake.tokens("".join(reply.thinking)))
         eval_duration = pick(reply.eval_duration, eval_count * 10_000_000)  # 100 tokens/s
         prompt_eval_count = pick(reply.prompt_eval_count, self.fake.evaluate(request))
         prompt_eval_duration = pick(reply.prompt_eval_duration, prompt_eval_count * 500_000)

@@ -281,7 +281,7 @@ class Handler(ChatReplies):
         options = request.json.get("options") if isinstance(request.json.get("options"), dict) else {}
         num_ctx = options.get("num_ctx") if isinstance(options.get("num_ctx"), int) else None
         self.fake._mark_loaded(name, num_ctx)
-        if prompt_tokens(messages, self.fake.window_of(name))[1]:  # over the window
+        if prompt_tokens(messages, self.fake.window_of(name), self.fake.tokens)[1]:  # over the window
             if request.json.get("truncate") is False:
                 self._send_json(400, {"error": "the input length exceeds the context length"})
                 return

@@ -6,7 +6,7 @@ import math
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Union
+from typing import Any, Callable, Iterable, Union
 
 from .wire import JSON_TYPE, MID_STREAM_ERROR, NDJSON_TYPE, CutMode, split_text
 
@@ -180,14 +180,30 @@ def fake_tokens(text: str) -> int:
     return total
 
 
-def message_tokens(message: Any) -> int:
-    return TEMPLATE_TOKENS + fake_tokens(str(message.get("content") or "")) if isinstance(message, dict) else 0
+def dense_tokens(text: str) -> int:
+    """A second tokenizer, denser than the client's estimate where that is dangerous (it counts more than the
+    estimate, so a prompt fitted by the estimate can be over the window), as a small English-centred vocabulary
+    is (SmolLM2's splits a Hangul syllable's three UTF-8 bytes into about two tokens): a Hangul syllable or CJK
+    character is 2 tokens, other characters 3.8 to a token, each rounded up per word, at least one a word.
+    `FakeOllama(tokens=dense_tokens)`."""
+    total = 0
+    for word in text.split():
+        wide = sum(1 for ch in word if 0xAC00 <= ord(ch) <= 0xD7A3 or 0x4E00 <= ord(ch) <= 0x9FFF)
+        total += max(1, 2 * wide + math.ceil((len(word) - wide) / 3.8))
+    return total
 
 
-def prompt_tokens(messages: list[Any], window: int) -> tuple[int, bool]:
+Tokenizer = Callable[[str], int]
+
+
+def message_tokens(message: Any, count: Tokenizer = fake_tokens) -> int:
+    return TEMPLATE_TOKENS + count(str(message.get("content") or "")) if isinstance(message, dict) else 0
+
+
+def prompt_tokens(messages: list[Any], window: int, count: Tokenizer = fake_tokens) -> tuple[int, bool]:
     """(tokens the model sees, whether the prompt was cut): Ollama drops the oldest messages, keeping system
     messages and the last one, until the prompt fits the window (server/prompt.go)."""
-    costs = [message_tokens(m) for m in messages]
+    costs = [message_tokens(m, count) for m in messages]
     total = sum(costs)
     if total <= window:
         return total or 1, False

@@ -12,8 +12,8 @@ from typing import Any, Callable, Iterable
 from .base import FakeServerBase
 from .handler import Handler, Server
 from .web import WebIndex
-from .replies import (DEFAULT_WINDOW, Gate, LinesReply, QueuedReply, ScriptedReply, StatusReply, last_user_content,
-                      message_tokens, pieces, prompt_tokens)
+from .replies import (DEFAULT_WINDOW, Gate, LinesReply, QueuedReply, ScriptedReply, StatusReply, Tokenizer, fake_tokens,
+                      last_user_content, message_tokens, pieces, prompt_tokens)
 from .wire import (
     DEFAULT_MODEL,
     MID_STREAM_ERROR,
@@ -35,8 +35,11 @@ class FakeOllama(FakeServerBase):
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, chunk_delay: float = 0.0,
-                 replay: str | Path | None = None, log: Callable[[str], None] | None = None) -> None:
+                 replay: str | Path | None = None, log: Callable[[str], None] | None = None,
+                 tokens: Tokenizer = fake_tokens) -> None:
         self.host = host
+        self.tokens = tokens  # the model's tokenizer: prompt and reply counts, and what is over the window
+        self.default_window = DEFAULT_WINDOW  # a model's window when num_ctx is not given (OLLAMA_CONTEXT_LENGTH)
         self._requested_port = port
         self.chunk_delay = chunk_delay  # pacing of echo replies, pull progress and the default replay
         self.default_replay: Path | None = Path(replay) if replay else None  # replayed when the queue is empty
@@ -209,7 +212,7 @@ class FakeOllama(FakeServerBase):
         """Load the model, with `num_ctx` or Ollama's default window (a different num_ctx reloads it)."""
         with self._lock:
             self._loaded[normalize_model(name)] = time.time()
-            self._windows[normalize_model(name)] = num_ctx or DEFAULT_WINDOW
+            self._windows[normalize_model(name)] = num_ctx or self.default_window
 
     def evaluate(self, request: dict[str, Any]) -> int:
         """The prompt tokens Ollama reports for `request`: those it evaluated. The messages this model saw
@@ -217,7 +220,7 @@ class FakeOllama(FakeServerBase):
         the count is then omitted, as Ollama omits zero metrics). A prompt over the window is cut first."""
         model = normalize_model(str(request.get("model")))
         messages = request.get("messages") if isinstance(request.get("messages"), list) else []
-        total, cut = prompt_tokens(messages, self.window_of(model))
+        total, cut = prompt_tokens(messages, self.window_of(model), self.tokens)
         with self._lock:
             before = self._prompt_cache.get(model, [])
             self._prompt_cache[model] = messages
@@ -226,9 +229,9 @@ class FakeOllama(FakeServerBase):
         shared = 0
         while shared < min(len(before), len(messages)) and before[shared] == messages[shared]:
             shared += 1
-        return total - sum(message_tokens(m) for m in messages[:shared])
+        return total - sum(message_tokens(m, self.tokens) for m in messages[:shared])
 
     def window_of(self, name: str) -> int:
-        """The window the model is loaded with (Ollama's default until a request loads it otherwise)."""
+        """The window the model is loaded with (the server's default until a request loads it otherwise)."""
         with self._lock:
-            return self._windows.get(normalize_model(name), DEFAULT_WINDOW)
+            return self._windows.get(normalize_model(name), self.default_window)

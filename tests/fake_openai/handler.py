@@ -13,6 +13,7 @@ from fake_ollama.wire import Request, split_point
 
 from .wire import (
     CHAT_PATH,
+    LlamaCpp,
     DONE,
     JSON_TYPE,
     KEEP_ALIVE,
@@ -61,6 +62,8 @@ class Handler(OllamaHandler):
                 self._send_json(200, model_entry(name, window))
         elif path == CHAT_PATH and method == "POST":
             self._chat(request)
+        elif path == "/props" and method == "GET" and self.fake.llama_cpp and self.fake.llama_cpp.server == "llama-server":
+            self._send_json(200, self.fake.llama_cpp.props(self.fake.model_list()[0][0]))
         else:  # FastAPI's answer for a route that is not there
             self._send_json(404, {"detail": "Not Found"})
 
@@ -117,6 +120,10 @@ class Handler(OllamaHandler):
         window = windows[model]
         asked = body.get("max_tokens") if isinstance(body.get("max_tokens"), int) else 0
         tokens = prompt_tokens(messages)
+        llama = self.fake.llama_cpp
+        if llama is not None and tokens >= llama.n_ctx:
+            self._llama_refusal(llama, tokens, str(model), body.get("stream") is True)
+            return
         if window is not None and tokens + asked > window:
             self._send_json(400, error_body(
                 f"This model's maximum context length is {window} tokens. However, you requested {tokens + asked} "
@@ -134,6 +141,16 @@ class Handler(OllamaHandler):
             self._send_stream(reply, str(model), tokens, bool(options.get("include_usage")))
         else:
             self._send_whole(reply, str(model), tokens)
+
+    def _llama_refusal(self, llama: LlamaCpp, tokens: int, model: str, stream: bool) -> None:
+        """A prompt over llama.cpp's window: refused before the stream, or (streaming, "after") once it started."""
+        if llama.when == "before" or not stream:
+            self._send_json(400, llama.refusal(tokens))
+            return
+        self._start_stream(200, SSE_TYPE)
+        self._write_chunk(sse(chunk(completion_id(), model, {"role": "assistant"})))
+        self._write_chunk(sse({"error": llama.stream_error(tokens)["error"]}))
+        self._end_stream()
 
     def _send_whole(self, reply: StreamedReply, model: str, tokens: int) -> None:
         self._pause(reply.first_delay)

@@ -22,6 +22,7 @@ from .wire import (
     HTML_TYPE,
     JSON_TYPE,
     MID_STREAM_ERROR,
+    LlamaCpp,
     SSE_TYPE,
     CutMode,
     PlainReply,
@@ -51,6 +52,7 @@ class FakeOpenAI(FakeServerBase):
         self._requested_port = port
         self._tls = tls
         self._models: dict[str, int | None] = {DEFAULT_MODEL: DEFAULT_WINDOW}
+        self.llama_cpp: LlamaCpp | None = None
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._requests: list[Request] = []
@@ -103,6 +105,16 @@ class FakeOpenAI(FakeServerBase):
         with self._lock:
             self._models[name] = max_model_len
         return name
+
+    def like_llama_cpp(self, n_ctx: int, *, when: str = "before", server: str = "llama-server") -> None:
+        """From now on answer as llama.cpp's servers do (see `wire.LlamaCpp`): every model is listed without its
+        window, and a prompt of `n_ctx` tokens or more is refused `when` ("before" the stream, or "after" it
+        has started)."""
+        if when not in ("before", "after") or server not in ("llama-server", "llama-cpp-python"):
+            raise ValueError(f"no such llama.cpp behaviour: {when!r}, {server!r}")
+        with self._lock:
+            self.llama_cpp = LlamaCpp(n_ctx, when, server)
+            self._models = dict.fromkeys(self._models)
 
     def remove_model(self, name: str) -> None:
         with self._lock:

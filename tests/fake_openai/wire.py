@@ -114,6 +114,50 @@ def last_user_text(body: dict[str, Any]) -> str:
     return ""
 
 
+# -- llama.cpp's servers -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LlamaCpp:
+    """Answer as llama.cpp's servers do, for a window of `n_ctx` tokens (`FakeOpenAI.like_llama_cpp`).
+
+    `server`: "llama-server" (llama.cpp's own: GET /props says the window) or "llama-cpp-python" (no /props: its
+    FastAPI answers 404). Neither lists the window in /v1/models. A prompt of `n_ctx` tokens or more is refused
+    (llama.cpp's `n_tokens() >= n_ctx`), `when`:
+    - "before": HTTP 400 before any stream, each server's own body: llama-server's
+      `{"error": {"code": 400, "message": "request (N tokens) exceeds the available context size (C tokens), try
+      increasing it", "type": "exceed_context_size_error", "n_prompt_tokens": N, "n_ctx": C}}`; llama-cpp-python's
+      ErrorResponse from its context_length_exceeded formatter ("This model's maximum context length is C tokens.
+      However, you requested N tokens (N in the messages, None in the completion). ...").
+    - "after": HTTP 200 and the stream's first chunk (the assistant role), then the error as a `data:` line,
+      as llama-server frames an error after the stream has started (`format_oai_sse({"error": ...})`, then no
+      [DONE]), with llama-cpp-python's ErrorResponse for the ValueError its Llama raises: "Requested tokens (N)
+      exceed context window of C" (type internal_server_error). (llama-cpp-python itself ends such a stream
+      with no event at all: nothing a client could learn from.)"""
+
+    n_ctx: int
+    when: str = "before"
+    server: str = "llama-server"
+
+    def props(self, model: str) -> dict[str, Any]:
+        """GET /props of llama-server, trimmed to what a client reads (the real one has more fields)."""
+        return {"default_generation_settings": {"n_ctx": self.n_ctx, "params": {"n_predict": -1, "temperature": 0.8}},
+                "total_slots": 1, "model_alias": model, "model_path": f"/models/{model}.gguf",
+                "modalities": {"vision": False, "audio": False}, "build_info": "b6000-fake"}
+
+    def refusal(self, tokens: int) -> dict[str, Any]:
+        if self.server == "llama-server":
+            return {"error": {"code": 400, "message": f"request ({tokens} tokens) exceeds the available context size"
+                              f" ({self.n_ctx} tokens), try increasing it", "type": "exceed_context_size_error",
+                              "n_prompt_tokens": tokens, "n_ctx": self.n_ctx}}
+        return error_body(f"This model's maximum context length is {self.n_ctx} tokens. However, you requested {tokens}"
+                          f" tokens ({tokens} in the messages, None in the completion). Please reduce the length of the"
+                          " messages or completion.", "invalid_request_error", "context_length_exceeded", "messages")
+
+    def stream_error(self, tokens: int) -> dict[str, Any]:
+        return error_body(f"Requested tokens ({tokens}) exceed context window of {self.n_ctx}", "internal_server_error")
+
+
 # -- what tests queue -------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,113 @@
+"""A llama.cpp server's window, learnt wherever it says it: its /props (llama-server), and its refusals of a prompt
+over the window, before the stream (HTTP 400) or after the stream has started (an error data line). Against the
+fake OpenAI-compatible server answering as llama.cpp's servers do (`FakeOpenAI.like_llama_cpp`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from fake_openai import DEFAULT_MODEL
+from fake_openai.wire import prompt_tokens
+from ollama_chat.backends.base import ContextOverflow
+from ollama_chat.backends.openai import OpenAIBackend
+from ollama_chat.backends.openai_props import props_window_from
+from ollama_chat.backends.openai_wire import APIError, api_error, is_overflow, overflow_numbers
+from ollama_chat.settings import Flags
+from ollama_chat.types import ChatRequest, Exchange, Message
+from ollama_chat.ui.commands import handle_line
+
+from test_session import make_chat, screen
+
+QUESTION = "데이터베이스 인덱스에 대해 자세히 알려 주세요. Tell me about database indexes in detail. "
+
+
+def chat_with_history(fake, tmp_path, exchanges=20):
+    chat = make_chat(fake, tmp_path, flags=Flags(host=fake.url, model=DEFAULT_MODEL, max_messages=200))
+    chat.session.check_model()
+    chat.session.conversation.exchanges.extend(
+        Exchange(Message("user", f"{i}. " + QUESTION * 3), "Indexes make lookups faster. " * 12, DEFAULT_MODEL)
+        for i in range(exchanges))
+    return chat
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_llama_cpp_pythons_window_is_learnt_from_its_refusal_and_the_question_sent_again(fake_openai, tmp_path, when):
+    """llama-cpp-python (--n_ctx 2048): /v1/models says nothing of the window, so 4,096 is assumed; its refusal
+    names the window and the prompt's length, which are learnt: the question goes again with what fits, once,
+    and no later turn is refused."""
+    fake_openai.like_llama_cpp(2048, when=when, server="llama-cpp-python")
+    chat = chat_with_history(fake_openai, tmp_path)
+    for i in range(4):
+        handle_line(chat, f"질문 {i}: " + QUESTION)
+    sizes = [prompt_tokens(body["messages"]) for body in fake_openai.chat_requests]
+    assert sizes[0] >= 2048 and all(size < 2048 for size in sizes[1:]) and len(sizes) == 5  # refused once
+    assert fake_openai.chat_requests[1]["messages"][-1] == fake_openai.chat_requests[0]["messages"][-1]
+    assert all(size > 0.6 * 2048 for size in sizes[1:])  # as much as fits, not a blind cut
+    text = " ".join(screen(chat).split())
+    assert f"The server said {DEFAULT_MODEL}'s context window is 2,048 tokens; sent again with" in text
+    assert "incomplete" not in text and "Error" not in text
+    assert len(chat.session.conversation.exchanges) == 24  # every question answered
+    assert chat.session.context.window(chat.session.settings).tokens == 2048
+
+
+def test_llama_servers_window_is_read_from_its_props_before_anything_is_sent(fake_openai, tmp_path):
+    fake_openai.like_llama_cpp(2048, server="llama-server")
+    chat = chat_with_history(fake_openai, tmp_path)
+    handle_line(chat, "질문: " + QUESTION)
+    assert [prompt_tokens(body["messages"]) < 2048 for body in fake_openai.chat_requests] == [True]
+    assert any(r.path == "/props" for r in fake_openai.requests)
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_question_too_long_for_the_servers_window_says_how_to_start_it_with_a_bigger_one(cli, fake_openai, when):
+    """One-shot: refused once, the window learnt, and then not sent again (the question alone does not fit).
+    The hint is the server's flag, never --num-ctx (which cannot change this server's window)."""
+    fake_openai.like_llama_cpp(2048, when=when, server="llama-cpp-python")
+    code, out, err = cli("--host", fake_openai.url, "-m", DEFAULT_MODEL, "아주 긴 질문입니다. " * 300)
+    text = " ".join(err.split())
+    assert code == 2 and "The server said" in text and "context window is 2,048 tokens" in text
+    assert "Not sent" in text and "--n_ctx" in text and "--max-model-len" in text and "--num-ctx" not in text
+    assert len(fake_openai.chat_requests) == 1
+
+
+def test_the_backend_raises_a_context_overflow_with_what_the_server_said(fake_openai):
+    fake_openai.like_llama_cpp(100, when="after", server="llama-cpp-python")
+    long = ChatRequest(DEFAULT_MODEL, (Message("user", "word " * 300),))
+    stream = OpenAIBackend(fake_openai.url).chat(long)  # the stream starts: HTTP 200
+    with pytest.raises(ContextOverflow) as e:
+        list(stream)
+    tokens = prompt_tokens([{"role": "user", "content": "word " * 300}])
+    assert (e.value.window, e.value.prompt_tokens) == (100, tokens)
+    assert f"Requested tokens ({tokens}) exceed context window of 100" in e.value.message
+    assert "--n_ctx" in e.value.hint and "--num-ctx" not in e.value.hint
+
+
+@pytest.mark.parametrize("body, numbers", [
+    ({"error": {"code": 400, "message": "request (5022 tokens) exceeds the available context size (2048 tokens), try"
+                " increasing it", "type": "exceed_context_size_error", "n_prompt_tokens": 5022, "n_ctx": 2048}},
+     (2048, 5022)),  # llama-server
+    ({"error": {"message": "This model's maximum context length is 2048 tokens. However, you requested 5022 tokens (5022"
+                " in the messages, None in the completion). Please reduce the length of the messages or completion.",
+                "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}},
+     (2048, 5022)),  # llama-cpp-python's 400
+    ({"error": {"message": "Requested tokens (5022) exceed context window of 2048", "type": "internal_server_error",
+                "param": None, "code": None}}, (2048, 5022)),  # llama-cpp-python's ValueError
+    ({"object": "error", "message": "This model's maximum context length is 4096 tokens. However, you requested 5000"
+      " tokens (4000 in the messages, 1000 in the completion). Please reduce the length of the messages or"
+      " completion.", "type": "BadRequestError", "code": 400}, (4096, 4000)),  # vLLM
+    ({"error": {"message": "This model's maximum context length is 4096 tokens. However, your request has 5000 input"
+                " tokens. Please reduce the length of the input messages.", "type": "BadRequestError", "code": 400}},
+     (4096, 5000)),  # newer vLLM
+    ({"error": {"message": "request (99999999999999 tokens) exceeds the available context size (-1 tokens)",
+                "type": "exceed_context_size_error", "n_ctx": -1}}, (None, None)),  # nonsense is not learnt
+])
+def test_the_window_and_the_prompts_length_are_read_from_each_servers_words(body, numbers):
+    error = api_error(body, loose=True)
+    assert error is not None and is_overflow(error) and overflow_numbers(error) == numbers
+
+
+def test_props_say_the_window_of_a_slot():
+    assert props_window_from({"default_generation_settings": {"n_ctx": 2048, "params": {}}, "total_slots": 4}) == 2048
+    assert props_window_from({"n_ctx": 8192}) == 8192
+    assert props_window_from({"default_generation_settings": {"n_ctx": 0}}) is None
+    assert props_window_from(["n_ctx"]) is None and overflow_numbers(APIError("boom")) == (None, None)
