@@ -15,7 +15,8 @@ from ollama_chat.configfile import load_config
 from ollama_chat.conversation import Conversation
 from ollama_chat.environment import Environment, quiet_from_now_on
 from ollama_chat.i18n import _
-from ollama_chat.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated, UsageError, signals_as_interrupts
+from ollama_chat.errors import (EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated, UsageError,
+                                ctrl_c_interrupts, signals_as_interrupts)
 from ollama_chat.oneshot import combine_question, decode_input
 from ollama_chat.oneshot import run as run_oneshot
 from ollama_chat.personas import BUILTIN, PersonaError, list_personas, load_persona, shown_source
@@ -96,6 +97,7 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
     if interactive or (prompt is None and env.stdin_isatty and not stdin_read and env.stdout_isatty):
         from ollama_chat.ui.repl import Start, run_repl
 
+        ctrl_c_interrupts()
         first = None if env.stdin_isatty or stdin_read else read_stdin(env, settings, backend)
         if first is not None or prompt is not None:
             first = combine_question(first, prompt, attached=attached)

@@ -46,7 +46,9 @@ _signals = {"held": 0, "pending": 0, "raised": False}
 def signals_as_interrupts() -> None:
     """From now on SIGTERM and SIGHUP raise Terminated in the main thread, so every way out runs the same
     clean-up as Ctrl+C. Only the first one raises: a second (a closing terminal often sends SIGHUP then
-    SIGTERM) must not cut short the storing of the reply the first one stopped."""
+    SIGTERM) must not cut short the storing of the reply the first one stopped. One that was ignored when we
+    started stays ignored: whoever started us asked for that (`nohup` ignores SIGHUP so the answer outlives the
+    terminal)."""
     import signal
 
     def stop(signum: int, frame: object) -> None:
@@ -59,7 +61,7 @@ def signals_as_interrupts() -> None:
         raise Terminated(signum)
 
     for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
+        if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) is not signal.SIG_IGN:
             signal.signal(getattr(signal, name), stop)
 
 
@@ -76,3 +78,14 @@ def signals_held() -> Iterator[None]:
         if not _signals["held"] and signum:
             _signals["pending"], _signals["raised"] = 0, True
             raise Terminated(signum)
+
+
+def ctrl_c_interrupts() -> None:
+    """The REPL takes Ctrl+C back if it was started with SIGINT ignored. There Ctrl+C is one of the chat's own
+    keys: the prompt reads it as a key whatever the signal's disposition, and during a reply the terminal
+    turns it into SIGINT, which must stop the reply too. (A one-shot keeps an ignored SIGINT: a script's
+    `ollama-chat q > answer &` is not meant to stop at a Ctrl+C aimed at the job in the foreground.)"""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)

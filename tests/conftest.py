@@ -7,6 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests are judged by what they find, not by how fast: a busy machine makes an example slower, never
+# wrong, so neither hypothesis' 200 ms deadline nor its too_slow health check may fail a test. (Tests that
+# set their own `@settings` keep these unless they say otherwise.)
+settings.register_profile("patient", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("patient")
 
 # Let every test module `from fake_ollama import FakeOllama`, whatever pytest's import mode.
 _TESTS_DIR = Path(__file__).resolve().parent

@@ -11,6 +11,46 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent / "ollama-chat"
 
+# How long a test waits for something that must happen (a screen, a child's exit, typed-ahead keys). A busy
+# machine only makes these waits longer; only a broken program makes one run out. Nothing is asserted about
+# how long it took.
+PATIENCE = 60.0
+
+# The signals whose default action the spawned programs and the tests rely on: Ctrl+C, SIGTERM and SIGHUP
+# (sent by tests), SIGQUIT, and SIGPIPE (a shell's child has it; Python ignores it in itself).
+_DEFAULT_SIGNALS = ("SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP", "SIGPIPE")
+
+
+def default_signals() -> None:
+    """`preexec_fn` for every program a test spawns: it starts as from an interactive shell, every signal it
+    relies on at its default action and none blocked.
+
+    Ignored signals are inherited across exec: a background job of a non-interactive shell
+    (`(pytest > log &)`) starts with SIGINT and SIGQUIT ignored, `nohup` ignores SIGHUP, and the children of
+    such a pytest would inherit that, so Ctrl+C tests would pass or time out depending on how the suite was
+    started."""
+    import signal
+
+    for name in _DEFAULT_SIGNALS:
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
+
+
+def ignoring(*names: str):
+    """`preexec_fn` for a program started as a background job of a script (SIGINT, SIGQUIT) or by `nohup`
+    (SIGHUP) starts: `names` ignored, every other signal at its default."""
+
+    def preexec() -> None:
+        import signal
+
+        default_signals()
+        for name in names:
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+
+    return preexec
+
 
 def user_env(home: Path, host: str, **extra: str) -> dict[str, str]:
     """A clean environment: our own HOME and XDG folders, the fake server as OLLAMA_HOST."""
@@ -38,24 +78,28 @@ def stored(home: Path) -> list[tuple[str, str, int]]:
         return db.execute("SELECT question, reply, interrupted FROM exchanges ORDER BY id").fetchall()
 
 
-def run_cli(args: list[str], env: dict[str, str], stdin: bytes | None = b"", timeout: float = 30) -> subprocess.CompletedProcess:
+def run_cli(args: list[str], env: dict[str, str], stdin: bytes | None = b"",
+            timeout: float = PATIENCE) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(BIN), *args], input=stdin, env=env, capture_output=True, timeout=timeout, check=False
+        [str(BIN), *args], input=stdin, env=env, capture_output=True, timeout=timeout, check=False,
+        preexec_fn=default_signals,
     )
 
 
 def spawn_in_pty(program: str, args: list[str], env: dict[str, str], *, rows: int = 30, columns: int = 100,
-                 timeout: float = 15, encoding: str | None = "utf-8", cwd: str | None = None):
+                 timeout: float = PATIENCE, encoding: str | None = "utf-8", cwd: str | None = None,
+                 preexec_fn=default_signals):
     """`program` in a pseudo-terminal, driven with pexpect. Keys go out at once: pexpect's default pause of 50 ms
     before every `send` is a fixed sleep, and these tests wait for what the screen shows instead."""
     import pexpect
 
-    child = pexpect.spawn(program, args, env=env, dimensions=(rows, columns), encoding=encoding, timeout=timeout, cwd=cwd)
+    child = pexpect.spawn(program, args, env=env, dimensions=(rows, columns), encoding=encoding, timeout=timeout,
+                          cwd=cwd, preexec_fn=preexec_fn)
     child.delaybeforesend = None
     return child
 
 
-def wait_for_typeahead(child, count: int, timeout: float = 5.0) -> bool:
+def wait_for_typeahead(child, count: int, timeout: float = PATIENCE) -> bool:
     """Wait until the terminal of `child` holds `count` bytes of typed-ahead input that nothing has read yet.
 
     pexpect's writes reach the terminal's line discipline asynchronously (a kernel worker), and the terminal
@@ -102,7 +146,7 @@ class PromptTypist:
     the loop), the pipe is closed, so the loop ends with EOF instead of hanging, and the error is raised.
     """
 
-    def __init__(self, prompt, pipe, timeout: float = 10.0) -> None:
+    def __init__(self, prompt, pipe, timeout: float = PATIENCE) -> None:
         self._app = prompt.app
         self._pipe = pipe
         self._timeout = timeout

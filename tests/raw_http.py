@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import requests
 
-from fake_ollama import FakeOllama
+from fake_ollama import PATIENCE, FakeOllama
 
 
 class RawResponse:
@@ -35,7 +35,7 @@ def raw_request(fake: FakeOllama, method: str, path: str, body: Any = None) -> b
 
 def raw_exchange(fake: FakeOllama, method: str, path: str, body: Any = None) -> RawResponse:
     """Send one request with `Connection: close` and read everything until EOF or reset."""
-    with socket.create_connection(("127.0.0.1", fake.port), timeout=5) as sock:
+    with socket.create_connection(("127.0.0.1", fake.port), timeout=PATIENCE) as sock:
         sock.sendall(raw_request(fake, method, path, body))
         return parse_raw(*read_to_end(sock))
 

@@ -158,14 +158,14 @@ def test_404_page_is_not_ollama(fake_ollama):
 
 
 def test_read_timeout_says_how_long_and_how_to_raise_it(fake_ollama):
-    fake_ollama.reply("late", first_delay=2.0)
+    fake_ollama.reply("late", hold_after=0)  # never answers (the gate is not released): the timeout must run out
     with pytest.raises(ReadTimeout) as e:
         OllamaBackend(fake_ollama.url, timeout=0.3).chat(REQ)
     assert "0.3 s" in e.value.message and "--timeout" in e.value.hint
 
 
 def test_timeout_between_chunks(fake_ollama):
-    fake_ollama.reply(["a", "b", "c"], chunk_delay=1.0)
+    fake_ollama.reply(["a", "b", "c"], hold_after=1)  # "a", then nothing until the gate is released: never
     with pytest.raises(ReadTimeout):
         collect(OllamaBackend(fake_ollama.url, timeout=0.3))
 
@@ -180,12 +180,12 @@ def test_list_models_and_show(fake_ollama):
 
 
 def test_close_drops_the_connection(fake_ollama):
-    fake_ollama.reply(["x"] * 200, chunk_delay=0.02)
+    gate = fake_ollama.reply(["x"] * 200, hold_after=1)  # the rest waits: the reply cannot end by itself
     stream = OllamaBackend(fake_ollama.url).chat(REQ)
     it = iter(stream)
     next(it)
     stream.close()
-    assert fake_ollama.wait_for_disconnect(timeout=5)
+    assert fake_ollama.wait_for_disconnect() and not gate.complete
 
 
 def test_unknown_model_suggests_an_installed_tag(fake_ollama):

@@ -200,13 +200,13 @@ def test_a_stream_that_is_not_openais(fake_openai, chunks, words):
 
 
 def test_read_timeout_says_how_long(fake_openai):
-    fake_openai.reply("late", first_delay=2.0)
+    fake_openai.reply("late", hold_after=0)  # never answers (the gate is not released): the timeout must run out
     e = failure(lambda: OpenAIBackend(fake_openai.url, timeout=0.3).chat(REQ), ReadTimeout)
     assert "0.3 s" in e.message and "--timeout" in e.hint
 
 
 def test_timeout_between_chunks(fake_openai):
-    fake_openai.reply(["a", "b", "c"], chunk_delay=1.0)
+    fake_openai.reply(["a", "b", "c"], hold_after=1)  # "a", then nothing until the gate is released: never
     failure(lambda: OpenAIBackend(fake_openai.url, timeout=0.3).chat(REQ), ReadTimeout)
 
 
@@ -263,17 +263,18 @@ def test_rate_limited_with_the_servers_words(keyed):
     assert "HTTP 429: Rate limit reached for requests" in e.message and "wait 7 s" in e.hint and e.status == 429
 
 
-@pytest.mark.parametrize("status, body, words", [
-    (500, error_body("CUDA out of memory", "InternalServerError", 500), "HTTP 500: CUDA out of memory"),
+@pytest.mark.parametrize("status, body, words, hint", [
+    (500, error_body("CUDA out of memory", "InternalServerError", 500), "HTTP 500: CUDA out of memory", "log"),
     (503, {"object": "error", "message": "The server is loading", "type": "ServiceUnavailable", "code": 503},
-     "HTTP 503: The server is loading"),
-    (400, error_body("top_k must be -1 or at least 1", "BadRequestError", 400), "HTTP 400: top_k must be"),
+     "HTTP 503: The server is loading", "wait a moment"),
+    # the request's own fault: the server's message says what to change, and no hint is added
+    (400, error_body("top_k must be -1 or at least 1", "BadRequestError", 400), "HTTP 400: top_k must be", ""),
 ])
-def test_error_statuses_carry_the_servers_message(fake_openai, status, body, words):
+def test_error_statuses_carry_the_servers_message(fake_openai, status, body, words, hint):
     fake_openai.reply_status(status, body)
     e = failure(lambda: OpenAIBackend(fake_openai.url).chat(REQ), ServerError)
     assert words in e.message and fake_openai.url in e.message and e.status == status
-    assert e.hint or status == 400
+    assert hint in e.hint and bool(e.hint) == bool(hint)
 
 
 @pytest.mark.parametrize("status, words", [(200, "it sent: '<html><body><h1>Welcome to nginx"), (502, "HTTP 502")])

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fake_ollama.replies import DEFAULT_WINDOW, fake_tokens, message_tokens, prompt_tokens
+from fake_ollama.replies import DEFAULT_WINDOW, PATIENCE, fake_tokens, message_tokens, prompt_tokens
 from ollama_chat.budget import (OLLAMA_DEFAULT_WINDOW, Calibration, base_parts, base_tokens, choose_window, fit, reply_room,
                                 short)
 from ollama_chat.settings import Flags
@@ -181,7 +181,7 @@ def test_the_fake_reports_only_what_it_evaluated_as_ollama_does(fake_ollama):
 
     def ask(messages):
         body = {"model": "llama3.2", "messages": messages, "stream": False}
-        return requests.post(f"{fake_ollama.url}/api/chat", json=body, timeout=5).json()
+        return requests.post(f"{fake_ollama.url}/api/chat", json=body, timeout=PATIENCE).json()
 
     first = [{"role": "system", "content": "스님"}, {"role": "user", "content": "마음이 어지러워요"}]
     assert ask(first)["prompt_eval_count"] == sum(message_tokens(m) for m in first)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import BIN, run_cli, user_env
+from helpers import BIN, PATIENCE, default_signals, ignoring, run_cli, user_env
 
 ASSISTANT_PROMPT = "당신은 친절한 AI 어시스턴트입니다.\n항상 존댓말을 사용하고, 도움이 되는 답변을 제공하세요."
 
@@ -164,7 +165,7 @@ def test_not_ollama(env, fake_ollama):
 
 
 def test_read_timeout(env, fake_ollama):
-    fake_ollama.reply("late", first_delay=3)
+    fake_ollama.reply("late", hold_after=0)  # never answers (the gate is not released): the timeout must run out
     result = run_cli(["--timeout", "0.5", "q"], env, stdin=None)
     assert result.returncode == 1 and b"sent nothing for 0.5 s" in result.stderr and b"--timeout" in result.stderr
     no_traceback(result)
@@ -224,18 +225,34 @@ def test_closed_pipe_ends_quietly(env, fake_ollama):
 def test_ctrl_c_stops_the_reply_and_the_stream(env, fake_ollama):
     fake_ollama.reply(["조각 "] * 400, hold_after=3)  # 3 pieces go out, the rest waits: surely mid-reply
     proc = subprocess.Popen([str(BIN), "q"], env={**env, "PYTHONFAULTHANDLER": "1"}, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE, preexec_fn=default_signals)
     assert proc.stdout.read(5)  # the reply has started
     proc.send_signal(signal.SIGINT)
     try:
-        out, err = proc.communicate(timeout=10)
+        out, err = proc.communicate(timeout=PATIENCE)
     except subprocess.TimeoutExpired:  # say where it hangs: faulthandler prints every thread's stack on SIGABRT
         proc.send_signal(signal.SIGABRT)
-        out, err = proc.communicate(timeout=10)
-        pytest.fail("Ctrl+C did not end it within 10 s:\n" + err.decode("utf-8", "replace"))
+        out, err = proc.communicate(timeout=PATIENCE)
+        pytest.fail(f"Ctrl+C did not end it within {PATIENCE:g} s:\n" + err.decode("utf-8", "replace"))
     assert proc.returncode == 130
-    assert fake_ollama.wait_for_disconnect(timeout=5)
+    assert fake_ollama.wait_for_disconnect()
     assert b"Traceback" not in err
+
+
+@pytest.mark.parametrize("started_with", ["SIGINT", "SIGHUP"])
+def test_a_signal_ignored_when_it_starts_stays_ignored(env, fake_ollama, started_with):
+    """`ollama-chat q > answer &` in a script starts with SIGINT ignored, so that a Ctrl+C aimed at the job in
+    the foreground does not stop it; `nohup ollama-chat q > answer &` starts with SIGHUP ignored, so that the
+    answer outlives the terminal. Whoever started it asked for that: the whole answer is written."""
+    gate = fake_ollama.reply(["조각 "] * 50, hold_after=3)
+    proc = subprocess.Popen([str(BIN), "q"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=ignoring(started_with))
+    head = os.read(proc.stdout.fileno(), 5)  # the reply has started (unbuffered: communicate reads the rest)
+    proc.send_signal(getattr(signal, started_with))  # ignored: the kernel drops it as it is sent
+    gate.release()
+    out, err = proc.communicate(timeout=PATIENCE)
+    assert proc.returncode == 0, err.decode("utf-8", "replace")
+    assert (head + out).decode() == "조각 " * 50 + "\n"
 
 
 def test_version_and_help(env):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from helpers import BIN, user_env
+from helpers import BIN, PATIENCE, spawn_in_pty, user_env
 
 pexpect = pytest.importorskip("pexpect")
 pyte = pytest.importorskip("pyte")
@@ -20,11 +20,11 @@ def test_installed_command_streams_three_screens_each_line_once(tmp_path, fake_o
     text = "\n".join(lines) + "\n"
     fake_ollama.reply([text[i : i + 5] for i in range(0, len(text), 5)], chunk_delay=0.002)
     env = user_env(tmp_path, fake_ollama.host_port, TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(ROWS))
-    child = pexpect.spawn(str(BIN), ["질문"], env=env, dimensions=(ROWS, COLUMNS), timeout=30)
+    child = spawn_in_pty(str(BIN), ["질문"], env, rows=ROWS, columns=COLUMNS, encoding=None)
     output = b""
     while True:
         try:
-            output += child.read_nonblocking(65536, timeout=30)
+            output += child.read_nonblocking(65536, timeout=PATIENCE)
         except pexpect.EOF:
             break
     child.close()

@@ -51,7 +51,7 @@ def test_a_long_chat_in_the_installed_repl_stays_inside_the_window(tmp_path, fak
     for args, window, turns in ((["--num-ctx", "1024"], 1024, 6), ([], 4096, 10)):
         before = len(fake_ollama.chat_requests)
         env = user_env(tmp_path / str(window), fake_ollama.host_port, TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1")
-        child = spawn_in_pty(str(BIN), ["--max-messages", "200", *args], env, timeout=30)
+        child = spawn_in_pty(str(BIN), ["--max-messages", "200", *args], env)
         child.expect_exact("assistant> ")
         for i in range(turns):
             child.send(f"질문 {i}: " + "아주 자세하게 설명해 주세요. " * 40 + "\r")

@@ -9,9 +9,9 @@ import re
 
 import pytest
 from rich.console import Console
-from ui_helpers import screen_lines
+from ui_helpers import screen_lines, still_output
 
-from helpers import BIN, spawn_in_pty, user_env
+from helpers import BIN, PATIENCE, spawn_in_pty, user_env
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.personas import load_persona
 from ollama_chat.session import ChatSession
@@ -19,7 +19,6 @@ from ollama_chat.settings import Flags, build_layers
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.commands import handle_line
 from ollama_chat.ui.repl import ConsoleNotify
-from ollama_chat.ui.terminal import TerminalOutput
 
 WIDTH = 120
 OSC52 = re.compile(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")
@@ -38,8 +37,8 @@ REPLY = (
 def chat(fake_ollama, tmp_path):
     layers = build_layers(Flags(), {}, {"OLLAMA_HOST": fake_ollama.host_port}, load_persona("monk", tmp_path))
     console = Console(file=io.StringIO(), width=WIDTH, force_terminal=True, color_system=None, theme=None)
-    backend = OllamaBackend(layers.resolve().host, 5)
-    return Chat(ChatSession(layers, backend, TerminalOutput(console), ConsoleNotify(console), tmp_path), console)
+    backend = OllamaBackend(layers.resolve().host, PATIENCE)
+    return Chat(ChatSession(layers, backend, still_output(console), ConsoleNotify(console), tmp_path), console)
 
 
 def raw(chat) -> str:

@@ -8,7 +8,7 @@ import sys
 import pexpect
 import pytest
 
-from helpers import BIN, spawn_in_pty, user_env
+from helpers import BIN, PATIENCE, spawn_in_pty, user_env
 from test_editor import editor_log, fake_editor
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
@@ -37,7 +37,7 @@ def start(tmp_path, fake_ollama):
         child.close(force=True)
 
 
-def wait_until(condition, timeout: float = 10.0) -> bool:
+def wait_until(condition, timeout: float = PATIENCE) -> bool:
     import time
 
     deadline = time.monotonic() + timeout

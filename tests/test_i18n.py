@@ -38,7 +38,7 @@ def test_a_message_without_a_translation_or_an_f_string_is_caught(tmp_path):
 
 def test_korean_is_used_when_asked_and_english_otherwise():
     i18n.use("ko")
-    assert HANGUL.search(i18n._("Bye!")) if "Bye!" in po.read_po() else True
+    assert HANGUL.search(i18n._("Bye!"))  # no condition: a catalogue without "Bye!" fails here
     i18n.use("en")
     assert i18n._("Bye!") == "Bye!"
 

@@ -10,6 +10,9 @@ import re
 import pytest
 from rich.console import Console
 
+from helpers import PATIENCE
+from ui_helpers import still_output
+
 from ollama_chat import i18n
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.personas import load_persona
@@ -18,7 +21,6 @@ from ollama_chat.settings import Flags, build_layers
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.commands import handle_line
 from ollama_chat.ui.repl import ConsoleNotify
-from ollama_chat.ui.terminal import TerminalOutput
 from ollama_chat.ui.status import banner
 
 HANGUL = re.compile("[가-힣]")
@@ -37,7 +39,7 @@ def repl_screens(host: str, folder) -> str:
     persona = load_persona("assistant", folder)
     layers = build_layers(Flags(), {}, {"OLLAMA_HOST": host}, persona)
     console = Console(file=io.StringIO(), width=100, force_terminal=False, color_system=None)
-    chat = Chat(ChatSession(layers, OllamaBackend(layers.resolve().host, 5), TerminalOutput(console),
+    chat = Chat(ChatSession(layers, OllamaBackend(layers.resolve().host, PATIENCE), still_output(console),
                             ConsoleNotify(console), folder), console)
     for text, _style in banner(chat.session):
         chat.say(text)

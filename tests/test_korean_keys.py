@@ -8,6 +8,9 @@ import io
 import pytest
 from rich.console import Console
 
+from helpers import PATIENCE
+from ui_helpers import still_output
+
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.personas import load_persona
 from ollama_chat.session import ChatSession
@@ -16,7 +19,6 @@ from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.commands import COMMANDS, handle_line, is_exit_word
 from ollama_chat.ui.korean_keys import from_korean_keys
 from ollama_chat.ui.repl import ConsoleNotify
-from ollama_chat.ui.terminal import TerminalOutput
 
 
 @pytest.fixture
@@ -24,8 +26,8 @@ def chat(fake_ollama, tmp_path):
     persona = load_persona("monk", tmp_path)
     layers = build_layers(Flags(max_messages=4), {}, {"OLLAMA_HOST": fake_ollama.host_port}, persona)
     console = Console(file=io.StringIO(), width=200, force_terminal=True, color_system=None, theme=None)
-    backend = OllamaBackend(layers.resolve().host, 5)
-    return Chat(ChatSession(layers, backend, TerminalOutput(console), ConsoleNotify(console), tmp_path), console)
+    backend = OllamaBackend(layers.resolve().host, PATIENCE)
+    return Chat(ChatSession(layers, backend, still_output(console), ConsoleNotify(console), tmp_path), console)
 
 
 def screen(chat) -> str:

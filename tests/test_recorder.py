@@ -10,6 +10,9 @@ import sqlite3
 import pytest
 from rich.console import Console
 
+from helpers import PATIENCE
+from ui_helpers import still_output
+
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.personas import load_persona
 from ollama_chat.recorder import Recorder
@@ -19,7 +22,6 @@ from ollama_chat.store import Store
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.commands import handle_line
 from ollama_chat.ui.repl import ConsoleNotify
-from ollama_chat.ui.terminal import TerminalOutput
 from ollama_chat.ui.status import banner, toolbar
 
 
@@ -33,7 +35,8 @@ def make_chat(fake, folder, store, flags=Flags()):
     console = Console(file=io.StringIO(), width=120, force_terminal=True, color_system=None, theme=None)
     notify = ConsoleNotify(console)
     recorder = Recorder(store, notify.warning)
-    session = ChatSession(layers, OllamaBackend(layers.resolve().host, 5), TerminalOutput(console), notify, folder, recorder)
+    session = ChatSession(layers, OllamaBackend(layers.resolve().host, PATIENCE), still_output(console), notify, folder,
+                          recorder)
     return Chat(session, console)
 
 

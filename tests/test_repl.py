@@ -10,6 +10,7 @@ import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
+from ui_helpers import still_output
 
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.personas import load_persona
@@ -17,16 +18,15 @@ from ollama_chat.session import ChatSession
 from ollama_chat.settings import Flags, build_layers
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.repl import ConsoleNotify, chat_loop, open_history, prompt_session
-from ollama_chat.ui.terminal import TerminalOutput
 
-from helpers import PromptTypist
+from helpers import PATIENCE, PromptTypist
 
 
 def make_chat(fake, folder, flags=Flags(), console=None):
     layers = build_layers(flags, {}, {"OLLAMA_HOST": fake.host_port}, load_persona("assistant", folder))
     console = console or Console(file=io.StringIO(), width=120, force_terminal=True, color_system=None)
-    backend = OllamaBackend(layers.resolve().host, 5)
-    return Chat(ChatSession(layers, backend, TerminalOutput(console), ConsoleNotify(console), folder), console)
+    backend = OllamaBackend(layers.resolve().host, PATIENCE)
+    return Chat(ChatSession(layers, backend, still_output(console), ConsoleNotify(console), folder), console)
 
 ENTER, ALT_ENTER, CTRL_J, CTRL_C, CTRL_D, UP = "\r", "\x1b\r", "\n", "\x03", "\x04", "\x1b[A"
 

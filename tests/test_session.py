@@ -9,6 +9,9 @@ import json
 import pytest
 from rich.console import Console
 
+from helpers import PATIENCE
+from ui_helpers import still_output
+
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.personas import load_persona
 from ollama_chat.session import ChatSession
@@ -16,7 +19,6 @@ from ollama_chat.settings import Flags, build_layers
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.commands import COMMANDS, handle_line, strip_block_quotes
 from ollama_chat.ui.repl import ConsoleNotify
-from ollama_chat.ui.terminal import TerminalOutput
 from ollama_chat.ui.status import toolbar
 
 
@@ -28,10 +30,10 @@ def make_chat(fake, folder, flags=Flags(max_messages=4), width=200):
     if settings.backend_api == "openai":
         from ollama_chat.backends.openai import OpenAIBackend
 
-        backend = OpenAIBackend(settings.host, timeout=5)
+        backend = OpenAIBackend(settings.host, timeout=PATIENCE)
     else:
-        backend = OllamaBackend(settings.host, 5)
-    return Chat(ChatSession(layers, backend, TerminalOutput(console), ConsoleNotify(console), folder), console)
+        backend = OllamaBackend(settings.host, PATIENCE)
+    return Chat(ChatSession(layers, backend, still_output(console), ConsoleNotify(console), folder), console)
 
 
 @pytest.fixture
@@ -216,9 +218,11 @@ def test_show_and_stats(chat, fake_ollama):
     handle_line(chat, "/stats on")
     fake_ollama.reply("답", eval_count=10, eval_duration=500_000_000)
     handle_line(chat, "q")
-    assert "20.0 tok/s" in screen(chat) or "20 tok/s" in screen(chat)
+    assert "10 tokens · 20.0 tok/s" in screen(chat)
+    start = len(screen(chat))  # what /show says, not what was on the screen before (the spinner named the model)
     handle_line(chat, "/show")
-    assert "llama3.2:latest" in screen(chat) and "stats    on" in screen(chat)
+    shown = screen(chat)[start:]
+    assert "llama3.2:latest" in shown and "stats    on" in shown
 
 
 def test_hostile_text_in_history_is_shown_safely(chat, fake_ollama):

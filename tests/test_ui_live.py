@@ -92,8 +92,32 @@ def test_live_region_is_redrawn_at_most_15_times_a_second(monkeypatch):
         clock.now += 0.002  # 500 chunks a second for 2 seconds
         reply.content(chunk)
     reply.finish()
-    assert len(draws) <= 31
+    assert 30 <= len(draws) <= 31  # drawn all along, at the rate and no faster
     assert all(b - a >= 1 / 15 for a, b in zip(draws, draws[1:]))
+
+
+def test_a_slow_rendering_spaces_the_draws_out_by_the_injected_clock(monkeypatch):
+    """The next draw waits for twice what rendering the open block took, timed on the reply's clock: a test's
+    fake clock decides every draw, however long the rendering really takes on a busy machine."""
+    clock = FakeClock()
+    render = terminal.markdown_lines
+
+    def slow_render(*args, **kwargs):
+        clock.now += 0.2  # rendering the open block takes 0.2 s
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(terminal, "markdown_lines", slow_render)
+    console = tty_console()
+    reply = TerminalOutput(console, clock=clock).reply()
+    reply.content("Hello")  # drawn at once: started at 0, rendered by 0.2
+    assert screen_lines(console.file.getvalue(), 80, 24)[-1] == "Hello"
+    clock.now += 0.1  # 0.3: past the refresh interval (1/15 s), not yet twice the rendering (0.4)
+    reply.content(", world")
+    assert screen_lines(console.file.getvalue(), 80, 24)[-1] == "Hello"
+    clock.now += 0.1  # 0.4
+    reply.content("!")
+    assert screen_lines(console.file.getvalue(), 80, 24)[-1] == "Hello, world!"
+    reply.finish()
 
 
 def test_a_long_open_table_is_drawn_from_its_header_and_last_rows():
@@ -128,7 +152,8 @@ def test_the_first_chunk_is_drawn_at_once_and_later_ones_wait():
 
 def test_synchronized_output_brackets_each_frame():
     console = tty_console()
-    stream(TerminalOutput(console), chunked(LONG_REPLY, 40))
+    clock = FakeClock()
+    stream(TerminalOutput(console, clock=clock), chunked(LONG_REPLY, 40), clock=clock)
     raw = console.file.getvalue()
     assert raw.count("\x1b[?2026h") == raw.count("\x1b[?2026l") > 0
 

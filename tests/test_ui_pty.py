@@ -9,6 +9,7 @@ import os
 import sys
 
 import pytest
+from helpers import spawn_in_pty
 from ui_helpers import REPO
 
 pexpect = pytest.importorskip("pexpect")
@@ -82,9 +83,8 @@ def test_three_screens_in_a_pty_leave_each_line_exactly_once(tmp_path):
     script.write_text(THINKING + "\x00" + REPLY, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR")}
     env.update(TERM="xterm-256color", PYTHONPATH=str(REPO) + os.pathsep + env.get("PYTHONPATH", ""))
-    child = pexpect.spawn(
-        sys.executable, ["-c", DRIVER, str(script)], dimensions=(ROWS, COLUMNS), env=env, cwd=str(REPO), timeout=60
-    )
+    child = spawn_in_pty(sys.executable, ["-c", DRIVER, str(script)], env, rows=ROWS, columns=COLUMNS, encoding=None,
+                         cwd=str(REPO))
     data = child.read()  # until EOF
     child.close()
     assert child.exitstatus == 0, data.decode("utf-8", "replace")[-2000:]

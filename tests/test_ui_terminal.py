@@ -179,7 +179,8 @@ def test_terminal_output_works_with_any_console_and_adds_the_theme():
 def test_hostile_reply_reaches_the_terminal_neutralised():
     console = tty_console(80, 24)
     chunks = ["Before\n\n", "```\n", *HOSTILE, "\n```\n\nText ", *HOSTILE, " `", HOSTILE[0], "`\n\nAfter"]
-    stream(TerminalOutput(console), chunks, thinking=["thinking ", *HOSTILE, "\n"])
+    clock = FakeClock()
+    stream(TerminalOutput(console, clock=clock), chunks, clock=clock, thinking=["thinking ", *HOSTILE, "\n"])
     raw = console.file.getvalue()
     for bad in ("\x1b[2J", "\x1b[H", "\x1b]", "\x07", "\x08", "\x9b", "\x7f", "\x00", "\x0b", "\x0c"):
         assert bad not in raw, repr(bad)
@@ -281,7 +282,9 @@ def test_thinking_lines_wrap_inside_their_indent():
 
 def test_hidden_thinking_is_never_printed():
     console = tty_console()
-    stream(TerminalOutput(console, hide_thinking=True), ["Answer."], thinking=["secret plans\n"])
+    clock = FakeClock()
+    output = TerminalOutput(console, hide_thinking=True, clock=clock)
+    stream(output, ["Answer."], clock=clock, thinking=["secret plans\n"])
     raw = console.file.getvalue()
     assert "secret" not in raw
     assert screen_lines(raw, 80, 24) == ["Answer."]

@@ -50,6 +50,14 @@ class FakeClock:
         return self.now
 
 
+def still_output(console: Console) -> TerminalOutput:
+    """The renderer for in-process chat tests, on a clock that stands still: a reply's first chunk is drawn
+    live and the rest when it ends, and no timer thread draws late, so what the console shows does not depend
+    on how busy the machine is. (The live frames themselves are tested on a FakeClock in test_ui_live.py and
+    test_ui_terminal.py.)"""
+    return TerminalOutput(console, clock=lambda: 0.0)
+
+
 def file_console(width: int = 80, height: int = 24, color: str | None = None) -> Console:
     """A console that is not a terminal: only what is final gets printed, nothing animated."""
     return Console(file=io.StringIO(), width=width, height=height, color_system=color, highlight=False)

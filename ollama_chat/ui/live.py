@@ -12,7 +12,6 @@ block, the partial thinking line) is drawn here. What this module adds to rich's
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
@@ -98,10 +97,12 @@ class LiveTail:
 
     @contextmanager
     def rendering(self) -> Iterator[None]:
-        """Time the rendering of the tail: `due` then waits at least twice as long as it took."""
-        started = time.perf_counter()
+        """Time the rendering of the tail: `due` then waits at least twice as long as it took. Timed on the
+        same injected clock as the refresh rate, so a test's fake clock decides every draw, however busy the
+        machine is."""
+        started = self._clock()
         yield
-        self._cost = time.perf_counter() - started if self._interval else 0.0
+        self._cost = self._clock() - started if self._interval else 0.0
 
     def drawn(self) -> None:
         """A draw starts now (for the refresh rate)."""

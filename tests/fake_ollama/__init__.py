@@ -20,10 +20,14 @@ first, uncounted) and a line for `replay` / `reply_raw`. A held reply still sees
 `fake.hold_next(path)` holds the next request to any other endpoint (e.g. the /api/show a client sends as it
 starts) before it is answered, and returns its gate too.
 
-    gate.wait_for_sent(n, timeout=5.0) -> bool   at least n pieces have been written to the client
-    gate.wait_held(timeout=5.0) -> bool          the reply is at its gate (its hold_after pieces are out)
-    gate.wait_complete(timeout=5.0) -> bool      the reply was sent to its end (done line, error, cut)
-    gate.release()                               let it go on;  gate.sent, .held, .released, .complete
+    gate.wait_for_sent(n) -> bool   at least n pieces have been written to the client
+    gate.wait_held() -> bool        the reply is at its gate (its hold_after pieces are out)
+    gate.wait_complete() -> bool    the reply was sent to its end (done line, error, cut)
+    gate.release()                  let it go on;  gate.sent, .held, .released, .complete
+
+Each `wait_*` (and `wait_for_requests`, `wait_for_disconnect`) waits up to PATIENCE (30 s) by default: a busy
+machine only makes it wait longer. A test passes a short `timeout` only to show that something does NOT
+happen.
 
 "The reply is mid-stream now" is then a fact, not a guess:
 
@@ -43,7 +47,7 @@ from tests/), then `export OLLAMA_HOST=127.0.0.1:PORT`.
 
 from __future__ import annotations
 
-from .replies import Gate, LinesReply, QueuedReply, ScriptedReply, StatusReply
+from .replies import PATIENCE, Gate, LinesReply, QueuedReply, ScriptedReply, StatusReply
 from .server import FakeOllama
 from .wire import (
     DEFAULT_MODEL,
@@ -67,8 +71,8 @@ from .wire import (
 )
 
 __all__ = [
-    "DEFAULT_MODEL", "JSON_TYPE", "MID_STREAM_ERROR", "NDJSON_TYPE", "OLLAMA_VERSION", "PIECE_SIZE", "PULL_ERROR",
-    "TEXT_TYPE", "CutMode", "FakeOllama", "Gate", "Headers", "LinesReply", "ModelInfo", "QueuedReply", "Request",
-    "ScriptedReply", "StatusReply", "content_line", "created_at", "done_line", "go_json", "normalize_model",
-    "split_text",
+    "DEFAULT_MODEL", "JSON_TYPE", "MID_STREAM_ERROR", "NDJSON_TYPE", "OLLAMA_VERSION", "PATIENCE", "PIECE_SIZE",
+    "PULL_ERROR", "TEXT_TYPE", "CutMode", "FakeOllama", "Gate", "Headers", "LinesReply", "ModelInfo",
+    "QueuedReply", "Request", "ScriptedReply", "StatusReply", "content_line", "created_at", "done_line", "go_json",
+    "normalize_model", "split_text",
 ]

@@ -9,7 +9,7 @@ import socket
 import threading
 from typing import Any
 
-from .replies import Gate
+from .replies import PATIENCE, Gate
 from .wire import Request, path_only
 
 
@@ -83,14 +83,14 @@ class FakeServerBase:
         with self._lock:
             return self._disconnects
 
-    def wait_for_requests(self, n: int, timeout: float = 5.0, *, path: str | None = None) -> bool:
+    def wait_for_requests(self, n: int, timeout: float = PATIENCE, *, path: str | None = None) -> bool:
         """Wait until at least `n` requests (to `path`, if given) have arrived. False on timeout."""
         def count() -> int:
             return sum(1 for r in self._requests if path is None or path_only(r.path) == path)
         with self._changed:
             return self._changed.wait_for(lambda: count() >= n, timeout)
 
-    def wait_for_disconnect(self, timeout: float = 5.0, count: int = 1) -> bool:
+    def wait_for_disconnect(self, timeout: float = PATIENCE, count: int = 1) -> bool:
         """Wait until `count` client disconnects have been seen. False on timeout."""
         with self._changed:
             return self._changed.wait_for(lambda: self._disconnects >= count, timeout)

@@ -10,6 +10,11 @@ from typing import Any, Callable, Iterable, Union
 
 from .wire import JSON_TYPE, MID_STREAM_ERROR, NDJSON_TYPE, CutMode, split_text
 
+# How long the `wait_*` methods wait by default for what must happen: a busy machine only makes the wait
+# longer, and only a broken client or fake makes it run out. Pass a shorter timeout only to show that
+# something does NOT happen.
+PATIENCE = 30.0
+
 
 class Gate:
     """A handle on one queued reply: how far it has been sent and, with `hold_after=N`, a gate that stops it.
@@ -70,18 +75,18 @@ class Gate:
             self._released = True
             self._changed.notify_all()
 
-    def wait_for_sent(self, n: int, timeout: float = 5.0) -> bool:
+    def wait_for_sent(self, n: int, timeout: float = PATIENCE) -> bool:
         """Wait until at least `n` pieces have been written to the client. False on timeout."""
         with self._changed:
             return self._changed.wait_for(lambda: self._sent >= n, timeout)
 
-    def wait_held(self, timeout: float = 5.0) -> bool:
+    def wait_held(self, timeout: float = PATIENCE) -> bool:
         """Wait until the reply has reached its gate (its `hold_after` pieces are out). False on timeout.
         Stays True after `release()`: it says the gate was reached."""
         with self._changed:
             return self._changed.wait_for(lambda: self._reached, timeout)
 
-    def wait_complete(self, timeout: float = 5.0) -> bool:
+    def wait_complete(self, timeout: float = PATIENCE) -> bool:
         """Wait until the reply has been sent to its end. False on timeout (or if the client hung up first)."""
         with self._changed:
             return self._changed.wait_for(lambda: self._complete, timeout)

@@ -10,7 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any, Literal
 
-from .replies import Gate
+from .replies import PATIENCE, Gate
 from .wire import JSON_TYPE, NDJSON_TYPE, CutMode, go_json
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ class StreamWriter(BaseHTTPRequestHandler):
             self._check_alive()
         self._check_alive()
 
-    def _wait_acknowledged(self, timeout: float = 2.0) -> None:
+    def _wait_acknowledged(self, timeout: float = PATIENCE) -> None:
         """Wait until the client's side has acknowledged every byte sent (Linux: SIOCOUTQ reads 0).
         Where the kernel cannot say, a short pause does the same job."""
         try:
