@@ -16,7 +16,8 @@ from ollama_chat.configfile import load_config
 from ollama_chat.conversation import Conversation
 from ollama_chat.environment import Environment
 from ollama_chat.i18n import _
-from ollama_chat.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated, UsageError, signals_as_interrupts
+from ollama_chat.errors import (EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated, UsageError, cut_values,
+                                 signals_as_interrupts)
 from ollama_chat.oneshot import combine_question, decode_input
 from ollama_chat.oneshot import run as run_oneshot
 from ollama_chat.personas import BUILTIN, PersonaError, list_personas, load_persona, shown_source
@@ -40,7 +41,7 @@ def warn(env: Environment, text: str, hint: str = "") -> None:
 
 def say(env: Environment, label: str, sgr: str, text: str, hint: str = "") -> None:
     """One of our messages on stderr: wrapped at words to a terminal's width, coloured unless NO_COLOR."""
-    text, hint = sanitize(text), sanitize(hint)
+    text, hint = sanitize(cut_values(text)), sanitize(cut_values(hint))
     head = f"{label} {text}" if label else text
     if env.stderr_isatty:
         lines = wrap(head, env.columns)
@@ -205,7 +206,7 @@ def read_attachments(env: Environment, files: Sequence[str], images: Sequence[st
             texts.append(attachments.text_from(env.stdin.buffer.read(), _("standard input")))
             continue
         path = attachments.resolve(name, cwd)
-        named = not path.is_dir() and not any(ch in name for ch in "*?[")
+        named = not os.path.isdir(path) and not any(ch in name for ch in "*?[")  # (False for a name too long)
         # a file named is taken as it is (an image by its bytes); a folder or glob gives its text files, as /read
         found = [(path, name)] if named else [(p, attachments.shown_path(p, cwd)) for p in expand([name], cwd).files]
         if not found:

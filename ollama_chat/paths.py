@@ -110,6 +110,9 @@ def private_file(path: Path) -> None:
     """Create `path` if needed, 0600 in a 0700 folder; tighten it if it is looser. NotAFile for a FIFO, a
     device or a folder (opening a FIFO for writing would block)."""
     private_folder(path.parent)
+    with contextlib.suppress(FileNotFoundError):  # a FIFO with no reader fails to open (ENXIO): say what it is
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise NotAFile(errno.EINVAL, _("not a regular file"), str(path))
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NONBLOCK, 0o600)
     try:
         info = os.fstat(fd)
