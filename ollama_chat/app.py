@@ -3,6 +3,7 @@ REPL. Also the listings (personas, models). Returns exit codes; errors propagate
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -16,7 +17,7 @@ from ollama_chat.conversation import Conversation
 from ollama_chat.environment import Environment, quiet_from_now_on
 from ollama_chat.i18n import _
 from ollama_chat.errors import (EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated, UsageError,
-                                ctrl_c_interrupts, signals_as_interrupts)
+                                ctrl_c_interrupts, cut_values, signals_as_interrupts)
 from ollama_chat.oneshot import combine_question, decode_input
 from ollama_chat.oneshot import run as run_oneshot
 from ollama_chat.personas import BUILTIN, PersonaError, list_personas, load_persona, shown_source
@@ -40,7 +41,7 @@ def warn(env: Environment, text: str, hint: str = "") -> None:
 
 def say(env: Environment, label: str, sgr: str, text: str, hint: str = "") -> None:
     """One of our messages on stderr: wrapped at words to a terminal's width, coloured unless NO_COLOR."""
-    text, hint = sanitize(text), sanitize(hint)
+    text, hint = sanitize(cut_values(text)), sanitize(cut_values(hint))
     head = f"{label} {text}" if label else text
     if env.stderr_isatty:
         lines = wrap(head, env.columns)
@@ -217,7 +218,7 @@ def read_attachments(env: Environment, files: Sequence[str], images: Sequence[st
                                                _("standard input")))
             continue
         path = attachments.resolve(name, cwd)
-        named = not path.is_dir() and not any(ch in name for ch in "*?[")
+        named = not os.path.isdir(path) and not any(ch in name for ch in "*?[")  # (False for a name too long)
         # a file named is taken as it is (an image by its bytes); a folder or glob gives its text files, as /read
         found = [(path, name)] if named else [(p, attachments.shown_path(p, cwd)) for p in expand([name], cwd).files]
         if not found:

@@ -34,6 +34,7 @@ from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import Abort
 
 from ollama_chat import i18n
+from ollama_chat.errors import cut_values
 from ollama_chat.i18n import N_, _
 from ollama_chat.ui.wrap import wrap
 
@@ -119,7 +120,9 @@ def _message(e: click_errors.ClickException) -> str:
 
 
 def show_error(e: click_errors.ClickException) -> None:
-    """click's `show` (usage, "Try ... for help.", "Error: ..."), in the interface's language."""
+    """click's `show` (usage, "Try ... for help.", "Error: ..."), in the interface's language; a value it
+    echoes is cut (`--num-ctx` given 100 KB)."""
+    e.message = cut_values(e.message)
     if i18n.language == "en" or isinstance(e, click_errors.NoArgsIsHelpError):
         e.show()
         return

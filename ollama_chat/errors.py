@@ -6,6 +6,7 @@ The CLI prints `message` and `hint` and exits with `exit_code`; nothing else nee
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 
 EXIT_OK = 0
@@ -24,6 +25,31 @@ class ChatError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message}\n{self.hint}" if self.hint else self.message
+
+
+SHOWN_VALUE = 200  # characters of a value (a host, a name, a path) echoed in a message
+SHOWN_MESSAGE = 4000  # characters of a whole message
+# longer than a value cut where it is echoed; the punctuation that ends it is kept
+_LONG_WORD = re.compile(r"(\S{%d,}?)([:.,;!?'\")\]]*)(?=\s|$)" % (SHOWN_VALUE + 101))
+
+
+def cut(text: str, limit: int = SHOWN_VALUE) -> str:
+    """`text` cut to `limit` characters, saying how many more there were: a 100 KB --host is not echoed whole."""
+    if len(text) <= limit:
+        return text
+    from ollama_chat.i18n import ngettext
+
+    more = len(text) - limit
+    return text[:limit] + ngettext("… ({n} more character)", "… ({n} more characters)", more).format(n=f"{more:,}")
+
+
+def cut_values(message: str) -> str:
+    """A message as shown: every run of more than SHOWN_VALUE characters without a space (a value echoed in
+    it: a host, a model name, a path, an option's value) cut, then the whole cut to SHOWN_MESSAGE. The last
+    guard before the screen; where a value is echoed it is cut already."""
+    if len(message) <= SHOWN_VALUE:
+        return message
+    return cut(_LONG_WORD.sub(lambda m: cut(m.group(1)) + m.group(2), message), SHOWN_MESSAGE)
 
 
 class UsageError(ChatError):

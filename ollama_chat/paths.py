@@ -113,6 +113,9 @@ def private_file(path: Path) -> None:
     its target's mode is left as the user set it (it may be shared on purpose). NotAFile for a FIFO, a device
     or a folder (opening a FIFO for writing would block)."""
     private_folder(path.parent)
+    with contextlib.suppress(FileNotFoundError):  # a FIFO with no reader fails to open (ENXIO): say what it is
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise NotAFile(errno.EINVAL, _("not a regular file"), str(path))
     flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NONBLOCK
     try:
         fd, linked = os.open(path, flags | getattr(os, "O_NOFOLLOW", 0), 0o600), False

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from ollama_chat.backends.hosts import has_credentials, parse_host
-from ollama_chat.errors import UsageError
+from ollama_chat.errors import UsageError, cut
 from ollama_chat.i18n import _
 from ollama_chat.options import PRESETS
 from ollama_chat.paths import read_file, user_path
@@ -302,7 +302,7 @@ def _host(value: str, source: str) -> str:
     except ValueError as e:
         raise UsageError(
             _("The host {host} (from {source}) is malformed: {reason}.").format(
-                host=repr(value), source=source, reason=e),
+                host=cut(repr(value)), source=source, reason=e),
             _("Give it as HOST, HOST:PORT or http(s)://HOST:PORT/PATH, e.g. 127.0.0.1:11434."),
         ) from None
 

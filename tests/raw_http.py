@@ -109,3 +109,46 @@ def chat_body(content: str = "hi", model: str = "llama3.2", **extra: Any) -> dic
 def streamed_content(response: requests.Response) -> tuple[str, list[dict[str, Any]]]:
     objs = [json.loads(line) for line in response.iter_lines() if line]
     return "".join(o.get("message", {}).get("content", "") for o in objs), objs
+
+
+class NotHTTPServer:
+    """Something on a port that is not an HTTP server: it reads a request and answers each connection with
+    `answer` (b"HELLO\r\n", a TLS alert, binary), then closes. A context manager; `.host_port`."""
+
+    def __init__(self, answer: bytes) -> None:
+        import threading
+
+        self.answer = answer
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self.connections = 0
+
+    @property
+    def host_port(self) -> str:
+        return f"127.0.0.1:{self._sock.getsockname()[1]}"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                continue
+            with conn:
+                self.connections += 1
+                conn.settimeout(5)
+                try:
+                    conn.recv(65536)
+                    conn.sendall(self.answer)
+                except OSError:
+                    pass
+
+    def __enter__(self) -> "NotHTTPServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self._sock.close()

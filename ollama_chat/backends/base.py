@@ -13,7 +13,7 @@ import socket
 from collections.abc import Iterator
 from typing import Protocol
 
-from ollama_chat.errors import ChatError, UsageError
+from ollama_chat.errors import ChatError, UsageError, cut
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.options import MAX_WINDOW
 from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo, PullProgress
@@ -32,6 +32,7 @@ class Backend(Protocol):
     host: str
     can_pull: bool  # whether models can be downloaded through it (Ollama: yes; an OpenAI-compatible server: no)
     fixed_window: bool  # the server set each model's window when it started (not per request, as Ollama's num_ctx)
+    describes_each: bool  # the listing leaves out windows and capabilities: model_info asks the server, per model
 
     def chat(self, request: ChatRequest) -> ChatStream:
         """Start a reply. Errors before the first event raise here, later ones while iterating."""
@@ -115,13 +116,14 @@ class IncompleteReply(BackendError):
 class ModelNotFound(BackendError):
     def __init__(self, model: str, host: str, installed: list[str] | None = None) -> None:
         close = suggest_models(model, installed or [])
-        shown = one_line(model)  # a name from a file or the server: it cannot print a line of its own
+        shown = one_line(cut(model))  # a name from a file or the server: it cannot print a line of its own
         if close:
             hint = _("Did you mean {models}?").format(models=_(" or ").join(one_line(m) for m in close))
         else:
             hint = _("Download it with:  ollama-chat models pull {model}\n(/pull {model} in the chat, --pull with a question;"
                      " or choose another model: `ollama-chat models` lists what you have)").format(model=shown)
-        super().__init__(_("Model '{model}' is not available on the server at {host}.").format(model=shown, host=host), hint)
+        super().__init__(_("Model '{model}' is not available on the server at {host}.").format(model=shown, host=cut(host)),
+                         hint)
         self.model = model
         self.suggestions = close
 
@@ -177,11 +179,7 @@ def server_text(value: object) -> str:
 
 def shorten(text: str, limit: int = SHOWN_ERROR) -> str:
     """A server's text cut to `limit` characters, saying how much more there was."""
-    text = server_text(text)
-    if len(text) <= limit:
-        return text
-    more = len(text) - limit
-    return text[:limit] + ngettext("… ({n} more character)", "… ({n} more characters)", more).format(n=f"{more:,}")
+    return cut(server_text(text), limit)
 
 
 # -- telling network failures apart -----------------------------------------------------------------------
@@ -232,3 +230,16 @@ def network_reason(error: BaseException) -> str:
         if type(e).__name__ == "NameResolutionError":  # urllib3 2: wraps gaierror, found above when present
             return _("host name lookup failed")
     return _("connection failed")
+
+
+def not_http(error: BaseException) -> bool:
+    """Something answered, but not in HTTP: no status line http.client could read (`HELLO`, a TLS alert, binary),
+    or headers past its limits. Told by exception type; a server that closed without a word is not this."""
+    import http.client
+
+    for e in causes(error):
+        if isinstance(e, http.client.RemoteDisconnected):
+            return False
+        if isinstance(e, (http.client.BadStatusLine, http.client.LineTooLong, http.client.UnknownProtocol)):
+            return True
+    return False

@@ -3,10 +3,13 @@ model's full name. Pure."""
 
 from __future__ import annotations
 
+from ollama_chat.errors import cut
 from ollama_chat.i18n import _
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 DEFAULT_PORT = 11434
+MAX_ADDRESS = 2048  # characters: a URL longer than this is a mistake (a pasted file), not an address
+MAX_HOST_NAME = 253  # DNS's limit
 
 
 def has_credentials(value: str) -> bool:
@@ -19,6 +22,7 @@ def parse_host(value: str | None) -> str:
     value = (value or "").strip().strip("\"'").strip()
     if not value:
         return DEFAULT_HOST
+    too_long(value)
     scheme, sep, rest = value.partition("://")
     if not sep:
         scheme, rest = "http", value
@@ -36,9 +40,12 @@ def parse_host(value: str | None) -> str:
     else:
         host, _sep, port = hostport.partition(":")
     if port and not (port.isdigit() and 0 < int(port) < 65536):
-        raise ValueError(_("'{port}' is not a port number").format(port=port))
+        raise ValueError(_("'{port}' is not a port number").format(port=cut(port)))
     if scheme not in ("http", "https"):
-        raise ValueError(_("'{scheme}://' is not http:// or https://").format(scheme=scheme))
+        raise ValueError(_("'{scheme}://' is not http:// or https://").format(scheme=cut(scheme)))
+    if len(host) > MAX_HOST_NAME:
+        raise ValueError(_("the host name is {n} characters long; a name has at most {most}").format(
+            n=f"{len(host):,}", most=MAX_HOST_NAME))
     host = host or "127.0.0.1"
     if host == "0.0.0.0":  # a listen address, not one to connect to
         host = "127.0.0.1"
@@ -47,6 +54,12 @@ def parse_host(value: str | None) -> str:
     if ":" in host:
         host = f"[{host}]"
     return f"{scheme}://{host}:{port or default_port}{path}"
+
+
+def too_long(value: str) -> None:
+    """ValueError for an address too long to be one."""
+    if len(value) > MAX_ADDRESS:
+        raise ValueError(_("it is {n} characters long; an address has far fewer").format(n=f"{len(value):,}"))
 
 
 def full_name(model: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ollama_chat.backends.deadline import Stall
 from ollama_chat.backends.streaming import BadStream, StreamCut, StreamTimeout, decode_json, read_chunks, read_size
 from ollama_chat.i18n import _
 
@@ -56,6 +57,11 @@ class LineSplitter:
         if size > self._limit:
             raise BadStream(_("the server sent a line longer than {size} MiB").format(size=self._limit // (1024 * 1024)))
 
+    @property
+    def pending(self) -> bool:
+        """Part of a line has arrived, not its end."""
+        return self._size > 0
+
     def flush(self) -> bytes:
         """What is left once the connection ends: an unterminated last line, or b""."""
         tail, self._tail, self._size = b"".join(self._tail), [], 0
@@ -75,13 +81,23 @@ def decode_line(line: bytes) -> Any:
 
 def json_lines(response: Any, limit: int = MAX_LINE) -> Iterator[Any]:
     """The JSON values of a streamed response, one per line, as they arrive. Network failures raise
-    StreamCut or StreamTimeout; a stream that is not JSON lines raises BadStream."""
+    StreamCut or StreamTimeout (saying whether part of a line, or only blank lines, came since the last
+    value); a stream that is not JSON lines raises BadStream."""
     splitter = LineSplitter(limit)
-    for data in read_chunks(response):
-        for line in splitter.feed(data):
-            value = decode_line(line)
-            if value is not None:
+    blank = False  # a blank line (a keep-alive) came since the last value
+    try:
+        for data in read_chunks(response):
+            for line in splitter.feed(data):
+                value = decode_line(line)
+                if value is None:
+                    blank = True
+                    continue
+                blank = False
                 yield value
+    except StreamTimeout as e:
+        if e.stall is Stall.NOTHING and (splitter.pending or blank):
+            raise StreamTimeout(Stall.TRICKLE if splitter.pending else Stall.EMPTY) from None
+        raise
     tail = splitter.flush()
     if tail.strip():
         try:

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from ollama_chat import __version__
 from ollama_chat.backends.base import (
     BackendError,
     ContextOverflow,
@@ -28,8 +27,10 @@ from ollama_chat.backends.base import (
     causes,
     SHOWN_ERROR,
     network_reason,
+    not_http,
     shorten,
 )
+from ollama_chat.backends.deadline import INF, Deadline, Stall, deadline_of, stall_error
 from ollama_chat.backends.openai_wire import (
     DEFAULT_KEY_ENV,
     APIError,
@@ -46,6 +47,7 @@ from ollama_chat.backends.openai_wire import (
 )
 from ollama_chat.backends.openai_props import props_window
 from ollama_chat.backends.sse import sse_events
+from ollama_chat.errors import cut
 from ollama_chat.backends.streaming import (BadStream, OneReply, StreamCut, StreamTimeout, TooLarge, decode_json,
                                             incomplete_reply, read_body)
 from ollama_chat.i18n import _
@@ -56,20 +58,6 @@ CONNECT_TIMEOUT = 5.0
 MAX_BODY = 16 * 1024 * 1024  # an answer that is not a stream (/models, stream: false)
 MAX_ERROR_BODY = 1024 * 1024  # what is read of an error answer
 LISTED = 10  # models named when the one asked for is missing
-
-
-class _Bearer:
-    """`Authorization: Bearer KEY` on every request (as requests' `auth`, so a ~/.netrc entry cannot replace it)."""
-
-    def __init__(self, key: str) -> None:
-        self._key = key
-
-    def __call__(self, request: Any) -> Any:
-        request.headers["Authorization"] = f"Bearer {self._key}"
-        return request
-
-    def __repr__(self) -> str:
-        return "<Bearer ***>"
 
 
 class OpenAIChatStream:
@@ -85,6 +73,9 @@ class OpenAIChatStream:
 
     def __iter__(self) -> Iterator[ChatEvent]:
         finish, usage = "", None
+        deadline = deadline_of(self._response) or Deadline(INF)
+        events = 0
+        idle = False  # events with nothing in them came since the last piece (after the first, the role's)
         try:
             for event in sse_events(self._response):
                 if event.data.strip() == "[DONE]":
@@ -99,10 +90,18 @@ class OpenAIChatStream:
                     raise BadStream(_("the server sent an event that is not JSON")) from None
                 delta = delta_from(obj)
                 usage = delta.usage or usage
-                finish = delta.finish_reason or finish
+                events += 1
+                if delta.finish_reason:
+                    finish = delta.finish_reason
+                    deadline.push()
                 if delta.content or delta.thinking:
+                    idle = False
                     self._received += len(delta.content)
+                    deadline.hold()  # the screen's time is not the server's
                     yield ChatEvent(content=delta.content, thinking=delta.thinking)
+                    deadline.push()
+                elif not delta.finish_reason and events > 1:
+                    idle = True
             else:
                 if not finish:
                     raise StreamCut(_("the stream ended before the server said it was done"))
@@ -115,8 +114,9 @@ class OpenAIChatStream:
             raise self._incomplete(_("the server sent something that is not an OpenAI-compatible stream")) from None
         except (BadStream, StreamCut) as e:
             raise self._incomplete(e.what) from None
-        except StreamTimeout:
-            raise self._backend.timeout_error() from None
+        except StreamTimeout as e:
+            stall = Stall.COMMENTS if e.stall is Stall.NOTHING and idle else e.stall
+            raise self._backend.timeout_error(stall, deadline.timeout) from None
         finally:
             self.close()
         yield ChatEvent(stats=stats_from(finish, usage))
@@ -127,6 +127,9 @@ class OpenAIChatStream:
 
     def close(self) -> None:
         self._response.close()
+        deadline = deadline_of(self._response)
+        if deadline is not None:
+            deadline.done()
 
 
 def _error_event(data: str) -> APIError:
@@ -141,25 +144,25 @@ def _error_event(data: str) -> APIError:
 class OpenAIBackend:
     can_pull = False  # the server's models are what it was started with
     fixed_window = True  # the server runs each model with one window, which /models reports
+    describes_each = False  # /models says all there is
     def __init__(self, host: str, api_key: str | None = None, key_env: str = DEFAULT_KEY_ENV,
                  timeout: float = 300.0) -> None:
-        import requests
+        from ollama_chat.backends.http import Bearer, make_session
 
         try:
             self.host = base_url(host)
         except ValueError as e:
-            raise BackendError(_("The address {host} is not valid: {reason}.").format(host=host, reason=e),
+            raise BackendError(_("The address {host} is not valid: {reason}.").format(host=cut(host), reason=e),
                                _("Give the API's base URL, e.g. http://127.0.0.1:8000/v1.")) from None
+        self.shown_host = cut(self.host)  # as messages echo it
         self.key_env = key_env
         self.timeout = timeout
         self._key = api_key or None
         self._listing: list[ModelInfo] | None = None  # the last /models answer, for model_info
         self._props: int | None = None  # llama.cpp's window from /props: None not asked yet, 0 not said
-        self._session = requests.Session()
-        self._session.headers["User-Agent"] = f"ollama-chat/{__version__}"
-        self._session.headers["Accept-Encoding"] = "identity"  # see streaming.read_size
+        self._session = make_session()
         if self._key:
-            self._session.auth = _Bearer(self._key)
+            self._session.auth = Bearer(self._key)
 
     def chat(self, request: ChatRequest) -> OpenAIChatStream | OneReply:
         body = request_body(request)  # an option the API cannot take is refused before anything is sent
@@ -173,7 +176,7 @@ class OpenAIBackend:
             raise self._wrong_server(raw) from None
         except ErrorSaid as e:
             text = self.shown(e.error.message)
-            raise ServerError(_("The server at {host} answered with an error: {text}").format(host=self.host, text=text),
+            raise ServerError(_("The server at {host} answered with an error: {text}").format(host=self.shown_host, text=text),
                               text=text) from None
         return OneReply(ChatEvent(content=delta.content, thinking=delta.thinking,
                                   stats=stats_from(delta.finish_reason, delta.usage)))
@@ -203,7 +206,7 @@ class OpenAIBackend:
     def pull(self, name: str) -> Iterator[PullProgress]:
         """These servers serve the models they were started with: raises as soon as it is iterated."""
         raise BackendError(
-            _("The server at {host} cannot download models.").format(host=self.host),
+            _("The server at {host} cannot download models.").format(host=self.shown_host),
             _("It serves the models it was started with (e.g. `vllm serve MODEL`); `ollama-chat models` lists them."),
         )
         yield  # a generator, like Ollama's pull: the error comes where the progress would
@@ -231,29 +234,34 @@ class OpenAIBackend:
     def _request(self, method: str, path: str, *, model: str | None = None, timeout: float | None = None, **kwargs: Any) -> Any:
         import requests
 
-        wait = (min(CONNECT_TIMEOUT, timeout), timeout) if timeout else (CONNECT_TIMEOUT, self.timeout)
+        from ollama_chat.backends.http import send
+
+        limit = min(timeout, self.timeout) if timeout else self.timeout  # a short wait never outlasts --timeout
+        connect = min(CONNECT_TIMEOUT, limit)
         try:
-            response = self._session.request(method, self.host + path, timeout=wait, stream=True, allow_redirects=False, **kwargs)
+            response = send(self._session, method, self.host + path, timeout=limit, connect_timeout=connect, **kwargs)
         except (requests.exceptions.InvalidURL, ValueError, UnicodeError):
-            raise BackendError(_("The address {host} is not valid.").format(host=self.host),
+            raise BackendError(_("The address {host} is not valid.").format(host=self.shown_host),
                                _("Give the API's base URL, e.g. http://127.0.0.1:8000/v1.")) from None
         except requests.exceptions.SSLError as e:
             raise self._insecure(e) from None
         except requests.exceptions.ConnectTimeout:
-            raise self._unreachable(_("no answer within {seconds} s").format(seconds=f"{wait[0]:g}")) from None
-        except requests.exceptions.ReadTimeout:
-            raise self.timeout_error(wait[1]) from None
+            raise self._unreachable(_("no answer within {seconds} s").format(seconds=f"{connect:g}")) from None
+        except StreamTimeout as e:
+            raise self.timeout_error(e.stall, limit) from None
         except requests.exceptions.ConnectionError as e:
+            if not_http(e):
+                raise self._not_http() from None
             raise self._unreachable(network_reason(e)) from None
         except requests.exceptions.RequestException as e:
             raise BackendError(_("Could not talk to the server at {host}: {error}.").format(
-                host=self.host, error=type(e).__name__)) from None
+                host=self.shown_host, error=type(e).__name__)) from None
         if 300 <= response.status_code < 400:
             where = self.shown(response.headers.get("Location", _("somewhere else")), 120)
             response.close()
             raise WrongServer(
                 _("The server at {host} answered {url} with a redirect (HTTP {status}) to {location}.").format(
-                    host=self.host, url=self.host + path, status=response.status_code, location=where),
+                    host=self.shown_host, url=cut(self.host + path), status=response.status_code, location=where),
                 _("Give the API's base URL itself, e.g. http://127.0.0.1:8000/v1 (perhaps the one it redirects to)."),
             )
         if response.status_code >= 400:
@@ -266,11 +274,12 @@ class OpenAIBackend:
         except TooLarge:
             raise WrongServer(
                 _("The server at {host} sent an answer (HTTP {status}) larger than {size} MiB.").format(
-                    host=self.host, status=response.status_code, size=limit // (1024 * 1024)),
+                    host=self.shown_host, status=response.status_code, size=limit // (1024 * 1024)),
                 _("Give the API's base URL, e.g. http://127.0.0.1:8000/v1."),
             ) from None
-        except StreamTimeout:
-            raise self.timeout_error() from None
+        except StreamTimeout as e:
+            deadline = deadline_of(response)
+            raise self.timeout_error(e.stall, deadline.timeout if deadline else None) from None
         except StreamCut:
             raise self._unreachable(_("the connection was cut while reading the answer")) from None
 
@@ -302,7 +311,7 @@ class OpenAIBackend:
             hint = _("The server is busy; wait a moment and try again.")
         elif status >= 500:
             hint = _("Check the server's log.")
-        raise ServerError(_("The server at {host} answered HTTP {status}: {text}").format(host=self.host, status=status, text=text),
+        raise ServerError(_("The server at {host} answered HTTP {status}: {text}").format(host=self.shown_host, status=status, text=text),
                           hint, status=status, text=text)
 
     def overflow(self, error: APIError, model: str, status: int = 0) -> ContextOverflow:
@@ -337,15 +346,15 @@ class OpenAIBackend:
         if self._key:
             return KeyRefused(
                 _("The server at {host} refused the key in ${var} (HTTP {status}): {text}").format(
-                    host=self.host, var=self.key_env, status=status, text=text),
+                    host=self.shown_host, var=self.key_env, status=status, text=text),
                 _("Check that ${var} holds a key this server accepts.").format(var=self.key_env), status=status, text=text)
         return KeyRefused(
             _("The server at {host} wants a key (HTTP {status}), and none was sent: {text}").format(
-                host=self.host, status=status, text=text),
+                host=self.shown_host, status=status, text=text),
             _("Set {var} to the key.").format(var=self.key_env), status=status, text=text)
 
     def _not_found(self, model: str, installed: list[str]) -> ModelNotFound:
-        error = ModelNotFound(model, self.host, installed)
+        error = ModelNotFound(model, self.shown_host, installed)
         if installed:
             names = ", ".join(one_line(n) for n in installed[:LISTED]) + (", …" if len(installed) > LISTED else "")
             listing = _("The server has: {models}.").format(models=names)
@@ -356,7 +365,7 @@ class OpenAIBackend:
 
     def _unreachable(self, reason: str) -> ServerUnreachable:
         return ServerUnreachable(
-            _("Cannot reach the server at {host} ({reason}).").format(host=self.host, reason=reason),
+            _("Cannot reach the server at {host} ({reason}).").format(host=self.shown_host, reason=reason),
             _("Is it running? Check the API's base URL, e.g. http://127.0.0.1:8000/v1."),
         )
 
@@ -369,13 +378,16 @@ class OpenAIBackend:
         else:
             reason = _("the TLS handshake failed")
             hint = _("Check the address: does this port speak https://, or plain http://?")
-        return ServerUnreachable(_("Cannot reach the server at {host} securely ({reason}).").format(host=self.host, reason=reason), hint)
+        return ServerUnreachable(_("Cannot reach the server at {host} securely ({reason}).").format(host=self.shown_host, reason=reason), hint)
 
-    def timeout_error(self, waited: float | None = None) -> ReadTimeout:
-        return ReadTimeout(
-            _("The server at {host} sent nothing for {seconds} s.").format(host=self.host, seconds=f"{waited or self.timeout:g}"),
-            _("A large model can take minutes to load: raise the limit with --timeout SECONDS "
-              "(or `timeout` in the config file)."),
+    def timeout_error(self, stall: Stall = Stall.NOTHING, waited: float | None = None) -> ReadTimeout:
+        return stall_error(stall, _("The server at {host}").format(host=self.shown_host), waited or self.timeout)
+
+    def _not_http(self) -> WrongServer:
+        return WrongServer(
+            _("The server at {host} answered, but its answer was not HTTP.").format(host=self.shown_host),
+            _("Something other than an OpenAI-compatible API listens there: check the address's port, and http:// "
+              "or https://."),
         )
 
     def _wrong_server(self, head: bytes, status: int = 200) -> WrongServer:
@@ -384,6 +396,6 @@ class OpenAIBackend:
                 else _("Check the address: it is the API's base URL, e.g. http://127.0.0.1:8000/v1 (with the /v1)."))
         return WrongServer(
             _("The server at {host} does not answer like an OpenAI-compatible API (HTTP {status}, it sent: {sample}).").format(
-                host=self.host, status=status, sample=repr(sample)),
+                host=self.shown_host, status=status, sample=repr(sample)),
             hint,
         )

@@ -17,6 +17,8 @@ from typing import Any
 
 from ollama_chat.attachments import image_format
 from ollama_chat.backends.base import Unsupported, server_text, shown_value, window_value
+from ollama_chat.backends.hosts import too_long
+from ollama_chat.errors import cut
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.options import OPENAI_CLIENT_SIDE, OPENAI_NAMES
 from ollama_chat.types import ChatRequest, Message, ModelInfo, Stats
@@ -39,22 +41,23 @@ def base_url(value: str) -> str:
     from urllib.parse import urlsplit
 
     value = value.strip().strip("\"'").strip()
+    too_long(value)
     scheme, sep, rest = value.partition("://")
     if not sep:
         scheme, rest = "http", value
     scheme = scheme.lower()
     if scheme not in ("http", "https"):
-        raise ValueError(_("'{scheme}://' is not http:// or https://").format(scheme=scheme))
+        raise ValueError(_("'{scheme}://' is not http:// or https://").format(scheme=cut(scheme)))
     rest = rest.split("?", 1)[0].split("#", 1)[0]
     hostport, _slash, path = rest.partition("/")
     if not hostport:
-        raise ValueError(_("no host name in '{value}'").format(value=value))
+        raise ValueError(_("no host name in '{value}'").format(value=cut(value)))
     path = path.strip("/").removesuffix("chat/completions").rstrip("/")
     url = f"{scheme}://{hostport}/{path or 'v1'}"
     try:
         urlsplit(url).port  # a port that is not a number, or out of range
     except ValueError:
-        raise ValueError(_("'{host}' is not HOST or HOST:PORT").format(host=hostport)) from None
+        raise ValueError(_("'{host}' is not HOST or HOST:PORT").format(host=cut(hostport))) from None
     return url
 
 

@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ollama_chat.backends.streaming import BadStream, read_chunks
+from ollama_chat.backends.deadline import Stall
+from ollama_chat.backends.streaming import BadStream, StreamTimeout, read_chunks
 from ollama_chat.i18n import _
 
 MAX_EVENT = 8 * 1024 * 1024  # one streamed piece is a few hundred bytes; a whole non-streamed reply fits
@@ -45,6 +46,12 @@ class SSEParser:
         self._data_size = 0
         self._event = ""
         self._id = ""
+        self.comments = 0  # comment lines (keep-alives) since the last event
+
+    @property
+    def pending(self) -> bool:
+        """Part of an event has arrived, not its end."""
+        return bool(self._tail or self._data)
 
     def feed(self, data: bytes) -> list[SSEEvent]:
         if not data:
@@ -95,6 +102,7 @@ class SSEParser:
             self._dispatch(events)
             return
         if line.startswith(":"):  # a comment: a keep-alive, or a server's note
+            self.comments += 1
             return
         field, _sep, value = line.partition(":")
         value = value.removeprefix(" ")
@@ -110,13 +118,20 @@ class SSEParser:
     def _dispatch(self, events: list[SSEEvent], complete: bool = True) -> None:
         if self._data:
             events.append(SSEEvent("\n".join(self._data), self._event or "message", self._id, complete))
+            self.comments = 0
         self._data, self._data_size, self._event = [], 0, ""
 
 
 def sse_events(response: Any, limit: int = MAX_EVENT) -> Iterator[SSEEvent]:
     """The events of a streamed response as they arrive. Network failures raise StreamCut or StreamTimeout
-    (from `streaming`); an event over `limit` bytes raises BadStream."""
+    (from `streaming`; saying whether part of an event, or only comments, came since the last event); an
+    event over `limit` bytes raises BadStream."""
     parser = SSEParser(limit)
-    for data in read_chunks(response):
-        yield from parser.feed(data)
+    try:
+        for data in read_chunks(response):
+            yield from parser.feed(data)
+    except StreamTimeout as e:
+        if e.stall is Stall.NOTHING and (parser.pending or parser.comments):
+            raise StreamTimeout(Stall.TRICKLE if parser.pending else Stall.COMMENTS) from None
+        raise
     yield from parser.finish()

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ollama_chat.backends.base import IncompleteReply, causes
+from ollama_chat.backends.deadline import Stall, deadline_of
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.types import ChatEvent
 
@@ -33,7 +34,12 @@ class StreamCut(Exception):
 
 
 class StreamTimeout(Exception):
-    """Nothing arrived for longer than the read timeout."""
+    """The deadline passed (`deadline`): `stall` says what the server sent meanwhile, as far as the reader
+    knows it (the parsers above it say more)."""
+
+    def __init__(self, stall: Stall = Stall.NOTHING) -> None:
+        super().__init__(stall.value)
+        self.stall = stall
 
 
 def read_size(response: Any) -> int | None:
@@ -46,22 +52,26 @@ def read_size(response: Any) -> int | None:
 
 def read_chunks(response: Any, size: int | None = None) -> Iterator[bytes]:
     """The body of a streamed response, piece by piece as it arrives (at most `size` bytes a piece, else as
-    `read_size` says). Network failures raise StreamCut or StreamTimeout."""
+    `read_size` says). Network failures raise StreamCut, and StreamTimeout when the response's deadline
+    passed (its connection was shut down: whatever the read then says, even a clean end, is that)."""
     import requests
     import urllib3.exceptions
 
+    deadline = deadline_of(response)
     try:
         yield from response.iter_content(chunk_size=size or read_size(response))
     except requests.exceptions.Timeout:
         raise StreamTimeout() from None
-    except requests.exceptions.ContentDecodingError:
-        raise StreamCut(_("the server's compressed stream is corrupt")) from None
-    except requests.exceptions.ConnectionError as e:  # requests wraps urllib3's read timeout in this
-        if any(isinstance(c, urllib3.exceptions.TimeoutError) for c in causes(e)):
+    except requests.exceptions.RequestException as e:  # ChunkedEncodingError and its kin
+        if deadline is not None and deadline.fired:
+            raise StreamTimeout() from None
+        if isinstance(e, requests.exceptions.ContentDecodingError):
+            raise StreamCut(_("the server's compressed stream is corrupt")) from None
+        if any(isinstance(c, urllib3.exceptions.TimeoutError) for c in causes(e)):  # requests wraps a read timeout
             raise StreamTimeout() from None
         raise StreamCut() from None
-    except requests.exceptions.RequestException:  # ChunkedEncodingError and its kin
-        raise StreamCut() from None
+    if deadline is not None and deadline.fired:
+        raise StreamTimeout()
 
 
 class TooLarge(BadStream):
@@ -70,16 +80,26 @@ class TooLarge(BadStream):
         self.limit = limit
 
 
-def read_body(response: Any, limit: int) -> bytes:
+def read_body(response: Any, limit: int, *, head: bool = False) -> bytes:
     """A whole (non-streamed) answer, read in bounded pieces up to `limit` bytes after decompression: TooLarge
-    past it (the connection is then closed); StreamCut or StreamTimeout when the network fails."""
+    past it (the connection is then closed), or with `head` its first `limit` bytes; StreamCut or
+    StreamTimeout (Stall.ANSWER: its headers came, its body did not in time) when the network fails."""
     parts, size = [], 0
-    for data in read_chunks(response, READ_SIZE):
-        parts.append(data)
-        size += len(data)
-        if size > limit:
-            response.close()
-            raise TooLarge(limit)
+    try:
+        for data in read_chunks(response, min(READ_SIZE, limit + 1)):
+            parts.append(data)
+            size += len(data)
+            if size > limit:
+                response.close()
+                if head:
+                    return b"".join(parts)[:limit]
+                raise TooLarge(limit)
+    except StreamTimeout:
+        raise StreamTimeout(Stall.ANSWER) from None
+    finally:
+        deadline = deadline_of(response)
+        if deadline is not None:
+            deadline.done()
     return b"".join(parts)
 
 

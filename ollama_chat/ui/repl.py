@@ -23,7 +23,7 @@ from ollama_chat import paths
 from ollama_chat.attachments import Attachment, Image
 from ollama_chat.backends.base import Backend, BackendError
 from ollama_chat.environment import Environment
-from ollama_chat.errors import EXIT_OK, ChatError, Terminated, UsageError
+from ollama_chat.errors import EXIT_OK, ChatError, Terminated, UsageError, cut_values
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.options import OPTIONS
 from ollama_chat.personas import THINK_LEVELS, known_names
@@ -106,6 +106,8 @@ class ConsoleNotify:
         self.console = console
 
     def say(self, text: str, style: str = "notice") -> None:
+        if style in ("error", "warning"):  # (what a command shows, a long system prompt, is not cut)
+            text = cut_values(text)
         self.console.print(Text(text, style=style))
 
     def error(self, error: ChatError) -> None:
@@ -117,9 +119,9 @@ class ConsoleNotify:
     def _labelled(self, label: str, style: str, text: str, hint: str) -> None:
         from rich.padding import Padding
 
-        self.console.print(Text(label, style=style) + Text(one_line(text)))  # a server's or file's words in it too
+        self.console.print(Text(label, style=style) + Text(one_line(cut_values(text))))  # a server's or file's words in it too
         if hint:  # indented as a whole, wrapped lines too
-            self.console.print(Padding(Text(sanitize(hint), style="hint"), (0, 0, 0, 2)))
+            self.console.print(Padding(Text(sanitize(cut_values(hint)), style="hint"), (0, 0, 0, 2)))
 
 
 class ChatCompleter(Completer):

@@ -8,6 +8,8 @@ import unicodedata
 
 
 def cell_width(text: str) -> int:
+    if text.isascii():  # O(1), and most names are
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
 
 

@@ -41,6 +41,11 @@ happen.
 
 `chunk_delay` / `first_delay` remain for pacing (a slow model, a read timeout), not for synchronisation.
 
+Servers that never finish: `fake.trickle_next(path, "headers" | "body" | "comments", every=S)` answers the next
+request to `path` a byte (or, for SSE, a `: ping` comment) every S seconds for ever, until the client hangs up.
+Many models: `add_models(names)`; `hold_show(name)` holds that model's next /api/show; `unshowable` names
+models whose /api/show fails; `most_in_flight(path)` is the most requests to `path` answered at one time.
+
 Manual use:  python tests/fake_ollama [--port N] [--chunk-delay S] [--replay FILE]   (or `python -m fake_ollama`
 from tests/), then `export OLLAMA_HOST=127.0.0.1:PORT`.
 """

@@ -1,7 +1,7 @@
 """What both fakes (fake_ollama, fake_openai) share: stopping at once, the request log, waiting on it, gates
 and holds, and the connections they track. A subclass sets the attributes its __init__ makes (`_server`,
 `_thread`, `_lock`, `_changed`, `_stop`, `_requests`, `_queue`, `_gates`, `_holds`, `_overrides`,
-`_disconnects`, `_connections`, `host`) and CHAT_PATH."""
+`_disconnects`, `_connections`, `_trickles`, `_in_flight`, `_most_in_flight`, `host`) and CHAT_PATH."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import socket
 import threading
 from typing import Any
 
-from .replies import PATIENCE, Gate
+from .replies import PATIENCE, Gate, Trickle, TrickleKind
 from .wire import Request, path_only
 
 
@@ -83,6 +83,16 @@ class FakeServerBase:
         with self._lock:
             return self._disconnects
 
+    def most_in_flight(self, path: str) -> int:
+        """The most requests to `path` the server was answering at one time (from arrival to the last byte)."""
+        with self._lock:
+            return self._most_in_flight.get(path, 0)
+
+    def _arrive(self, path: str, change: int) -> None:
+        with self._lock:
+            now = self._in_flight[path] = self._in_flight.get(path, 0) + change
+            self._most_in_flight[path] = max(now, self._most_in_flight.get(path, 0))
+
     def wait_for_requests(self, n: int, timeout: float = PATIENCE, *, path: str | None = None) -> bool:
         """Wait until at least `n` requests (to `path`, if given) have arrived. False on timeout."""
         def count() -> int:
@@ -94,6 +104,26 @@ class FakeServerBase:
         """Wait until `count` client disconnects have been seen. False on timeout."""
         with self._changed:
             return self._changed.wait_for(lambda: self._disconnects >= count, timeout)
+
+    def trickle_next(self, path: str, kind: TrickleKind, *, every: float = 0.05, method: str | None = None) -> Gate:
+        """Answer the next request to `path` (any method unless `method`) by keeping the client waiting for
+        ever, sending just enough, `every` seconds, to reset a timeout per read: "headers" a byte of the
+        response's head at a time, never its end; "body" the head at once, then the body a byte at a time
+        (a line that never ends, or a whole answer that never completes); "comments" (SSE) the head and a
+        first event with nothing in it, then a `: ping` comment each time. It ends when the client hangs up
+        (counted in `disconnects`) or the server stops. The gate counts what was sent (bytes, or comments)."""
+        gate = Gate()
+        with self._lock:
+            self._trickles.append((method.upper() if method else None, path, Trickle(kind, every, gate)))
+        return gate
+
+    def _take_trickle(self, method: str, path: str) -> Trickle | None:
+        with self._lock:
+            for i, (want_method, want_path, trickle) in enumerate(self._trickles):
+                if want_path == path and want_method in (None, method):
+                    del self._trickles[i]
+                    return trickle
+        return None
 
     def _enqueue(self, reply: Any) -> Gate:
         with self._lock:

@@ -99,6 +99,7 @@ class Handler(ChatReplies):
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
         request = Request(self.command, self.path, headers, body, parsed)
         self.fake._record(request)
+        self.fake._arrive(path_only(self.path), +1)
         try:
             self._route(request)
         except Stopping:
@@ -107,6 +108,8 @@ class Handler(ChatReplies):
             self.close_connection = True
             if not self.fake._stop.is_set():
                 self.fake._record_disconnect()
+        finally:
+            self.fake._arrive(path_only(self.path), -1)
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
@@ -124,6 +127,10 @@ class Handler(ChatReplies):
 
     def _route(self, request: Request) -> None:
         path, method = path_only(request.path), request.method
+        trickle = self.fake._take_trickle(method, path)
+        if trickle is not None:
+            self._trickle(trickle, path)
+            return
         held = self.fake._take_hold(method, path)
         if held is not None:
             self._hold(held)
@@ -214,6 +221,15 @@ class Handler(ChatReplies):
         if known is None:
             return
         info = known[1]
+        with self.fake._lock:
+            gate = self.fake._show_holds.pop(info.name, None)
+        if gate is not None:
+            self._hold(gate)
+            gate._finish()
+        if info.name in {normalize_model(m) for m in self.fake.unshowable}:
+            self._send_json(500, {"error": f"open /root/.ollama/models/manifests/registry.ollama.ai/library/{info.name}: "
+                                           "no such file or directory"})
+            return
         self._send_json(200, {
             "modelfile": "", "parameters": "", "template": "{{ .Prompt }}", "details": info.details,
             "model_info": {"general.architecture": info.family, f"{info.family}.context_length": info.context_length},

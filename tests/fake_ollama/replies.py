@@ -6,7 +6,7 @@ import math
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Union
+from typing import Any, Callable, Iterable, Literal, Union
 
 from .wire import JSON_TYPE, MID_STREAM_ERROR, NDJSON_TYPE, CutMode, split_text
 
@@ -226,3 +226,15 @@ def last_user_content(request: dict[str, Any]) -> str:
         if isinstance(message, dict) and message.get("role") == "user":
             return str(message.get("content") or "")
     return ""
+
+
+TrickleKind = Literal["headers", "body", "comments"]
+
+
+@dataclass(frozen=True)
+class Trickle:
+    """An answer that never finishes (`FakeServerBase.trickle_next`)."""
+
+    kind: TrickleKind
+    every: float
+    gate: Gate

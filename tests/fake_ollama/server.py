@@ -45,6 +45,8 @@ class FakeOllama(FakeServerBase):
         self.default_replay: Path | None = Path(replay) if replay else None  # replayed when the queue is empty
         self.models: set[str] = {DEFAULT_MODEL}
         self.unpullable: set[str] = set()
+        self.unshowable: set[str] = set()  # models whose /api/show fails (HTTP 500), as a broken manifest's does
+        self._show_holds: dict[str, Gate] = {}  # model -> the gate its next /api/show waits at (hold_show)
         self._log = log
         self._info: dict[str, ModelInfo] = {}
         self._lock = threading.Lock()
@@ -53,6 +55,9 @@ class FakeOllama(FakeServerBase):
         self._queue: deque[QueuedReply] = deque()
         self._gates: list[Gate] = []  # of every queued reply and hold, for release()
         self._holds: list[tuple[str | None, str, Gate]] = []  # (method, path, gate) of hold_next()
+        self._trickles: list[tuple[str | None, str, Any]] = []  # (method, path, Trickle) of trickle_next()
+        self._in_flight: dict[str, int] = {}  # path -> requests being answered now
+        self._most_in_flight: dict[str, int] = {}
         self._overrides: dict[tuple[str | None, str], StatusReply] = {}
         self._loaded: dict[str, float] = {}
         self._windows: dict[str, int] = {}  # model -> the window it is loaded with (num_ctx, else 4096)
@@ -107,7 +112,7 @@ class FakeOllama(FakeServerBase):
         """The known model `name` refers to, or None: what decides a 404."""
         want = normalize_model(name)
         with self._lock:
-            if not any(normalize_model(m) == want for m in self.models):
+            if want not in self.models and not any(normalize_model(m) == want for m in self.models):
                 return None
             return self._info.get(want) or ModelInfo(want)
 
@@ -182,6 +187,22 @@ class FakeOllama(FakeServerBase):
             self._holds.append((method.upper() if method else None, path, gate))
             self._gates.append(gate)
         return gate
+
+    def hold_show(self, name: str) -> Gate:
+        """Hold the next /api/show of model `name` (its full name) at a gate, then answer it as usual."""
+        gate = Gate(0)
+        with self._lock:
+            self._show_holds[normalize_model(name)] = gate
+            self._gates.append(gate)
+        return gate
+
+    def add_models(self, names: Iterable[str]) -> None:
+        """Many models at once, with the defaults (a benchmark's thousands)."""
+        with self._lock:
+            for name in names:
+                full = normalize_model(name)
+                self._info[full] = ModelInfo(full)
+                self.models.add(full)
 
     def override(self, path: str, status: int, body: bytes | str | dict[str, Any],
                  content_type: str = "application/json", *, method: str | None = None) -> None:

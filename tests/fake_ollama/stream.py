@@ -10,7 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any, Literal
 
-from .replies import PATIENCE, Gate
+from .replies import PATIENCE, Gate, Trickle
 from .wire import JSON_TYPE, NDJSON_TYPE, CutMode, go_json
 
 if TYPE_CHECKING:
@@ -139,3 +139,50 @@ class StreamWriter(BaseHTTPRequestHandler):
         deadline = time.monotonic() + timeout
         while unacknowledged() > 0 and time.monotonic() < deadline:
             time.sleep(0.001)
+
+    # -- answers that never finish (trickle_next) -----------------------------------------------------------
+
+    def _trickle_head(self, path: str) -> tuple[bytes, bytes]:
+        """(the head, the body that would follow) of the answer `path` trickles: a stream for a chat, pull or
+        SSE path, else a whole JSON answer with its length (of a body much longer than will ever be sent)."""
+        sse = path.endswith("/chat/completions")
+        streamed = sse or path in ("/api/chat", "/api/pull")
+        if sse:
+            start = b'data: {"choices":[{"index":0,"delta":{"content":"'
+        elif streamed:
+            start = b'{"model":"llama3.2","created_at":"2026-11-24T23:00:00Z","message":{"role":"assistant","content":"'
+        else:
+            start = b'{"object":"list","data":[' if path.startswith("/v1/") else b'{"models":['
+        body = start + b"a" * 1_000_000
+        lines = [f"HTTP/1.1 200 OK", f"Server: {self.version_string()}", f"Date: {self.date_time_string()}",
+                 f"Content-Type: {'text/event-stream; charset=utf-8' if sse else NDJSON_TYPE if streamed else JSON_TYPE}",
+                 "Transfer-Encoding: chunked" if streamed else f"Content-Length: {len(body)}"]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode(), body
+
+    def _trickle(self, trickle: Trickle, path: str) -> None:
+        """Send a byte (or a comment) every `trickle.every` seconds until the client hangs up or the server
+        stops (then ClientGone or Stopping ends the handler)."""
+        self.close_connection = True
+        head, body = self._trickle_head(path)
+        chunked = b"chunked" in head
+        if trickle.kind == "headers":
+            slow = head.removesuffix(b"\r\n") + b"X-Wait: 1\r\n" * 90  # a head with many lines, never ended
+        else:
+            self.wfile.write(head)
+            self.wfile.flush()
+            slow = body
+        if trickle.kind == "comments":  # vLLM's first event says only who speaks
+            self._write_chunk(b'data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""},'
+                              b'"finish_reason":null}]}\n\n')
+            while True:
+                self._pause(trickle.every)
+                self._write_chunk(b": ping\n\n")
+                trickle.gate._advance()
+        for byte in slow:
+            self._pause(trickle.every)
+            self._check_alive()
+            self.wfile.write(b"1\r\n%c\r\n" % byte if chunked and trickle.kind == "body" else bytes([byte]))
+            self.wfile.flush()
+            trickle.gate._advance()
+        while True:  # (never reached in a test's time: a megabyte at a byte a tick)
+            self._pause(trickle.every)

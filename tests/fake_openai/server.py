@@ -59,6 +59,9 @@ class FakeOpenAI(FakeServerBase):
         self._queue: deque[Queued] = deque()
         self._gates: list[Gate] = []
         self._holds: list[tuple[str | None, str, Gate]] = []
+        self._trickles: list[tuple[str | None, str, Any]] = []  # (method, path, Trickle) of trickle_next()
+        self._in_flight: dict[str, int] = {}  # path -> requests being answered now
+        self._most_in_flight: dict[str, int] = {}
         self._overrides: dict[tuple[str | None, str], PlainReply] = {}
         self._disconnects = 0
         self._stop = threading.Event()
