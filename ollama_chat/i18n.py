@@ -2,7 +2,8 @@
 
 Messages are written in English in the code, inside `_()` (or `N_()` where a string is defined before the
 language is known and translated where it is shown), and looked up in the gettext catalog
-`ollama_chat/locale/ko/LC_MESSAGES/ollama_chat.mo`, compiled from the `.po` beside it by `tools/po.py`.
+`ollama_chat/locale/ko/LC_MESSAGES/ollama_chat.mo` with the standard library's gettext; the `.mo` is compiled
+from the `.po` beside it by `tools/po.py` (Babel, a development tool: the running program never imports it).
 
 The language: `--lang`, else `language` in the config, else the locale variables as gettext reads them
 (LANGUAGE, LC_ALL, LC_MESSAGES, LANG: the first that is set), `ko*` meaning Korean. The variables are read,
@@ -62,8 +63,11 @@ def _(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    """`singular` or `plural` by `n`, each translated as a message of its own (Korean has one form)."""
-    return _(singular if n == 1 else plural)
+    """The form for `n` of one catalog entry (`msgid`/`msgid_plural`), chosen by the language's Plural-Forms
+    rule: Korean has one form, other languages two, three or more; English is `singular` for 1."""
+    if _catalog is None:
+        return singular if n == 1 else plural
+    return _Translated(_catalog.ngettext(singular, plural, n))
 
 
 def N_(message: str) -> str:
