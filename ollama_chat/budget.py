@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 OLLAMA_DEFAULT_WINDOW = 4096  # what Ollama loads a model with, below 24 GiB of VRAM, when num_ctx is not set

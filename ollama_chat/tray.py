@@ -47,7 +47,7 @@ def too_big(context: ContextTracker, settings: Settings, files: Sequence[Attachm
         room=f"{room:,}", others=_(" and the other attachments") if files else "")
     if fixed:
         hint = _("Attach a part of it: the server set {model}'s window when it started (start it with a bigger one:"
-                 " llama.cpp --n_ctx N or -c N, vLLM --max-model-len N).").format(model=sanitize(settings.model))
+                 " llama.cpp --n_ctx N or -c N, vLLM --max-model-len N).").format(model=one_line(settings.model))
     elif size is not None and size > window.tokens:
         hint = (_("Attach a part of it, or give the model a bigger window: --num-ctx {size}.") if flag else
                 _("Attach a part of it, or give the model a bigger window: /set num_ctx {size}.")).format(size=size)

@@ -111,3 +111,27 @@ def test_props_say_the_window_of_a_slot():
     assert props_window_from({"n_ctx": 8192}) == 8192
     assert props_window_from({"default_generation_settings": {"n_ctx": 0}}) is None
     assert props_window_from(["n_ctx"]) is None and overflow_numbers(APIError("boom")) == (None, None)
+
+
+def test_a_file_too_big_for_a_fixed_window_server_is_refused_with_that_servers_hint(fake_openai, tmp_path):
+    """The refusal names the server's own flag for a bigger window (never --num-ctx), and the chat goes on."""
+    fake_openai.like_llama_cpp(2048, server="llama-cpp-python")
+    chat = chat_with_history(fake_openai, tmp_path, exchanges=0)
+    big = tmp_path / "big.txt"
+    big.write_text("Indexes make lookups faster. " * 2000, encoding="utf-8")
+    handle_line(chat, f"/read {big}")
+    text = " ".join(screen(chat).split())
+    assert f"Not attached: {big} is about" in text and "llama.cpp --n_ctx N or -c N" in text and "num_ctx" not in text
+    assert fake_openai.chat_requests == []
+
+
+def test_the_package_has_no_undefined_name():
+    """A name used but never defined (a merge that renamed an import) fails only when its line runs: find it
+    before that."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent / "ollama_chat"
+    result = subprocess.run([sys.executable, "-m", "pyflakes", str(package)], capture_output=True, text=True)
+    assert [line for line in result.stdout.splitlines() if "undefined name" in line] == []

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from ollama_chat.errors import ChatError, UsageError, cut
-from ollama_chat.i18n import _, ngettext
+from ollama_chat.i18n import _
 from ollama_chat.options import MAX_WINDOW
 from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo, PullProgress
 from ollama_chat.ui.text import one_line
