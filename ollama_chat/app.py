@@ -22,7 +22,7 @@ from ollama_chat.oneshot import combine_question, decode_input
 from ollama_chat.oneshot import run as run_oneshot
 from ollama_chat.personas import BUILTIN, PersonaError, list_personas, load_persona, shown_source
 from ollama_chat.recorder import OFF, Recorder
-from ollama_chat.resume import Resumed, from_store, read_transcript, resumed_layers, server_notice
+from ollama_chat.resume import Resumed, from_store, notices, read_transcript, resumed_layers
 from ollama_chat.settings import (Flags, Layers, Settings, build_layers, config_layer, env_layer, flags_layer, load_format,
                                   persona_ref, server_layer)
 from ollama_chat.store import NoSuchConversation, Store, StoreError
@@ -116,8 +116,7 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
                                   keep_persona=flags.persona is not None).resolve()
         conversation.exchanges.extend(resumed.transcript.exchanges)
         conversation.compact(resumed.transcript.summary, resumed.transcript.summarized)
-        notice = server_notice(resumed.transcript.server, settings, layers.configured)
-        if notice:
+        for notice in notices(resumed.transcript, settings, layers.configured):
             say(env, _("Note:"), "2", notice)
         if resumed.conversation_id is not None:
             recorder.resume(resumed.conversation_id)

@@ -21,7 +21,7 @@ from ollama_chat.paths import read_file
 from ollama_chat.personas import NAME_RE, Example, Persona, PersonaError, load_persona
 from ollama_chat.settings import Layers, Settings
 from ollama_chat.store import StoredConversation
-from ollama_chat.transcript import ServerRef, Transcript, TranscriptError, from_json, server_ref
+from ollama_chat.transcript import ServerRef, Transcript, TranscriptError, checked_options, from_json, server_ref
 from ollama_chat.ui.text import one_line
 
 STORED = N_("the resumed conversation")  # a persona's source: translate it where it is shown
@@ -37,8 +37,9 @@ class Resumed:
 
 def from_store(stored: StoredConversation) -> Resumed:
     meta = stored.meta
+    options, dropped = checked_options(stored.options)
     transcript = Transcript(stored.exchanges, system=stored.system, persona=meta.persona, model=meta.model,
-                            options=stored.options, examples=stored.examples, title=meta.title, summary=stored.summary,
+                            options=options, dropped=dropped, examples=stored.examples, title=meta.title, summary=stored.summary,
                             summarized=stored.summarized, server=server_ref(stored.server))
     return Resumed(transcript, meta.id)
 
@@ -85,6 +86,15 @@ def resumed_layers(layers: Layers, transcript: Transcript, user_persona_dir: Pat
     persona = None if keep_persona else persona_of(transcript, user_persona_dir)
     model = transcript.model or layers.resolve().model
     return layers.resume(persona, model, transcript.options)
+
+
+def notices(transcript: Transcript, settings: Settings, configured: Mapping[str, Any]) -> list[str]:
+    """What to say once when a conversation is resumed: the server it goes on with, options left out."""
+    said = [server_notice(transcript.server, settings, configured)]
+    if transcript.dropped:
+        said.append(_("Its saved options were left out: {reasons}.").format(
+            reasons="; ".join(one_line(reason, SHOWN_NAME) for reason in transcript.dropped)))
+    return [text for text in said if text]
 
 
 def server_notice(held: ServerRef | None, settings: Settings, configured: Mapping[str, Any]) -> str:

@@ -313,10 +313,14 @@ class Store:
                                     " FROM exchanges WHERE conversation_id = ? ORDER BY id", (conversation_id,)).fetchall()
         exchanges = tuple(Exchange(question_of(q, sent, images, attached), r, m, stats_of(s), bool(i), stored_id=row)
                           for q, r, m, s, i, sent, images, attached, row in rows)
-        examples = tuple((str(q), str(a)) for q, a in json.loads(row[1]))
-        server = json.loads(row[5]) if row[5] else None
-        return StoredConversation(_meta(row[6:]), row[0], examples, json.loads(row[2]), exchanges, row[3],
-                                  min(row[4], len(exchanges)), server if isinstance(server, dict) else None)
+        pairs = _decoded(row[1])
+        examples = tuple((str(p[0]), str(p[1])) for p in pairs if isinstance(p, list) and len(p) == 2) if isinstance(
+            pairs, list) else ()
+        server = _decoded(row[5])
+        options = _decoded(row[2])  # checked where it is used (resume.from_store): a row may predate the ranges
+        return StoredConversation(_meta(row[6:]), row[0], examples, options if isinstance(options, dict) else {},
+                                  exchanges, row[3], min(row[4], len(exchanges)),
+                                  server if isinstance(server, dict) else None)
 
     def search(self, text: str, limit: int = 20) -> list[SearchHit]:
         """Conversations with an exchange holding `text` (case-insensitive, inside words too), the one with the
@@ -369,3 +373,13 @@ class Store:
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def _decoded(text: str | None) -> Any:
+    """A JSON column's value; None for NULL or for text that is not JSON (a row changed by hand)."""
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None

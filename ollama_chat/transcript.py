@@ -50,6 +50,7 @@ class Transcript:
     summary: str = ""  # /compact's summary of the first `summarized` exchanges
     summarized: int = 0
     server: ServerRef | None = None  # what it says of the server it was held on (None: nothing)
+    dropped: tuple[str, ...] = ()  # why options it held were left out (a stored conversation's, out of range)
 
 
 def to_json(exchanges: Sequence[Exchange], *, model: str, persona: str, system: str, options: dict[str, Any] | None = None,
@@ -146,6 +147,21 @@ def _options(value: Any) -> dict[str, Any] | None:
         return {str(k): check_option(str(k), v) for k, v in value.items()}
     except OptionError as e:
         raise TranscriptError(_("its options: {error}").format(error=e)) from None
+
+
+def checked_options(value: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A stored conversation's options, each checked as a flag would be: those that pass, and why each other
+    was left out (a store written before the ranges were checked, or changed by hand, must not send them)."""
+    if not isinstance(value, dict):
+        return {}, ()
+    kept: dict[str, Any] = {}
+    dropped = []
+    for name, option in value.items():
+        try:
+            kept[str(name)] = check_option(str(name), option)
+        except OptionError as e:
+            dropped.append(str(e))
+    return kept, tuple(dropped)
 
 
 def _examples(value: Any) -> tuple[tuple[str, str], ...] | None:

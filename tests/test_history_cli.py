@@ -237,3 +237,23 @@ def test_tables_show_text_as_it_is_never_as_markup(cli, fake_ollama):
     cli("[bold red]굵게[/bold red] [link=http://x]링크[/link]")
     code, out, err = cli("history", tty=True, columns=120)
     assert "[bold red]굵게[/bold red] [link=http://x]링크[/link]"[:40] in out
+
+
+@pytest.mark.parametrize("options, left_out", [
+    ('{"num_ctx": -1, "temperature": 0.5}', "option 'num_ctx' must be"),
+    ('{"seed": "x", "num_predict": -99, "temperature": 1e308, "bogus": 1}', "option 'seed'"),
+    ("not json", None),
+    ("[1, 2]", None),
+])
+def test_a_stored_conversations_options_are_checked_before_they_are_sent(cli, fake_ollama, db, options, left_out):
+    """A row written before options were range-checked, or changed by hand: what fails the check is left out
+    (said once), never sent, and never a traceback."""
+    assert cli("기억해 줘")[0] == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE conversations SET options = ?", (options,))
+    code, out, err = cli("-c", "이어서")
+    assert code == 0 and "-1-token" not in err, err
+    sent = fake_ollama.last_chat.get("options", {})
+    assert all(name not in sent for name in ("num_ctx", "seed", "num_predict", "bogus")) and sent.get("temperature") in (None, 0.5)
+    if left_out:
+        assert "Its saved options were left out:" in err and left_out in err

@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ollama_chat.i18n import _, ngettext
-from ollama_chat.resume import Resumed, from_store, server_notice
+from ollama_chat.resume import Resumed, from_store, notices
 from ollama_chat.session import exchanges_text
 from ollama_chat.store import StoreError
 from ollama_chat.types import Message
@@ -151,8 +151,7 @@ def show_resumed(chat: Chat, resumed: Resumed) -> None:
                       "Resumed {label}({source}): {n} exchanges, persona {persona}, model {model}.",
                       count).format(label=label, source=source, n=count, persona=s.persona.name, model=one_line(s.model)),
              "notice")
-    notice = server_notice(t.server, s, chat.session.layers.configured)
-    if notice:
+    for notice in notices(t, s, chat.session.layers.configured):
         chat.say(notice, "warning")
     if count:
         show_exchange(chat, str(count))

@@ -8,7 +8,7 @@ from pathlib import Path
 from ollama_chat.errors import ChatError
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.paths import user_path, write_private
-from ollama_chat.resume import Resumed, read_transcript, server_notice
+from ollama_chat.resume import Resumed, notices, read_transcript
 from ollama_chat.transcript import to_json, to_markdown
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.text import one_line, sanitize
@@ -89,8 +89,7 @@ def load(chat: Chat, arg: str) -> None:
     else:
         text = _("Loaded {n} exchange(s) from {path} (persona {persona}, model {model}).")
     chat.say(text.format(n=count, path=shown, persona=s.persona.name, model=one_line(s.model), sent=sent))
-    notice = server_notice(transcript.server, s, session.layers.configured)
-    if notice:
+    for notice in notices(transcript, s, session.layers.configured):
         chat.say(notice, "warning")
     if transcript.persona and transcript.persona != s.persona.name:
         chat.say(_("Its persona '{persona}' is not available here; keeping {current}.").format(
