@@ -118,7 +118,7 @@ class Window:
     """The window a request is fitted into, and why this one."""
 
     tokens: int
-    source: str  # "num_ctx", "loaded", "default"
+    source: str  # "num_ctx", "loaded", "default", or "model_max" when the model cannot take the one chosen
     model_max: int | None = None  # the most the model supports (/api/show)
     loaded: int | None = None  # what the server has it loaded with (/api/ps)
 
@@ -137,8 +137,8 @@ def choose_window(num_ctx: int | None, loaded: int | None, model_max: int | None
         tokens, source = loaded, "loaded"
     else:
         tokens, source = OLLAMA_DEFAULT_WINDOW, "default"
-    if model_max:
-        tokens = min(tokens, model_max)
+    if model_max and model_max < tokens:
+        tokens, source = model_max, "model_max"
     return Window(tokens, source, model_max, loaded)
 
 

@@ -8,7 +8,7 @@ step with the conversation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -205,8 +205,8 @@ class ChatSession:
         self.context.learn(model, model_max=info.context_length, loaded=loaded)
         if info.bad_window and model not in self._told_bad:
             self._told_bad.add(model)
-            self.notify.say(bad_window_text(one_line(model), one_line(info.bad_window),
-                                            self.context.window(self.settings).tokens), "warning")
+            window = self.context.window(replace(self.settings, model=model))  # /model: the settings are not yet its
+            self.notify.say(bad_window_text(one_line(model), one_line(info.bad_window), window.tokens), "warning")
 
     def compact(self) -> None:
         """/compact: the model summarises the exchanges that no longer fit (with any summary before them), and

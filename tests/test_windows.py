@@ -73,3 +73,29 @@ def test_set_refuses_an_option_out_of_its_range_before_anything_is_sent(fake_oll
         assert words in " ".join(screen(chat).split())
     handle_line(chat, "안녕")
     assert fake_ollama.last_chat["options"] == {"temperature": 0.7, "top_p": 0.9, "top_k": 40}
+
+
+def test_after_model_the_notice_names_the_window_of_the_model_switched_to(fake_ollama, tmp_path):
+    """The notice is worded while the settings still name the model before: the window it gives must be the new
+    model's (the default), not the small one of the model left."""
+    fake_ollama.add_model("msmall", context_length=10)
+    fake_ollama.add_model("mneg", context_length=-1)
+    chat = make_chat(fake_ollama, tmp_path, flags=Flags(model="msmall"))
+    chat.session.check_model()
+    handle_line(chat, "/model mneg")
+    text = " ".join(screen(chat).split())
+    assert "mneg:latest's context window is -1, which cannot be right: ollama-chat uses 4,096 tokens instead." in text
+    assert chat.session.context.window(chat.session.settings).tokens == 4096
+
+
+def test_a_json_true_window_is_quoted_as_the_json_said_it():
+    assert model_info_from("m", show(True)).bad_window == "true"
+
+
+def test_show_says_the_window_is_the_most_the_model_supports_when_that_is_why(fake_ollama, tmp_path):
+    fake_ollama.add_model("msmall", context_length=10)
+    chat = make_chat(fake_ollama, tmp_path, flags=Flags(model="msmall"))
+    chat.session.check_model()
+    handle_line(chat, "/show")
+    text = " ".join(screen(chat).split())
+    assert "10 tokens (the most the model supports)" in text and "Ollama's default" not in text

@@ -161,6 +161,8 @@ def window_value(value: object) -> int | None:
 
 def shown_value(value: object) -> str:
     """A value the server sent, as a message quotes it: JSON-like, and short."""
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else str(value).lower()  # as the JSON said it
     return shorten(repr(value) if isinstance(value, str) else str(value), 40)
 
 

@@ -68,10 +68,13 @@ def _context_text(session: ChatSession, plan: Plan) -> str:
         why = _("num_ctx, set by {source}").format(source="/set" if src == "session" else _(_SOURCES[src]))
     elif window.source == "loaded":
         why = _("the window the server runs the model with")
+    elif window.source == "model_max":
+        why = _("the most the model supports")
     else:
         why = (_("Ollama's default; the model is not loaded yet") if session.backend.can_pull else
                _("assumed: the server does not say; /set num_ctx to its window"))
-    most = _("; the model supports up to {tokens}").format(tokens=f"{window.model_max:,}") if window.model_max else ""
+    most = _("; the model supports up to {tokens}").format(tokens=f"{window.model_max:,}") if (
+        window.model_max and window.source != "model_max") else ""
     replies = session.context.replies(session.settings.model)
     if replies:
         counted = ngettext("token counts estimated, corrected by what {model} counted in {n} reply",
