@@ -73,7 +73,7 @@ def test_calibration_converges_on_the_reported_counts():
     (None, None, None, (OLLAMA_DEFAULT_WINDOW, "default")),
     (None, 8192, 131072, (8192, "loaded")),
     (16384, 8192, 131072, (16384, "num_ctx")),
-    (65536, None, 32768, (32768, "num_ctx")),  # never above what the model supports
+    (65536, None, 32768, (32768, "model_max")),  # never above what the model supports, and said so
 ])
 def test_which_window_applies(num_ctx, loaded, most, expected):
     window = choose_window(num_ctx, loaded, most)
