@@ -203,6 +203,9 @@ def test_tab_completion_quotes_a_name_with_a_space(tmp_path, monkeypatch):
     assert complete('요약 @"회의 메') == ['요약 @"회의 메모.md"']
     assert complete("@pla") == ["@plain.txt"]
     assert complete("me@pla") == []
+    (tmp_path / "a\nError: x\u202etxt.exe").write_text("x")  # a name one line cannot show
+    (tmp_path / "ab.txt").write_text("x")
+    assert complete("@a") == ["@ab.txt"]
 
 
 def test_a_path_shaped_at_word_that_names_nothing_is_told(chat, fake_ollama):

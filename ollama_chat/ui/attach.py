@@ -184,6 +184,8 @@ def path_completions(paths: PathCompleter, word: str, event: CompleteEvent) -> I
     quoted = word.startswith('"')
     bare = word[1:] if quoted else word
     for c in paths.get_completions(Document(bare, len(bare)), event):
+        if one_line(c.text) != c.text:  # a newline or bidi override in a name: neither shown raw nor typed in
+            continue
         full = bare[: len(bare) + c.start_position] + c.text
         if quoted or any(ch.isspace() for ch in full):
             end = "" if full.endswith("/") else '"'  # a folder: keep the quote open to go on into it
