@@ -75,43 +75,54 @@ def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_sta
     stats: Stats | None = None
     stream = None
     thinking: list[str] = []
+    lost: OSError | None = None  # the output failed (`| head -1`, a full disk): read on without drawing
     try:
         stream = backend.chat(request)
         for event in stream:
             if event.stats is not None:
-                stats = event.stats  # first: a reply whose drawing fails with its last piece was finished
+                stats = event.stats
             if event.content:
                 text.append(event.content)  # it arrived, whether or not it can be shown
-            try:
-                if event.thinking:
-                    thinking.append(event.thinking)
-                    reply.thinking(event.thinking)
-                if event.content:
-                    reply.content(event.content)
-            except OSError as e:  # the output failed (`| head -1`, a full disk): stop, keep what arrived
-                stream.close()
-                return TurnResult("".join(text), stats, interrupted=stats is None, stopped=e,
-                                  thinking="".join(thinking))
+            if event.thinking:
+                thinking.append(event.thinking)
+            if lost is None:
+                try:
+                    if event.thinking:
+                        reply.thinking(event.thinking)
+                    if event.content:
+                        reply.content(event.content)
+                except OSError as e:  # the answer is still the user's: it is read to its end and stored whole
+                    lost = e
     except KeyboardInterrupt as e:
         if stream is not None:
             stream.close()
         if isinstance(e, Terminated):  # drawn after the exchange is stored: the terminal may be gone
             return TurnResult("".join(text), interrupted=True, stopped=e, unfinished=reply)
-        reply.finish(interrupted=True)
-        return TurnResult("".join(text), interrupted=True)
+        _finish(reply, lost, interrupted=True)
+        return TurnResult("".join(text), interrupted=True, stopped=lost)
     except BackendError as e:
-        reply.finish()
-        return TurnResult("".join(text), error=e)
+        _finish(reply, lost)
+        return TurnResult("".join(text), error=e, stopped=lost)
     except BaseException:
         if stream is not None:
             stream.close()
-        reply.finish()
+        _finish(reply, lost)
         raise
     try:
-        reply.finish(stats)
+        if lost is None:
+            reply.finish(stats)
     except (OSError, Terminated) as e:  # the answer is whole; only its drawing failed or was cut short
-        return TurnResult("".join(text), stats, thinking="".join(thinking), stopped=e)
-    return TurnResult("".join(text), stats, thinking="".join(thinking))
+        lost = e  # type: ignore[assignment]
+    return TurnResult("".join(text), stats, thinking="".join(thinking), stopped=lost)
+
+
+def _finish(reply: Reply, lost: OSError | None, *, interrupted: bool = False) -> None:
+    """Draw the reply's end, unless its output already failed (then drawing would only fail again)."""
+    if lost is None:
+        reply.finish(interrupted=interrupted)
+    else:
+        with contextlib.suppress(OSError):
+            reply.finish(interrupted=interrupted)
 
 
 @dataclass(frozen=True)
