@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ollama_chat.backends.base import Backend, BackendError
 from ollama_chat.context import ContextTracker, Plan, bad_window_text, not_sent, not_sent_hint
 from ollama_chat.conversation import Conversation
-from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK, ChatError, UsageError
+from ollama_chat.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated, UsageError
 from ollama_chat.i18n import _
 from ollama_chat.recorder import Recorder
 from ollama_chat.settings import Settings
@@ -93,10 +93,14 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
         raise UsageError(not_sent(turn.plan), not_sent_hint(turn.plan, settings.model, fixed=backend.fixed_window))
     if result.error is not None:
         raise result.error
-    saved = False
+    saved = stored = False
     if recorder is not None and (result.text or not result.interrupted):
         conversation.add(turn.exchange)
-        saved = recorder.record(conversation, settings)
+        if isinstance(result.stopped, Terminated):  # asked to stop: one try, no waiting on a lock
+            saved = stored = recorder.record(conversation, settings)
+        else:
+            stored = recorder.record_once(conversation, settings)
+            saved = stored and recorder.saving
     try:
         settle(result)  # SIGTERM, SIGHUP or an output that failed: raised now that the exchange is stored
     except BrokenPipeError:
@@ -106,4 +110,6 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
                         (_("The answer is saved all the same: `ollama-chat history show` shows it.") if not result.interrupted
                          else _("What arrived before it failed is saved, marked interrupted: `ollama-chat history show`"
                                 " shows it.")) if saved else _("Check the disk or file it goes to.")) from None
-    return EXIT_INTERRUPTED if result.interrupted else EXIT_OK
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if stored or recorder is None else EXIT_FAILURE  # the answer was shown, but it is not kept

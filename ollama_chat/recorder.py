@@ -13,6 +13,7 @@ the chat: a failure is said, with exactly what is and is not saved.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,8 @@ from ollama_chat.i18n import N_, _, ngettext
 from ollama_chat.settings import Settings
 from ollama_chat.store import ConversationGone, Store, StoreError
 from ollama_chat.types import Exchange
+
+ONE_SHOT_PATIENCE = 30.0  # seconds a one-shot keeps trying a store another program has locked
 
 OFF = N_("Saving is off (--incognito or save_history = false in the config)")
 
@@ -226,6 +229,23 @@ class Recorder:
             self._warn(_("{error}. The title is not saved.").format(error=e), e.hint)
             return False
         return True
+
+    def record_once(self, conversation: Conversation, settings: Settings, patience: float | None = None) -> bool:
+        """A one-shot's answer: it has no next exchange to wait for, so a store that is locked by another
+        program is tried again for `patience` seconds (a lock is usually let go soon); then what was not saved is
+        said, and False tells the caller to say so in its exit code."""
+        deadline = time.monotonic() + (ONE_SHOT_PATIENCE if patience is None else patience)
+        warn, self._warn = self._warn, lambda text, hint: None  # "saved with the next exchange" is not so here
+        try:
+            saved = self.record(conversation, settings)
+            while not saved and self._failing is not None and self._failing.busy and time.monotonic() < deadline:
+                time.sleep(0.2)  # each try itself waits the store's busy timeout
+                saved = self.record(conversation, settings)
+        finally:
+            self._warn = warn
+        if not saved and self._failing is not None:
+            self._warn(_("The answer was not saved: {error}.").format(error=self._failing), self._failing.hint)
+        return saved or self._failing is None
 
     def last_chance(self, conversation: Conversation, settings: Settings) -> None:
         """Leaving the chat: one more try for what waits, and if the store still fails, say what is lost."""

@@ -105,7 +105,7 @@ class Store:
         self.fts = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'exchanges_fts'").fetchone() is not None
 
     @classmethod
-    def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT, create: bool = True, reading: bool = False) -> Store:
+    def open(cls, path: Path, *, busy_timeout: float | None = None, create: bool = True, reading: bool = False) -> Store:
         """Open (or create) the store at `path`, checking it before anything is written to it. With `create`
         False a missing file is a StoreError (reading: `history`, or `--continue` with saving off). With
         `reading`, a store this process may not write (its file or folder read-only) is opened read-only:
@@ -120,7 +120,8 @@ class Store:
             raise StoreError(_("cannot open the conversation store {path}: {reason}").format(path=path, reason=e.strerror or e)) from None
         db = None
         try:
-            db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+            db = sqlite3.connect(path, timeout=BUSY_TIMEOUT if busy_timeout is None else busy_timeout,
+                                 isolation_level=None, check_same_thread=False)
             version = checked_version(path, db)
             db.execute("PRAGMA foreign_keys = ON")
             if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":

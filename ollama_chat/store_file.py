@@ -17,9 +17,10 @@ class StoreError(Exception):
     """Worded for the user: what is wrong with which file, and (`hint`) what to do. Saving stops; chatting
     goes on."""
 
-    def __init__(self, message: str, hint: str = "") -> None:
+    def __init__(self, message: str, hint: str = "", *, busy: bool = False) -> None:
         super().__init__(message)
         self.hint = hint
+        self.busy = busy  # another program holds the lock: trying again later may work
 
 
 class NoSuchConversation(StoreError):
@@ -78,7 +79,8 @@ def store_error(path: Path, error: sqlite3.Error) -> StoreError:
     name = getattr(error, "sqlite_errorname", "")
     text = str(error).lower()
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
-        return StoreError(_("{path} is locked: another ollama-chat has held it for too long").format(path=path))
+        return StoreError(_("{path} is locked: another program (another ollama-chat?) has held it for too long").format(
+            path=path), busy=True)
     if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "not a database" in text:
         return StoreError(_("{path} is damaged or not a conversation store; it is left as it is").format(path=path),
                           _("To start afresh, move it aside:") + f"\n  mv {path} {path}.broken")

@@ -209,3 +209,53 @@ def test_a_loaded_transcript_is_stored_whole_or_not_at_all(fake_ollama, tmp_path
             pass
         assert [h.line for h in store.search("양자역학")] == ["답 7 양자역학"]
         store._db.execute("INSERT INTO exchanges_fts(exchanges_fts) VALUES ('integrity-check')")
+
+
+@pytest.mark.parametrize("released", [True, False])
+def test_a_one_shot_waits_for_a_lock_then_says_plainly_whether_its_answer_was_saved(cli, fake_ollama, tmp_path,
+                                                                                     monkeypatch, released):
+    """A one-shot has no next exchange to save a waiting one with: it tries again while another program holds
+    the lock (up to its patience), then exits 1 saying the answer was not saved, never promising a next time."""
+    import threading
+
+    from ollama_chat import recorder as recorder_module
+    from ollama_chat import store as store_module
+
+    assert cli("하나")[0] == 0
+    db = tmp_path / "data" / "ollama-chat" / "conversations.db"  # where the cli fixture's one-shot keeps it
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT", 0.05)
+    monkeypatch.setattr(recorder_module, "ONE_SHOT_PATIENCE", 3600 if released else 0.3)
+    other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")  # held by another program
+    tried = threading.Event()
+    real_record = recorder_module.Recorder.record
+
+    def record(self, conversation, settings):
+        saved = real_record(self, conversation, settings)
+        tried.set()  # a first try has failed on the lock
+        return saved
+
+    monkeypatch.setattr(recorder_module.Recorder, "record", record)
+
+    def let_go():
+        tried.wait(60)
+        other.execute("ROLLBACK")
+
+    letting_go = threading.Thread(target=let_go, daemon=True)
+    if released:
+        letting_go.start()
+    try:
+        code, out, err = cli("둘")
+    finally:
+        tried.set()
+        if released:
+            letting_go.join()  # never close the connection under the thread's ROLLBACK
+        else:
+            other.execute("ROLLBACK")
+        other.close()
+    assert "saved with the next exchange" not in err
+    if released:
+        assert code == 0 and questions(db) == ["하나", "둘"] and "Warning" not in err
+    else:
+        assert code == 1 and questions(db) == ["하나"], err
+        assert "The answer was not saved:" in err and "is locked: another program" in err
