@@ -39,11 +39,13 @@ class Recorded:
     options: dict[str, Any]
     system: str
     examples: tuple[tuple[str, str], ...]
+    server: dict[str, str]  # the server it goes on with: a resume elsewhere is said once, not at every -c
 
     @classmethod
     def of(cls, settings: Settings) -> Recorded:
         examples = tuple((e.user, e.assistant) for e in settings.persona.examples)
-        return cls(settings.persona.name, settings.model, dict(settings.options), settings.system, examples)
+        return cls(settings.persona.name, settings.model, dict(settings.options), settings.system, examples,
+                   dict(settings.server))
 
 
 def numbers(positions: Sequence[int]) -> str:

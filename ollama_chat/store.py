@@ -237,11 +237,13 @@ class Store:
 
     def update_settings(self, conversation_id: str, *, persona: str | None = None, model: str | None = None,
                         options: Mapping[str, Any] | None = None, system: str | None = None,
-                        examples: Sequence[tuple[str, str]] | None = None) -> None:
-        """Record a change of persona, model, options or pinned prefix mid-conversation (None: unchanged)."""
+                        examples: Sequence[tuple[str, str]] | None = None,
+                        server: Mapping[str, str] | None = None) -> None:
+        """Record a change of persona, model, options, pinned prefix or server mid-conversation (None: unchanged)."""
         values = {"persona": persona, "model": model, "system": system,
                   "options": None if options is None else _json(dict(options)),
-                  "examples": None if examples is None else _json([list(p) for p in examples])}
+                  "examples": None if examples is None else _json([list(p) for p in examples]),
+                  "server": None if server is None else _json(dict(server))}
         changes = {k: v for k, v in values.items() if v is not None}
         if changes:
             with self._write():

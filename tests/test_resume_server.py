@@ -124,9 +124,10 @@ def test_an_old_stored_row_with_a_key_variable_is_migrated_and_not_used(cli, fak
     assert fake_openai.requests == [] and carried_marker(fake_ollama, fake_openai) == []
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == len(store_schema.MIGRATIONS)
-    assert json.loads(db.execute("SELECT server FROM conversations").fetchone()[0]) == {"host": fake_openai.url}
+    here = {"host": f"http://{fake_ollama.host_port}"}  # migrated to the host alone, then kept with where it went on
+    assert json.loads(db.execute("SELECT server FROM conversations").fetchone()[0]) == here
     code, out, err = cli("history", "export", "--format", "json")
-    assert json.loads(out)["server"] == {"host": fake_openai.url}
+    assert json.loads(out)["server"] == here
 
 
 def test_a_file_may_name_a_configured_server_and_goes_back_to_it_with_the_configs_key(cli, fake_ollama, fake_openai,
@@ -236,3 +237,18 @@ def test_the_schema_6_migration_keeps_a_name_or_a_plain_host_only():
 
 def test_layers_without_a_config_know_no_servers():
     assert Layers().back_to("lab") == Layers()
+
+
+def test_a_stored_conversation_continued_elsewhere_is_told_once_then_kept_with_where_it_went_on(cli, fake_ollama,
+                                                                                               fake_openai, tmp_path):
+    path = tmp_path / "data" / "ollama-chat" / "conversations.db"
+    with Store.open(path) as s:  # held with --host URL/v1 earlier
+        cid = s.new_conversation("assistant", MODEL, server={"host": fake_openai.url})
+        s.add_exchange(cid, Exchange(Message("user", "예전 질문"), "예전 답", MODEL))
+    code, out, err = cli("-c", "하나")
+    assert code == 0 and f"held on another server ({fake_openai.url})" in err
+    code, out, err = cli("-c", "둘")
+    assert code == 0 and err == ""  # it now goes on here: nothing more to say
+    with Store.open(path) as s:
+        assert s.load(cid).server == {"host": f"http://{fake_ollama.host_port}"}
+    assert fake_openai.requests == []
