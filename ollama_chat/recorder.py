@@ -216,7 +216,9 @@ class Recorder:
             return
         try:
             with signals_held():
-                store.remove_exchange(self.conversation_id, row)
+                removed = store.remove_exchange(self.conversation_id, row)
+            if not removed:
+                self._tell(_("It was no longer in the store: another window had removed it already."))
         except StoreError as e:
             self._doomed.append(row)
             self._fail(e, None, [])

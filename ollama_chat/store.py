@@ -214,10 +214,12 @@ class Store:
         assert len(rows) == len(exchanges), (len(rows), len(exchanges))
         return rows
 
-    def remove_exchange(self, conversation_id: str, row: int) -> None:
-        """`/undo`: that exchange and no other, so another window's exchanges in the same conversation stay."""
+    def remove_exchange(self, conversation_id: str, row: int) -> bool:
+        """`/undo`: that exchange and no other, so another window's exchanges in the same conversation stay. False
+        when it was no longer there (another window removed it)."""
         with self._write():
-            self._db.execute("DELETE FROM exchanges WHERE id = ? AND conversation_id = ?", (row, conversation_id))
+            return self._db.execute("DELETE FROM exchanges WHERE id = ? AND conversation_id = ?",
+                                    (row, conversation_id)).rowcount > 0
 
     def added_after(self, conversation_id: str, row: int) -> int:
         """How many exchanges of the conversation come after row `row` (another window's, seen from this one)."""

@@ -93,6 +93,14 @@ def test_undoing_a_resumed_exchange_deletes_exactly_its_row(two, db):
     assert questions(db) == ["A의 둘"]
 
 
+def test_undoing_what_another_window_removed_already_says_so(two, db):
+    a, b = two
+    handle_line(a, "/undo")  # A removes 하나, which B holds too
+    assert "no longer in the store" not in said(a)
+    handle_line(b, "/undo")
+    assert "It was no longer in the store: another window had removed it already." in said(b)
+
+
 # -- a store that fails, then works again ----------------------------------------------------------------------
 
 
