@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from ollama_chat.backends.base import Backend, BackendError
-from ollama_chat.budget import OLLAMA_DEFAULT_WINDOW, base_tokens, reply_room
+from ollama_chat.budget import OLLAMA_DEFAULT_WINDOW, base_tokens, bigger_window, reply_room
 from ollama_chat.errors import UsageError
-from ollama_chat.i18n import _
+from ollama_chat.i18n import _, ngettext
 from ollama_chat.settings import Settings
 
 PIECE = 128 * 1024  # bytes read at a time: the refusal comes within a piece of the point it is certain
@@ -87,29 +87,37 @@ def read_within(stream: BinaryIO, ceiling: Callable[[], Ceiling], *, quiet_below
         if tokens > quiet_below:
             limit = limit or ceiling()
             if tokens > limit.budget:
-                raise too_long(name, model, size, tokens, limit)
+                whole = not stream.read(1)  # all of it was read: its size is known, not just "more than"
+                raise too_long(name, model, size, tokens, limit, whole=whole)
         if most_bytes is not None and size > most_bytes and too_many_bytes is not None:
             raise too_many_bytes(size)
 
 
-def too_long(name: str, model: str, read: int, tokens: float, ceiling: Ceiling) -> TooLong:
+def too_long(name: str, model: str, read: int, tokens: float, ceiling: Ceiling, *, whole: bool = False) -> TooLong:
     """What was read, against what the largest window could take, and what to do instead (never a num_ctx that
-    could not hold it: for the model's largest window that there is none, and for one set by the user, that
-    leaving it out lets ollama-chat size it)."""
-    values = dict(name=name, model=model, read=f"{read / (1024 * 1024):,.1f} MiB" if read >= 1024 * 1024 else
-                  f"{read:,} bytes", tokens=f"{round(tokens):,}", window=f"{ceiling.window:,}",
-                  budget=f"{ceiling.budget:,}", num_ctx=ceiling.window)
-    message = _("Not sent: {name} is too long for {model}. The first {read} of it are already about {tokens} tokens,"
-                " more than its {window}-token context window leaves for a question ({budget}); the rest was not"
-                " read.").format(**values)
+    could not hold it: for the model's largest window that there is none, and for one set by the user, a size
+    that holds it when all of it was read, else that leaving it out lets ollama-chat size it)."""
+    shown = (f"{read / (1024 * 1024):,.1f} MiB" if read >= 1024 * 1024 else
+             ngettext("{n} byte", "{n} bytes", read).format(n=f"{read:,}"))
+    values = dict(name=name, model=model, read=shown, tokens=f"{round(tokens):,}", window=f"{ceiling.window:,}",
+                  budget=f"{ceiling.budget:,}", num_ctx=ceiling.window, size=bigger_window(round(tokens), None))
+    if whole:
+        message = _("Not sent: {name} is too long for {model}. It is about {tokens} tokens ({read}), more than its"
+                    " {window}-token context window leaves for a question ({budget}).")
+    else:
+        message = _("Not sent: {name} is too long for {model}. The first {read} of it are already about {tokens}"
+                    " tokens, more than its {window}-token context window leaves for a question ({budget}); the rest"
+                    " was not read.")
     if ceiling.fixed:
         hint = _("Send a part of it: the server set {model}'s window when it started (start it with a bigger one:"
                  " llama.cpp --n_ctx N or -c N, vLLM --max-model-len N).")
     elif ceiling.source == "model":
         hint = _("Send a part of it: not even {model}'s largest window ({window} tokens) can hold it.")
+    elif ceiling.source == "num_ctx" and whole:
+        hint = _("Send a part of it, or give it a bigger window: --num-ctx {size}.")
     elif ceiling.source == "num_ctx":
-        hint = _("Send a part of it, or raise --num-ctx {num_ctx} (without it, ollama-chat suggests a window that holds"
-                 " it, if {model} has one).")
+        hint = _("Send a part of it, or leave out --num-ctx {num_ctx}: ollama-chat then suggests a window that holds"
+                 " it, if {model} has one.")
     else:
         hint = _("Send a part of it (the server did not say how much {model} can take).")
-    return TooLong(message, hint.format(**values), read, tokens)
+    return TooLong(message.format(**values), hint.format(**values), read, tokens)

@@ -37,7 +37,8 @@ def test_a_huge_stdin_is_refused_after_reading_a_little_of_it_and_nothing_is_sen
     assert read < 4 * PIECE  # stopped within a piece of the point where it cannot fit, the rest unread
     said = re.search(r"The first ([\d,]+) bytes of it are already about ([\d,]+) tokens, more than its 8,192-token"
                      r" context window leaves for a question \(6,144\); the rest was not read\.", text)
-    assert said and int(said.group(1).replace(",", "")) == read and int(said.group(2).replace(",", "")) > 6144
+    counted = int(said.group(1).replace(",", "")) if said else -1
+    assert counted == read - 1 and int(said.group(2).replace(",", "")) > 6144  # one byte more looked at: not the end
     assert "not even llama3.2:latest's largest window (8,192 tokens) can hold it" in text and "--num-ctx" not in text
     assert fake_ollama.chat_requests == []
 
@@ -54,11 +55,26 @@ def test_input_that_fits_only_a_bigger_window_is_read_whole_and_the_suggested_on
     assert holds(size, needed) and size <= 131072
 
 
-def test_a_window_set_with_num_ctx_is_the_ceiling_and_raising_it_is_suggested(fake_ollama, tmp_path):
+def test_a_window_set_with_num_ctx_is_the_ceiling_and_leaving_it_out_is_suggested(fake_ollama, tmp_path):
     code, err, read = run(fake_ollama, tmp_path, (PROSE * 100_000).encode(), "--num-ctx", "2048")
     text = " ".join(err.split())
     assert code == 2 and "its 2,048-token context window leaves for a question (1,536)" in text
-    assert "raise --num-ctx 2048" in text and read < 4 * PIECE and fake_ollama.chat_requests == []
+    assert "leave out --num-ctx 2048: ollama-chat then suggests a window that holds it" in text
+    assert read < 4 * PIECE and fake_ollama.chat_requests == []
+
+
+def test_input_read_whole_past_num_ctx_is_told_by_its_size_and_a_window_that_holds_it_suggested(fake_ollama, tmp_path):
+    """All of it was read: it is not "the first N bytes, the rest unread", and the suggestion is a bigger window,
+    never the one given."""
+    data = (PROSE * 300).encode()  # about 8,400 tokens, within the first piece
+    code, err, read = run(fake_ollama, tmp_path, data, "--num-ctx", "8192")
+    text = " ".join(err.split())
+    assert code == 2 and read == len(data) and fake_ollama.chat_requests == []
+    said = re.search(r"It is about ([\d,]+) tokens \(([\d,]+) bytes\), more than its 8,192-token", text)
+    assert said and int(said.group(2).replace(",", "")) == len(data)
+    assert "the rest was not read" not in text and "--num-ctx 8192" not in text
+    size = int(re.search(r"--num-ctx (\d+)", text).group(1))
+    assert holds(size, int(said.group(1).replace(",", "")))
 
 
 def test_an_openai_compatible_servers_fixed_window_is_the_ceiling_and_its_flag_the_hint(fake_ollama, fake_openai,
