@@ -87,6 +87,9 @@ def list_conversations(env: Environment, limit: int) -> int:
     return EXIT_OK
 
 
+_NAME_WIDTH = 24  # the most a persona or model name takes of a table's width
+
+
 def _table(env: Environment, metas: Sequence[ConversationMeta]) -> None:
     """ID, time, exchanges and title always (the ID whole: it is what the other commands take); persona and
     model where the terminal is wide enough."""
@@ -102,10 +105,14 @@ def _table(env: Environment, metas: Sequence[ConversationMeta]) -> None:
     if env.columns < 60:
         del columns["Last"]
     table = Table(box=None, padding=(0, 2, 0, 0), header_style="bold", expand=True)
-    for name in columns:
-        title = name == "Title"
-        table.add_column(_(_HEADERS[name]), no_wrap=True, justify="right" if name == "#" else "left", ratio=1 if title else None,
-                         overflow="ellipsis" if title else "fold", min_width=None if title else len(columns[name](metas[0])))
+    for name, cell in columns.items():
+        if name in ("Title", "Persona", "Model"):  # cut with an ellipsis; a long model name leaves the title room
+            table.add_column(_(_HEADERS[name]), no_wrap=True, overflow="ellipsis", ratio=1 if name == "Title" else None,
+                             min_width=10 if name == "Title" else None, max_width=None if name == "Title" else
+                             _NAME_WIDTH)
+        else:  # kept whole: the ID is what the other commands take, and a count cut to its first digit lies
+            table.add_column(_(_HEADERS[name]), no_wrap=True, justify="right" if name == "#" else "left",
+                             min_width=max(cell_width(cell(m)) for m in metas))
     for m in metas:
         table.add_row(*(Text(cell(m)) for cell in columns.values()))  # text, never markup: a title may hold "[bold]"
     make_console(env.stdout, env.columns).print(table)

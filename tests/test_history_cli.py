@@ -257,3 +257,14 @@ def test_a_stored_conversations_options_are_checked_before_they_are_sent(cli, fa
     assert all(name not in sent for name in ("num_ctx", "seed", "num_predict", "bogus")) and sent.get("temperature") in (None, 0.5)
     if left_out:
         assert "Its saved options were left out:" in err and left_out in err
+
+
+def test_a_long_model_name_leaves_the_title_room_and_the_count_is_whole(cli, fake_ollama):
+    model = "hf.co/bartowski/Qwen2.5-Coder-32B-Instruct-GGUF:Q4_K_M"
+    fake_ollama.add_model(model)
+    for i in range(16):
+        cli("-c", f"질문 {i}", "-m", model) if i else cli(f"질문 {i}", "-m", model)
+    code, out, err = cli("history", tty=True, columns=100)
+    head, row = out.splitlines()[:2]
+    assert code == 0 and head.split() == ["ID", "Last", "Persona", "Model", "#", "Title"], out
+    assert " 16  질문 0" in row and "…" in row and len(row) <= 100
