@@ -1,26 +1,27 @@
-"""The `ollama-chat` command: Typer parses, `app` acts, and every expected failure becomes one message and an
-exit code.
+"""The `ollama-chat` command as a Typer app: Typer parses, `app` acts, and every expected failure becomes one
+message and an exit code.
 
 `ollama-chat [PROMPT]` is the default command, beside listing commands (`personas`, `models`), the way llm
 puts `llm "prompt"` beside `llm logs`. rich and prompt_toolkit are imported only on the paths that need
-them, so a piped one-shot question starts fast.
+them, and a command line with nothing to parse (`echo q | ollama-chat`) does not come here at all
+(`cli_plain`), so a piped one-shot question starts fast.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
 from typing import Any, List, Optional
 
 import typer
 
 from ollama_chat import __version__, app, i18n, paths
 from ollama_chat.cli_groups import LANG, history_cli, models_cli
-from ollama_chat.cli_parsing import DefaultGroup, FastCommand, optional_values, run
-from ollama_chat.configfile import load_config
+from ollama_chat.cli_language import run
+from ollama_chat.cli_parsing import DefaultGroup, FastCommand, optional_values
+from ollama_chat.cli_plain import DEFAULT, ask, language
 from ollama_chat.environment import Environment
-from ollama_chat.errors import EXIT_OK, ChatError, UsageError
+from ollama_chat.errors import EXIT_OK, UsageError
 from ollama_chat.i18n import N_, _
 from ollama_chat.options import PRESETS, OptionError, check_option, parse_assignment
 from ollama_chat.personas import THINK_LEVELS, known_names
@@ -84,7 +85,7 @@ class _ChatCommand(optional_values(think=(THINK_LEVELS, "on"))):  # type: ignore
 
 
 @cli.command(
-    DefaultGroup.default,
+    DEFAULT,
     cls=_ChatCommand,
     help=N_("Chat with a model served by Ollama or an OpenAI-compatible server. Interactive in a terminal; one-shot"
             " with PROMPT or piped input."),
@@ -175,25 +176,7 @@ def chat_command(
         raise typer.Exit(app.guarded(env, lambda: app.print_personas(env)))
     if list_models:
         raise typer.Exit(app.guarded(env, lambda: app.print_models(env, flags())))
-    question = " ".join(prompt) if prompt else None
-    if prompt and len(prompt) == 1:
-        _hint_at_a_command(env, prompt[0])
-    raise typer.Exit(app.guarded(env, lambda: app.chat(env, flags(), question, interactive=interactive, files=file,
-                                                       images=image)))
-
-
-def _hint_at_a_command(env: Environment, word: str) -> None:
-    """`ollama-chat modles` asks the model "modles"; say which command was probably meant."""
-    import difflib
-
-    close = difflib.get_close_matches(word.lower(), [c for c in cli_commands() if c != DefaultGroup.default], n=1, cutoff=0.7)
-    if close or word.lower() in ("help", "-help"):
-        meant = f"ollama-chat {close[0]}" if close else "ollama-chat --help"
-        app.say(env, _("Note:"), "2", _("asking the model \"{word}\"; did you mean `{command}`?").format(word=word, command=meant))
-
-
-def cli_commands() -> list[str]:
-    return [info.name or "" for info in (*cli.registered_commands, *cli.registered_groups)]
+    raise typer.Exit(ask(env, prompt or [], flags, interactive=interactive, files=file, images=image))
 
 
 @cli.command("personas", cls=FastCommand, help=N_("List personas: built-in and your own, and where each comes from."))
@@ -206,29 +189,9 @@ cli.add_typer(history_cli, name="history")
 cli.add_typer(models_cli, name="models")
 
 
-def language(argv: list[str], environ: Mapping[str, str]) -> str:
-    """The interface's language, chosen before parsing (help is rendered while parsing): `--lang ko|en`, else
-    `language` in the config file, else the locale variables. A wrong `--lang` is left to the parser's error,
-    a broken config file to the normal path's."""
-    chosen = None
-    for i, word in enumerate(argv):
-        if word == "--":
-            break
-        if word == "--lang" and i + 1 < len(argv):
-            chosen = argv[i + 1]
-        elif word.startswith("--lang="):
-            chosen = word[len("--lang="):]
-    if chosen in i18n.LANGUAGES:
-        return chosen
-    try:
-        configured = load_config(paths.config_file(environ)).get("language")
-    except ChatError:
-        configured = None
-    return configured if configured in i18n.LANGUAGES else i18n.from_environment(environ)
-
-
 def main(argv: list[str] | None = None, env: Environment | None = None) -> None:
-    """The entry point. Tests pass `argv` and an in-memory `env` and run it in-process."""
+    """The Typer path, for a command line that needs parsing (`entry` runs the others in `cli_plain`; this takes
+    them too). Tests pass `argv` and an in-memory `env` and run it in-process."""
     env = env or Environment.from_process()
     i18n.use(language(sys.argv[1:] if argv is None else list(argv), env.environ))
     run(cli, argv, "ollama-chat", env)

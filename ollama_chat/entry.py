@@ -1,20 +1,30 @@
-"""The `ollama-chat` executable's entry point: the program's imports with the garbage collector paused.
+"""The `ollama-chat` executable's entry point: the path the command line needs, imported with the garbage
+collector paused.
 
-Importing Typer, requests and our modules creates many objects and no garbage cycles worth collecting; the
-collector's passes over them cost about 10 ms of every start. They are frozen afterwards (`gc.freeze`), so
-later collections in a long chat do not walk them again either.
+A command line with nothing to parse (`ollama-chat`, `echo q | ollama-chat some words`) runs without Typer
+(`cli_plain`); any other goes to the Typer app (`cli`). Importing Typer, requests and our modules creates many
+objects and no garbage cycles worth collecting; the collector's passes over them cost about 10 ms of every
+start. They are frozen afterwards (`gc.freeze`), so later collections in a long chat do not walk them again.
 """
 
 from __future__ import annotations
 
 import gc
+import os
+import sys
 
 
 def main() -> None:
+    argv = sys.argv[1:]
     gc.disable()
     try:
-        from ollama_chat.cli import main as cli_main
+        from ollama_chat import cli_plain
+
+        if cli_plain.needs_parsing(argv, os.environ):
+            from ollama_chat.cli import main as run
+        else:
+            run = cli_plain.main
     finally:
         gc.freeze()
         gc.enable()
-    cli_main()
+    run(argv)

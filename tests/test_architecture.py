@@ -145,7 +145,7 @@ def test_nothing_at_run_time_imports_the_mcp_sdk(tmp_path, fake_ollama):
     piped = subprocess.run([sys.executable, "-X", "importtime", "-m", "ollama_chat"], env=env, input="what is up?",
                            capture_output=True, text=True, timeout=120)
     imported = {line.rsplit("|", 1)[-1].strip() for line in piped.stderr.splitlines() if line.startswith("import time:")}
-    assert "echo: what is up?" in piped.stdout and "ollama_chat.cli" in imported, piped.stderr[-2000:]
+    assert "echo: what is up?" in piped.stdout and "ollama_chat.app" in imported, piped.stderr[-2000:]
     assert sorted(m for m in imported if m.split(".")[0] in SDK_KIN) == []
     code = (
         "import importlib, os, pkgutil, sys, ollama_chat\n"
