@@ -145,7 +145,7 @@ def open_store(env: Environment, settings: Settings, flags: Flags) -> Store | No
     """The conversation store, when saving is on or a conversation is to be resumed. A store that cannot be
     used is a warning when saving (the chat goes on without it) and an error when resuming."""
     resuming = flags.continue_last or flags.resume is not None
-    if flags.incognito and resuming:
+    if flags.incognito and (flags.continue_last or (flags.resume is not None and not is_file_ref(flags.resume))):
         raise UsageError(_("--incognito stores nothing, so it cannot go on with a stored conversation."),
                          _("Drop --incognito to continue, or drop -c/--resume for a chat that leaves no trace."))
     if resuming and flags.continue_last and flags.resume is not None:

@@ -80,7 +80,7 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
         if plan.dropped:
             note(_("the oldest {dropped} of {eligible} earlier exchanges do not fit the {tokens}-token"
                    " context window and were not sent.").format(
-                dropped=plan.dropped, eligible=plan.eligible, tokens=f"{plan.window.tokens:,}"))
+                dropped=f"{plan.dropped:,}", eligible=f"{plan.eligible:,}", tokens=f"{plan.window.tokens:,}"))
 
     for i, attachment in enumerate(files):
         refusal = too_big(context, settings, files[:i], attachment, flag=True, fixed=backend.fixed_window)

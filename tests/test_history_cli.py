@@ -93,6 +93,16 @@ def test_an_ambiguous_prefix_lists_the_candidates(cli, fake_ollama, db, monkeypa
     assert fake_ollama.last_chat["messages"][1]["content"] == "둘째"
 
 
+def test_incognito_may_resume_a_file_and_stores_nothing(cli, fake_ollama, tmp_path):
+    """A transcript file is not the store: going on with it leaves no trace either."""
+    saved = tmp_path / "chat.json"
+    saved.write_text('{"exchanges": [{"question": "예전 질문", "reply": "예전 답"}]}', encoding="utf-8")
+    code, out, err = cli("--incognito", "--resume", str(saved), "이어서")
+    assert code == 0 and out == "echo: 이어서\n", err
+    assert [m["content"] for m in fake_ollama.last_chat["messages"][-3:]] == ["예전 질문", "예전 답", "이어서"]
+    assert not (tmp_path / "data").exists()
+
+
 def test_incognito_leaves_no_file_behind(cli, fake_ollama, tmp_path):
     code, out, err = cli("--incognito", "비밀 질문")
     assert code == 0 and out == "echo: 비밀 질문\n"
