@@ -38,7 +38,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ollama_chat.budget import Calibration, base_parts, base_tokens
+from ollama_chat.estimate import Calibration, base_parts, base_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))

@@ -113,7 +113,7 @@ def before(host: str, sample: int, total: int) -> tuple[float, float]:
 def threaded(host: str, sample: int, how: str) -> float:
     """Requests per second for the sample from WORKERS threads: "shared" one session (its pool), "each" a
     session per thread, "close" one session that opens a new connection for every request."""
-    from ollama_chat.asker import WORKERS
+    from ollama_chat.cli.asker import WORKERS
     from ollama_chat.backends.ollama import OllamaBackend
 
     todo = iter(names(sample))
@@ -195,7 +195,7 @@ def main() -> None:
         sampled, whole = before(host, args.sample, args.models)
         print(f"before  one /api/show after another, rows at the end: {args.sample:,} in {sampled:.1f} s "
               f"-> {args.models:,}: first row and last row at ~{whole:,.0f} s (extrapolated)")
-        from ollama_chat.asker import WORKERS
+        from ollama_chat.cli.asker import WORKERS
 
         for how, words in (("shared", "one session shared (a keep-alive pool)"), ("each", "a session per thread"),
                            ("close", "a new connection per request")):

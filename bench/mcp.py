@@ -108,7 +108,7 @@ def load_cost(rounds: int) -> float:
         (home / ".config" / "ollama-chat").mkdir(parents=True)
         (home / ".config" / "ollama-chat" / "mcp.json").write_text(json.dumps({"mcpServers": {
             "files": {"command": "npx", "args": ["-y", "x"]}, "web": {"url": "https://example.com/mcp"}}}))
-        code = ("import time, ollama_chat.cli, ollama_chat.app, ollama_chat.oneshot; "  # what a chat has imported
+        code = ("import time, ollama_chat.cli.main, ollama_chat.cli.app, ollama_chat.ui.oneshot; "  # what a chat has imported
                 "t = time.perf_counter(); from ollama_chat.tools.mcp import McpServers; "
                 f"s = McpServers.load({{'HOME': {str(home)!r}}}); assert s.names() == ['files', 'web']; "
                 "print(time.perf_counter() - t)")

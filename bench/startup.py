@@ -34,7 +34,7 @@ from fake_ollama import FakeOllama  # noqa: E402
 
 BIN = Path(sys.executable).parent / "ollama-chat"
 SEED = Path(__file__).resolve().parent / "seed_chat.py"
-EAGER = "import ollama_chat.ui.terminal, ollama_chat.ui.repl; from ollama_chat.cli import main; main()"
+EAGER = "import ollama_chat.ui.terminal, ollama_chat.ui.repl; from ollama_chat.cli.main import main; main()"
 PROMPT = "assistant> "
 GOALS = {"one-shot": 1.5, "REPL prompt": 2.5}  # at most this many times the seed script
 # from a neutral folder: in the checkout, `python -c` would import the source tree, not the installed package

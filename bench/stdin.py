@@ -90,7 +90,7 @@ def main() -> int:
 
 def estimate_speed(old: Path | None) -> None:
     """base_tokens over 10 MB, before and after (the same number: the test suite proves them equal)."""
-    from ollama_chat.budget import base_tokens
+    from ollama_chat.estimate import base_tokens
 
     text = (PIECE.decode() * (10 * 1024 * 1024 // len(PIECE) + 1))[: 10 * 1024 * 1024]
     versions = {"after": base_tokens}

@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ollama_chat.store import Store, trigram_available
+from ollama_chat.store.sqlite import Store, trigram_available
 from ollama_chat.types import Exchange, Message, Stats
 
 KO = ("안녕하세요 오늘 날씨가 정말 좋네요 저는 프로그래밍을 배우고 있어요 파이썬으로 데이터를 분석하는 방법을 알려주세요 "
@@ -92,11 +92,11 @@ def transcript(rng: random.Random, count: int) -> list[Exchange]:
 def import_case(folder: Path, rng: random.Random) -> bool:
     """100,000 exchanges imported: the Recorder's one transaction against the old per-exchange commits and a
     single transaction indexed at once. True if the goal failed."""
-    from ollama_chat.conversation import Conversation
-    from ollama_chat.personas import load_persona
-    from ollama_chat.recorder import Recorder
-    from ollama_chat.settings import Flags, build_layers
-    from ollama_chat.transcript import from_json, to_json
+    from ollama_chat.chat.conversation import Conversation
+    from ollama_chat.chat.personas import load_persona
+    from ollama_chat.chat.recorder import Recorder
+    from ollama_chat.chat.settings import Flags, build_layers
+    from ollama_chat.store.transcript import from_json, to_json
 
     exchanges = transcript(rng, IMPORTED)
     chars = sum(len(e.question.content) + len(e.reply) for e in exchanges)

@@ -18,10 +18,10 @@ def main() -> None:
     argv = sys.argv[1:]
     gc.disable()
     try:
-        from ollama_chat import cli_plain
+        from ollama_chat.cli import plain as cli_plain
 
         if cli_plain.needs_parsing(argv, os.environ):
-            from ollama_chat.cli import main as run
+            from ollama_chat.cli.main import main as run
         else:
             run = cli_plain.main
     finally:

@@ -22,7 +22,7 @@ if str(_TESTS_DIR) not in sys.path:
 
 from fake_ollama import FakeOllama  # noqa: E402
 
-from ollama_chat.cli import main  # noqa: E402
+from ollama_chat.cli.main import main  # noqa: E402
 from ollama_chat.environment import Environment  # noqa: E402
 
 FIXTURES_DIR = _TESTS_DIR / "fixtures" / "streams"

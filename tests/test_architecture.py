@@ -83,7 +83,7 @@ def test_no_module_over_about_400_lines():
 
 def test_the_piped_path_imports_no_terminal_library():
     code = (
-        "import sys; from ollama_chat import app, cli; import ollama_chat.ui.output, ollama_chat.ui.plain; "
+        "import sys; from ollama_chat.cli import app, main as cli; import ollama_chat.ui.output, ollama_chat.ui.plain; "
         "from ollama_chat.environment import Environment; "
         "Environment.from_process()\n"
         "try:\n    cli.main(['--version'], Environment.in_memory())\nexcept SystemExit:\n    pass\n"
@@ -99,7 +99,7 @@ def test_history_commands_in_a_pipe_import_no_terminal_library(tmp_path, fake_ol
     env = {"HOME": str(tmp_path), "OLLAMA_HOST": fake_ollama.host_port, "PATH": "/usr/bin:/bin"}
     assert subprocess.run([str(BIN), "기억해 줘"], env=env, capture_output=True, timeout=60).returncode == 0
     code = (
-        "import sys; from ollama_chat.cli import main\n"
+        "import sys; from ollama_chat.cli.main import main\n"
         "for args in (['history'], ['history', 'list', '-n', '5'], ['history', 'search', '기억'], ['history', 'show', '0']):\n"
         "    try:\n        main(args)\n    except SystemExit:\n        pass\n"
         "heavy = {'rich', 'markdown_it', 'prompt_toolkit', 'pygments', 'pydantic'}\n"
@@ -145,7 +145,7 @@ def test_nothing_at_run_time_imports_the_mcp_sdk(tmp_path, fake_ollama):
     piped = subprocess.run([sys.executable, "-X", "importtime", "-m", "ollama_chat"], env=env, input="what is up?",
                            capture_output=True, text=True, timeout=120)
     imported = {line.rsplit("|", 1)[-1].strip() for line in piped.stderr.splitlines() if line.startswith("import time:")}
-    assert "echo: what is up?" in piped.stdout and "ollama_chat.app" in imported, piped.stderr[-2000:]
+    assert "echo: what is up?" in piped.stdout and "ollama_chat.cli.app" in imported, piped.stderr[-2000:]
     assert sorted(m for m in imported if m.split(".")[0] in SDK_KIN) == []
     code = (
         "import importlib, os, pkgutil, sys, ollama_chat\n"

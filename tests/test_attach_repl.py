@@ -9,7 +9,7 @@ import pytest
 from test_attach_cli import PNG
 from test_session import make_chat, screen
 
-from ollama_chat.settings import Flags
+from ollama_chat.chat.settings import Flags
 from ollama_chat.ui.commands import handle_line
 from ollama_chat.ui.status import toolbar
 

@@ -7,7 +7,7 @@ import codecs
 
 import pytest
 
-from ollama_chat.attachments import Attachment, AttachmentError, decode, fence, read_text, with_attachments
+from ollama_chat.files.attachments import Attachment, AttachmentError, decode, fence, read_text, with_attachments
 
 KOREAN = "회의록: 다음 주 월요일까지 보고서를 제출해 주세요.\n참석자: 김철수, 이영희"
 

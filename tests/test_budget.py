@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fake_ollama.replies import DEFAULT_WINDOW, PATIENCE, fake_tokens, message_tokens, prompt_tokens
-from ollama_chat.budget import (OLLAMA_DEFAULT_WINDOW, Calibration, base_parts, base_tokens, choose_window, fit, reply_room,
-                                short)
-from ollama_chat.settings import Flags
+from ollama_chat.chat.budget import OLLAMA_DEFAULT_WINDOW, choose_window, fit, reply_room, short
+from ollama_chat.estimate import Calibration, base_parts, base_tokens
+from ollama_chat.chat.settings import Flags
 from ollama_chat.ui.commands import handle_line
 
 from test_session import make_chat, screen
@@ -54,7 +54,7 @@ def test_the_fast_estimate_equals_the_character_by_character_one(text):
 
 
 def test_the_symbols_are_counted_once_each():
-    from ollama_chat.budget import _SYMBOLS
+    from ollama_chat.estimate import _SYMBOLS
 
     assert len(set(_SYMBOLS)) == len(_SYMBOLS)
     assert base_tokens(_SYMBOLS) == len(_SYMBOLS) / 2
@@ -206,9 +206,9 @@ def test_calibration_converges_within_10_percent_after_three_replies(fake_ollama
 
 
 def test_the_summary_is_stored_resumed_and_left_out_when_it_no_longer_fits(fake_ollama, tmp_path):
-    from ollama_chat.recorder import Recorder
-    from ollama_chat.resume import from_store
-    from ollama_chat.store import Store
+    from ollama_chat.chat.recorder import Recorder
+    from ollama_chat.chat.resume import from_store
+    from ollama_chat.store.sqlite import Store
 
     with Store.open(tmp_path / "c.db") as store:
         chat = make_chat(fake_ollama, tmp_path, flags=Flags(options={"num_ctx": 1024}, max_messages=200))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ollama_chat.cli import main
+from ollama_chat.cli.main import main
 from ollama_chat.environment import Environment
 
 
@@ -128,7 +128,7 @@ def test_errors_on_a_terminal_wrap_at_words_and_keep_paths_whole(cli, tmp_path):
     assert code == 2
     lines = err.rstrip("\n").split("\n")
     assert str(deep) in lines  # the path whole, on its own line, so it can be copied
-    from ollama_chat.ui.wrap import cell_width
+    from ollama_chat.text import cell_width
 
     assert all(cell_width(line) <= 40 for line in lines if line != str(deep)), lines
     words = " ".join(err.split())
@@ -147,7 +147,7 @@ def test_personas_subcommand_and_alias(cli, tmp_path):
 
 def test_personas_on_a_terminal_wrap_under_their_column(cli):
     code, out, _ = cli("personas", tty=True, columns=50)
-    from ollama_chat.ui.wrap import cell_width
+    from ollama_chat.text import cell_width
 
     assert code == 0 and all(cell_width(line) <= 50 for line in out.splitlines())
     assert any(line.startswith(" " * 12) for line in out.splitlines())  # continuation lines are indented

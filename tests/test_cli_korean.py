@@ -41,7 +41,7 @@ def test_a_group_and_its_commands_list_in_korean(cli):
 
 
 def test_korean_help_folds_at_the_terminal_width_in_cells(cli):
-    from ollama_chat.ui.wrap import cell_width
+    from ollama_chat.text import cell_width
 
     _, out, _ = cli("--help", **KO)
     assert max(cell_width(line) for line in out.splitlines()) <= 80

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from ollama_chat import cli, cli_plain
-from ollama_chat.cli_parsing import fill_optional_values
+from ollama_chat.cli import main as cli
+
+from ollama_chat.cli import plain as cli_plain
+from ollama_chat.cli.parsing import fill_optional_values
 from ollama_chat.environment import Environment
 
 PACKAGE = Path(__file__).resolve().parent.parent / "ollama_chat"
@@ -94,7 +96,7 @@ def test_a_piped_question_does_not_import_typer(tmp_path, fake_ollama):
     for args in ([], ["요약해", "주세요"]):
         modules, out = imported_modules(args, env, "q")
         assert sorted(m for m in modules if m.split(".")[0] == "typer") == []
-        assert out.startswith("echo: q") and "ollama_chat.app" in modules
+        assert out.startswith("echo: q") and "ollama_chat.cli.app" in modules
     modules, out = imported_modules(["--plain"], env, "q")  # an option: Typer parses it
     assert out.startswith("echo: q") and "typer" in modules
 
@@ -141,7 +143,7 @@ def test_typers_internals_are_used_in_one_section_only():
     outside = []
     for path in sorted(PACKAGE.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
-        if path.name == "cli_parsing.py" and SECTION in text:
+        if path.relative_to(PACKAGE).as_posix() == "cli/parsing.py" and SECTION in text:
             text = text[: text.index(SECTION)]
         outside += [f"{path.relative_to(PACKAGE)}: {m.group()}" for m in PRIVATE.finditer(text)]
     assert outside == []

@@ -3,8 +3,8 @@ after the pinned prefix, which is never trimmed."""
 
 import pytest
 
-from ollama_chat.conversation import Conversation, pinned_messages, window
-from ollama_chat.personas import Example
+from ollama_chat.chat.conversation import Conversation, pinned_messages, window
+from ollama_chat.chat.personas import Example
 from ollama_chat.types import Exchange, Message
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ollama_chat.filesets import Expansion, expand
+from ollama_chat.files.filesets import Expansion, expand
 
 
 def make(root: Path, *files: str, **texts: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from ollama_chat.gitignore import excluded, ignore_rules, is_ignored, translate
+from ollama_chat.files.gitignore import excluded, ignore_rules, is_ignored, translate
 
 CASES = [
     # (.gitignore text, path, is_dir, ignored)

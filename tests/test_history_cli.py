@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from ollama_chat.store import SCHEMA_VERSION, Store
+from ollama_chat.store.sqlite import SCHEMA_VERSION, Store
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_continue_and_resume_errors_are_clear(cli, fake_ollama):
 
 
 def test_an_ambiguous_prefix_lists_the_candidates(cli, fake_ollama, db, monkeypatch):
-    import ollama_chat.store as store_module
+    import ollama_chat.store.sqlite as store_module
 
     made = iter(["abc111111111", "abc222222222"])
     monkeypatch.setattr(store_module, "new_conversation_id", lambda: next(made))

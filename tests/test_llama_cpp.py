@@ -12,7 +12,7 @@ from ollama_chat.backends.base import ContextOverflow
 from ollama_chat.backends.openai import OpenAIBackend
 from ollama_chat.backends.openai_props import props_window_from
 from ollama_chat.backends.openai_wire import APIError, api_error, is_overflow, overflow_numbers
-from ollama_chat.settings import Flags
+from ollama_chat.chat.settings import Flags
 from ollama_chat.types import ChatRequest, Exchange, Message
 from ollama_chat.ui.commands import handle_line
 

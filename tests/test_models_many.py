@@ -11,7 +11,7 @@ import pexpect
 
 from helpers import BIN, spawn_in_pty, user_env
 
-from ollama_chat.asker import WORKERS, Asker
+from ollama_chat.cli.asker import WORKERS, Asker
 
 
 def names(n: int) -> list[str]:

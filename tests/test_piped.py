@@ -9,10 +9,12 @@ import re
 
 import pytest
 
-from ollama_chat.budget import OLLAMA_DEFAULT_WINDOW, base_tokens, bigger_window, holds
-from ollama_chat.cli import main
+from ollama_chat.chat.budget import OLLAMA_DEFAULT_WINDOW, bigger_window, holds
+
+from ollama_chat.estimate import base_tokens
+from ollama_chat.cli.main import main
 from ollama_chat.environment import Environment
-from ollama_chat.piped import PIECE, Ceiling, TooLong, read_within
+from ollama_chat.cli.stdin import PIECE, Ceiling, TooLong, read_within
 
 PROSE = "The quick brown fox jumps over the lazy dog, and the index makes lookups faster. 빠른 갈색 여우. "
 

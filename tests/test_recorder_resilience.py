@@ -9,8 +9,8 @@ import sqlite3
 
 import pytest
 
-from ollama_chat.store import Store
-from ollama_chat.transcript import to_json
+from ollama_chat.store.sqlite import Store
+from ollama_chat.store.transcript import to_json
 from ollama_chat.types import Exchange, Message
 from ollama_chat.ui.commands import handle_line
 from ollama_chat.ui.status import toolbar
@@ -226,8 +226,8 @@ def test_a_one_shot_waits_for_a_lock_then_says_plainly_whether_its_answer_was_sa
     the lock (up to its patience), then exits 1 saying the answer was not saved, never promising a next time."""
     import threading
 
-    from ollama_chat import recorder as recorder_module
-    from ollama_chat import store as store_module
+    from ollama_chat.chat import recorder as recorder_module
+    from ollama_chat.store import sqlite as store_module
 
     assert cli("하나")[0] == 0
     db = tmp_path / "data" / "ollama-chat" / "conversations.db"  # where the cli fixture's one-shot keeps it

@@ -14,14 +14,14 @@ import pytest
 
 from helpers import BIN, run_cli, spawn_in_pty, user_env
 
-from ollama_chat import store as store_module
-from ollama_chat import store_schema
-from ollama_chat.personas import Persona
-from ollama_chat.resume import server_notice
-from ollama_chat.settings import Flags, Layers, Settings, build_layers
-from ollama_chat.store import Store
-from ollama_chat.store_schema import kept_server
-from ollama_chat.transcript import ServerRef, from_json, server_ref, to_json
+from ollama_chat.store import sqlite as store_module
+from ollama_chat.store import schema as store_schema
+from ollama_chat.chat.personas import Persona
+from ollama_chat.chat.resume import server_notice
+from ollama_chat.chat.settings import Flags, Layers, Settings, build_layers
+from ollama_chat.store.sqlite import Store
+from ollama_chat.store.schema import kept_server
+from ollama_chat.store.transcript import ServerRef, from_json, server_ref, to_json
 from ollama_chat.types import Exchange, Message
 
 MARKER = "AKIA-MARKER-do-not-send-0123456789"
@@ -181,7 +181,7 @@ def test_a_file_read_carries_no_api_or_key_variable_into_the_settings(tmp_path):
     text = shared_file(tmp_path / "s.json", "http://evil.example/v1").read_text()
     transcript = from_json(text)
     layers = build_layers(Flags(), {}, {}, PLAIN)
-    from ollama_chat.resume import resumed_layers
+    from ollama_chat.chat.resume import resumed_layers
 
     settings = resumed_layers(layers.back_to(transcript.server.name), transcript, tmp_path, keep_persona=False).resolve()
     assert (settings.host, settings.backend_api, settings.api_key_env) == ("http://127.0.0.1:11434", "ollama",

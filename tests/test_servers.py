@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ollama_chat.configfile import parse_config
+from ollama_chat.chat.configfile import parse_config
 from ollama_chat.errors import UsageError
-from ollama_chat.personas import Persona
-from ollama_chat.settings import Flags, resolve
+from ollama_chat.chat.personas import Persona
+from ollama_chat.chat.settings import Flags, resolve
 
 PLAIN = Persona(name="assistant", system="기본", model="llama3.2")
 

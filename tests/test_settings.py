@@ -3,9 +3,9 @@
 import pytest
 
 from ollama_chat.errors import UsageError
-from ollama_chat.personas import Example, Persona
-from ollama_chat.configfile import load_config, parse_config
-from ollama_chat.settings import DEFAULT_MODEL, UNSET, Flags, build_layers, persona_ref, resolve
+from ollama_chat.chat.personas import Example, Persona
+from ollama_chat.chat.configfile import load_config, parse_config
+from ollama_chat.chat.settings import DEFAULT_MODEL, UNSET, Flags, build_layers, persona_ref, resolve
 
 PLAIN = Persona(name="assistant", system="기본 프롬프트")
 RICH = Persona(

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from ollama_chat import store as store_module
-from ollama_chat import store_schema
+from ollama_chat.store import sqlite as store_module
+from ollama_chat.store import schema as store_schema
 from ollama_chat.paths import conversations_db as db_path
-from ollama_chat.store import SCHEMA_VERSION, Store, StoreError, matching_line, shorten
-from ollama_chat.transcript import from_json, to_json
+from ollama_chat.store.sqlite import SCHEMA_VERSION, Store, StoreError, matching_line, shorten
+from ollama_chat.store.transcript import from_json, to_json
 from ollama_chat.types import Exchange, Message, Stats
 
 REPO = Path(__file__).resolve().parent.parent
@@ -364,7 +364,7 @@ CHILD = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from ollama_chat.store import Store
+    from ollama_chat.store.sqlite import Store
     from ollama_chat.types import Exchange, Message, Stats
 
     path, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
@@ -418,11 +418,11 @@ IMPORTER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from ollama_chat.conversation import Conversation
-    from ollama_chat.personas import load_persona
-    from ollama_chat.recorder import Recorder
-    from ollama_chat.settings import Flags, build_layers
-    from ollama_chat.store import Store
+    from ollama_chat.chat.conversation import Conversation
+    from ollama_chat.chat.personas import load_persona
+    from ollama_chat.chat.recorder import Recorder
+    from ollama_chat.chat.settings import Flags, build_layers
+    from ollama_chat.store.sqlite import Store
     from ollama_chat.types import Exchange, Message
 
     path, count = Path(sys.argv[1]), int(sys.argv[2])
@@ -484,7 +484,7 @@ def test_two_processes_write_at_once(path):
 
 
 def test_an_import_is_indexed_later_and_search_and_deletion_stay_right(path):
-    from ollama_chat import store_search
+    from ollama_chat.store import search as store_search
 
     if not store_search.INDEX_LATER:
         pytest.skip("imports are indexed at once")

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from helpers import BIN, user_env
-from ollama_chat.store import Store
+from ollama_chat.store.sqlite import Store
 from ollama_chat.types import Exchange, Message
 
 NOBODY = 65534
@@ -29,7 +29,7 @@ SEED = textwrap.dedent(
     """
     import os, sys
     from pathlib import Path
-    from ollama_chat.store import Store
+    from ollama_chat.store.sqlite import Store
     from ollama_chat.types import Exchange, Message
 
     store = Store.open(Path(sys.argv[1]))

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from ollama_chat import i18n
-from ollama_chat.attachments import MAX_TEXT
-from ollama_chat.budget import Calibration
+from ollama_chat.files.attachments import MAX_TEXT
+from ollama_chat.estimate import Calibration
 from ollama_chat.tools.base import TOOL_NAME
 from ollama_chat.tools.builtin import FILE_TOOLS, GROUPS, NAMES, build, chosen
 from ollama_chat.tools.confine import Folder, Refused

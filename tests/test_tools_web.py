@@ -10,7 +10,7 @@ import pytest
 from fake_ollama.web import FakeOllamaCom
 
 from ollama_chat import i18n
-from ollama_chat.budget import Calibration
+from ollama_chat.estimate import Calibration
 from ollama_chat.tools.base import Source
 from ollama_chat.tools.builtin import WEB_TOOLS, build
 from ollama_chat.tools.webapi import MAX_BODY, WebAccess

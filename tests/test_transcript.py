@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from ollama_chat.transcript import TranscriptError, from_json, to_json, to_markdown
+from ollama_chat.store.transcript import TranscriptError, from_json, to_json, to_markdown
 from ollama_chat.types import Exchange, Message
 
 LOG = (
@@ -60,7 +60,7 @@ def test_bad_transcripts(text, words):
     ],
 )
 def test_an_open_code_fence_is_closed(reply, closed):
-    from ollama_chat.transcript import close_fences
+    from ollama_chat.store.transcript import close_fences
 
     assert close_fences(reply) == closed
 

@@ -63,7 +63,7 @@ def test_make_output_plain(terminal, plain):
     assert output.sanitized is terminal  # --plain on a terminal: still no raw escape codes on it
 
 
-@pytest.mark.parametrize("module", ["ollama_chat.ui.output", "ollama_chat.ui.plain", "ollama_chat.ui.text"])
+@pytest.mark.parametrize("module", ["ollama_chat.ui.output", "ollama_chat.ui.plain", "ollama_chat.text"])
 def test_the_piped_path_loads_no_rich_markdown_or_prompt_toolkit(module):
     heavy = ("rich", "markdown_it", "prompt_toolkit", "requests")
     code = f"import sys, {module}; print(sorted({{m.split('.')[0] for m in sys.modules if m.startswith({heavy!r})}}))"
@@ -71,7 +71,7 @@ def test_the_piped_path_loads_no_rich_markdown_or_prompt_toolkit(module):
     assert result.stdout.strip() == "[]"
 
 
-RENDERER_MODULES = ["text", "output", "plain", "theme", "blocks", "markdown", "live", "terminal"]
+RENDERER_MODULES = ["marks", "output", "plain", "theme", "blocks", "markdown", "live", "terminal"]
 
 
 def _imports(module: str) -> set[str]:
@@ -93,7 +93,7 @@ def _imports(module: str) -> set[str]:
 
 def test_renderer_modules_import_each_other_without_a_circle():
     graph = {module: _imports(module) for module in RENDERER_MODULES}
-    assert graph["text"] == set() and "output" not in graph["terminal"]
+    assert graph["marks"] == set() and "output" not in graph["terminal"]
 
     def reach(start: str) -> set[str]:
         seen, todo = set(), [start]

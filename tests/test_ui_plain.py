@@ -9,7 +9,7 @@ from ui_helpers import stream
 
 from ollama_chat.types import Stats
 from ollama_chat.ui.plain import PlainOutput
-from ollama_chat.ui.text import format_stats
+from ollama_chat.ui.marks import format_stats
 
 STATS = Stats(eval_count=42, eval_duration=1_333_333_333, prompt_eval_count=26, total_duration=4_900_000_000)
 

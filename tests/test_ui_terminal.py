@@ -33,7 +33,7 @@ from ollama_chat.types import Stats
 from ollama_chat.ui.blocks import code_blocks
 from ollama_chat.ui.markdown import Lines, markdown_lines
 from ollama_chat.ui.terminal import TerminalOutput
-from ollama_chat.ui.text import format_stats
+from ollama_chat.ui.marks import format_stats
 
 
 # --------------------------------------------------------------------------------------------------------------

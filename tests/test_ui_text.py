@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from ui_helpers import HOSTILE, STATS
 
 from ollama_chat.types import Stats
-from ollama_chat.ui.text import CUT_MARK, INTERRUPTED_MARK, end_marks, format_stats, sanitize
+from ollama_chat.ui.marks import CUT_MARK, INTERRUPTED_MARK, end_marks, format_stats
+from ollama_chat.text import sanitize
 
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 

@@ -8,7 +8,7 @@ import pytest
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.backends.ollama_models import model_info_from
 from ollama_chat.backends.openai_wire import models_from
-from ollama_chat.settings import Flags
+from ollama_chat.chat.settings import Flags
 from ollama_chat.ui.commands import handle_line
 
 from test_session import make_chat, screen

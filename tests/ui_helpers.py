@@ -14,7 +14,7 @@ from rich.console import Console
 from ollama_chat.types import Stats
 from ollama_chat.ui.markdown import ReplyMarkdown
 from ollama_chat.ui.terminal import TerminalOutput
-from ollama_chat.ui.text import sanitize
+from ollama_chat.text import sanitize
 
 REPO = Path(__file__).resolve().parent.parent
 

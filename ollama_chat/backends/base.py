@@ -17,7 +17,7 @@ from ollama_chat.errors import ChatError, UsageError, cut
 from ollama_chat.i18n import _
 from ollama_chat.options import MAX_WINDOW
 from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo, PullProgress
-from ollama_chat.ui.text import one_line
+from ollama_chat.text import one_line
 
 
 class ChatStream(Protocol):

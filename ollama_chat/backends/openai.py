@@ -52,7 +52,7 @@ from ollama_chat.backends.streaming import (BadStream, OneReply, StreamCut, Stre
                                             incomplete_reply, read_body)
 from ollama_chat.i18n import _
 from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo, PullProgress
-from ollama_chat.ui.text import one_line
+from ollama_chat.text import one_line
 
 CONNECT_TIMEOUT = 5.0
 MAX_BODY = 16 * 1024 * 1024  # an answer that is not a stream (/models, stream: false)

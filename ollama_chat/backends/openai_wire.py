@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ollama_chat.attachments import image_format
+from ollama_chat.files.attachments import image_format
 from ollama_chat.backends.base import Unsupported, server_text, shown_value, window_value
 from ollama_chat.backends.hosts import too_long
 from ollama_chat.errors import cut

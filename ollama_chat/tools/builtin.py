@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 
-from ollama_chat.budget import Calibration
+from ollama_chat.estimate import Calibration
 from ollama_chat.errors import UsageError
 from ollama_chat.i18n import _
 from ollama_chat.tools.base import Tool

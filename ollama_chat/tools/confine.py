@@ -17,8 +17,8 @@ import os
 import stat
 from dataclasses import dataclass
 
-from ollama_chat.filesets import _enter, _start  # the rule chain /read walks with, reused rather than copied
-from ollama_chat.gitignore import excluded
+from ollama_chat.files.filesets import _enter, _start  # the rule chain /read walks with, reused rather than copied
+from ollama_chat.files.gitignore import excluded
 from ollama_chat.i18n import _
 
 MAX_PATH = 4096

@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ollama_chat.attachments import MAX_TEXT, decode
-from ollama_chat.budget import Calibration
-from ollama_chat.filesets import expand
+from ollama_chat.files.attachments import MAX_TEXT, decode
+from ollama_chat.estimate import Calibration
+from ollama_chat.files.filesets import expand
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.tools.base import ToolResult, ToolSpec
 from ollama_chat.tools.confine import Entry, Folder, Located, Refused, shown

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from ollama_chat.budget import Calibration
+from ollama_chat.estimate import Calibration
 from ollama_chat.i18n import _
 from ollama_chat.tools.base import Source, ToolResult, ToolSpec
 from ollama_chat.tools.fit import DEFAULT_BUDGET, Tokens, cut_to, fit_items

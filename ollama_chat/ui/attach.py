@@ -14,11 +14,11 @@ from pathlib import Path
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
 
-from ollama_chat.attachments import AttachmentError, mentioned, read_any, read_image, read_text, resolve, shown_path
+from ollama_chat.files.attachments import AttachmentError, mentioned, read_any, read_image, read_text, resolve, shown_path
 from ollama_chat.i18n import _, ngettext
-from ollama_chat.tray import attached_note
+from ollama_chat.chat.tray import attached_note
 from ollama_chat.ui.chat import Chat
-from ollama_chat.ui.text import one_line
+from ollama_chat.text import one_line
 
 READ_LIMIT = 50  # files one /read takes from folders and globs
 SCAN_LIMIT = 20_000  # entries one /read looks at, so `/read ~` answers at once
@@ -101,7 +101,7 @@ def read(chat: Chat, arg: str) -> None:
     names = _args(chat, arg, "")
     if names is None:
         return
-    from ollama_chat.filesets import expand  # only when a folder or glob is read: not at start-up
+    from ollama_chat.files.filesets import expand  # only when a folder or glob is read: not at start-up
 
     found = expand(names, Path.cwd(), limit=READ_LIMIT, max_scan=SCAN_LIMIT)
     for name in found.missing:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from rich.console import Console
 
-from ollama_chat.session import ChatSession
+from ollama_chat.chat.session import ChatSession
 from ollama_chat.ui.editor import Editor
 
 

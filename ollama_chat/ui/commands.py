@@ -15,16 +15,16 @@ from ollama_chat.backends.base import BackendError
 from ollama_chat.errors import ChatError
 from ollama_chat.i18n import N_, _, ngettext
 from ollama_chat.options import OPTIONS, OptionError, parse_option_text
-from ollama_chat.personas import BUILTIN, THINK_LEVELS, list_personas, load_persona, shown_source
+from ollama_chat.chat.personas import BUILTIN, THINK_LEVELS, list_personas, load_persona, shown_source
 from ollama_chat.suggest import did_you_mean
 from ollama_chat.ui import attach, conversations, files, show
 from ollama_chat.ui.chat import Chat
-from ollama_chat.ui.text import one_line, sanitize
+from ollama_chat.text import one_line, sanitize
 from ollama_chat.ui.conversations import preview
 from ollama_chat.ui.editor import EditorError
 from ollama_chat.ui.korean_keys import from_korean_keys, is_hangul
 from ollama_chat.ui.show import think_text
-from ollama_chat.ui.wrap import cell_width, pad
+from ollama_chat.text import cell_width, pad
 
 EXIT_WORDS = ("quit", "exit", "종료", "나가기", "끝")
 

@@ -7,12 +7,12 @@ from rich.console import Console
 from rich.text import Text
 
 from ollama_chat.i18n import _, ngettext
-from ollama_chat.resume import Resumed, from_store, notices
-from ollama_chat.session import exchanges_text
-from ollama_chat.store import StoreError
+from ollama_chat.chat.resume import Resumed, from_store, notices
+from ollama_chat.chat.session import exchanges_text
+from ollama_chat.store.sqlite import StoreError
 from ollama_chat.types import Message
 from ollama_chat.ui.chat import Chat
-from ollama_chat.ui.text import attached_text, one_line, sanitize, when
+from ollama_chat.text import attached_text, one_line, sanitize, when
 
 RECENT = 10  # conversations /resume lists
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from ollama_chat.errors import ChatError
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.paths import user_path, write_private
-from ollama_chat.resume import Resumed, notices, read_transcript
-from ollama_chat.transcript import to_json, to_markdown
+from ollama_chat.chat.resume import Resumed, notices, read_transcript
+from ollama_chat.store.transcript import to_json, to_markdown
 from ollama_chat.ui.chat import Chat
-from ollama_chat.ui.text import one_line, sanitize
+from ollama_chat.text import one_line, sanitize
 
 
 

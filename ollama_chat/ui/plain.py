@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
 from ollama_chat.types import Stats
-from ollama_chat.ui.text import end_marks, sanitize
+from ollama_chat.ui.marks import end_marks
+from ollama_chat.text import sanitize
 
 
 class PlainReply:

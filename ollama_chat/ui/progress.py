@@ -10,7 +10,7 @@ from rich.text import Text
 
 from ollama_chat.i18n import _
 from ollama_chat.types import PullProgress
-from ollama_chat.ui.text import one_line
+from ollama_chat.text import one_line
 
 
 class PullView:

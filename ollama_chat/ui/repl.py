@@ -20,17 +20,17 @@ from rich.console import Console
 from rich.text import Text
 
 from ollama_chat import paths
-from ollama_chat.attachments import Attachment, Image
+from ollama_chat.files.attachments import Attachment, Image
 from ollama_chat.backends.base import Backend, BackendError
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_OK, ChatError, Terminated, UsageError, cut_values
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.options import OPTIONS
-from ollama_chat.personas import THINK_LEVELS, known_names
-from ollama_chat.recorder import Recorder
-from ollama_chat.resume import Resumed
-from ollama_chat.session import ChatSession
-from ollama_chat.settings import Layers
+from ollama_chat.chat.personas import THINK_LEVELS, known_names
+from ollama_chat.chat.recorder import Recorder
+from ollama_chat.chat.resume import Resumed
+from ollama_chat.chat.session import ChatSession
+from ollama_chat.chat.settings import Layers
 from ollama_chat.ui.attach import MentionCompleter, last_word, path_completions
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.commands import COMMANDS, EXIT_WORDS, handle_line
@@ -39,7 +39,7 @@ from ollama_chat.ui.editor import Editor, EditorError, EditorStopped
 from ollama_chat.ui.output import make_output
 from ollama_chat.ui.status import banner, toolbar
 from ollama_chat.ui.termmode import terminal_mode
-from ollama_chat.ui.text import one_line, sanitize
+from ollama_chat.text import one_line, sanitize
 from ollama_chat.ui.theme import make_console
 
 TRIPLE = '"""'

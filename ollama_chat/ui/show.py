@@ -6,12 +6,12 @@ import json
 
 from rich.text import Text
 
-from ollama_chat.context import Plan
+from ollama_chat.chat.context import Plan
 from ollama_chat.i18n import N_, _, ngettext
-from ollama_chat.personas import shown_source
-from ollama_chat.session import ChatSession
+from ollama_chat.chat.personas import shown_source
+from ollama_chat.chat.session import ChatSession
 from ollama_chat.ui.chat import Chat
-from ollama_chat.ui.text import one_line
+from ollama_chat.text import one_line
 
 
 def show(chat: Chat, arg: str) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ollama_chat.budget import short
+from ollama_chat.chat.budget import short
 from ollama_chat.i18n import _, ngettext
-from ollama_chat.session import ChatSession
-from ollama_chat.ui.text import one_line
+from ollama_chat.chat.session import ChatSession
+from ollama_chat.text import one_line
 
 
 def toolbar(session: ChatSession) -> str:

@@ -38,7 +38,8 @@ from ollama_chat.types import Stats
 from ollama_chat.ui.blocks import Block, BlockSplitter
 from ollama_chat.ui.live import LiveTail, terminal_reflows
 from ollama_chat.ui.markdown import Line, markdown_lines, render_lines, render_markdown
-from ollama_chat.ui.text import end_marks, one_line, sanitize
+from ollama_chat.ui.marks import end_marks
+from ollama_chat.text import one_line, sanitize
 from ollama_chat.ui.theme import THEME
 
 _THINKING_HEADER = N_("Thinking")  # shown as _("Thinking")

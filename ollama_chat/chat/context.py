@@ -9,11 +9,11 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ollama_chat.budget import (PER_MESSAGE, Calibration, Fit, Parts, Window, add, base_parts, bigger_window,
-                                choose_window, fit, reply_room)
-from ollama_chat.conversation import Conversation, pinned_messages
+from ollama_chat.chat.budget import Fit, Window, bigger_window, choose_window, fit, reply_room
+from ollama_chat.estimate import PER_MESSAGE, Calibration, Parts, add, base_parts
+from ollama_chat.chat.conversation import Conversation, pinned_messages
 from ollama_chat.i18n import _
-from ollama_chat.settings import Settings
+from ollama_chat.chat.settings import Settings
 from ollama_chat.types import Exchange, Stats
 
 RECENT_REPLIES = 5  # the replies whose length sets the room kept for the next one

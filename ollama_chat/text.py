@@ -1,13 +1,15 @@
-"""What both renderers share, free of rich: making model text safe for a terminal, the stats line, and the
-marks drawn after a reply. Both `plain` and `terminal` import it, so it imports neither (nor `output`)."""
+"""Text fit to show, for every layer (the ground floor): untrusted text made safe for a terminal (`sanitize`,
+and `one_line` for fields that must stay one line), widths in terminal cells and word wrapping for our own
+messages, and the small formats every screen shares (sizes, times, the 📎 line). Pure, and free of rich: the
+piped path uses it."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
-from ollama_chat.i18n import N_, _, ngettext
-from ollama_chat.types import Attached, Stats
+from ollama_chat.types import Attached
 
 # --------------------------------------------------------------------------------------------------------------
 # Terminal safety
@@ -68,51 +70,6 @@ def one_line(text: str, limit: int | None = None) -> str:
     return sanitize(text)
 
 
-# --------------------------------------------------------------------------------------------------------------
-# Stats and end marks
-# --------------------------------------------------------------------------------------------------------------
-
-
-def _duration(ns: int) -> str:
-    seconds = ns / 1e9
-    if seconds < 1:
-        return _("{ms} ms").format(ms=f"{seconds * 1000:.0f}")
-    return _("{seconds} s").format(seconds=f"{seconds:.1f}")
-
-
-def format_stats(stats: Stats) -> str:
-    """One line, e.g. "42 tokens · 31.5 tok/s · prompt 26 tokens · load 1.3 s · total 4.9 s". Pure."""
-    parts = [ngettext("{n} token", "{n} tokens", stats.eval_count).format(n=stats.eval_count)]
-    rate = stats.tokens_per_second
-    if rate is not None:
-        parts.append(_("{rate} tok/s").format(rate=f"{rate:.1f}"))
-    if stats.prompt_eval_count:
-        n = stats.prompt_eval_count
-        parts.append(ngettext("prompt {n} token", "prompt {n} tokens", n).format(n=n))
-    if stats.load_duration:
-        parts.append(_("load {duration}").format(duration=_duration(stats.load_duration)))
-    if stats.total_duration:
-        parts.append(_("total {duration}").format(duration=_duration(stats.total_duration)))
-    if stats.cut_by_length:
-        parts.append(_("cut by length (raise num_predict or num_ctx)"))
-    return " · ".join(parts)
-
-
-# The marks in English; `end_marks` shows them in the interface's language.
-INTERRUPTED_MARK = N_("[interrupted]")
-CUT_MARK = N_("[cut: the answer reached the length limit — raise num_predict or num_ctx]")
-
-
-def end_marks(stats: Stats | None, *, interrupted: bool, show_stats: bool) -> list[tuple[str, str]]:
-    """(text, style name) lines drawn after a reply. A cut answer is always marked: the stats say it when shown."""
-    marks = [(_("[interrupted]"), "interrupted")] if interrupted else []
-    if stats is not None and show_stats:
-        marks.append((format_stats(stats), "stats"))
-    elif stats is not None and stats.cut_by_length:
-        marks.append((_("[cut: the answer reached the length limit — raise num_predict or num_ctx]"), "interrupted"))
-    return marks
-
-
 def when(timestamp: float) -> str:
     """A stored time as a person reads it, in local time: 2026-11-25 14:03."""
     import time
@@ -131,3 +88,39 @@ def size_text(size: int) -> str:
 def attached_text(attached: Sequence[Attached]) -> str:
     """The line that stands for a question's attachments wherever it is shown: 📎 notes.txt (12 KB), cat.png (340 KB)."""
     return "📎 " + ", ".join(f"{one_line(a.name)} ({size_text(a.size)})" for a in attached)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Widths in terminal cells, and wrapping our own messages
+# --------------------------------------------------------------------------------------------------------------
+
+
+def cell_width(text: str) -> int:
+    if text.isascii():  # O(1), and most names are
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
+
+
+def wrap(text: str, width: int, indent: str = "") -> list[str]:
+    """Each line of `text` folded to `width` cells at spaces; continuation lines start with `indent`, and a
+    line's own leading spaces are kept."""
+    width = max(10, width)
+    out: list[str] = []
+    for paragraph in text.split("\n"):
+        words = paragraph.lstrip(" ").split(" ")
+        line = paragraph[: len(paragraph) - len(paragraph.lstrip(" "))] + words[0]
+        used = cell_width(line)
+        for word in words[1:]:
+            w = cell_width(word)
+            if used + 1 + w > width and line.strip():
+                out.append(line)
+                line, used = indent + word, cell_width(indent) + w
+            else:
+                line, used = f"{line} {word}", used + 1 + w
+        out.append(line)
+    return out
+
+
+def pad(text: str, width: int) -> str:
+    """`text` followed by spaces up to `width` display cells (str.ljust counts characters, not cells)."""
+    return text + " " * max(0, width - cell_width(text))

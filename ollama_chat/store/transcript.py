@@ -14,7 +14,7 @@ from ollama_chat.backends.hosts import has_credentials
 from ollama_chat.i18n import _
 from ollama_chat.options import OptionError, check_option
 from ollama_chat.types import Attached, Exchange, Message
-from ollama_chat.ui.text import attached_text
+from ollama_chat.text import attached_text
 
 TRANSCRIPT_VERSION = 2
 

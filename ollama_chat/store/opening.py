@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from ollama_chat.i18n import _
-from ollama_chat.store_schema import SCHEMA_VERSION
+from ollama_chat.store.schema import SCHEMA_VERSION
 
 CHECK_ON_OPEN_LIMIT = 16 * 1024 * 1024  # bytes; `quick_check` reads it all: bigger files only before a migration
 

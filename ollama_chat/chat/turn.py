@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ollama_chat.backends.base import Backend, BackendError, ContextOverflow
-from ollama_chat.context import ContextTracker, Plan
-from ollama_chat.conversation import Conversation, pinned_messages
+from ollama_chat.chat.context import ContextTracker, Plan
+from ollama_chat.chat.conversation import Conversation, pinned_messages
 from ollama_chat.errors import Terminated
 from ollama_chat.i18n import _
-from ollama_chat.settings import Settings
+from ollama_chat.chat.settings import Settings
 from ollama_chat.types import ChatRequest, Exchange, Message, Stats
 from ollama_chat.ui.output import Output, Reply
 

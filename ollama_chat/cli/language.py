@@ -21,7 +21,7 @@ import typer
 from ollama_chat import i18n
 from ollama_chat.errors import cut_values
 from ollama_chat.i18n import N_, _
-from ollama_chat.ui.wrap import wrap
+from ollama_chat.text import wrap
 
 # -- usage errors ---------------------------------------------------------------------------------------------
 

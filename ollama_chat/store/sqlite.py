@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ollama_chat import store_search
+from ollama_chat.store import search as store_search
 from ollama_chat.i18n import _
 from ollama_chat.paths import private_file
-from ollama_chat.store_schema import SCHEMA_VERSION, create_search, migrate, transaction, trigram_available
-from ollama_chat.store_file import (ConversationGone, NoSuchConversation, StoreError, cannot_write, checked_version,
+from ollama_chat.store.schema import SCHEMA_VERSION, create_search, migrate, transaction, trigram_available
+from ollama_chat.store.opening import (ConversationGone, NoSuchConversation, StoreError, cannot_write, checked_version,
                                    connect_read_only, store_error)
-from ollama_chat.store_rows import exchange_row, question_of, stats_of
-from ollama_chat.store_search import matching_line
+from ollama_chat.store.rows import exchange_row, question_of, stats_of
+from ollama_chat.store.search import matching_line
 from ollama_chat.types import Exchange
 
 BUSY_TIMEOUT = 5.0  # seconds another writer may hold the file before we give up on this write

@@ -8,11 +8,13 @@ from typing import List, Optional
 
 import typer
 
-from ollama_chat import app, history
-from ollama_chat.app import guarded
-from ollama_chat.cli_parsing import FastCommand, FastGroup
+from ollama_chat.cli import app
+
+from ollama_chat.cli import history
+from ollama_chat.cli.app import guarded
+from ollama_chat.cli.parsing import FastCommand, FastGroup
 from ollama_chat.i18n import LANGUAGES, N_, _
-from ollama_chat.settings import Flags
+from ollama_chat.chat.settings import Flags
 
 
 def group(help: str) -> typer.Typer:  # noqa: A002 - Typer's own word

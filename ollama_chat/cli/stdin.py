@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from ollama_chat.backends.base import Backend, BackendError
-from ollama_chat.budget import OLLAMA_DEFAULT_WINDOW, base_tokens, bigger_window, reply_room
+from ollama_chat.chat.budget import OLLAMA_DEFAULT_WINDOW, bigger_window, reply_room
+from ollama_chat.estimate import base_tokens
 from ollama_chat.errors import UsageError
 from ollama_chat.i18n import _, ngettext
-from ollama_chat.settings import Settings
+from ollama_chat.chat.settings import Settings
 
 PIECE = 128 * 1024  # bytes read at a time: the refusal comes within a piece of the point it is certain
 

@@ -15,17 +15,19 @@ from typing import Any, List, Optional
 
 import typer
 
-from ollama_chat import __version__, app, i18n, paths
-from ollama_chat.cli_groups import LANG, history_cli, models_cli
-from ollama_chat.cli_language import run
-from ollama_chat.cli_parsing import DefaultGroup, FastCommand, optional_values
-from ollama_chat.cli_plain import DEFAULT, ask, language
+from ollama_chat import __version__, i18n, paths
+
+from ollama_chat.cli import app
+from ollama_chat.cli.groups import LANG, history_cli, models_cli
+from ollama_chat.cli.language import run
+from ollama_chat.cli.parsing import DefaultGroup, FastCommand, optional_values
+from ollama_chat.cli.plain import DEFAULT, ask, language
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_OK, UsageError
 from ollama_chat.i18n import N_, _
 from ollama_chat.options import PRESETS, OptionError, check_option, parse_assignment
-from ollama_chat.personas import THINK_LEVELS, known_names
-from ollama_chat.settings import Flags
+from ollama_chat.chat.personas import THINK_LEVELS, known_names
+from ollama_chat.chat.settings import Flags
 
 cli = typer.Typer(
     cls=DefaultGroup,
@@ -62,7 +64,7 @@ def _model_names(incomplete: str) -> list[str]:
     from ollama_chat.backends.base import BackendError
     from ollama_chat.backends.hosts import parse_host
     from ollama_chat.backends.ollama import OllamaBackend
-    from ollama_chat.ui.text import one_line
+    from ollama_chat.text import one_line
 
     try:
         names = OllamaBackend(parse_host(os.environ.get("OLLAMA_HOST")), timeout=2).list_models()

@@ -14,12 +14,14 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import NoReturn
 
-from ollama_chat import app, i18n, paths
-from ollama_chat.configfile import load_config
+from ollama_chat import i18n, paths
+
+from ollama_chat.cli import app
+from ollama_chat.chat.configfile import load_config
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_FAILURE, EXIT_INTERRUPTED, ChatError
 from ollama_chat.i18n import _
-from ollama_chat.settings import Flags
+from ollama_chat.chat.settings import Flags
 
 DEFAULT = "chat"  # the command a first word that names no command belongs to
 COMMANDS = ("personas", "history", "models")  # beside it; `cli` checks these against its Typer app

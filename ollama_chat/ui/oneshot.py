@@ -7,18 +7,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ollama_chat.backends.base import Backend, BackendError
-from ollama_chat.context import ContextTracker, Plan, bad_window_text, not_sent, not_sent_hint
-from ollama_chat.conversation import Conversation
+from ollama_chat.chat.context import ContextTracker, Plan, bad_window_text, not_sent, not_sent_hint
+from ollama_chat.chat.conversation import Conversation
 from ollama_chat.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated, UsageError
 from ollama_chat.i18n import _
-from ollama_chat.recorder import Recorder
-from ollama_chat.settings import Settings
-from ollama_chat.turn import fitted_turn, refused_text, settle
+from ollama_chat.chat.recorder import Recorder
+from ollama_chat.chat.settings import Settings
+from ollama_chat.chat.turn import fitted_turn, refused_text, settle
 from ollama_chat.types import Message
 from ollama_chat.ui.output import Output
 
 if TYPE_CHECKING:
-    from ollama_chat.attachments import Attachment
+    from ollama_chat.files.attachments import Attachment
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
     the one that does not fit; images are refused for a model that cannot see, before anything is sent."""
     conversation = conversation or Conversation()
     if question.images or files:  # only then: a plain question's start-up does not pay for the checks
-        from ollama_chat.tray import too_big, vision_refusal
+        from ollama_chat.chat.tray import too_big, vision_refusal
     if question.images:
         refusal = vision_refusal(backend, settings.model, flag=True)
         if refusal is not None:

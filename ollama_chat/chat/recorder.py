@@ -18,11 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ollama_chat.conversation import Conversation
+from ollama_chat.chat.conversation import Conversation
 from ollama_chat.errors import signals_held
 from ollama_chat.i18n import N_, _, ngettext
-from ollama_chat.settings import Settings
-from ollama_chat.store import ConversationGone, Store, StoreError
+from ollama_chat.chat.settings import Settings
+from ollama_chat.store.sqlite import ConversationGone, Store, StoreError
 from ollama_chat.types import Exchange
 
 ONE_SHOT_PATIENCE = 30.0  # seconds a one-shot keeps trying a store another program has locked

@@ -18,11 +18,11 @@ from ollama_chat.backends.hosts import parse_host
 from ollama_chat.errors import UsageError
 from ollama_chat.i18n import N_, _
 from ollama_chat.paths import read_file
-from ollama_chat.personas import NAME_RE, Example, Persona, PersonaError, load_persona
-from ollama_chat.settings import Layers, Settings
-from ollama_chat.store import StoredConversation
-from ollama_chat.transcript import ServerRef, Transcript, TranscriptError, checked_options, from_json, server_ref
-from ollama_chat.ui.text import one_line
+from ollama_chat.chat.personas import NAME_RE, Example, Persona, PersonaError, load_persona
+from ollama_chat.chat.settings import Layers, Settings
+from ollama_chat.store.sqlite import StoredConversation
+from ollama_chat.store.transcript import ServerRef, Transcript, TranscriptError, checked_options, from_json, server_ref
+from ollama_chat.text import one_line
 
 STORED = N_("the resumed conversation")  # a persona's source: translate it where it is shown
 SHOWN_NAME = 80  # characters of a saved server's name or host shown in a notice

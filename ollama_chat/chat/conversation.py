@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ollama_chat.personas import Example
+from ollama_chat.chat.personas import Example
 from ollama_chat.types import Exchange, Message
 
 

@@ -9,30 +9,33 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ollama_chat import models, paths
+from ollama_chat import paths
+
+from ollama_chat.chat.pull import pull as run_pull
+from ollama_chat.cli import models
 from ollama_chat.backends.base import Backend, ModelNotFound
 from ollama_chat.backends.ollama import OllamaBackend
-from ollama_chat.configfile import load_config
-from ollama_chat.conversation import Conversation
+from ollama_chat.chat.configfile import load_config
+from ollama_chat.chat.conversation import Conversation
 from ollama_chat.environment import Environment, quiet_from_now_on
 from ollama_chat.i18n import _
 from ollama_chat.errors import (EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated, UsageError,
                                 ctrl_c_interrupts, cut_values, signals_as_interrupts)
-from ollama_chat.oneshot import combine_question, decode_input
-from ollama_chat.oneshot import run as run_oneshot
-from ollama_chat.personas import BUILTIN, PersonaError, list_personas, load_persona, shown_source
-from ollama_chat.recorder import OFF, Recorder
-from ollama_chat.resume import Resumed, from_store, notices, read_transcript, resumed_layers
-from ollama_chat.settings import (Flags, Layers, Settings, build_layers, config_layer, env_layer, flags_layer, load_format,
+from ollama_chat.ui.oneshot import combine_question, decode_input
+from ollama_chat.ui.oneshot import run as run_oneshot
+from ollama_chat.chat.personas import BUILTIN, PersonaError, list_personas, load_persona, shown_source
+from ollama_chat.chat.recorder import OFF, Recorder
+from ollama_chat.chat.resume import Resumed, from_store, notices, read_transcript, resumed_layers
+from ollama_chat.chat.settings import (Flags, Layers, Settings, build_layers, config_layer, env_layer, flags_layer, load_format,
                                   persona_ref, server_layer)
-from ollama_chat.store import NoSuchConversation, Store, StoreError
+from ollama_chat.store.sqlite import NoSuchConversation, Store, StoreError
 from ollama_chat.types import Message
 from ollama_chat.ui.output import make_output
-from ollama_chat.ui.text import one_line, sanitize
-from ollama_chat.ui.wrap import cell_width, pad, wrap
+from ollama_chat.text import one_line, sanitize
+from ollama_chat.text import cell_width, pad, wrap
 
 if TYPE_CHECKING:
-    from ollama_chat.attachments import Attachment, Image
+    from ollama_chat.files.attachments import Attachment, Image
 
 
 def warn(env: Environment, text: str, hint: str = "") -> None:
@@ -137,7 +140,7 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
     except ModelNotFound:
         if not flags.pull:
             raise
-    code = models.pull(backend, settings.model, models.view_for(env), lambda text: say(env, "", "2", text))
+    code = run_pull(backend, settings.model, models.view_for(env), lambda text: say(env, "", "2", text))
     return ask() if code == EXIT_OK else code
 
 
@@ -201,10 +204,10 @@ def read_attachments(env: Environment, files: Sequence[str], images: Sequence[st
     the chat, -f takes a file's image by its bytes, and a folder or glob for its text files (`-f -` standard
     input, read as far as it can fit `settings`' model and no further than a file may be). Imported only then:
     a plain question's start-up does not pay for them."""
-    from ollama_chat import attachments
-    from ollama_chat.budget import Calibration
-    from ollama_chat.filesets import expand
-    from ollama_chat.tray import attached_note
+    from ollama_chat.files import attachments
+    from ollama_chat.estimate import Calibration
+    from ollama_chat.files.filesets import expand
+    from ollama_chat.chat.tray import attached_note
 
     cwd, seen = Path.cwd(), set()
     texts: list[attachments.Attachment] = []
@@ -241,7 +244,7 @@ def read_attachments(env: Environment, files: Sequence[str], images: Sequence[st
 
 
 def question_with(words: str, texts: Sequence[Attachment], pictures: Sequence[Image]) -> Message:
-    from ollama_chat.attachments import question
+    from ollama_chat.files.attachments import question
 
     return question(words, texts, pictures)
 
@@ -250,7 +253,7 @@ def read_input(env: Environment, settings: Settings, backend: Backend | None, na
                most_bytes: int | None = None) -> bytes:
     """Standard input, refused as soon as it clearly cannot fit (`piped.read_within`): the server is asked how
     much the model can take only when the input has grown that far."""
-    from ollama_chat.piped import ceiling_for, read_within, smallest_budget
+    from ollama_chat.cli.stdin import ceiling_for, read_within, smallest_budget
 
     def too_many_bytes(size: int) -> UsageError:
         return UsageError(_("Cannot attach {name}: {reason}.").format(name=name, reason=_(
@@ -318,7 +321,7 @@ def print_models(env: Environment, flags: Flags) -> int:
 
 def pull_model(env: Environment, flags: Flags, name: str) -> int:
     signals_as_interrupts()
-    return models.pull(backend_for(env, flags), name, models.view_for(env), lambda text: say(env, "", "2", text))
+    return run_pull(backend_for(env, flags), name, models.view_for(env), lambda text: say(env, "", "2", text))
 
 
 def guarded(env: Environment, body: Callable[[], int]) -> int:

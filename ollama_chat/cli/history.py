@@ -13,11 +13,11 @@ from ollama_chat import paths
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_FAILURE, EXIT_OK, ChatError, UsageError
 from ollama_chat.i18n import N_, _, ngettext
-from ollama_chat.store import ConversationMeta, NoSuchConversation, Store, StoreError, StoredConversation, matching_line
-from ollama_chat.transcript import to_json, to_markdown
+from ollama_chat.store.sqlite import ConversationMeta, NoSuchConversation, Store, StoreError, StoredConversation, matching_line
+from ollama_chat.store.transcript import to_json, to_markdown
 from ollama_chat.ui.output import make_output
-from ollama_chat.ui.text import one_line, sanitize, when
-from ollama_chat.ui.wrap import cell_width
+from ollama_chat.text import one_line, sanitize, when
+from ollama_chat.text import cell_width
 
 LIST_HINT = N_("`ollama-chat history` lists the conversations, newest first, each starting with its ID.")
 _AGE = re.compile(r"(\d+(?:\.\d+)?)\s*(h|d|w|mo|y|)")

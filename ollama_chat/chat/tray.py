@@ -7,16 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from ollama_chat.attachments import Attachment, Image, block, question
+from ollama_chat.files.attachments import Attachment, Image, block, question
 from ollama_chat.backends.base import Backend, BackendError
-from ollama_chat.budget import bigger_window
-from ollama_chat.context import ContextTracker
-from ollama_chat.conversation import Conversation
+from ollama_chat.chat.budget import bigger_window
+from ollama_chat.chat.context import ContextTracker
+from ollama_chat.chat.conversation import Conversation
 from ollama_chat.errors import ChatError, UsageError
 from ollama_chat.i18n import _
-from ollama_chat.settings import Settings
+from ollama_chat.chat.settings import Settings
 from ollama_chat.types import Message
-from ollama_chat.ui.text import one_line, size_text
+from ollama_chat.text import one_line, size_text
 
 CHECK_TIMEOUT = 3.0
 _VISION_PROBE = 12  # models asked for their capabilities when naming some that can see

@@ -12,23 +12,23 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from ollama_chat.attachments import reworded
+from ollama_chat.files.attachments import reworded
 from ollama_chat.backends.base import Backend, BackendError, ModelNotFound
-from ollama_chat.context import ContextTracker, Plan, bad_window_text, not_sent, not_sent_hint
-from ollama_chat.conversation import Conversation
+from ollama_chat.chat.context import ContextTracker, Plan, bad_window_text, not_sent, not_sent_hint
+from ollama_chat.chat.conversation import Conversation
 from ollama_chat.errors import EXIT_OK, ChatError
 from ollama_chat.i18n import _, ngettext
-from ollama_chat.models import Display
-from ollama_chat.models import pull as pull_model
-from ollama_chat.personas import Persona
-from ollama_chat.recorder import Recorder
-from ollama_chat.resume import Resumed, resumed_layers
-from ollama_chat.settings import UNSET, Layers, Settings
-from ollama_chat.tray import Tray
-from ollama_chat.turn import fitted_turn, refused_text, run_turn, settle
+from ollama_chat.chat.pull import Display
+from ollama_chat.chat.pull import pull as pull_model
+from ollama_chat.chat.personas import Persona
+from ollama_chat.chat.recorder import Recorder
+from ollama_chat.chat.resume import Resumed, resumed_layers
+from ollama_chat.chat.settings import UNSET, Layers, Settings
+from ollama_chat.chat.tray import Tray
+from ollama_chat.chat.turn import fitted_turn, refused_text, run_turn, settle
 from ollama_chat.types import ChatRequest, Exchange, Message, ModelInfo
 from ollama_chat.ui.output import Output
-from ollama_chat.ui.text import one_line
+from ollama_chat.text import one_line
 
 
 CHECK_TIMEOUT = 3.0

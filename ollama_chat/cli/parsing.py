@@ -18,8 +18,8 @@ from typing import Any, get_args, get_origin
 import typer.core
 from typer.core import TyperCommand, TyperGroup  # the classes Typer's `cls=` takes
 
-from ollama_chat.cli_language import Context, Localised
-from ollama_chat.cli_plain import DEFAULT
+from ollama_chat.cli.language import Context, Localised
+from ollama_chat.cli.plain import DEFAULT
 from ollama_chat.i18n import _
 
 _GROUP_OPTIONS = ("--install-completion", "--show-completion")

@@ -8,7 +8,7 @@ from typing import Any
 
 from ollama_chat.errors import UsageError
 from ollama_chat.i18n import LANGUAGES, N_, _
-from ollama_chat.settings import APIS, MAX_TIMEOUT
+from ollama_chat.chat.settings import APIS, MAX_TIMEOUT
 from ollama_chat.suggest import did_you_mean
 from ollama_chat.paths import read_file
 from ollama_chat.options import OptionError, check_option

@@ -11,26 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from time import monotonic
-from typing import Protocol, TextIO
+from typing import TextIO
 
-from ollama_chat.asker import Asker
+from ollama_chat.cli.asker import Asker
 from ollama_chat.backends.base import Backend, BackendError
 from ollama_chat.environment import Environment
-from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK
+from ollama_chat.chat.pull import Display
+from ollama_chat.errors import EXIT_OK
 from ollama_chat.i18n import N_, _
-from ollama_chat.types import ModelInfo, PullProgress
-from ollama_chat.ui.text import one_line, size_text
-from ollama_chat.ui.wrap import cell_width, pad
+from ollama_chat.types import ModelInfo
+from ollama_chat.text import one_line, size_text
+from ollama_chat.text import cell_width, pad
 
 SHOW_TIMEOUT = 5.0
 PROGRESS_AFTER = 1.0  # seconds before the progress line shows
 PROGRESS_EVERY = 0.1
 
-
-class Display(Protocol):
-    def update(self, step: PullProgress) -> None: ...
-
-    def close(self) -> None: ...
 
 CAPABILITIES = ("vision", "tools", "thinking")
 # The table's columns: (title, right-aligned).
@@ -181,27 +177,6 @@ def _header(env: Environment, text: str) -> None:
 def _chain(first: list[ModelInfo | None], rest: Iterator[list[ModelInfo | None]]) -> Iterator[list[ModelInfo | None]]:
     yield first
     yield from rest
-
-
-def pull(backend: Backend, name: str, view_for: Callable[[], Display], say: Callable[[str], None]) -> int:
-    """Pull `name`, drawing each step on a view (PullView or PlainPullView). Ctrl+C stops it: the connection is
-    dropped, which stops the download, and what was downloaded stays for next time."""
-    view = view_for()
-    steps = backend.pull(name)
-    try:
-        for step in steps:
-            view.update(step)
-    except KeyboardInterrupt:
-        steps.close()
-        view.close()
-        say(_("Pull of {model} stopped; pulling it again resumes where it was.").format(model=one_line(name)))
-        return EXIT_INTERRUPTED
-    except BaseException:
-        view.close()
-        raise
-    view.close()
-    say(_("{model} is ready.").format(model=one_line(name)))
-    return EXIT_OK
 
 
 def view_for(env: Environment) -> Callable[[], Display]:

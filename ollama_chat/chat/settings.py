@@ -20,7 +20,7 @@ from ollama_chat.errors import UsageError, cut
 from ollama_chat.i18n import _
 from ollama_chat.options import PRESETS
 from ollama_chat.paths import read_file, user_path
-from ollama_chat.personas import THINK_LEVELS, Persona
+from ollama_chat.chat.personas import THINK_LEVELS, Persona
 from ollama_chat.suggest import did_you_mean
 
 DEFAULT_MODEL = "llama3.2:latest"

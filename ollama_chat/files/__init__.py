@@ -1,0 +1,1 @@
+"""Files a user brings in: reading and decoding attachments and images, folder walks, .gitignore rules."""
