@@ -120,7 +120,7 @@ def threaded(host: str, sample: int, how: str) -> float:
     lock = threading.Lock()
     common = OllamaBackend(host)
     if how == "close":
-        common._session.headers["Connection"] = "close"
+        common.http.session.headers["Connection"] = "close"
 
     def work() -> None:
         backend = OllamaBackend(host) if how == "each" else common

@@ -11,10 +11,11 @@ from ollama_chat.backends.base import (
     ServerError,
     ServerUnreachable,
     WrongServer,
-    network_reason,
 )
+from ollama_chat.backends.network import network_reason
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.types import ChatRequest, Message
+from ollama_chat.ui.wording import for_command_line
 
 REQ = ChatRequest(model="llama3.2:latest", messages=(Message("user", "안녕"),))
 
@@ -88,13 +89,14 @@ def test_server_down_names_the_url():
     with pytest.raises(ServerUnreachable) as e:
         OllamaBackend(f"http://127.0.0.1:{port}").chat(REQ)
     assert f"http://127.0.0.1:{port}" in e.value.message and "connection refused" in e.value.message
-    assert "ollama serve" in e.value.hint and "OLLAMA_HOST" in e.value.hint
+    hint = for_command_line(e.value).hint
+    assert "ollama serve" in hint and "OLLAMA_HOST" in hint
 
 
 def test_unknown_model_suggests_pull(fake_ollama):
     with pytest.raises(ModelNotFound) as e:
         OllamaBackend(fake_ollama.url).chat(ChatRequest(model="mistral", messages=()))
-    assert "'mistral'" in e.value.message and "ollama-chat models pull mistral" in e.value.hint
+    assert "'mistral'" in e.value.message and "ollama-chat models pull mistral" in for_command_line(e.value).hint
 
 
 @pytest.mark.parametrize(
@@ -110,13 +112,13 @@ def test_http_errors_carry_ollamas_text(fake_ollama, status, body, words):
     with pytest.raises(ServerError) as e:
         OllamaBackend(fake_ollama.url).chat(REQ)
     assert words in e.value.message and e.value.status == status and fake_ollama.url in e.value.message
-    assert e.value.hint
+    assert for_command_line(e.value).hint
 
 
 def test_think_on_a_model_that_cannot(fake_ollama):
     with pytest.raises(ServerError) as e:
         OllamaBackend(fake_ollama.url).chat(ChatRequest(model="llama3.2", messages=(), think=True))
-    assert "does not support thinking" in e.value.message and "can't think" in e.value.hint
+    assert "does not support thinking" in e.value.message and "can't think" in for_command_line(e.value).hint
 
 
 def test_mid_stream_error_keeps_the_partial_text(fake_ollama):
@@ -161,7 +163,7 @@ def test_read_timeout_says_how_long_and_how_to_raise_it(fake_ollama):
     fake_ollama.reply("late", hold_after=0)  # never answers (the gate is not released): the timeout must run out
     with pytest.raises(ReadTimeout) as e:
         OllamaBackend(fake_ollama.url, timeout=0.3).chat(REQ)
-    assert "0.3 s" in e.value.message and "--timeout" in e.value.hint
+    assert "0.3 s" in e.value.message and "--timeout" in for_command_line(e.value).hint
 
 
 def test_timeout_between_chunks(fake_ollama):

@@ -25,6 +25,7 @@ from ollama_chat.backends.base import (
 from ollama_chat.backends.openai import OpenAIBackend
 from ollama_chat.errors import EXIT_FAILURE
 from ollama_chat.types import ChatRequest, Message
+from ollama_chat.ui.wording import for_command_line
 
 KEY = "sk-live-0123456789abcdefSECRET"
 TLS = Path(__file__).resolve().parent / "fixtures" / "tls"
@@ -202,7 +203,7 @@ def test_a_stream_that_is_not_openais(fake_openai, chunks, words):
 def test_read_timeout_says_how_long(fake_openai):
     fake_openai.reply("late", hold_after=0)  # never answers (the gate is not released): the timeout must run out
     e = failure(lambda: OpenAIBackend(fake_openai.url, timeout=0.3).chat(REQ), ReadTimeout)
-    assert "0.3 s" in e.message and "--timeout" in e.hint
+    assert "0.3 s" in e.message and "--timeout" in for_command_line(e).hint
 
 
 def test_timeout_between_chunks(fake_openai):
@@ -252,7 +253,7 @@ def test_too_long_a_prompt_is_a_context_overflow(fake_openai):
     fake_openai.add_model("tiny", max_model_len=50)
     long = ChatRequest("tiny", (Message("user", "word " * 200),))
     e = failure(lambda: OpenAIBackend(fake_openai.url).chat(long), ContextOverflow)
-    assert "maximum context length is 50 tokens" in e.message and e.status == 400 and "--max-model-len" in e.hint
+    assert "maximum context length is 50 tokens" in e.message and e.status == 400 and "--max-model-len" in for_command_line(e).hint
 
 
 def test_rate_limited_with_the_servers_words(keyed):

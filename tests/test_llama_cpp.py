@@ -15,6 +15,7 @@ from ollama_chat.backends.openai_wire import APIError, api_error, is_overflow, o
 from ollama_chat.chat.settings import Flags
 from ollama_chat.types import ChatRequest, Exchange, Message
 from ollama_chat.ui.commands import handle_line
+from ollama_chat.ui.wording import for_command_line
 
 from test_session import make_chat, screen
 
@@ -79,7 +80,8 @@ def test_the_backend_raises_a_context_overflow_with_what_the_server_said(fake_op
     tokens = prompt_tokens([{"role": "user", "content": "word " * 300}])
     assert (e.value.window, e.value.prompt_tokens) == (100, tokens)
     assert f"Requested tokens ({tokens}) exceed context window of 100" in e.value.message
-    assert "--n_ctx" in e.value.hint and "--num-ctx" not in e.value.hint
+    hint = for_command_line(e.value).hint
+    assert "--n_ctx" in hint and "--num-ctx" not in hint
 
 
 @pytest.mark.parametrize("body, numbers", [

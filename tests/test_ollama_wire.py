@@ -5,8 +5,9 @@ import json
 
 import pytest
 
-from ollama_chat.backends.ndjson import LineSplitter, NotJSONLine, decode_line
-from ollama_chat.backends.ollama import LineError, NotChat, event_from, request_body
+from ollama_chat.backends.ndjson import NotJSONLine, decode_line
+from ollama_chat.backends.streaming import LineSplitter
+from ollama_chat.backends.ollama_wire import LineError, NotChat, event_from, request_body
 from ollama_chat.backends.ollama_models import model_info_from
 from ollama_chat.types import ChatEvent, ChatRequest, Message, Stats
 
@@ -115,7 +116,7 @@ def test_model_info_reads_the_maximum_window():
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from ollama_chat.backends.ndjson import BadStream  # noqa: E402
+from ollama_chat.backends.streaming import BadStream  # noqa: E402
 
 
 def test_a_line_that_never_ends_is_refused_at_the_limit():

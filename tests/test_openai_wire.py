@@ -25,6 +25,7 @@ from ollama_chat.backends.openai_wire import (
 from ollama_chat.errors import EXIT_USAGE
 from ollama_chat.options import OPTIONS
 from ollama_chat.types import ChatRequest, Message
+from ollama_chat.ui.wording import for_command_line
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 40).decode()
 JPEG = base64.b64encode(b"\xff\xd8\xff\xe0" + b"\0" * 40).decode()
@@ -84,7 +85,8 @@ def test_options_the_api_cannot_take_are_refused_by_name():
     with pytest.raises(Unsupported) as e:
         body(options={"temperature": 0.1, "num_gpu": 10, "typical_p": 0.5})
     assert "num_gpu, typical_p" in e.value.message and "options" in e.value.message
-    assert "temperature" in e.value.hint and "repeat_penalty" in e.value.hint
+    hint = for_command_line(e.value).hint
+    assert "temperature" in hint and "repeat_penalty" in hint
     assert isinstance(e.value, BackendError) and e.value.exit_code == EXIT_USAGE
     with pytest.raises(Unsupported, match="no option num_thread"):
         body(options={"num_thread": 4})

@@ -272,7 +272,7 @@ def test_missing_model_or_server_is_reported_on_start(chat, fake_ollama):
     assert "Error" not in screen(chat)
     chat.session.set(model="mistral")
     chat.session.check_model()
-    assert "ollama-chat models pull mistral" in screen(chat) and "/model NAME" in screen(chat)
+    assert "/pull mistral downloads it" in screen(chat) and "/model NAME" in screen(chat)  # the chat's words
     fake_ollama.stop()
     chat.session.check_model()
     assert "Cannot reach Ollama" in screen(chat)

@@ -1,16 +1,17 @@
 """The seam between the chat and a server: what every backend offers, and the errors they all map into.
 
 The session, the REPL and one-shot mode talk to a `Backend`; none of them knows a URL, a status code or a
-wire format. Network failures are told apart by exception type and errno (`network_reason`), never by
-matching an error's English text.
+wire format. An error says what went wrong and what was tried, and carries its facts as data; a backend never
+names a command or a flag of the chat or the command line. Where the remedy is one of those (`/pull`,
+`--timeout`, where the address is set), the error's hint is left to the surface that shows it
+(`ollama_chat.ui.wording`), which words it from the error's data.
 """
 
 from __future__ import annotations
 
-import errno
 import re
-import socket
 from collections.abc import Iterator
+from enum import Enum
 from typing import Protocol
 
 from ollama_chat.errors import ChatError, UsageError, cut
@@ -66,16 +67,53 @@ class BackendError(ChatError):
     """Anything that went wrong talking to the server."""
 
 
-class ServerUnreachable(BackendError):
-    pass
+class Seen(Enum):
+    """What answered at an address instead of the API."""
+
+    OTHER = "other"  # an answer, not in the API's shape (a web page, a proxy, another API)
+    NOT_HTTP = "not http"  # something that does not speak HTTP
+    REDIRECT = "redirect"  # a redirect elsewhere
+    TOO_LARGE = "too large"  # an answer far larger than the API's
+
+
+class AddressError(BackendError):
+    """The address does not lead to the API. `api`: the one expected ("ollama", "openai"); where the address is
+    set is the surface's to say, so a backend whose hint would have to name it leaves `hint` empty."""
+
+    def __init__(self, message: str, hint: str = "", *, api: str = "") -> None:
+        super().__init__(message, hint)
+        self.api = api
+
+
+class BadAddress(AddressError):
+    """The address is not one (a host like "a..b", a 300-letter label)."""
+
+
+class ServerUnreachable(AddressError):
+    """Nothing answered (`reason` says why, as `network.network_reason` words it), or not securely."""
+
+    def __init__(self, message: str, hint: str = "", *, api: str = "", reason: str = "") -> None:
+        super().__init__(message, hint, api=api)
+        self.reason = reason
+
+
+class WrongServer(AddressError):
+    """Whatever answered does not speak the expected API (a web server, a proxy, the wrong port): `seen` says
+    what it was."""
+
+    def __init__(self, message: str, hint: str = "", *, api: str = "", seen: Seen = Seen.OTHER) -> None:
+        super().__init__(message, hint, api=api)
+        self.seen = seen
 
 
 class ReadTimeout(BackendError):
-    pass
+    """The server took longer than the timeout, `seconds`. `silent`: it sent nothing at all (a model loading,
+    a server hung), rather than too little."""
 
-
-class WrongServer(BackendError):
-    """Whatever answered does not speak the expected API (a web server, a proxy, the wrong port)."""
+    def __init__(self, message: str, hint: str = "", *, seconds: float = 0.0, silent: bool = False) -> None:
+        super().__init__(message, hint)
+        self.seconds = seconds
+        self.silent = silent
 
 
 class ServerError(BackendError):
@@ -90,18 +128,34 @@ class ServerError(BackendError):
 class ContextOverflow(ServerError):
     """The prompt is longer than the model's window (asked with `truncate: false`, the server refuses instead
     of silently dropping the oldest messages). `window` and `prompt_tokens`: what the server said of them, when
-    it did (llama.cpp and vLLM do; Ollama does not)."""
+    it did (llama.cpp and vLLM do; Ollama does not). `fixed_window`: the server set the window when it started,
+    so no request can make it bigger."""
 
     def __init__(self, message: str, hint: str = "", *, status: int = 0, text: str = "", window: int | None = None,
-                 prompt_tokens: int | None = None) -> None:
+                 prompt_tokens: int | None = None, fixed_window: bool = False) -> None:
         super().__init__(message, hint, status=status, text=text)
         self.window = window
         self.prompt_tokens = prompt_tokens
+        self.fixed_window = fixed_window
+
+
+class CannotThink(ServerError):
+    """Thinking was asked of a model that cannot think (`model`)."""
+
+    def __init__(self, message: str, hint: str = "", *, status: int = 0, text: str = "", model: str = "") -> None:
+        super().__init__(message, hint, status=status, text=text)
+        self.model = model
 
 
 class KeyRefused(ServerError):
-    """The server wants an API key (HTTP 401/403): none was sent, or it refused the one sent. The message names
-    the variable the key came from, never the key."""
+    """The server wants an API key (HTTP 401/403): none was sent (`sent` false), or it refused the one sent. The
+    message names the variable the key came from (`key_env`), never the key."""
+
+    def __init__(self, message: str, hint: str = "", *, status: int = 0, text: str = "", key_env: str = "",
+                 sent: bool = False) -> None:
+        super().__init__(message, hint, status=status, text=text)
+        self.key_env = key_env
+        self.sent = sent
 
 
 class Unsupported(BackendError, UsageError):
@@ -109,23 +163,63 @@ class Unsupported(BackendError, UsageError):
     never dropped silently. A usage error: the user changes the setting."""
 
 
+class OptionsRefused(Unsupported):
+    """Model options the API has no name for (`names`); it takes `takes`."""
+
+    def __init__(self, message: str, hint: str = "", *, names: tuple[str, ...] = (), takes: tuple[str, ...] = ()) -> None:
+        super().__init__(message, hint)
+        self.names = names
+        self.takes = takes
+
+
+class NoThinkSwitch(Unsupported):
+    """Thinking was asked to be off, and the API has no switch for it."""
+
+
+class CannotPull(BackendError):
+    """The server cannot download models: it serves those it was started with."""
+
+
 class IncompleteReply(BackendError):
     """The reply failed after it started. What arrived before has been shown and is the caller's to keep."""
 
 
+LISTED = 10  # models named when the one asked for is missing, on a server that cannot download it
+
+
 class ModelNotFound(BackendError):
-    def __init__(self, model: str, host: str, installed: list[str] | None = None) -> None:
-        close = suggest_models(model, installed or [])
+    """The server has no model `model`. `suggestions`: installed models with a close name. A server that cannot
+    download it (`can_pull` false) has all there is in `installed`, so the hint lists them; how to download it
+    is the surface's to say."""
+
+    def __init__(self, model: str, host: str, installed: list[str] | None = None, *, can_pull: bool = True) -> None:
+        installed = installed or []
+        close = suggest_models(model, installed)
         shown = one_line(cut(model))  # a name from a file or the server: it cannot print a line of its own
+        hints = []
         if close:
-            hint = _("Did you mean {models}?").format(models=_(" or ").join(one_line(m) for m in close))
-        else:
-            hint = _("Download it with:  ollama-chat models pull {model}\n(/pull {model} in the chat, --pull with a question;"
-                     " or choose another model: `ollama-chat models` lists what you have)").format(model=shown)
+            hints.append(_("Did you mean {models}?").format(models=_(" or ").join(one_line(m) for m in close)))
+        if not can_pull:
+            if installed:
+                names = ", ".join(one_line(n) for n in installed[:LISTED]) + (", …" if len(installed) > LISTED else "")
+                hints.append(_("The server has: {models}.").format(models=names))
+            else:
+                hints.append(_("The server lists no models."))
         super().__init__(_("Model '{model}' is not available on the server at {host}.").format(model=shown, host=cut(host)),
-                         hint)
+                         "\n".join(hints))
         self.model = model
+        self.host = host
         self.suggestions = close
+        self.installed = installed
+        self.can_pull = can_pull
+
+
+def installed(backend: Backend) -> list[str]:
+    """The server's models, to suggest or list them; nothing when they can't be had."""
+    try:
+        return backend.list_models()
+    except BackendError:
+        return []
 
 
 def suggest_models(name: str, installed: list[str]) -> list[str]:
@@ -159,6 +253,11 @@ def window_value(value: object) -> int | None:
     return None
 
 
+def count(value: object) -> int:
+    """A count the server sent (tokens, bytes, nanoseconds): a whole number, else 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def shown_value(value: object) -> str:
     """A value the server sent, as a message quotes it: JSON-like, and short."""
     if value is None or isinstance(value, bool):
@@ -182,66 +281,3 @@ def server_text(value: object) -> str:
 def shorten(text: str, limit: int = SHOWN_ERROR) -> str:
     """A server's text cut to `limit` characters, saying how much more there was."""
     return cut(server_text(text), limit)
-
-
-# -- telling network failures apart -----------------------------------------------------------------------
-
-
-def _errno_reasons() -> dict[int, str]:
-    """Reasons by errno, in the interface's language (built when asked, after the language is chosen)."""
-    return {
-        errno.ECONNREFUSED: _("connection refused"),
-        errno.ECONNRESET: _("the connection was reset"),
-        errno.EHOSTUNREACH: _("no route to host"),
-        errno.ENETUNREACH: _("network unreachable"),
-        errno.ETIMEDOUT: _("the connection timed out"),
-        errno.EADDRNOTAVAIL: _("address not available"),
-    }
-
-
-def causes(error: BaseException) -> Iterator[BaseException]:
-    """The error and everything it wraps: __cause__, __context__, and the `reason`/first argument that
-    requests and urllib3 use to carry the underlying error."""
-    seen: set[int] = set()
-    todo = [error]
-    while todo:
-        e = todo.pop(0)
-        if id(e) in seen:
-            continue
-        seen.add(id(e))
-        yield e
-        for inner in (e.__cause__, e.__context__, getattr(e, "reason", None), *(e.args[:1] if e.args else ())):
-            if isinstance(inner, BaseException):
-                todo.append(inner)
-
-
-def network_reason(error: BaseException) -> str:
-    """A short reason for a failed connection, from the exception types and errno values it wraps."""
-    import http.client
-
-    reasons = _errno_reasons()
-    for e in causes(error):
-        if isinstance(e, socket.gaierror):
-            if e.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -2)):
-                return _("unknown host name")
-            return _("host name lookup failed")
-        if isinstance(e, OSError) and e.errno in reasons:
-            return reasons[e.errno]
-        if isinstance(e, http.client.RemoteDisconnected):
-            return _("the server closed the connection")
-        if type(e).__name__ == "NameResolutionError":  # urllib3 2: wraps gaierror, found above when present
-            return _("host name lookup failed")
-    return _("connection failed")
-
-
-def not_http(error: BaseException) -> bool:
-    """Something answered, but not in HTTP: no status line http.client could read (`HELLO`, a TLS alert, binary),
-    or headers past its limits. Told by exception type; a server that closed without a word is not this."""
-    import http.client
-
-    for e in causes(error):
-        if isinstance(e, http.client.RemoteDisconnected):
-            return False
-        if isinstance(e, (http.client.BadStatusLine, http.client.LineTooLong, http.client.UnknownProtocol)):
-            return True
-    return False

@@ -144,13 +144,12 @@ def deadline_of(response: Any) -> Deadline | None:
 
 
 def stall_error(stall: Stall, server: str, seconds: float) -> ReadTimeout:
-    """The timeout as the user reads it. `server` says who: "Ollama at HOST", "The server at HOST"."""
+    """The timeout as the user reads it. `server` says who: "Ollama at HOST", "The server at HOST". How to
+    wait longer is the surface's to say (`wording`)."""
     n = f"{seconds:g}"
     if stall is Stall.NOTHING:
-        return ReadTimeout(_("{server} sent nothing for {seconds} s.").format(server=server, seconds=n),
-                           _("A large model can take minutes to load: raise the limit with --timeout SECONDS "
-                             "(or `timeout` in the config file)."))
-    if stall is Stall.HEADERS:
+        message = _("{server} sent nothing for {seconds} s.")
+    elif stall is Stall.HEADERS:
         message = _("{server} sent its headers too slowly: they were not complete after {seconds} s.")
     elif stall is Stall.ANSWER:
         message = _("{server} sent its answer too slowly: it was not complete after {seconds} s.")
@@ -162,6 +161,4 @@ def stall_error(stall: Stall, server: str, seconds: float) -> ReadTimeout:
     else:
         message = _("{server} kept the connection open but sent no part of the reply for {seconds} s "
                     "(only empty lines).")
-    return ReadTimeout(message.format(server=server, seconds=n),
-                       _("The server, or a proxy in between, is holding the reply back: check the server's log, or "
-                         "raise the limit with --timeout SECONDS."))
+    return ReadTimeout(message.format(server=server, seconds=n), seconds=seconds, silent=stall is Stall.NOTHING)

@@ -1,7 +1,12 @@
-"""The `requests` session both backends talk through: keep-alive connections (a pool of them, shared by the
-threads that ask about models at once), no compression, our User-Agent, and connections that put themselves
-under the request's deadline as they await the response (`deadline.awaiting`), before any header arrives.
-Imported when a backend is made: a question's start-up pays for requests once, here.
+"""The one HTTP layer both backends talk through. `Client.request` sends a request under `--timeout` and maps
+every failure a request can meet (an invalid address, no connection, not HTTP, a redirect, the deadline, an
+error status) into the error tree; `Client.body` reads a whole answer within a limit. What differs between the
+servers is their `Dialect`: how each words those failures and reads its error answers.
+
+Beneath it, the `requests` session: keep-alive connections (a pool of them, shared by the threads that ask
+about models at once), no compression, our User-Agent, and connections that put themselves under the
+request's deadline as they await the response (`deadline.awaiting`), before any header arrives. Imported when
+a backend is made: a question's start-up pays for requests once, here.
 
 A request goes straight to the session's adapter, prepared from a copy of the first one made for its URL, with
 the environment's proxy and certificate settings read once per server: `Session.request` reads the whole
@@ -11,7 +16,8 @@ environment and merges every setting again each time, which made a request cost 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -20,11 +26,17 @@ import urllib3.connectionpool
 from requests.adapters import HTTPAdapter
 
 from ollama_chat import __version__
-from ollama_chat.backends.base import causes
-from ollama_chat.backends.deadline import Deadline, Stall, awaiting, current
-from ollama_chat.backends.streaming import StreamTimeout
+from ollama_chat.backends.base import BackendError, BadAddress, ReadTimeout, ServerUnreachable, WrongServer
+from ollama_chat.backends.deadline import Deadline, Stall, awaiting, current, deadline_of, stall_error
+from ollama_chat.backends.network import causes, network_reason, not_http
+from ollama_chat.backends.streaming import StreamCut, StreamTimeout, TooLarge, read_body
+from ollama_chat.errors import cut
+from ollama_chat.i18n import _
 
 POOL_SIZE = 20  # connections kept per host: more than the threads that ask about models at once (asker.WORKERS)
+CONNECT_TIMEOUT = 5.0  # seconds to connect (never more than the request's own timeout)
+MAX_BODY = 16 * 1024 * 1024  # a whole answer that is not a stream (/api/show, /models, stream: false)
+MAX_ERROR_BODY = 1024 * 1024  # what is read of an error answer
 
 
 class _Watched:
@@ -159,3 +171,98 @@ def send(session: Session, method: str, url: str, *, timeout: float, connect_tim
     deadline.push()
     response.deadline = deadline  # type: ignore[attr-defined]
     return response
+
+
+# -- the layer ----------------------------------------------------------------------------------------------
+
+
+class Dialect(Protocol):
+    """What differs between servers over the one HTTP layer: each words the failures any request can meet
+    (the layer tells which it was), and reads its own error answers."""
+
+    def server(self) -> str:
+        """Who the server is, as a timeout's message begins: "Ollama at HOST", "The server at HOST"."""
+        ...
+
+    def bad_address(self) -> BadAddress: ...
+
+    def unreachable(self, reason: str) -> ServerUnreachable: ...
+
+    def insecure(self, error: Exception) -> ServerUnreachable | None:
+        """A TLS failure; None: worded as any other failure to connect."""
+        ...
+
+    def failed(self, error: Exception) -> BackendError:
+        """The request failed in a way none of the others covers (`error`'s type is named)."""
+        ...
+
+    def not_http(self) -> WrongServer: ...
+
+    def redirect(self, url: str, status: int, location: str) -> WrongServer:
+        """`url` answered with a redirect to `location` (the server's words, not yet cut or cleaned)."""
+        ...
+
+    def too_large(self, status: int, limit: int) -> WrongServer: ...
+
+    def refused(self, response: requests.Response, model: str | None, body: Callable[[], bytes]) -> BackendError:
+        """An error status (400 and up); `body()` reads its answer, within MAX_ERROR_BODY."""
+        ...
+
+
+class Client:
+    """One server's HTTP, for a backend: its session, its address and `--timeout`, and its dialect."""
+
+    def __init__(self, host: str, timeout: float, dialect: Dialect) -> None:
+        self.host = host
+        self.timeout = timeout
+        self.dialect = dialect
+        self.session = make_session()
+
+    def request(self, method: str, path: str, *, model: str | None = None, timeout: float | None = None,
+                json: Any = None) -> requests.Response:
+        """The response to `method path`, its headers read. `timeout`: a shorter wait, for a check that must not
+        hold up the prompt (never longer than the client's). Redirects are refused (the APIs do not redirect,
+        and a key must not follow one to another host); an error status raises what the dialect makes of it
+        (`model`: the model asked about)."""
+        limit = min(timeout, self.timeout) if timeout else self.timeout
+        connect = min(CONNECT_TIMEOUT, limit)
+        dialect = self.dialect
+        try:
+            response = send(self.session, method, self.host + path, timeout=limit, connect_timeout=connect, json=json)
+        except (requests.exceptions.InvalidURL, ValueError, UnicodeError):  # a host like "a..b", a 300-letter label
+            raise dialect.bad_address() from None
+        except requests.exceptions.ConnectTimeout:
+            raise dialect.unreachable(_("no answer within {seconds} s").format(seconds=f"{connect:g}")) from None
+        except StreamTimeout as e:
+            raise self.timeout_error(e.stall, limit) from None
+        except requests.exceptions.ConnectionError as e:
+            insecure = dialect.insecure(e) if isinstance(e, requests.exceptions.SSLError) else None
+            if insecure is not None:
+                raise insecure from None
+            raise (dialect.not_http() if not_http(e) else dialect.unreachable(network_reason(e))) from None
+        except requests.exceptions.RequestException as e:
+            raise dialect.failed(e) from None
+        status = response.status_code
+        if 300 <= status < 400:
+            location = response.headers.get("Location", _("somewhere else"))
+            response.close()
+            raise dialect.redirect(cut(self.host + path), status, location)
+        if status >= 400:
+            raise dialect.refused(response, model, lambda: self.body(response, MAX_ERROR_BODY))
+        return response
+
+    def body(self, response: requests.Response, limit: int = MAX_BODY, *, head: bool = False) -> bytes:
+        """A whole (non-streamed) answer, read up to `limit` bytes after decompression (`head`: its first
+        `limit` bytes, the rest dropped)."""
+        try:
+            return read_body(response, limit, head=head)
+        except TooLarge:
+            raise self.dialect.too_large(response.status_code, limit) from None
+        except StreamTimeout as e:
+            deadline = deadline_of(response)
+            raise self.timeout_error(e.stall, deadline.timeout if deadline else None) from None
+        except StreamCut:
+            raise self.dialect.unreachable(_("the connection was cut while reading the answer")) from None
+
+    def timeout_error(self, stall: Stall = Stall.NOTHING, waited: float | None = None) -> ReadTimeout:
+        return stall_error(stall, self.dialect.server(), waited or self.timeout)

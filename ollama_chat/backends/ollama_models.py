@@ -5,16 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ollama_chat.backends.base import server_text, shown_value, window_value
+from ollama_chat.backends.base import count, server_text, shown_value, window_value
 from ollama_chat.i18n import _
 from ollama_chat.types import ModelInfo, PullProgress
-
-__all__ = ["listing_from", "model_info_from", "pull_progress_from", "server_text"]
-
-
-def _int(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
 
 def _text(value: object) -> str:
     if not isinstance(value, str):
@@ -49,7 +42,7 @@ def listing_from(obj: Any) -> list[ModelInfo]:
     if not isinstance(obj, dict) or not isinstance(obj.get("models"), list):
         raise ValueError("not a model list")
     models = []
-    text, number, empty = _text, _int, {}
+    text, number, empty = _text, count, {}
     for m in obj["models"]:
         if not isinstance(m, dict):
             raise ValueError("not a model")
@@ -73,4 +66,4 @@ def pull_progress_from(obj: Any) -> PullProgress:
         raise ValueError(_("the server sent something that is not Ollama's pull progress"))
     if "error" in obj:
         raise ValueError(str(obj["error"]))
-    return PullProgress(_text(obj.get("status")), _int(obj.get("total")), _int(obj.get("completed")))
+    return PullProgress(_text(obj.get("status")), count(obj.get("total")), count(obj.get("completed")))

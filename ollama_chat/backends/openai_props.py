@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ollama_chat.backends.base import window_value
-from ollama_chat.backends.streaming import decode_json, read_body
+from ollama_chat.backends.streaming import close_response, decode_json, read_body
 
 MAX_PROPS = 1024 * 1024  # the real answer is a few KB (it carries the chat template)
 
@@ -23,15 +23,17 @@ def props_window_from(obj: object) -> int | None:
 
 
 def props_window(session: Any, host: str, timeout: float) -> int | None:
-    """Ask `host`'s server root for /props with `session` (a requests.Session: its key and headers go too)."""
+    """Ask `host`'s server root for /props over `session` (its key and headers go too), within `timeout`."""
+    from ollama_chat.backends.http import CONNECT_TIMEOUT, send
+
     root = host.removesuffix("/v1")
     if root == host:  # not a local server's /v1 (OpenRouter's /api/v1, say): no llama.cpp there
         return None
     try:
-        response = session.get(root + "/props", timeout=(min(5.0, timeout), timeout), allow_redirects=False, stream=True)
+        response = send(session, "GET", root + "/props", timeout=timeout, connect_timeout=min(CONNECT_TIMEOUT, timeout))
         try:
             return props_window_from(decode_json(read_body(response, MAX_PROPS))) if response.status_code == 200 else None
         finally:
-            response.close()
+            close_response(response)
     except Exception:  # noqa: BLE001 - no /props, a broken one, a timeout: the server does not say
         return None

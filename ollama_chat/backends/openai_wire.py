@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ollama_chat.files.attachments import image_format
-from ollama_chat.backends.base import Unsupported, server_text, shown_value, window_value
+from ollama_chat.backends.base import NoThinkSwitch, OptionsRefused, Unsupported, count, server_text, shown_value, window_value
 from ollama_chat.backends.hosts import too_long
 from ollama_chat.errors import cut
 from ollama_chat.i18n import _, ngettext
@@ -84,7 +84,7 @@ def wire_message(message: Message) -> dict[str, Any]:
 
 
 def wire_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """Our options under the API's names. Unsupported naming every option that has no equivalent there."""
+    """Our options under the API's names. OptionsRefused naming every option that has no equivalent there."""
     params: dict[str, Any] = {}
     refused = []
     for name, value in options.items():
@@ -95,13 +95,10 @@ def wire_options(options: Mapping[str, Any]) -> dict[str, Any]:
         elif not (name == "num_predict" and isinstance(value, int) and value < 0):  # no limit: no max_tokens
             params[OPENAI_NAMES[name]] = list(value) if isinstance(value, (list, tuple)) else value
     if refused:
-        raise Unsupported(
+        raise OptionsRefused(
             ngettext("An OpenAI-compatible server has no option {names}.",
                      "An OpenAI-compatible server has no options {names}.", len(refused)).format(names=", ".join(refused)),
-            _("Drop it (/unset NAME in the chat), or take it out of the flags, the persona or the config. It takes:"
-              " {names}.").format(
-                names=", ".join([*OPENAI_NAMES, *sorted(OPENAI_CLIENT_SIDE)])),
-        )
+            names=tuple(refused), takes=(*OPENAI_NAMES, *sorted(OPENAI_CLIENT_SIDE)))
     return params
 
 
@@ -121,9 +118,7 @@ def request_body(request: ChatRequest) -> dict[str, Any]:
     `keep_alive` and `truncate` are Ollama's alone (these servers refuse an over-long prompt rather than cut
     it)."""
     if request.think is False:
-        raise Unsupported(_("An OpenAI-compatible server has no switch to turn thinking off."),
-                          _("Leave thinking to the model (/think low sets the least effort, or drop --no-think / think ="
-                            " false from the persona)."))
+        raise NoThinkSwitch(_("An OpenAI-compatible server has no switch to turn thinking off."))
     body: dict[str, Any] = {
         "model": request.model,
         "messages": [wire_message(m) for m in request.messages],
@@ -164,10 +159,6 @@ class Delta:
     usage: tuple[int, int] | None = None  # (prompt_tokens, completion_tokens)
 
 
-def _int(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
 def _str(value: object) -> str:
     return server_text(value) if isinstance(value, str) else ""
 
@@ -185,7 +176,7 @@ def delta_from(obj: object) -> Delta:
     if not isinstance(choices, list):
         raise NotChunk()
     usage = obj.get("usage")
-    counts = (_int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens"))) if isinstance(usage, dict) else None
+    counts = (count(usage.get("prompt_tokens")), count(usage.get("completion_tokens"))) if isinstance(usage, dict) else None
     choice = choices[0] if choices and isinstance(choices[0], dict) else {}
     part = choice.get("delta", choice.get("message"))
     part = part if isinstance(part, dict) else {}
@@ -228,7 +219,7 @@ def api_error(obj: object, *, loose: bool = False) -> APIError | None:
     if isinstance(error, str):
         return APIError(server_text(error))
     if obj.get("object") == "error":
-        return APIError(_str(obj.get("message")), _str(obj.get("type")), str(_int(obj.get("code")) or ""))
+        return APIError(_str(obj.get("message")), _str(obj.get("type")), str(count(obj.get("code")) or ""))
     if loose:
         for key in ("detail", "message"):
             if isinstance(obj.get(key), str):
@@ -288,7 +279,7 @@ def models_from(obj: object) -> list[ModelInfo]:
         said = next((m[f] for f in _WINDOW_FIELDS if m.get(f) is not None), None)
         window = window_value(said)
         try:
-            modified = datetime.fromtimestamp(_int(m.get("created")), timezone.utc).isoformat() if _int(m.get("created")) else ""
+            modified = datetime.fromtimestamp(count(m.get("created")), timezone.utc).isoformat() if count(m.get("created")) else ""
         except (OverflowError, OSError, ValueError):
             modified = ""
         models.append(ModelInfo(name=_str(m["id"]), context_length=window, modified=modified,

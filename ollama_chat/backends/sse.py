@@ -2,27 +2,25 @@
 HTML standard says: feed bytes as they arrive, get whole events. Pure apart from `sse_events`, which reads a
 `requests` response with the network failures of `streaming.read_chunks`.
 
-Lines end with CRLF, LF or CR (a CRLF may be split across two reads). Lines are split on bytes and decoded
-one by one, so a multi-byte character cut across two reads is never decoded in halves. `data:` lines are
-joined with newlines; a blank line ends the event; `:` starts a comment (keep-alives); `event:` names the
-event; other fields are ignored. At the end of the stream an event whose blank line never came is still
+Lines end with CRLF, LF or CR (a CRLF may be split across two reads); `streaming.LineSplitter` splits them,
+on bytes, and each is decoded alone, so a character cut across two reads is never decoded in halves. `data:`
+lines are joined with newlines; a blank line ends the event; `:` starts a comment (keep-alives); `event:`
+names the event; other fields are ignored. At the end of the stream an event whose blank line never came is still
 delivered (some servers leave it out), marked `complete=False` if its last line was cut off mid-way. The
 unfinished line and event may not grow past `limit` bytes.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ollama_chat.backends.deadline import Stall
-from ollama_chat.backends.streaming import BadStream, StreamTimeout, read_chunks
-from ollama_chat.i18n import _
+from ollama_chat.backends.streaming import MAX_LINE, BadStream, LineSplitter, StreamTimeout, read_chunks
+from ollama_chat.i18n import N_, _
 
-MAX_EVENT = 8 * 1024 * 1024  # one streamed piece is a few hundred bytes; a whole non-streamed reply fits
-_LINE_END = re.compile(rb"\r\n|\r|\n")
+_TOO_LONG = N_("the server sent an event longer than {size} MiB")
 
 
 @dataclass(frozen=True)
@@ -36,11 +34,9 @@ class SSEEvent:
 class SSEParser:
     """An incremental SSE parser: `feed(bytes) -> [events]` for each read, `finish() -> [events]` at the end."""
 
-    def __init__(self, limit: int = MAX_EVENT) -> None:
+    def __init__(self, limit: int = MAX_LINE) -> None:
         self._limit = limit
-        self._tail: list[bytes] = []  # the unfinished line
-        self._tail_size = 0
-        self._skip_lf = False  # the last read ended in CR: a LF at the start of the next one is that line's end
+        self._lines = LineSplitter(limit, any_end=True, too_long=_TOO_LONG)
         self._first_line = True
         self._data: list[str] = []
         self._data_size = 0
@@ -51,47 +47,31 @@ class SSEParser:
     @property
     def pending(self) -> bool:
         """Part of an event has arrived, not its end."""
-        return bool(self._tail or self._data)
+        return bool(self._lines.pending or self._data)
 
     def feed(self, data: bytes) -> list[SSEEvent]:
-        if not data:
-            return []
-        if self._skip_lf:
-            self._skip_lf = False
-            if data[:1] == b"\n":
-                data = data[1:]
         events: list[SSEEvent] = []
-        start = 0
-        for match in _LINE_END.finditer(data):
-            piece = data[start:match.start()]
-            line = b"".join((*self._tail, piece)) if self._tail else piece
-            self._tail, self._tail_size = [], 0
+        for line in self._lines.feed(data):
             self._check(len(line))
             self._line(line, events)
-            start = match.end()
-        if data.endswith(b"\r"):
-            self._skip_lf = True
-        rest = data[start:]
-        if rest:
-            self._tail.append(rest)
-            self._tail_size += len(rest)
-            self._check(self._tail_size)
+        if self._lines.pending:
+            self._check(self._lines.size)
         return events
 
     def finish(self) -> list[SSEEvent]:
         """The stream has ended: an unterminated last line is read as a line, and an event still open is
         delivered (with `complete=False` when that line was cut off)."""
         events: list[SSEEvent] = []
-        cut = bool(self._tail)
-        if cut:
-            line, self._tail, self._tail_size = b"".join(self._tail), [], 0
+        line = self._lines.flush()
+        if line:
             self._line(line, events)
-        self._dispatch(events, complete=not cut)
+        self._dispatch(events, complete=not line)
         return events
 
     def _check(self, size: int) -> None:
+        """A line, with the event's data before it, within the limit."""
         if size + self._data_size > self._limit:
-            raise BadStream(_("the server sent an event longer than {size} MiB").format(size=self._limit // (1024 * 1024)))
+            raise BadStream(_(_TOO_LONG).format(size=self._limit // (1024 * 1024)))
 
     def _line(self, raw: bytes, events: list[SSEEvent]) -> None:
         line = raw.decode("utf-8", "replace")
@@ -122,7 +102,7 @@ class SSEParser:
         self._data, self._data_size, self._event = [], 0, ""
 
 
-def sse_events(response: Any, limit: int = MAX_EVENT) -> Iterator[SSEEvent]:
+def sse_events(response: Any, limit: int = MAX_LINE) -> Iterator[SSEEvent]:
     """The events of a streamed response as they arrive. Network failures raise StreamCut or StreamTimeout
     (from `streaming`; saying whether part of an event, or only comments, came since the last event); an
     event over `limit` bytes raises BadStream."""

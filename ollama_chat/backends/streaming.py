@@ -1,6 +1,11 @@
 """Reading a streamed `requests` response, whatever its format (NDJSON for Ollama, SSE for OpenAI): the raw
 pieces as they arrive, in bounded reads, with network failures turned into plain exceptions that each backend
-words for the user. Told apart by exception type, never by an error's text."""
+words for the user (told apart by exception type, never by an error's text); the lines in them, split by one
+bounded splitter; a whole answer, read within a limit.
+
+Lines are split on bytes (not decoded text), so a multi-byte character cut across two reads is never decoded
+in halves. A line may not grow past its limit (a server that never ends a line would otherwise grow memory
+without limit), and the work per read does not grow with the reply."""
 
 from __future__ import annotations
 
@@ -8,12 +13,14 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ollama_chat.backends.base import IncompleteReply, causes
+from ollama_chat.backends.base import IncompleteReply
+from ollama_chat.backends.network import causes
 from ollama_chat.backends.deadline import Stall, deadline_of
-from ollama_chat.i18n import _, ngettext
+from ollama_chat.i18n import N_, _, ngettext
 from ollama_chat.types import ChatEvent
 
 READ_SIZE = 64 * 1024  # decompressed bytes a read of a compressed stream may return
+MAX_LINE = 8 * 1024 * 1024  # one streamed piece of a reply is a few hundred bytes; a whole non-streamed reply fits
 
 
 class BadStream(Exception):
@@ -74,6 +81,58 @@ def read_chunks(response: Any, size: int | None = None) -> Iterator[bytes]:
         raise StreamTimeout()
 
 
+class LineSplitter:
+    """Reassembles complete lines from network reads of any size. Keeps only the unfinished tail, and refuses
+    to let a line grow past `limit` bytes (BadStream, worded by `too_long` with `{size}` in MiB). Lines end with
+    LF (NDJSON); with `any_end`, with CRLF, LF or CR, as SSE's do (a CRLF may be split across two reads)."""
+
+    def __init__(self, limit: int = MAX_LINE, *, any_end: bool = False,
+                 too_long: str = N_("the server sent a line longer than {size} MiB")) -> None:
+        self._tail: list[bytes] = []
+        self.size = 0  # bytes of the unfinished line
+        self._limit = limit
+        self._any_end = any_end
+        self._skip_lf = False  # the last read ended in CR: a LF at the start of the next one is that line's end
+        self._too_long = too_long
+
+    def feed(self, data: bytes) -> list[bytes]:
+        if self._any_end and data:
+            if self._skip_lf:
+                self._skip_lf = False
+                if data[:1] == b"\n":
+                    data = data[1:]
+            if b"\r" in data:
+                self._skip_lf = data.endswith(b"\r")
+                data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if b"\n" not in data:
+            if data:
+                self._tail.append(data)
+                self.size += len(data)
+                self._check(self.size)
+            return []
+        self._tail.append(data)
+        lines = b"".join(self._tail).split(b"\n")
+        last = lines.pop()
+        self._tail, self.size = [last], len(last)
+        for line in (*lines, last):
+            self._check(len(line))
+        return lines
+
+    def _check(self, size: int) -> None:
+        if size > self._limit:
+            raise BadStream(_(self._too_long).format(size=self._limit // (1024 * 1024)))
+
+    @property
+    def pending(self) -> bool:
+        """Part of a line has arrived, not its end."""
+        return self.size > 0
+
+    def flush(self) -> bytes:
+        """What is left once the connection ends: an unterminated last line, or b""."""
+        tail, self._tail, self.size = b"".join(self._tail), [], 0
+        return tail
+
+
 class TooLarge(BadStream):
     def __init__(self, limit: int) -> None:
         super().__init__(_("the answer is larger than {size} MiB").format(size=limit // (1024 * 1024) or 1))
@@ -109,6 +168,14 @@ def decode_json(data: bytes | str) -> Any:
         return json.loads(data)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+
+
+def close_response(response: Any) -> None:
+    """Drop a streamed response's connection (the server stops) and its deadline."""
+    response.close()
+    deadline = deadline_of(response)
+    if deadline is not None:
+        deadline.done()
 
 
 class OneReply:

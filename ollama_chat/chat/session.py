@@ -34,15 +34,6 @@ from ollama_chat.text import one_line
 CHECK_TIMEOUT = 3.0
 
 
-def in_the_chat(error: ChatError, can_pull: bool = True) -> ChatError:
-    """A missing model's hint, the chat's way (/pull) rather than the shell's, unless it has a close name (or
-    the server cannot download models: its own hint lists what it has)."""
-    if isinstance(error, ModelNotFound) and not error.suggestions and can_pull:
-        return ChatError(error.message, _("/pull {model} downloads it; /model NAME switches (/models lists them).")
-                         .format(model=one_line(error.model)))
-    return error
-
-
 def exchanges_text(first: int, last: int) -> str:
     """Exchange 3, Exchanges 1–4."""
     if first == last:
@@ -141,7 +132,7 @@ class ChatSession:
         if not isinstance(words, Message):
             self.tray.clear()  # sent: /retry has them now
         if result.error is not None:
-            self.notify.error(in_the_chat(result.error, self.backend.can_pull))
+            self.notify.error(result.error)
             self.notify.say(_("Nothing was added to the history; /retry asks again, ↑ brings your text back."), "hint")
             return
         if result.interrupted and not result.text:
@@ -328,7 +319,7 @@ class ChatSession:
             model = info.name  # its full name: llama3.2 is llama3.2:latest
             self._learn_model(model, info)
         except ModelNotFound as e:
-            self.notify.error(in_the_chat(e, self.backend.can_pull))
+            self.notify.error(e)
             return
         except BackendError as e:
             self.notify.say(_("Could not check the model: {reason} Switching anyway.").format(reason=one_line(e.message)),

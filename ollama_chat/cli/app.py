@@ -339,6 +339,9 @@ def _guarded(env: Environment, body: Callable[[], int]) -> int:
     try:
         return body()
     except ChatError as e:
+        from ollama_chat.ui.wording import for_command_line
+
+        e = for_command_line(e)
         say(env, _("Error:"), "1;31", one_line(e.message), e.hint)  # one line: a server's or a file's text in it too
         return e.exit_code
     except Terminated as e:  # SIGTERM, SIGHUP

@@ -41,6 +41,7 @@ from ollama_chat.ui.status import banner, toolbar
 from ollama_chat.ui.termmode import terminal_mode
 from ollama_chat.text import one_line, sanitize
 from ollama_chat.ui.theme import make_console
+from ollama_chat.ui.wording import for_repl
 
 TRIPLE = '"""'
 
@@ -111,6 +112,7 @@ class ConsoleNotify:
         self.console.print(Text(text, style=style))
 
     def error(self, error: ChatError) -> None:
+        error = for_repl(error)  # the hint in the chat's words
         self._labelled(_("Error: "), "error", error.message, error.hint)
 
     def warning(self, text: str, hint: str = "") -> None:
