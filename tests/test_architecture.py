@@ -162,3 +162,59 @@ def test_nothing_at_run_time_imports_the_mcp_sdk(tmp_path, fake_ollama):
 
 
 SDK_KIN = ("mcp", "pydantic", "pydantic_core", "anyio", "starlette", "uvicorn", "httpx", "sse_starlette")
+
+
+# -- the layers ---------------------------------------------------------------------------------------------------
+
+# Lowest first. A module may import its own package and any layer below its own, never one above, and never a
+# package beside it on the same floor (files and store know nothing of each other).
+LAYERS: list[set[str]] = [
+    {"ollama_chat", "ollama_chat.types", "ollama_chat.errors", "ollama_chat.environment", "ollama_chat.paths",
+     "ollama_chat.i18n", "ollama_chat.text", "ollama_chat.options", "ollama_chat.estimate", "ollama_chat.suggest",
+     "ollama_chat.tomlfile", "ollama_chat.hosts"},  # the ground floor
+    {"ollama_chat.files", "ollama_chat.store"},
+    {"ollama_chat.backends"},  # reads images with files
+    {"ollama_chat.tools"},  # the file tools read with files; MCP over HTTP uses the backends' SSE parser
+    {"ollama_chat.chat"},
+    {"ollama_chat.ui"},
+    {"ollama_chat.cli"},
+    {"ollama_chat.entry", "ollama_chat.__main__"},
+]
+
+
+def unit(module: str) -> str:
+    """The layer member a module belongs to: its package under ollama_chat, or itself on the ground floor."""
+    parts = module.split(".")
+    candidate = ".".join(parts[:2])
+    return candidate if any(candidate in layer for layer in LAYERS) else module
+
+
+def floor(module: str) -> int:
+    return next(i for i, layer in enumerate(LAYERS) if unit(module) in layer)
+
+
+def layer_violations(edges: dict[str, set[str]]) -> list[str]:
+    found = []
+    for module, targets in edges.items():
+        for target in targets:
+            if unit(target) == unit(module) or floor(target) == floor(module) in (0, len(LAYERS) - 1):
+                continue  # the ground floor's modules use each other (without a circle), as do the two entries
+            if floor(target) >= floor(module):
+                found.append(f"{module} -> {target}")
+    return sorted(found)
+
+
+def test_every_module_has_a_floor():
+    assert [m for m in graph() if not any(unit(m) in layer for layer in LAYERS)] == []
+
+
+def test_imports_point_down_the_layers_only():
+    """cli -> ui -> chat -> tools -> backends -> files/store -> the ground floor, inside functions too."""
+    assert layer_violations(graph()) == []
+
+
+def test_the_layer_check_finds_an_import_that_points_up():
+    edges = {"ollama_chat.chat.turn": {"ollama_chat.ui.output"}, "ollama_chat.files.x": {"ollama_chat.store.sqlite"},
+             "ollama_chat.ui.repl": {"ollama_chat.chat.session", "ollama_chat.ui.commands"}}
+    assert layer_violations(edges) == ["ollama_chat.chat.turn -> ollama_chat.ui.output",
+                                       "ollama_chat.files.x -> ollama_chat.store.sqlite"]

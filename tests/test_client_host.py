@@ -2,7 +2,7 @@
 
 import pytest
 
-from ollama_chat.backends.hosts import parse_host
+from ollama_chat.hosts import parse_host
 
 
 @pytest.mark.parametrize(

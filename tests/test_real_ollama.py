@@ -10,7 +10,7 @@ import os
 import pytest
 
 from helpers import run_cli, user_env
-from ollama_chat.backends.hosts import parse_host
+from ollama_chat.hosts import parse_host
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.types import ChatRequest, Message
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from ollama_chat.backends.base import IncompleteReply, ServerError, server_text, shorten, window_value
 from ollama_chat.backends.deadline import INF, Deadline, Stall, deadline_of
-from ollama_chat.backends.hosts import DEFAULT_HOST, full_name
+from ollama_chat.hosts import DEFAULT_HOST, full_name
 from ollama_chat.backends.ndjson import json_lines
 from ollama_chat.backends.ollama_dialect import OllamaDialect
 from ollama_chat.backends.ollama_models import listing_from, model_info_from, pull_progress_from

@@ -17,7 +17,7 @@ from typing import Any
 
 from ollama_chat.files.attachments import image_format
 from ollama_chat.backends.base import NoThinkSwitch, OptionsRefused, Unsupported, count, server_text, shown_value, window_value
-from ollama_chat.backends.hosts import too_long
+from ollama_chat.hosts import too_long
 from ollama_chat.errors import cut
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.options import OPENAI_CLIENT_SIDE, OPENAI_NAMES

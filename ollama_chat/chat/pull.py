@@ -4,19 +4,12 @@ lines in a pipe). Ctrl+C stops it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 
 from ollama_chat.backends.base import Backend
 from ollama_chat.errors import EXIT_INTERRUPTED, EXIT_OK
 from ollama_chat.i18n import _
 from ollama_chat.text import one_line
-from ollama_chat.types import PullProgress
-
-
-class Display(Protocol):
-    def update(self, step: PullProgress) -> None: ...
-
-    def close(self) -> None: ...
+from ollama_chat.chat.events import Display
 
 
 def pull(backend: Backend, name: str, view_for: Callable[[], Display], say: Callable[[str], None]) -> int:

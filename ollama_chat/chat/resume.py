@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ollama_chat.backends.hosts import parse_host
+from ollama_chat.hosts import parse_host
 from ollama_chat.errors import UsageError
 from ollama_chat.i18n import N_, _
 from ollama_chat.paths import read_file

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ollama_chat.files.attachments import reworded
 from ollama_chat.backends.base import Backend, BackendError, ModelNotFound
@@ -18,7 +18,7 @@ from ollama_chat.chat.context import ContextTracker, Plan, bad_window_text, not_
 from ollama_chat.chat.conversation import Conversation
 from ollama_chat.errors import EXIT_OK, ChatError
 from ollama_chat.i18n import _, ngettext
-from ollama_chat.chat.pull import Display
+from ollama_chat.chat.events import Display, Notify, Output
 from ollama_chat.chat.pull import pull as pull_model
 from ollama_chat.chat.personas import Persona
 from ollama_chat.chat.recorder import Recorder
@@ -27,7 +27,6 @@ from ollama_chat.chat.settings import UNSET, Layers, Settings
 from ollama_chat.chat.tray import Tray
 from ollama_chat.chat.turn import fitted_turn, refused_text, run_turn, settle
 from ollama_chat.types import ChatRequest, Exchange, Message, ModelInfo
-from ollama_chat.ui.output import Output
 from ollama_chat.text import one_line
 
 
@@ -44,14 +43,6 @@ def exchanges_text(first: int, last: int) -> str:
 COMPACT_PROMPT = ("Summarise the conversation below for the assistant who will continue it: the facts, names, numbers,"
                   " decisions and open questions, in a few short paragraphs, in the language the conversation is held in."
                   " Write only the summary.")
-
-
-class Notify(Protocol):
-    def say(self, text: str, style: str = "notice") -> None:
-        """Our own message; untrusted text inside it must already be sanitised."""
-        ...
-
-    def error(self, error: ChatError) -> None: ...
 
 
 @dataclass(frozen=True)

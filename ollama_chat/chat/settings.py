@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from ollama_chat.backends.hosts import has_credentials, parse_host
+from ollama_chat.hosts import has_credentials, parse_host
 from ollama_chat.errors import UsageError, cut
 from ollama_chat.i18n import _
 from ollama_chat.options import PRESETS

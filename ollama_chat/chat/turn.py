@@ -17,7 +17,7 @@ from ollama_chat.errors import Terminated
 from ollama_chat.i18n import _
 from ollama_chat.chat.settings import Settings
 from ollama_chat.types import ChatRequest, Exchange, Message, Stats
-from ollama_chat.ui.output import Output, Reply
+from ollama_chat.chat.events import Output, Reply
 
 
 @dataclass(frozen=True)

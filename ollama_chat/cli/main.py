@@ -62,7 +62,7 @@ def _presets(incomplete: str) -> list[str]:
 def _model_names(incomplete: str) -> list[str]:
     """Shell completion of `--model`: the server's models, if it answers within a second or two."""
     from ollama_chat.backends.base import BackendError
-    from ollama_chat.backends.hosts import parse_host
+    from ollama_chat.hosts import parse_host
     from ollama_chat.backends.ollama import OllamaBackend
     from ollama_chat.text import one_line
 

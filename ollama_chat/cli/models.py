@@ -16,7 +16,7 @@ from typing import TextIO
 from ollama_chat.cli.asker import Asker
 from ollama_chat.backends.base import Backend, BackendError
 from ollama_chat.environment import Environment
-from ollama_chat.chat.pull import Display
+from ollama_chat.chat.events import Display
 from ollama_chat.errors import EXIT_OK
 from ollama_chat.i18n import N_, _
 from ollama_chat.types import ModelInfo

@@ -9,7 +9,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 
-from ollama_chat.backends.hosts import has_credentials
+from ollama_chat.hosts import has_credentials
 
 
 @functools.cache

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ollama_chat.backends.hosts import has_credentials
+from ollama_chat.hosts import has_credentials
 from ollama_chat.i18n import _
 from ollama_chat.options import OptionError, check_option
 from ollama_chat.types import Attached, Exchange, Message

@@ -15,7 +15,7 @@ from ollama_chat.chat.recorder import Recorder
 from ollama_chat.chat.settings import Settings
 from ollama_chat.chat.turn import fitted_turn, refused_text, settle
 from ollama_chat.types import Message
-from ollama_chat.ui.output import Output
+from ollama_chat.chat.events import Output
 
 if TYPE_CHECKING:
     from ollama_chat.files.attachments import Attachment

@@ -1,48 +1,24 @@
-"""Drawing a reply: the interface every renderer offers, and `make_output`, the one pretty-or-raw switch.
+"""Drawing a reply: `make_output`, the one pretty-or-raw switch, choosing the renderer that implements the
+chat's `events.Output`.
 
 * `terminal.TerminalOutput`: Markdown formatted while it streams; thinking dimmed; stats. It needs rich, so it
   is imported only when a terminal renderer is made: a piped one-shot answer never loads rich.
 * `plain.PlainOutput`: the text exactly as received, for pipes and --plain; thinking and stats go to `err`.
 
-`sanitize`, `format_stats` and `end_marks` live in `text`: both renderers use them, and `terminal` must not
-import this module, which imports it.
+`sanitize` lives in `text` and `format_stats`/`end_marks` in `marks`: both renderers use them, and `terminal`
+must not import this module, which imports it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, BinaryIO, Protocol, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from ollama_chat.types import Stats
+from ollama_chat.chat.events import Output
 from ollama_chat.ui.plain import PlainOutput
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-
-class Reply(Protocol):
-    """One reply being drawn."""
-
-    def thinking(self, text: str) -> None: ...
-
-    def content(self, text: str) -> None: ...
-
-    def finish(self, stats: Stats | None = None, *, interrupted: bool = False) -> None:
-        """Called once at the end, however it ends: draws the final state, so a reply that failed midway stays
-        shown (the caller prints the error after it). `interrupted` adds a visible mark."""
-        ...
-
-
-class Output(Protocol):
-    """Where replies are drawn; chosen once per process."""
-
-    hide_thinking: bool
-
-    def reply(self, *, language: str | None = None, waiting: str = "", show_stats: bool = False) -> Reply:
-        """A new reply. `language` (e.g. "json" for structured output): show the text as code in that language,
-        not as Markdown. `waiting`: what to show until the first chunk arrives (a model can take minutes to
-        load). `show_stats`: draw the server's figures after it (the session's setting, passed per reply)."""
-        ...
 
 
 class _Utf8Text:

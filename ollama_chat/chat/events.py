@@ -1,0 +1,49 @@
+"""What the chat needs from whoever shows it, as small protocols: events go out (a reply's pieces, our own
+messages, a pull's progress), and the surfaces implement them (`ui` on a terminal, the plain writer for pipes).
+The chat never imports `ui`; `ui` imports these."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ollama_chat.errors import ChatError
+from ollama_chat.types import PullProgress, Stats
+
+
+class Reply(Protocol):
+    """One reply being drawn."""
+
+    def thinking(self, text: str) -> None: ...
+
+    def content(self, text: str) -> None: ...
+
+    def finish(self, stats: Stats | None = None, *, interrupted: bool = False) -> None:
+        """Called once at the end, however it ends: draws the final state, so a reply that failed midway stays
+        shown (the caller prints the error after it). `interrupted` adds a visible mark."""
+        ...
+
+
+class Output(Protocol):
+    """Where replies are drawn; chosen once per process."""
+
+    hide_thinking: bool
+
+    def reply(self, *, language: str | None = None, waiting: str = "", show_stats: bool = False) -> Reply:
+        """A new reply. `language` (e.g. "json" for structured output): show the text as code in that language,
+        not as Markdown. `waiting`: what to show until the first chunk arrives (a model can take minutes to
+        load). `show_stats`: draw the server's figures after it (the session's setting, passed per reply)."""
+        ...
+
+
+class Notify(Protocol):
+    def say(self, text: str, style: str = "notice") -> None:
+        """Our own message; untrusted text inside it must already be sanitised."""
+        ...
+
+    def error(self, error: ChatError) -> None: ...
+
+
+class Display(Protocol):
+    def update(self, step: PullProgress) -> None: ...
+
+    def close(self) -> None: ...
