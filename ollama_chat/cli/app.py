@@ -16,7 +16,7 @@ from ollama_chat.cli import models
 from ollama_chat.backends.base import Backend, ModelNotFound
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.chat.configfile import load_config
-from ollama_chat.chat.conversation import Conversation
+from ollama_chat.chat.log import ExchangeLog
 from ollama_chat.environment import Environment, quiet_from_now_on
 from ollama_chat.i18n import _
 from ollama_chat.errors import (EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated, UsageError,
@@ -25,7 +25,7 @@ from ollama_chat.ui.oneshot import combine_question, decode_input
 from ollama_chat.ui.oneshot import run as run_oneshot
 from ollama_chat.chat.personas import BUILTIN, PersonaError, list_personas, load_persona, shown_source
 from ollama_chat.chat.recorder import OFF, Recorder
-from ollama_chat.chat.resume import Resumed, from_store, notices, read_transcript, resumed_layers
+from ollama_chat.chat.resume import Resumed, continue_with, from_store, read_transcript
 from ollama_chat.chat.settings import (Flags, Layers, Settings, build_layers, config_layer, env_layer, flags_layer, load_format,
                                   persona_ref, server_layer)
 from ollama_chat.store.sqlite import NoSuchConversation, Store, StoreError
@@ -91,10 +91,12 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
     off = OFF if not settings.save_history else _("Saving is off: the conversation store could not be opened (see the warning above)")
     recorder = Recorder(store if settings.save_history else None, lambda text, hint: warn(env, text, hint), off,
                         lambda text: say(env, _("Note:"), "2", text))
-    if resumed is not None:  # back to the configured server it names, unless the flags choose; never a host it says
-        layers = layers.back_to(resumed.transcript.server.name if resumed.transcript.server else None)
-        settings = resumed_layers(layers, resumed.transcript, paths.user_persona_dir(env.environ),
-                                  keep_persona=flags.persona is not None).resolve()
+    continuation = None
+    if resumed is not None:  # resolved once: its layers (back to a configured server it names), what to say
+        continuation = continue_with(layers, resumed, paths.user_persona_dir(env.environ),
+                                     keep_persona=flags.persona is not None, back_to_server=True)
+        layers = continuation.layers
+        settings = layers.resolve()
     backend = open_backend(env, settings)
     signals_as_interrupts()
     stdin_read = "-" in files
@@ -105,24 +107,18 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
         first = None if env.stdin_isatty or stdin_read else read_stdin(env, settings, backend)
         if first is not None or prompt is not None:
             first = combine_question(first, prompt, attached=attached)
-        start = Start(recorder, resumed, keep_persona=flags.persona is not None, first_message=first,
-                      attachments=(*texts, *pictures))
+        start = Start(recorder, continuation, first_message=first, attachments=(*texts, *pictures))
         return run_repl(env, layers, backend, start)
     if prompt is None and env.stdin_isatty and not attached:
         env.stderr.write(_("Reading the question from the terminal; finish with Ctrl+D.") + "\n")
     piped = None if env.stdin_isatty or stdin_read else read_stdin(env, settings, backend)
     words = combine_question(piped, prompt, attached=attached)
     question = question_with(words, texts, pictures) if attached else Message("user", words)
-    conversation = Conversation()
-    if resumed is not None:
-        settings = resumed_layers(layers, resumed.transcript, paths.user_persona_dir(env.environ),
-                                  keep_persona=flags.persona is not None).resolve()
-        conversation.exchanges.extend(resumed.transcript.exchanges)
-        conversation.compact(resumed.transcript.summary, resumed.transcript.summarized)
-        for notice in notices(resumed.transcript, settings, layers.configured):
+    log = ExchangeLog(recorder)
+    if continuation is not None:
+        log.resume(continuation.resumed)
+        for notice in continuation.notices:
             say(env, _("Note:"), "2", notice)
-        if resumed.conversation_id is not None:
-            recorder.resume(resumed.conversation_id)
     output = make_output(
         stdout_is_terminal=env.stdout_isatty,
         plain=settings.plain,
@@ -132,7 +128,7 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
         environ=env.environ,
     )
     def ask() -> int:
-        return run_oneshot(settings, question, backend, output, conversation, recorder,
+        return run_oneshot(settings, question, backend, output, log,
                            note=lambda text: say(env, _("Note:"), "2", text), files=texts)
 
     try:

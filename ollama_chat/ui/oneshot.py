@@ -11,7 +11,7 @@ from ollama_chat.chat.context import ContextTracker, Plan, bad_window_text, not_
 from ollama_chat.chat.conversation import Conversation
 from ollama_chat.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated, UsageError
 from ollama_chat.i18n import _
-from ollama_chat.chat.recorder import Recorder
+from ollama_chat.chat.log import ExchangeLog
 from ollama_chat.chat.settings import Settings
 from ollama_chat.chat.turn import fitted_turn, refused_text, settle
 from ollama_chat.types import Message
@@ -48,14 +48,13 @@ def combine_question(piped: str | None, prompt: str | None, *, attached: bool = 
     return question
 
 
-def run(settings: Settings, question: Message, backend: Backend, output: Output, conversation: Conversation | None = None,
-        recorder: Recorder | None = None, note: Callable[[str], None] = lambda text: None,
-        files: Sequence[Attachment] = ()) -> int:
-    """Ask once (after the exchanges of a resumed `conversation`, as many as fit the context window), and store
-    the answer, even an interrupted one. A failure after part of the reply was written raises, after the part
+def run(settings: Settings, question: Message, backend: Backend, output: Output, log: ExchangeLog | None = None,
+        note: Callable[[str], None] = lambda text: None, files: Sequence[Attachment] = ()) -> int:
+    """Ask once (after the exchanges of a resumed conversation in `log`, as many as fit the context window), and
+    store the answer, even an interrupted one (`log` None: nothing is stored). A failure after part of the reply was written raises, after the part
     is shown. `note`: where to say that older exchanges were left out. `files`: those in `question`, to name
     the one that does not fit; images are refused for a model that cannot see, before anything is sent."""
-    conversation = conversation or Conversation()
+    conversation = log.conversation if log is not None else Conversation()
     if question.images or files:  # only then: a plain question's start-up does not pay for the checks
         from ollama_chat.chat.tray import too_big, vision_refusal
     if question.images:
@@ -94,13 +93,12 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
     if result.error is not None:
         raise result.error
     saved = stored = False
-    if recorder is not None and (result.text or not result.interrupted):
-        conversation.add(turn.exchange)
+    if log is not None and (result.text or not result.interrupted):
         if isinstance(result.stopped, Terminated):  # asked to stop: one try, no waiting on a lock
-            saved = stored = recorder.record(conversation, settings)
+            saved = stored = log.add(turn.exchange, settings)
         else:
-            stored = recorder.record_once(conversation, settings)
-            saved = stored and recorder.saving
+            stored = log.add_once(turn.exchange, settings)
+            saved = stored and log.recorder.saving
     try:
         settle(result)  # SIGTERM, SIGHUP or an output that failed: raised now that the exchange is stored
     except BrokenPipeError:
@@ -112,4 +110,4 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
                                 " shows it.")) if saved else _("Check the disk or file it goes to.")) from None
     if result.interrupted:
         return EXIT_INTERRUPTED
-    return EXIT_OK if stored or recorder is None else EXIT_FAILURE  # the answer was shown, but it is not kept
+    return EXIT_OK if stored or log is None else EXIT_FAILURE  # the answer was shown, but it is not kept
