@@ -14,18 +14,19 @@ from typing import Any
 
 from ollama_chat.backends.base import Backend
 from ollama_chat.chat.compact import compact, exchanges_text
-from ollama_chat.chat.context import ContextTracker, Plan, not_sent, not_sent_hint
+from ollama_chat.chat.budget import bigger_window
+from ollama_chat.chat.context import ContextTracker, Plan
 from ollama_chat.chat.conversation import Conversation
 from ollama_chat.chat.events import Display, Notify, Output
 from ollama_chat.chat.log import ExchangeLog
 from ollama_chat.chat.model_checks import CHECK_TIMEOUT, ModelChecks
 from ollama_chat.chat.personas import Persona
 from ollama_chat.chat.recorder import Recorder
+from ollama_chat.chat.refusals import NotSent
 from ollama_chat.chat.resume import Continuation, Resumed, continue_with
 from ollama_chat.chat.settings import UNSET, Layers, Settings
 from ollama_chat.chat.tray import Tray
 from ollama_chat.chat.turn import fitted_turn, refused_text, settle
-from ollama_chat.errors import ChatError
 from ollama_chat.files.attachments import reworded
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.text import one_line
@@ -120,8 +121,8 @@ class ChatSession:
                            lambda refusal: self.notify.say(refused_text(refusal, one_line(s.model)), "hint"))
         plan, result = turn.plan, turn.result
         if result is None:
-            hint = not_sent_hint(plan, one_line(s.model), fixed=self.backend.fixed_window, chat=True)
-            self.notify.error(ChatError(not_sent(plan), hint))
+            self.notify.refused(NotSent(plan, s.model, self.backend.fixed_window,
+                                        bigger_window(plan.fit.tokens, plan.window.model_max)))
             return
         if not isinstance(words, Message):
             self.tray.clear()  # sent: /retry has them now

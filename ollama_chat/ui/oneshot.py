@@ -7,14 +7,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ollama_chat.backends.base import Backend, BackendError
-from ollama_chat.chat.context import ContextTracker, Plan, bad_window_text, not_sent, not_sent_hint
+from ollama_chat.chat.budget import bigger_window
+from ollama_chat.chat.context import ContextTracker, Plan, bad_window_text
+from ollama_chat.chat.refusals import NotSent
 from ollama_chat.chat.conversation import Conversation
 from ollama_chat.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated, UsageError
 from ollama_chat.i18n import _
 from ollama_chat.chat.log import ExchangeLog
 from ollama_chat.chat.settings import Settings
 from ollama_chat.chat.turn import fitted_turn, refused_text, settle
+from ollama_chat.text import one_line
 from ollama_chat.types import Message
+from ollama_chat.ui.wording import for_command_line
 from ollama_chat.chat.events import Output
 
 if TYPE_CHECKING:
@@ -51,16 +55,16 @@ def combine_question(piped: str | None, prompt: str | None, *, attached: bool = 
 def run(settings: Settings, question: Message, backend: Backend, output: Output, log: ExchangeLog | None = None,
         note: Callable[[str], None] = lambda text: None, files: Sequence[Attachment] = ()) -> int:
     """Ask once (after the exchanges of a resumed conversation in `log`, as many as fit the context window), and
-    store the answer, even an interrupted one (`log` None: nothing is stored). A failure after part of the reply was written raises, after the part
-    is shown. `note`: where to say that older exchanges were left out. `files`: those in `question`, to name
+    store the answer, even an interrupted one (`log` None: nothing is stored). A failure after part of the
+    reply was written raises, after the part is shown. `note`: where to say that older exchanges were left out. `files`: those in `question`, to name
     the one that does not fit; images are refused for a model that cannot see, before anything is sent."""
     conversation = log.conversation if log is not None else Conversation()
     if question.images or files:  # only then: a plain question's start-up does not pay for the checks
-        from ollama_chat.chat.tray import too_big, vision_refusal
+        from ollama_chat.chat.tray import cannot_see, too_big
     if question.images:
-        refusal = vision_refusal(backend, settings.model, flag=True)
-        if refusal is not None:
-            raise refusal
+        blind = cannot_see(backend, settings.model)
+        if blind is not None:
+            raise for_command_line(blind)
     context = ContextTracker()
     plan = context.plan(settings, conversation, question.content)
     if backend.fixed_window or ((plan.dropped or not plan.fit.fits) and "num_ctx" not in settings.options):
@@ -72,7 +76,7 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
                           model_max=info.context_length)
             plan = context.plan(settings, conversation, question.content)
             if info.bad_window:
-                note(bad_window_text(settings.model, info.bad_window, plan.window.tokens))
+                note(bad_window_text(one_line(settings.model), one_line(info.bad_window), plan.window.tokens))
         except BackendError:
             pass
     def tell(plan: Plan) -> None:
@@ -82,14 +86,15 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
                 dropped=f"{plan.dropped:,}", eligible=f"{plan.eligible:,}", tokens=f"{plan.window.tokens:,}"))
 
     for i, attachment in enumerate(files):
-        refusal = too_big(context, settings, files[:i], attachment, flag=True, fixed=backend.fixed_window)
-        if refusal is not None:
-            raise UsageError(refusal.message, refusal.hint)
+        big = too_big(context, settings, files[:i], attachment, fixed=backend.fixed_window)
+        if big is not None:
+            raise for_command_line(big)
     turn = fitted_turn(backend, context, settings, conversation, question, output, tell,
                        lambda refusal: note(refused_text(refusal, settings.model)))
     result = turn.result
     if result is None:
-        raise UsageError(not_sent(turn.plan), not_sent_hint(turn.plan, settings.model, fixed=backend.fixed_window))
+        raise for_command_line(NotSent(turn.plan, settings.model, backend.fixed_window,
+                                       bigger_window(turn.plan.fit.tokens, turn.plan.window.model_max)))
     if result.error is not None:
         raise result.error
     saved = stored = False

@@ -28,6 +28,7 @@ from ollama_chat.i18n import _, ngettext
 from ollama_chat.options import OPTIONS
 from ollama_chat.chat.personas import THINK_LEVELS, known_names
 from ollama_chat.chat.recorder import Recorder
+from ollama_chat.chat.refusals import Refusal
 from ollama_chat.chat.resume import Continuation
 from ollama_chat.chat.session import ChatSession
 from ollama_chat.chat.settings import Layers
@@ -113,6 +114,9 @@ class ConsoleNotify:
     def error(self, error: ChatError) -> None:
         error = for_repl(error)  # the hint in the chat's words
         self._labelled(_("Error: "), "error", error.message, error.hint)
+
+    def refused(self, refusal: Refusal) -> None:
+        self.error(for_repl(refusal))
 
     def warning(self, text: str, hint: str = "") -> None:
         self._labelled(_("Warning: "), "warning", text, hint)
