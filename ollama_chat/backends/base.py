@@ -147,6 +147,17 @@ class CannotThink(ServerError):
         self.model = model
 
 
+class CannotUseTools(ServerError):
+    """Tools were offered to a model that cannot call them (`model`), or (`server_off`) to a server started
+    without tool calling (vLLM without --enable-auto-tool-choice, llama.cpp without --jinja)."""
+
+    def __init__(self, message: str, hint: str = "", *, status: int = 0, text: str = "", model: str = "",
+                 server_off: bool = False) -> None:
+        super().__init__(message, hint, status=status, text=text)
+        self.model = model
+        self.server_off = server_off
+
+
 class KeyRefused(ServerError):
     """The server wants an API key (HTTP 401/403): none was sent (`sent` false), or it refused the one sent. The
     message names the variable the key came from (`key_env`), never the key."""

@@ -5,6 +5,7 @@ tried (`ollama_dialect`), over the HTTP layer both backends share (`http.Client`
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from ollama_chat.backends.base import IncompleteReply, ServerError, server_text, shorten, window_value
@@ -16,6 +17,7 @@ from ollama_chat.backends.ollama_models import listing_from, model_info_from, pu
 from ollama_chat.backends.ollama_wire import LineError, NotChat, event_from, request_body
 from ollama_chat.backends.streaming import (BadStream, OneReply, StreamCut, StreamTimeout, close_response, decode_json,
                                             incomplete_reply)
+from ollama_chat.backends.tool_calls import ReplyCalls
 from ollama_chat.errors import cut
 from ollama_chat.i18n import _
 from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo, PullProgress
@@ -24,13 +26,15 @@ MAX_LISTING = 128 * 1024 * 1024  # /api/tags: some 400 bytes a model, so 100,000
 
 
 class OllamaChatStream:
-    """An open /api/chat stream: events as they arrive; any failure after the start is IncompleteReply."""
+    """An open /api/chat stream: events as they arrive; any failure after the start is IncompleteReply. Tool calls
+    come whole, on any event (the last one too), each with an ID unique in the reply."""
 
     def __init__(self, backend: OllamaBackend, response: Any, model: str) -> None:
         self._backend = backend
         self._response = response
         self._model = model
         self._received = 0  # characters of content so far, for the error message (the text is the caller's)
+        self._calls = ReplyCalls()
 
     def __iter__(self) -> Iterator[ChatEvent]:
         deadline = deadline_of(self._response) or Deadline(INF)
@@ -38,7 +42,9 @@ class OllamaChatStream:
         try:
             for obj in json_lines(self._response):
                 event = event_from(obj)
-                if not (event.content or event.thinking or event.done):
+                if event.tool_calls:
+                    event = replace(event, tool_calls=self._calls.admit(event.tool_calls))
+                if not (event.content or event.thinking or event.done or event.tool_calls):
                     idle = True
                     continue
                 idle = False
@@ -96,12 +102,16 @@ class OllamaBackend:
         if not request.stream:
             body = self.http.body(response)
             try:
-                return OneReply(event_from(decode_json(body)))
+                event = event_from(decode_json(body))
+                return OneReply(replace(event, tool_calls=ReplyCalls().admit(event.tool_calls)))
             except (ValueError, NotChat):
                 raise self.dialect.wrong_server(body) from None
             except LineError as e:
                 raise ServerError(_("Ollama at {host} answered with an error: {text}").format(host=self.shown_host, text=e.text),
                                   text=e.text) from None
+            except BadStream as e:  # its tool calls: malformed, or too many
+                raise incomplete_reply(request.model, 0, e.what, _(
+                    "Ask again; if it keeps happening, check the Ollama server's log ({host}).").format(host=self.host)) from None
         if "json" not in response.headers.get("Content-Type", ""):
             raise self.dialect.wrong_server(self.http.body(response, 80, head=True))
         return OllamaChatStream(self, response, request.model)

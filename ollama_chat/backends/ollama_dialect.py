@@ -12,6 +12,7 @@ from ollama_chat.backends.base import (
     BackendError,
     BadAddress,
     CannotThink,
+    CannotUseTools,
     ContextOverflow,
     ModelNotFound,
     Seen,
@@ -88,6 +89,9 @@ class OllamaDialect:
         message = _("Ollama at {host} answered HTTP {status}: {text}").format(host=self._host, status=status, text=text)
         if "does not support thinking" in text:
             return CannotThink(message, status=status, text=text, model=model or "")
+        if status == 400 and "does not support tools" in text:  # "registry.ollama.ai/library/NAME does not support tools"
+            return CannotUseTools(_("{model} cannot call tools: Ollama at {host} says it does not support them.").format(
+                model=model, host=self._host), status=status, text=text, model=model or "")
         hint = ""
         if status in (429, 503):
             hint = _("The server is busy; wait a moment and try again.")

@@ -7,7 +7,18 @@ from typing import Any
 
 from ollama_chat.backends.base import count, server_text, shorten
 from ollama_chat.backends.streaming import decode_json
-from ollama_chat.types import ChatEvent, ChatRequest, Message, Stats
+from ollama_chat.backends.tool_calls import MAX_CALLS, BadToolCall, call_from, too_many, wire_tool
+from ollama_chat.i18n import _
+from ollama_chat.types import ChatEvent, ChatRequest, Message, Stats, ToolCall
+
+
+def wire_call(call: ToolCall, index: int) -> dict[str, Any]:
+    """A call the model made, sent back as Ollama gave it (api.ToolCall; `type` as its docs write it). Arguments
+    that were not a JSON object go back as none: Ollama takes nothing else there (the model is told, in the
+    call's answer, what was wrong with them)."""
+    out: dict[str, Any] = {"id": call.id} if call.id else {}
+    out.update(type="function", function={"index": index, "name": call.name, "arguments": dict(call.arguments)})
+    return out
 
 
 def wire_message(message: Message) -> dict[str, Any]:
@@ -15,7 +26,11 @@ def wire_message(message: Message) -> dict[str, Any]:
     if message.images:
         out["images"] = list(message.images)
     if message.tool_calls:
-        out["tool_calls"] = [dict(call) for call in message.tool_calls]
+        out["tool_calls"] = [wire_call(call, i) for i, call in enumerate(message.tool_calls)]
+    if message.role == "tool":
+        out["tool_name"] = message.tool_name
+        if message.tool_call_id:
+            out["tool_call_id"] = message.tool_call_id
     return out
 
 
@@ -25,6 +40,8 @@ def request_body(request: ChatRequest) -> dict[str, Any]:
         "messages": [wire_message(m) for m in request.messages],
         "stream": request.stream,
     }
+    if request.tools:
+        body["tools"] = [wire_tool(spec) for spec in request.tools]
     if request.options:
         body["options"] = dict(request.options)
     for key in ("format", "think", "keep_alive"):
@@ -69,7 +86,31 @@ def event_from(obj: object) -> ChatEvent:
     content = message.get("content") or ""
     thinking = message.get("thinking") or ""
     stats = stats_from(obj) if obj.get("done") else None
-    return ChatEvent(content=server_text(content), thinking=server_text(thinking), stats=stats)
+    calls = tool_calls_from(message.get("tool_calls"))
+    return ChatEvent(content=server_text(content), thinking=server_text(thinking), stats=stats, tool_calls=calls)
+
+
+def tool_calls_from(value: object) -> tuple[ToolCall, ...]:
+    """`message.tool_calls`: whole calls, `[{"id": "call_…", "function": {"index", "name", "arguments": {…}}}]`
+    (no `id` before Ollama 0.12.x). Their IDs as sent (maybe ""): the stream makes them unique. BadToolCall
+    for another shape, or for more than MAX_CALLS."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise _not_calls()
+    if len(value) > MAX_CALLS:
+        raise too_many()
+    calls = []
+    for item in value:
+        function = item.get("function") if isinstance(item, dict) else None
+        if not isinstance(function, dict):
+            raise _not_calls()
+        calls.append(call_from(item.get("id"), function.get("name"), function.get("arguments")))
+    return tuple(calls)
+
+
+def _not_calls() -> BadToolCall:
+    return BadToolCall(_("the server sent tool calls that are not in Ollama's shape"))
 
 
 def error_text(body: bytes) -> str | None:

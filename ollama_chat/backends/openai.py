@@ -36,6 +36,7 @@ from ollama_chat.backends.openai_wire import (
 from ollama_chat.backends.sse import sse_events
 from ollama_chat.backends.streaming import (BadStream, OneReply, StreamCut, StreamTimeout, close_response, decode_json,
                                             incomplete_reply)
+from ollama_chat.backends.tool_calls import ReplyCalls, ToolCallPieces
 from ollama_chat.errors import cut
 from ollama_chat.i18n import _
 from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo, PullProgress
@@ -45,7 +46,8 @@ from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo, PullProgress
 class OpenAIChatStream:
     """An open /chat/completions stream: content and reasoning as they arrive, then one event with the stats.
     The end is `data: [DONE]` (or, from a server that leaves it out, the end of the stream after a finish
-    reason); any failure after the start is IncompleteReply."""
+    reason); any failure after the start is IncompleteReply. Tool calls arrive in pieces: they are given whole,
+    in one event, when the message ends (its finish reason, or the end of the stream), before the stats."""
 
     def __init__(self, backend: OpenAIBackend, response: Any, model: str) -> None:
         self._backend = backend
@@ -58,6 +60,7 @@ class OpenAIChatStream:
         deadline = deadline_of(self._response) or Deadline(INF)
         events = 0
         idle = False  # events with nothing in them came since the last piece (after the first, the role's)
+        pieces, calls = ToolCallPieces(), ReplyCalls()
         try:
             for event in sse_events(self._response):
                 if event.data.strip() == "[DONE]":
@@ -76,17 +79,28 @@ class OpenAIChatStream:
                 if delta.finish_reason:
                     finish = delta.finish_reason
                     deadline.push()
+                for piece in delta.tool_pieces:
+                    pieces.add(piece)
+                if delta.tool_pieces:
+                    idle = False
+                    deadline.push()
                 if delta.content or delta.thinking:
                     idle = False
                     self._received += len(delta.content)
                     deadline.hold()  # the screen's time is not the server's
                     yield ChatEvent(content=delta.content, thinking=delta.thinking)
                     deadline.push()
-                elif not delta.finish_reason and events > 1:
+                elif not (delta.finish_reason or delta.tool_pieces) and events > 1:
                     idle = True
+                if delta.finish_reason and pieces.pending:
+                    deadline.hold()
+                    yield ChatEvent(tool_calls=calls.admit(pieces.take()))
+                    deadline.push()
             else:
                 if not finish:
                     raise StreamCut(_("the stream ended before the server said it was done"))
+            if pieces.pending:  # a server that ended the message without a finish reason for it
+                yield ChatEvent(tool_calls=calls.admit(pieces.take()))
         except ErrorSaid as e:
             if self._received == 0 and is_overflow(e.error):  # refused as too long once the stream had started
                 raise self._backend.dialect.overflow(e.error, self._model) from None
@@ -162,13 +176,20 @@ class OpenAIBackend:
         raw = self.http.body(response)  # stream: false, or a server that answered with one object anyway
         try:
             delta = delta_from(decode_json(raw))
+            pieces = ToolCallPieces()
+            for piece in delta.tool_pieces:
+                pieces.add(piece)
+            calls = ReplyCalls().admit(pieces.take())
         except (ValueError, NotChunk):
             raise self.dialect.wrong_server(raw) from None
         except ErrorSaid as e:
             text = self.dialect.shown(e.error.message)
             raise ServerError(_("The server at {host} answered with an error: {text}").format(host=self.shown_host, text=text),
                               text=text) from None
-        return OneReply(ChatEvent(content=delta.content, thinking=delta.thinking,
+        except BadStream as e:  # its tool calls: malformed, or too many
+            raise incomplete_reply(request.model, 0, e.what, _(
+                "Ask again; if it keeps happening, check the server's log ({host}).").format(host=self.host)) from None
+        return OneReply(ChatEvent(content=delta.content, thinking=delta.thinking, tool_calls=calls,
                                   stats=stats_from(delta.finish_reason, delta.usage)))
 
     def models(self) -> list[ModelInfo]:

@@ -13,6 +13,7 @@ from ollama_chat.backends.base import (
     Backend,
     BackendError,
     BadAddress,
+    CannotUseTools,
     ContextOverflow,
     KeyRefused,
     ModelNotFound,
@@ -120,6 +121,9 @@ class OpenAIDialect:
         if error is None or status == 404 and api_error(obj) is None:  # a web page, a proxy, a route that is not there
             return self.wrong_server(answer, status=status)
         text = self.shown(error.message)
+        refusal = tools_refused(error.message)
+        if refusal is not None:
+            return self.cannot_use_tools(model or "", status, text, server_off=refusal)
         if model and (status == 404 or error.code == "model_not_found"):
             names = installed(self._backend)
             if model not in names:  # a listed model the server still refuses: its own words say why
@@ -137,6 +141,11 @@ class OpenAIDialect:
             hint = _("Check the server's log.")
         return ServerError(_("The server at {host} answered HTTP {status}: {text}").format(host=self._host, status=status, text=text),
                            hint, status=status, text=text)
+
+    def cannot_use_tools(self, model: str, status: int, text: str, *, server_off: bool) -> CannotUseTools:
+        message = (_("The server at {host} was started without tool calling: {text}") if server_off else
+                   _("{model} cannot call tools: the server at {host} says {text}")).format(host=self._host, model=model, text=text)
+        return CannotUseTools(message, status=status, text=text, model=model, server_off=server_off)
 
     def overflow(self, error: APIError, model: str, status: int = 0) -> ContextOverflow:
         """The prompt is longer than the model's window, with the window and the prompt's length where the
@@ -163,3 +172,18 @@ class OpenAIDialect:
             _("The server at {host} wants a key (HTTP {status}), and none was sent: {text}").format(
                 host=self._host, status=status, text=text),
             _("Set {var} to the key.").format(var=var), status=status, text=text, key_env=var)
+
+
+# What the servers say when they will not take tools: the model cannot (Ollama's /v1, OpenRouter), or the server
+# was started without tool calling (vLLM without --enable-auto-tool-choice, llama.cpp's llama-server without --jinja).
+_MODEL_CANNOT = ("does not support tools", "support tool use")
+_SERVER_OFF = ("--enable-auto-tool-choice", "requires --jinja")
+
+
+def tools_refused(text: str) -> bool | None:
+    """Whether an error's text refuses tools: None if it does not, else whether the server (not the model) is why."""
+    if any(words in text for words in _SERVER_OFF):
+        return True
+    if any(words in text for words in _MODEL_CANNOT):
+        return False
+    return None

@@ -13,6 +13,7 @@ from ollama_chat.backends.base import (
     BadAddress,
     CannotPull,
     CannotThink,
+    CannotUseTools,
     ContextOverflow,
     ModelNotFound,
     NoThinkSwitch,
@@ -36,6 +37,12 @@ def for_repl(error: ChatError | Refusal) -> ChatError:
     if isinstance(error, ModelNotFound) and _to_pull(error):
         return _hinted(error, _("/pull {model} downloads it; /model NAME switches (/models lists them).").format(
             model=one_line(error.model)))
+    if isinstance(error, CannotUseTools):
+        return _hinted(error, _("Start the server with tool calling on (vLLM: --enable-auto-tool-choice --tool-call-parser"
+                                " NAME; llama.cpp: llama-server --jinja), or turn tools off with /tools off.")
+                       if error.server_off else
+                       _("Turn tools off with /tools off, or /model NAME to a model that can call them (e.g. qwen3,"
+                         " llama3.1; `ollama-chat models` shows which can)."))
     return _hinted(error, _either(error))
 
 
@@ -47,6 +54,12 @@ def for_command_line(error: ChatError | Refusal) -> ChatError:
         return _hinted(error, _("Download it with:  ollama-chat models pull {model}\n(/pull {model} in the chat, --pull with"
                                 " a question; or choose another model: `ollama-chat models` lists what you have)").format(
             model=one_line(cut(error.model))))
+    if isinstance(error, CannotUseTools):
+        return _hinted(error, _("Start the server with tool calling on (vLLM: --enable-auto-tool-choice --tool-call-parser"
+                                " NAME; llama.cpp: llama-server --jinja), or ask without --tools.")
+                       if error.server_off else
+                       _("Ask without --tools, or with --model NAME for a model that can call tools (e.g. qwen3,"
+                         " llama3.1; `ollama-chat models` shows which can)."))
     return _hinted(error, _either(error))
 
 

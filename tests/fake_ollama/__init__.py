@@ -41,6 +41,11 @@ happen.
 
 `chunk_delay` / `first_delay` remain for pacing (a slow model, a read timeout), not for synchronisation.
 
+Tool calls: `fake.reply("", tool_calls=[tool_call("get_weather", {"city": "Seoul"})])` streams them whole, as
+Ollama does (a line with `message.tool_calls`, then the done line); a model whose capabilities lack "tools"
+(`add_model(name, ("completion", "tools"))` has them) is answered HTTP 400 "registry.ollama.ai/library/NAME
+does not support tools" when a request offers tools. What was offered and sent back is in `chat_requests`.
+
 Servers that never finish: `fake.trickle_next(path, "headers" | "body" | "comments", every=S)` answers the next
 request to `path` a byte (or, for SSE, a `: ping` comment) every S seconds for ever, until the client hangs up.
 Many models: `add_models(names)`; `hold_show(name)` holds that model's next /api/show; `unshowable` names
@@ -72,12 +77,15 @@ from .wire import (
     done_line,
     go_json,
     normalize_model,
+    registry_name,
     split_text,
+    tool_call,
+    tool_call_line,
 )
 
 __all__ = [
     "DEFAULT_MODEL", "JSON_TYPE", "MID_STREAM_ERROR", "NDJSON_TYPE", "OLLAMA_VERSION", "PATIENCE", "PIECE_SIZE",
     "PULL_ERROR", "TEXT_TYPE", "CutMode", "FakeOllama", "Gate", "Headers", "LinesReply", "ModelInfo",
     "QueuedReply", "Request", "ScriptedReply", "StatusReply", "content_line", "created_at", "done_line", "go_json",
-    "normalize_model", "split_text",
+    "normalize_model", "registry_name", "split_text", "tool_call", "tool_call_line",
 ]

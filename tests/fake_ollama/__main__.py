@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", action="append", default=[], metavar="NAME", help="another model (repeatable)")
     parser.add_argument("--thinking-model", action="append", default=[], metavar="NAME",
                         help="another model that can think (repeatable)")
+    parser.add_argument("--tools-model", action="append", default=[], metavar="NAME",
+                        help="another model that can call tools (repeatable)")
     parser.add_argument("--web-signed-in", action="store_true",
                         help="answer /api/experimental/web_search and web_fetch as a signed-in Ollama (made-up results)")
     parser.add_argument("--quiet", action="store_true", help="don't print requests")
@@ -46,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         fake.add_model(name)
     for name in args.thinking_model:
         fake.add_model(name, ("completion", "thinking"))
+    for name in args.tools_model:
+        fake.add_model(name, ("completion", "tools"))
     with fake:
         try:
             print(f"fake Ollama serving on {fake.url}  (export OLLAMA_HOST={fake.host_port})", flush=True)

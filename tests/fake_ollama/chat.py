@@ -8,7 +8,7 @@ from typing import Any, Sequence
 
 from .replies import Gate, LinesReply, ScriptedReply, StatusReply
 from .stream import StreamWriter
-from .wire import DEFAULT_MODEL, JSON_TYPE, content_line, created_at, done_line, go_json, split_point
+from .wire import DEFAULT_MODEL, JSON_TYPE, content_line, created_at, done_line, go_json, split_point, tool_call_line
 
 
 class ChatReplies(StreamWriter):
@@ -17,7 +17,8 @@ class ChatReplies(StreamWriter):
     def _final_fields(self, reply: ScriptedReply, request: dict[str, Any]) -> dict[str, int]:
         def pick(value: int | None, default: int) -> int:
             return default if value is None else value
-        eval_count = pick(reply.eval_count, self.fake.tokens("".join(reply.content)) + self.fake.tokens("".join(reply.thinking)))
+        eval_count = pick(reply.eval_count, self.fake.tokens("".join(reply.content)) + self.fake.tokens("".join(reply.thinking))
+                          + self.fake.tokens(json.dumps(reply.tool_calls) if reply.tool_calls else ""))
         eval_duration = pick(reply.eval_duration, eval_count * 10_000_000)  # 100 tokens/s
         prompt_eval_count = pick(reply.prompt_eval_count, self.fake.evaluate(request))
         prompt_eval_duration = pick(reply.prompt_eval_duration, prompt_eval_count * 500_000)
@@ -40,6 +41,8 @@ class ChatReplies(StreamWriter):
             message: dict[str, Any] = {"role": "assistant", "content": "".join(reply.content)}
             if reply.thinking:
                 message["thinking"] = "".join(reply.thinking)
+            if reply.tool_calls:
+                message["tool_calls"] = list(reply.tool_calls)
             obj = {"model": model, "created_at": created_at(), "message": message, "done": True,
                    "done_reason": reply.done_reason}
             obj.update({k: v for k, v in self._final_fields(reply, request).items() if v})
@@ -56,6 +59,9 @@ class ChatReplies(StreamWriter):
             return
         lines = [content_line("", thinking=t, model=model) for t in reply.thinking]
         lines += [content_line(c, model=model) for c in reply.content[:stop_at]]
+        calls = list(reply.tool_calls) if stop_at == n and not reply.tool_calls_on_done else []
+        if calls:
+            lines += [tool_call_line([c], model=model) for c in calls] if reply.tool_calls_each else [tool_call_line(calls, model=model)]
         if gate.hold_after == 0:
             self._hold(gate)
         self._start_stream()
@@ -68,7 +74,8 @@ class ChatReplies(StreamWriter):
             if failed:
                 self._write_chunk(go_json({"error": reply.error_text}) + b"\n")
             else:
-                self._write_chunk(done_line(model=model, done_reason=reply.done_reason,
+                on_done = list(reply.tool_calls) if reply.tool_calls_on_done else None
+                self._write_chunk(done_line(model=model, done_reason=reply.done_reason, tool_calls=on_done,
                                             **self._final_fields(reply, request)))
             self._end_stream()
         gate._finish()

@@ -25,6 +25,7 @@ from .wire import (
     go_json,
     normalize_model,
     path_only,
+    registry_name,
 )
 
 if TYPE_CHECKING:
@@ -274,6 +275,10 @@ class Handler(ChatReplies):
 
     def _chat(self, request: Request) -> None:
         """Validate like Ollama (validation errors do not consume a queued reply), then send the next reply."""
+        refused = _tools_error(request.json) if isinstance(request.json, dict) else None
+        if refused:  # Go's decoder, before anything else
+            self._send_json(400, {"error": refused})
+            return
         known = self._known_model(request)
         if known is None:
             return
@@ -285,6 +290,9 @@ class Handler(ChatReplies):
             return
         if think not in (None, False) and "thinking" not in info.capabilities:
             self._send_json(400, {"error": f"{json.dumps(name)} does not support thinking"})
+            return
+        if request.json.get("tools") and "tools" not in info.capabilities:  # server/routes.go: scheduleRunner's check
+            self._send_json(400, {"error": f"{registry_name(name)} does not support tools"})
             return
         messages = request.json.get("messages") if isinstance(request.json.get("messages"), list) else []
         images = [i for m in messages if isinstance(m, dict) for i in (m.get("images") or ())]
@@ -314,6 +322,28 @@ class Handler(ChatReplies):
                 self._send_lines(reply)
         else:
             self._send_scripted(reply, name, request.json, stream)
+
+
+def _tools_error(body: dict[str, Any]) -> str | None:
+    """What Go's decoder says of `tools` and of the messages' `tool_calls` in a shape api.ChatRequest cannot
+    take (the arguments of a call must be a JSON object), or None."""
+    tools = body.get("tools")
+    if tools is not None and (not isinstance(tools, list) or not all(
+            isinstance(t, dict) and isinstance(t.get("function"), dict) for t in tools)):
+        return "json: cannot unmarshal " + _go_kind(tools) + " into Go struct field ChatRequest.tools of type api.Tools"
+    for message in body.get("messages") or ():
+        calls = message.get("tool_calls") if isinstance(message, dict) else None
+        for call in calls if isinstance(calls, list) else ():
+            function = call.get("function") if isinstance(call, dict) else None
+            arguments = function.get("arguments") if isinstance(function, dict) else None
+            if arguments is not None and not isinstance(arguments, dict):
+                return (f"json: cannot unmarshal {_go_kind(arguments)} into Go struct field "
+                        "ToolCallFunction.messages.tool_calls.function.arguments of type map[string]interface {}")
+    return None
+
+
+def _go_kind(value: object) -> str:
+    return {str: "string", list: "array", dict: "object", bool: "bool"}.get(type(value), "number")
 
 
 def _is_base64(value: object) -> bool:

@@ -134,6 +134,11 @@ class ScriptedReply:
     cut_after: int | None = None
     cut_mode: CutMode = "eof"
     gate: Gate = field(default_factory=Gate, compare=False)
+    # whole calls as Ollama sends them (`wire.tool_call`), after the content: in one line, one line each
+    # (`tool_calls_each`), or on the done line (`tool_calls_on_done`), as its parsers emit them
+    tool_calls: tuple[dict[str, Any], ...] = ()
+    tool_calls_each: bool = False
+    tool_calls_on_done: bool = False
 
 
 @dataclass(frozen=True)

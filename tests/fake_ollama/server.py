@@ -28,6 +28,17 @@ from .wire import (
 )
 
 
+def _indexed(calls: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Calls with `function.index` set to their place, as Ollama numbers the calls of a reply."""
+    out = []
+    for i, call in enumerate(calls):
+        call = dict(call)
+        if isinstance(call.get("function"), dict):
+            call["function"] = {**call["function"], "index": i}
+        out.append(call)
+    return out
+
+
 class FakeOllama(FakeServerBase):
     """A fake Ollama server on 127.0.0.1 and a free port. Use as a context manager or `start()` / `stop()`.
 
@@ -124,8 +135,17 @@ class FakeOllama(FakeServerBase):
               load_duration: int | None = None, total_duration: int | None = None,
               chunk_delay: float = 0.0, first_delay: float = 0.0, error_after: int | None = None,
               error_text: str = MID_STREAM_ERROR, cut_after: int | None = None,
-              cut_mode: CutMode = "eof", hold_after: int | None = None) -> Gate:
+              cut_mode: CutMode = "eof", hold_after: int | None = None,
+              tool_calls: Iterable[dict[str, Any]] = (), tool_calls_each: bool = False,
+              tool_calls_on_done: bool = False) -> Gate:
         """Queue a chat reply. A str is split into 3-character pieces, a list is sent piece by piece.
+
+        `tool_calls`: whole calls (`wire.tool_call(name, arguments)`, their `index` set here to their place), sent
+        after the content as Ollama sends them: together in one line (`"content": ""`), then the done line with
+        done_reason "stop"; `tool_calls_each`: a line per call; `tool_calls_on_done`: on the done line itself.
+        The lines count as pieces after the content for `hold_after`; they go out before a `cut_after` equal to
+        the number of content pieces (a cut between the calls and the done line). With "stream": false they are
+        the message's `tool_calls`.
 
         Thinking pieces go first. Metrics left as None get plausible values (eval_count = number of pieces);
         pass 0 to leave one out. `error_after=N`: N content pieces, then an `{"error": error_text}` line
@@ -143,7 +163,8 @@ class FakeOllama(FakeServerBase):
             prompt_eval_duration=prompt_eval_duration, load_duration=load_duration,
             total_duration=total_duration, chunk_delay=chunk_delay, first_delay=first_delay,
             error_after=error_after, error_text=error_text, cut_after=cut_after, cut_mode=cut_mode,
-            gate=Gate(hold_after)))
+            gate=Gate(hold_after), tool_calls=tuple(_indexed(tool_calls)), tool_calls_each=tool_calls_each,
+            tool_calls_on_done=tool_calls_on_done))
 
     def reply_status(self, status: int, body: bytes | str | dict[str, Any], content_type: str = "application/json",
                      *, first_delay: float = 0.0, hold_after: int | None = None) -> Gate:

@@ -50,12 +50,54 @@ def content_line(content: str, *, thinking: str = "", model: str = DEFAULT_MODEL
     return go_json({"model": model, "created_at": created_at(), "message": message, "done": False}) + b"\n"
 
 
-def done_line(*, model: str = DEFAULT_MODEL, done_reason: str = "stop", **metrics: int) -> bytes:
-    """The final streamed line (with its newline). Zero metrics are left out, as Ollama does."""
-    obj: dict[str, Any] = {"model": model, "created_at": created_at(),
-                           "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": done_reason}
+def done_line(*, model: str = DEFAULT_MODEL, done_reason: str = "stop", tool_calls: list[dict[str, Any]] | None = None,
+              **metrics: int) -> bytes:
+    """The final streamed line (with its newline). Zero metrics are left out, as Ollama does. `tool_calls`: calls
+    its parser let go only at the end."""
+    message: dict[str, Any] = {"role": "assistant", "content": ""}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    obj: dict[str, Any] = {"model": model, "created_at": created_at(), "message": message, "done": True,
+                           "done_reason": done_reason}
     obj.update({k: v for k, v in metrics.items() if v})
     return go_json(obj) + b"\n"
+
+
+_ID_LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789"
+NO_ID = None  # `tool_call(..., id=NO_ID)`: a call as Ollama before 0.12.x sent it
+
+
+def call_id() -> str:
+    """An ID as Ollama makes one (server/routes.go toolCallId): `call_` and 8 lower-case letters or digits."""
+    import random
+
+    return "call_" + "".join(random.choice(_ID_LETTERS) for _ in range(8))
+
+
+def tool_call(name: str, arguments: Any = None, *, index: int = 0, id: str | None = "") -> dict[str, Any]:  # noqa: A002
+    """One whole call as Ollama streams it (api.ToolCall): `{"id": "call_…", "function": {"index", "name",
+    "arguments": {…}}}`. `id`: "" makes one up as Ollama does; None leaves it out, as Ollama did before 0.12.x.
+    `arguments` is sent as given (Ollama always sends an object; anything else is a test of a broken server)."""
+    call: dict[str, Any] = {} if id is None else {"id": id or call_id()}
+    call["function"] = {"index": index, "name": name, "arguments": {} if arguments is None else arguments}
+    return call
+
+
+def tool_call_line(calls: list[dict[str, Any]], *, model: str = DEFAULT_MODEL) -> bytes:
+    """One streamed line carrying whole tool calls (with its newline), as Ollama's tool parser emits them."""
+    message = {"role": "assistant", "content": "", "tool_calls": calls}
+    return go_json({"model": model, "created_at": created_at(), "message": message, "done": False}) + b"\n"
+
+
+def registry_name(name: str) -> str:
+    """A model's full name, as Ollama's errors say it: "llama3.2" is "registry.ollama.ai/library/llama3.2:latest"."""
+    full = normalize_model(name)
+    parts = full.split("/")
+    if len(parts) == 1:
+        return "registry.ollama.ai/library/" + full
+    if len(parts) == 2:
+        return "registry.ollama.ai/" + full
+    return full
 
 
 def split_text(text: str, size: int = PIECE_SIZE) -> list[str]:

@@ -14,6 +14,14 @@ empty queue the server echoes the last user message ("echo: ..."). Every request
 headers and body, `chat_requests`, `last_chat`, `wait_for_requests`) and a client hanging up mid-reply is
 counted (`disconnects`, `wait_for_disconnect`).
 
+Tool calls: `fake.reply("", tool_calls=[tool_call("get_weather", {"city": "Seoul"})])` streams them as OpenAI
+and vLLM do: `delta.tool_calls` pieces by `index` (the first with the ID, the type and the name, then the
+arguments' JSON text a piece at a time), several calls one after another or `interleave`d, then a chunk with
+`finish_reason: "tool_calls"`; broken JSON arguments are scripted as text. A request's tools and the tool
+calls and results sent back are checked as OpenAI checks them (a result must answer a call, every call must be
+answered, arguments must be a string), and `tools_off()` answers tools as a server started without tool
+calling does.
+
 Gates, never sleeps: every queuing method returns a fake_ollama `Gate`. With `hold_after=N` the reply sends
 its first N content pieces (reasoning is not counted) and waits for `gate.release()`; `hold_after=0` holds it
 before the headers. `gate.wait_held()`, `gate.wait_for_sent(n)`, `gate.wait_complete()` say where it is.
@@ -41,10 +49,12 @@ from .wire import (
     chunk,
     error_body,
     sse,
+    tool_call,
+    tool_chunks,
     usage_chunk,
 )
 
 __all__ = [
     "CHAT_PATH", "DEFAULT_MODEL", "DEFAULT_WINDOW", "DONE", "HTML_TYPE", "JSON_TYPE", "KEEP_ALIVE", "MID_STREAM_ERROR",
-    "MODELS_PATH", "SSE_TYPE", "FakeOpenAI", "chunk", "error_body", "sse", "usage_chunk",
+    "MODELS_PATH", "SSE_TYPE", "FakeOpenAI", "chunk", "error_body", "sse", "tool_call", "tool_chunks", "usage_chunk",
 ]

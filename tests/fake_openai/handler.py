@@ -30,6 +30,9 @@ from .wire import (
     model_entry,
     prompt_tokens,
     sse,
+    tool_chunks,
+    tools_error,
+    tools_off_refusal,
     usage_chunk,
 )
 
@@ -113,6 +116,10 @@ class Handler(OllamaHandler):
         if not isinstance(messages, list) or not messages:
             self._send_json(400, error_body("messages: Field required", "BadRequestError", 400))
             return
+        refused = tools_error(body)
+        if refused:
+            self._send_json(400, error_body(refused, "invalid_request_error", None, "messages"))
+            return
         windows = dict(self.fake.model_list())
         if model not in windows:
             self._send_json(404, error_body(f"The model `{model}` does not exist.", "NotFoundError", 404, "model"))
@@ -129,6 +136,9 @@ class Handler(OllamaHandler):
                 f"This model's maximum context length is {window} tokens. However, you requested {tokens + asked} "
                 f"tokens ({tokens} in the messages, {asked} in the completion). Please reduce the length of the "
                 "messages or completion.", "BadRequestError", 400))
+            return
+        if body.get("tools") and not self.fake.tool_calling:
+            self._send_json(*tools_off_refusal(llama))
             return
         reply = self.fake._next_reply(body)
         stream = body.get("stream") is True
@@ -159,7 +169,7 @@ class Handler(OllamaHandler):
         n = len(reply.content)
         obj = completion(model, "".join(reply.content), "".join(reply.reasoning), reply.reasoning_field,
                          reply.finish_reason or "stop", _pick(reply.prompt_tokens, tokens),
-                         _pick(reply.completion_tokens, n + len(reply.reasoning)))
+                         _pick(reply.completion_tokens, n + len(reply.reasoning) + len(reply.tool_calls)), reply.tool_calls)
         if reply.cut_after is not None:
             self._send_truncated(dumps(obj), reply.cut_mode)
         elif reply.error_after is not None:
@@ -170,10 +180,13 @@ class Handler(OllamaHandler):
         reply.gate._finish()
 
     def _send_stream(self, reply: StreamedReply, model: str, tokens: int, include_usage: bool) -> None:
-        """role chunk, reasoning chunks, content chunks, the finish chunk, the usage chunk, [DONE]; each event
-        one HTTP chunk. A cut or an error event (followed by [DONE], as vLLM does) replaces the end."""
+        """role chunk, reasoning chunks, content chunks, tool call chunks, the finish chunk, the usage chunk,
+        [DONE]; each event one HTTP chunk. A cut or an error event (followed by [DONE], as vLLM does) replaces
+        the end. Counts are of content and tool call chunks together."""
         cid, gate, nl = completion_id(), reply.gate, reply.newline
-        n = len(reply.content)
+        deltas = [{"content": piece} for piece in reply.content]
+        deltas += [{"tool_calls": [entry]} for entry in tool_chunks(reply.tool_calls, reply.tool_style, reply.interleave)]
+        n = len(deltas)
         cut_at = None if reply.cut_after is None else min(reply.cut_after, n)
         error_at = None if reply.error_after is None else min(reply.error_after, n)
         cut = cut_at is not None and (error_at is None or cut_at <= error_at)
@@ -189,8 +202,8 @@ class Handler(OllamaHandler):
         self._event(reply, event({"role": "assistant", "content": ""}))
         for piece in reply.reasoning:
             self._event(reply, event({reply.reasoning_field: piece}), pause=True)
-        for piece in reply.content[:stop_at]:
-            self._event(reply, event({"content": piece}), pause=True)
+        for delta in deltas[:stop_at]:
+            self._event(reply, event(delta), pause=True)
             gate._advance()
             if gate.sent == gate.hold_after:
                 self._hold(gate)

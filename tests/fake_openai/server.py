@@ -7,7 +7,7 @@ import ssl
 import threading
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from fake_ollama.base import FakeServerBase
 from fake_ollama.handler import Server
@@ -29,6 +29,8 @@ from .wire import (
     Queued,
     RawReply,
     StreamedReply,
+    ToolScript,
+    ToolStyle,
     body_bytes,
     error_body,
     last_user_text,
@@ -53,6 +55,7 @@ class FakeOpenAI(FakeServerBase):
         self._tls = tls
         self._models: dict[str, int | None] = {DEFAULT_MODEL: DEFAULT_WINDOW}
         self.llama_cpp: LlamaCpp | None = None
+        self.tool_calling = True  # False: started without it (`tools_off`), so a request with tools is refused
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._requests: list[Request] = []
@@ -119,6 +122,12 @@ class FakeOpenAI(FakeServerBase):
             self.llama_cpp = LlamaCpp(n_ctx, when, server)
             self._models = dict.fromkeys(self._models)
 
+    def tools_off(self) -> None:
+        """From now on answer a request that offers tools as a server started without tool calling does: vLLM
+        without --enable-auto-tool-choice (HTTP 400), or, after `like_llama_cpp`, llama-server without --jinja
+        (HTTP 500)."""
+        self.tool_calling = False
+
     def remove_model(self, name: str) -> None:
         with self._lock:
             self._models.pop(name, None)
@@ -130,12 +139,13 @@ class FakeOpenAI(FakeServerBase):
     # -- scripting replies ----------------------------------------------------------------------------------
 
     def reply(self, content: str | list[str], *, reasoning: str | list[str] = "",
-              reasoning_field: str = "reasoning_content", finish_reason: str | None = "stop",
+              reasoning_field: str = "reasoning_content", finish_reason: str | None = "auto",
               prompt_tokens: int | None = None, completion_tokens: int | None = None, usage: bool = True,
               done: bool = True, keep_alive: bool = False, newline: str = "\n", split_writes: bool = False,
               chunk_delay: float = 0.0, first_delay: float = 0.0, error_after: int | None = None,
               error: dict[str, Any] | None = None, cut_after: int | None = None, cut_mode: CutMode = "eof",
-              hold_after: int | None = None) -> Gate:
+              hold_after: int | None = None, tool_calls: Iterable[ToolScript] = (), tool_style: ToolStyle = "openai",
+              interleave: bool = False) -> Gate:
         """Queue a chat reply. A str is split into 3-character pieces, a list is sent piece by piece, one
         chunk each, reasoning (in `reasoning_field`: "reasoning_content" or "reasoning") first.
 
@@ -147,16 +157,26 @@ class FakeOpenAI(FakeServerBase):
         RST). `hold_after=N`: N content pieces, then wait for `release()` on the returned Gate (0: before the
         headers). `keep_alive`: a `: keep-alive` comment before every event; `newline="\\r\\n"` frames the
         events with CRLF; `split_writes`: every event in two chunks, cut inside a multi-byte character.
+
+        `tool_calls` (`wire.tool_call(name, arguments)`): after the content, streamed as the servers do, a chunk
+        per entry of `delta.tool_calls` (`tool_style`, `interleave`: see `wire.ToolScript.deltas` and
+        `wire.tool_chunks`); these chunks count as pieces after the content pieces (for `hold_after`,
+        `cut_after`, `error_after`). `finish_reason` "auto" is "tool_calls" for a reply with calls, else "stop".
+        With "stream": false they are the message's `tool_calls`, whole.
         """
         if cut_mode not in ("eof", "reset"):
             raise ValueError(f"cut_mode must be 'eof' or 'reset', not {cut_mode!r}")
+        tool_calls = tuple(tool_calls)
+        if finish_reason == "auto":
+            finish_reason = "tool_calls" if tool_calls else "stop"
         return self._enqueue(StreamedReply(
             content=pieces(content), reasoning=pieces(reasoning), reasoning_field=reasoning_field,
             finish_reason=finish_reason, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
             usage=usage, done=done, keep_alive=keep_alive, newline=newline, split_writes=split_writes,
             chunk_delay=chunk_delay, first_delay=first_delay, error_after=error_after,
             error=error or error_body(MID_STREAM_ERROR, "internal_server_error", 500), cut_after=cut_after,
-            cut_mode=cut_mode, gate=Gate(hold_after)))
+            cut_mode=cut_mode, gate=Gate(hold_after), tool_calls=tool_calls, tool_style=tool_style,
+            interleave=interleave))
 
     def reply_status(self, status: int, body: bytes | str | dict[str, Any], content_type: str = JSON_TYPE, *,
                      headers: dict[str, str] | None = None, hold_after: int | None = None) -> Gate:

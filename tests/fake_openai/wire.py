@@ -5,6 +5,7 @@ for `reply_raw`."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
@@ -73,9 +74,11 @@ def usage_chunk(cid: str, model: str, prompt_tokens: int, completion_tokens: int
 
 
 def completion(model: str, content: str, reasoning: str, reasoning_field: str, finish_reason: str,
-               prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
-    """A whole `chat.completion` (the answer to `"stream": false`)."""
-    message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None, "tool_calls": []}
+               prompt_tokens: int, completion_tokens: int, tool_calls: tuple[ToolScript, ...] = ()) -> dict[str, Any]:
+    """A whole `chat.completion` (the answer to `"stream": false`). With tool calls its content is null, as vLLM
+    and OpenAI send it when the model said nothing else."""
+    message: dict[str, Any] = {"role": "assistant", "content": content or (None if tool_calls else ""), "refusal": None,
+                               "tool_calls": [call.whole() for call in tool_calls]}
     if reasoning:
         message[reasoning_field] = reasoning
     return {"id": completion_id(), "object": "chat.completion", "created": int(time.time()), "model": model,
@@ -158,6 +161,116 @@ class LlamaCpp:
         return error_body(f"Requested tokens ({tokens}) exceed context window of {self.n_ctx}", "internal_server_error")
 
 
+# -- tool calls --------------------------------------------------------------------------------------------
+
+ToolStyle = Literal["openai", "vllm", "whole"]
+
+
+def tool_call_id() -> str:
+    """An ID as vLLM makes one (`chatcmpl-tool-` and 32 hex digits; OpenAI's are `call_…`)."""
+    import uuid
+
+    return f"chatcmpl-tool-{uuid.uuid4().hex}"
+
+
+@dataclass(frozen=True)
+class ToolScript:
+    """One call a scripted reply makes: its `arguments` JSON text (anything: broken JSON is a test too) streamed
+    in `pieces` (they join to it), and its ID (None: the server sends none)."""
+
+    name: str
+    arguments: str
+    pieces: tuple[str, ...]
+    id: str | None
+
+    def whole(self) -> dict[str, Any]:
+        """As a whole message lists it (`"stream": false`)."""
+        out: dict[str, Any] = {} if self.id is None else {"id": self.id}
+        out.update(type="function", function={"name": self.name, "arguments": self.arguments})
+        return out
+
+    def deltas(self, index: int, style: ToolStyle) -> list[dict[str, Any]]:
+        """The entries of `delta.tool_calls` that carry it, one a chunk. "openai" (and llama.cpp's server): the
+        first with the ID, the type, the name and `"arguments": ""`, then a piece of the arguments each; "vllm":
+        the first without `arguments`; "whole": one entry with everything (Ollama's /v1, LM Studio)."""
+        head: dict[str, Any] = {"index": index}
+        if self.id is not None:
+            head.update(id=self.id, type="function")
+        if style == "whole":
+            return [{**head, "function": {"name": self.name, "arguments": self.arguments}}]
+        head["function"] = {"name": self.name} if style == "vllm" else {"name": self.name, "arguments": ""}
+        return [head, *({"index": index, "function": {"arguments": p}} for p in self.pieces)]
+
+
+def tool_call(name: str, arguments: str | dict[str, Any] | None = None, *, pieces: list[str] | int = 5,
+              id: str | None = "") -> ToolScript:  # noqa: A002
+    """A call to script: `arguments` a JSON object (written as vLLM writes it, `json.dumps`) or the exact text
+    (broken JSON too); `pieces` the text's pieces, or their size; `id` "" makes one up, None sends none."""
+    text = json.dumps(arguments if arguments is not None else {}, ensure_ascii=False) if not isinstance(arguments, str) else arguments
+    parts = tuple(pieces) if isinstance(pieces, list) else tuple(text[i:i + pieces] for i in range(0, len(text), pieces))
+    if "".join(parts) != text:
+        raise ValueError("the pieces do not join to the arguments")
+    return ToolScript(name, text, parts, tool_call_id() if id == "" else id)
+
+
+def tool_chunks(calls: tuple[ToolScript, ...], style: ToolStyle = "openai", interleave: bool = False) -> list[dict[str, Any]]:
+    """The `delta.tool_calls` entries of a reply's calls, one a chunk, in order: each call whole before the next
+    (as OpenAI and vLLM stream), or with `interleave` their pieces taken in turn (call 0's first, call 1's
+    first, call 0's second...)."""
+    each = [call.deltas(i, style) for i, call in enumerate(calls)]
+    if not interleave:
+        return [d for deltas in each for d in deltas]
+    return [deltas[k] for k in range(max(map(len, each), default=0)) for deltas in each if k < len(deltas)]
+
+
+OPENAI_NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
+
+
+def tools_error(body: dict[str, Any]) -> str | None:
+    """What OpenAI's API says of `tools`, and of tool calls and results in the messages, in a shape it refuses:
+    a name off its pattern, arguments that are not a string, a result that answers no call, a call no result
+    answers. None when all is well."""
+    for i, tool in enumerate(body.get("tools") or ()):
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(function, dict) or tool.get("type") != "function":
+            return f"Invalid value for 'tools[{i}]': expected an object with type 'function'."
+        if not isinstance(function.get("name"), str) or not OPENAI_NAME.match(function["name"]) or len(function["name"]) > 64:
+            return (f"Invalid 'tools[{i}].function.name': string does not match pattern. Expected a string that matches"
+                    " the pattern '^[a-zA-Z0-9_-]+$'.")
+    waiting: list[str] = []  # the calls of the last assistant message not yet answered
+    for m, message in enumerate(body.get("messages") or ()):
+        if not isinstance(message, dict):
+            continue
+        if message.get("role") == "tool":
+            if message.get("tool_call_id") not in waiting:
+                return ("Invalid parameter: messages with role 'tool' must be a response to a preceeding message with"
+                        " 'tool_calls'.")
+            waiting.remove(message["tool_call_id"])
+            continue
+        if waiting:
+            return ("An assistant message with 'tool_calls' must be followed by tool messages responding to each"
+                    f" 'tool_call_id'. The following tool_call_ids did not have response messages: {', '.join(waiting)}")
+        for c, call in enumerate(message.get("tool_calls") or ()):
+            function = call.get("function") if isinstance(call, dict) else None
+            where = f"messages[{m}].tool_calls[{c}]"
+            if not isinstance(function, dict) or not isinstance(call.get("id"), str) or call.get("type") != "function":
+                return f"Missing required parameter: '{where}.id', '{where}.type' or '{where}.function'."
+            if not isinstance(function.get("arguments"), str):
+                kind = "an object" if isinstance(function.get("arguments"), dict) else "another type"
+                return f"Invalid type for '{where}.function.arguments': expected a string, but got {kind} instead."
+            waiting.append(call["id"])
+    return None
+
+
+def tools_off_refusal(llama: LlamaCpp | None) -> tuple[int, dict[str, Any]]:
+    """(status, body) of a server started without tool calling: llama-server without --jinja (HTTP 500), vLLM
+    without --enable-auto-tool-choice (HTTP 400)."""
+    if llama is not None and llama.server == "llama-server":
+        return 500, {"error": {"code": 500, "message": "tools param requires --jinja flag", "type": "server_error"}}
+    return 400, error_body('"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set',
+                           "BadRequestError", 400)
+
+
 # -- what tests queue -------------------------------------------------------------------------------------
 
 
@@ -184,6 +297,9 @@ class StreamedReply:
     cut_after: int | None = None
     cut_mode: CutMode = "eof"
     gate: Gate = field(default_factory=Gate, compare=False)
+    tool_calls: tuple[ToolScript, ...] = ()  # after the content, their pieces counted as pieces after it
+    tool_style: ToolStyle = "openai"
+    interleave: bool = False
 
 
 @dataclass(frozen=True)
