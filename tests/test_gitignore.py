@@ -48,6 +48,11 @@ CASES = [
     ("f[1-3]\n", "f4", False, False),
     ("[]]\n", "]", False, True),  # a ] first is a member
     ("[a-]\n", "-", False, True),
+    ("[b-a]\n", "b", False, True),  # an empty range: git has matched its start before it sees the `-`
+    ("[b-a]\n", "a", False, False),  # (found by tests/test_gitignore_git.py)
+    ("[!b-a]\n", "b", False, False),
+    ("[c-a-z]\n", "-", False, True),  # after a range, `-` is a member again
+    ("[c-a-z]\n", "b", False, False),
     ("[[:digit:]]x\n", "1x", False, True),
     ("[[:upper:]]*\n", "Ab", False, True),
     ("[[:upper:]]*\n", "ab", False, False),
@@ -70,6 +75,13 @@ CASES = [
     ("x/a**/c\n", "x/ab/d/c", False, True),  # git's quirk: the first wildcard, if **, acts as if after a /
     ("*\n!*/\n!*.txt\n", "d/a.txt", False, False),  # the usual allow-list idiom
     ("*\n!*/\n!*.txt\n", "d/a.md", False, True),
+    # git matches bytes: `?` is one byte of UTF-8, so it never matches é (2 bytes) or 가 (3); found by
+    # tests/test_gitignore_git.py
+    ("é/?\n", "é/é", False, False),
+    ("??\n", "é", False, True),
+    ("?.txt\n", "가.txt", False, False),
+    ("???.txt\n", "가.txt", False, True),
+    ("[가]\n", "가", False, False),
     # malformed: git matches nothing with them
     ("x[\n", "x[", False, False),
     ("[[:bogus:]]y\n", "ay", False, False),
