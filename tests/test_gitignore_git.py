@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ollama_chat.filesets import expand
+from ollama_chat.files.filesets import expand
 
 GIT = shutil.which("git")
 pytestmark = [
