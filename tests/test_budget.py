@@ -212,7 +212,7 @@ def test_the_summary_is_stored_resumed_and_left_out_when_it_no_longer_fits(fake_
 
     with Store.open(tmp_path / "c.db") as store:
         chat = make_chat(fake_ollama, tmp_path, flags=Flags(options={"num_ctx": 1024}, max_messages=200))
-        chat.session.recorder = Recorder(store, lambda text, hint: None)
+        chat.session.log.recorder = Recorder(store, lambda text, hint: None)
         long_chat(chat, fake_ollama, 6)
         fake_ollama.reply("요약: 철수는 긴 질문을 여러 번 했다. " * 12)
         handle_line(chat, "/compact")

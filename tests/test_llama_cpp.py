@@ -137,3 +137,16 @@ def test_the_package_has_no_undefined_name():
     package = Path(__file__).resolve().parent.parent / "ollama_chat"
     result = subprocess.run([sys.executable, "-m", "pyflakes", str(package)], capture_output=True, text=True)
     assert [line for line in result.stdout.splitlines() if "undefined name" in line] == []
+
+
+def test_a_window_a_server_said_in_a_refusal_is_known_at_the_next_run(cli, fake_openai, tmp_path):
+    """llama-cpp-python lists no window and has no /props: its refusal is the only place it says it. The next
+    run (`-c`, say) fits the first request to it instead of being refused again."""
+    fake_openai.like_llama_cpp(2048, server="llama-cpp-python")
+    long = "아주 긴 질문입니다. " * 300  # more than 2,048 can hold, less than 4,096 leaves for a prompt
+    code, out, err = cli("--host", fake_openai.url, "-m", DEFAULT_MODEL, long)
+    assert code == 2 and "context window is 2,048 tokens" in err and len(fake_openai.chat_requests) == 1
+    code, out, err = cli("--host", fake_openai.url, "-m", DEFAULT_MODEL, long)
+    assert code == 2 and "Not sent" in err and "2,048-token context window" in err
+    assert len(fake_openai.chat_requests) == 1  # known before sending: not refused again
+    assert oct((tmp_path / "state" / "ollama-chat" / "windows.json").stat().st_mode & 0o777) == "0o600"

@@ -148,7 +148,7 @@ def test_tab_completion(fake_ollama, tmp_path):
     assert complete("/think h") == ["high"]
     assert complete("안녕") == [] and complete("/set temperature 0") == []
     fake_ollama.stop()
-    session._models = None
+    session.checks._models = None
     assert complete("/model ") == []  # no server: no completions, no error
 
 

@@ -19,6 +19,7 @@ from ollama_chat.backends.base import BadAddress, CannotPull, IncompleteReply, M
 from ollama_chat.backends.deadline import INF, Deadline, Stall, deadline_of
 from ollama_chat.backends.openai_dialect import API, OpenAIDialect
 from ollama_chat.backends.openai_props import props_window
+from ollama_chat.backends.windows import LearntWindows
 from ollama_chat.backends.openai_wire import (
     DEFAULT_KEY_ENV,
     APIError,
@@ -125,7 +126,8 @@ class OpenAIBackend:
     describes_each = False  # /models says all there is
 
     def __init__(self, host: str, api_key: str | None = None, key_env: str = DEFAULT_KEY_ENV,
-                 timeout: float = 300.0) -> None:
+                 timeout: float = 300.0, learnt: LearntWindows | None = None) -> None:
+        """`learnt`: windows this server said in an earlier run (in a refusal), for models it does not list one for."""
         from ollama_chat.backends.http import Bearer, Client
 
         try:
@@ -137,7 +139,8 @@ class OpenAIBackend:
         self.key_env = key_env
         self._listing: list[ModelInfo] | None = None  # the last /models answer, for model_info
         self._props: int | None = None  # llama.cpp's window from /props: None not asked yet, 0 not said
-        self.dialect = OpenAIDialect(self, self.shown_host, api_key or None, key_env)
+        self._learnt = learnt
+        self.dialect = OpenAIDialect(self, self.shown_host, api_key or None, key_env, self.said_window)
         self.http = Client(self.host, timeout, self.dialect)
         if api_key:
             self.http.session.auth = Bearer(api_key)
@@ -204,8 +207,16 @@ class OpenAIBackend:
         if len(listing) == 1 and listing[0].context_length is None:  # llama.cpp serves one model, its window at /props
             window = self._props_window(timeout)
             listing = [replace(listing[0], context_length=window)] if window else listing
+        if self._learnt is not None and any(m.context_length is None for m in listing):
+            listing = [replace(m, context_length=self._learnt.get(self.host, m.name)) if m.context_length is None else m
+                       for m in listing]
         self._listing = listing
         return listing
+
+    def said_window(self, model: str, window: int) -> None:
+        """The server said `model`'s window (refusing a prompt): kept for the next run."""
+        if self._learnt is not None:
+            self._learnt.remember(self.host, model, window)
 
     def _props_window(self, timeout: float | None) -> int | None:
         """llama.cpp's window from its /props, asked once (0: asked, and it did not say)."""

@@ -35,8 +35,10 @@ class OpenAIDialect:
     """The dialect of the server at `host` (as messages echo it), sent `key` from `key_env`; `backend` lists its
     models."""
 
-    def __init__(self, backend: Backend, host: str, key: str | None, key_env: str) -> None:
+    def __init__(self, backend: Backend, host: str, key: str | None, key_env: str,
+                 said_window: Callable[[str, int], None] = lambda model, window: None) -> None:
         self._backend = backend
+        self._said_window = said_window  # a window the server told in a refusal, to be kept for the next run
         self._host = host
         self._key = key
         self._key_env = key_env
@@ -141,6 +143,8 @@ class OpenAIDialect:
         server said them (llama.cpp, vLLM), so the client can learn them and send what fits."""
         text = self.shown(error.message)
         window, prompt = overflow_numbers(error)
+        if window:
+            self._said_window(model, window)
         return ContextOverflow(
             _("The question and the conversation sent with it do not fit {model}'s context window: {text}").format(
                 model=model, text=text),

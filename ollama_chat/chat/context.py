@@ -9,7 +9,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ollama_chat.chat.budget import Fit, Window, bigger_window, choose_window, fit, reply_room
+from ollama_chat.chat.budget import Fit, Window, choose_window, fit, reply_room
 from ollama_chat.estimate import PER_MESSAGE, Calibration, Parts, add, base_parts
 from ollama_chat.chat.conversation import Conversation, pinned_messages
 from ollama_chat.i18n import _
@@ -167,49 +167,8 @@ def _sum(texts: list[str]) -> Parts:
     return sum(p[0] for p in parts), sum(p[1] for p in parts)
 
 
-def not_sent_hint(plan: Plan, model: str, *, fixed: bool, chat: bool = False) -> str:
-    """What to do about a question that cannot fit: shorten it, or a window that holds it (--num-ctx in one-shot,
-    /set num_ctx in the chat), never a size that cannot; for a server that set its window when it started
-    (`fixed`), how to start it with a bigger one. `model` is shown as given: the caller sanitises it."""
-    size = bigger_window(plan.fit.tokens, plan.window.model_max)
-    if fixed:
-        hint = (_("Shorten it, or /clear to start afresh: the server set the model's window when it started (start"
-                  " it with a bigger one: llama.cpp --n_ctx N or -c N, vLLM --max-model-len N). ↑ brings your"
-                  " text back.") if chat else
-                _("Shorten it: the server set the model's window when it started (start it with a bigger one:"
-                  " llama.cpp --n_ctx N or -c N, vLLM --max-model-len N)."))
-    elif size is None:
-        hint = (_("Shorten it: not even {model}'s largest window ({max} tokens) can hold it; /clear starts"
-                  " afresh. ↑ brings your text back.") if chat else
-                _("Shorten it: not even {model}'s largest window ({max} tokens) can hold it."))
-    elif not chat:
-        hint = _("Shorten it, or give the model a bigger window: --num-ctx {size}.")
-    elif plan.summary:
-        hint = _("Shorten it, or give the model a bigger window: /set num_ctx {size}; /clear starts afresh"
-                 " without the summary. ↑ brings your text back.")
-    else:
-        hint = _("Shorten it, or give the model a bigger window: /set num_ctx {size}. ↑ brings your text back.")
-    return hint.format(size=size, model=model, max=f"{plan.window.model_max or 0:,}")
-
-
 def bad_window_text(model: str, value: str, tokens: int) -> str:
     """The server's word for the model's window cannot be one (0, -1, a billion, text): what is used instead.
     `model` and `value` come from the server: the caller sanitises what it shows."""
     return _("The server says {model}'s context window is {value}, which cannot be right: ollama-chat uses"
              " {tokens} tokens instead.").format(model=model, value=value, tokens=f"{tokens:,}")
-
-
-def not_sent(plan: Plan) -> str:
-    """Why a question was not sent, each part's share in tokens."""
-    question = plan.fit.tokens - plan.pinned - plan.summary
-    values = dict(question=f"{question:,}", pinned=f"{plan.pinned:,}", summary=f"{plan.summary:,}",
-                  total=f"{plan.fit.tokens:,}", window=f"{plan.window.tokens:,}", budget=f"{plan.fit.budget:,}")
-    if plan.summary:
-        text = _("Not sent: the question (about {question} tokens) with the system prompt and examples ({pinned})"
-                 " and the /compact summary ({summary}) come to about {total} tokens, more than the {window}-token"
-                 " context window leaves for them ({budget}, keeping room for the answer).")
-    else:
-        text = _("Not sent: the question (about {question} tokens) with the system prompt and examples ({pinned})"
-                 " come to about {total} tokens, more than the {window}-token context window leaves for them"
-                 " ({budget}, keeping room for the answer).")
-    return text.format(**values)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from ollama_chat.chat.refusals import Refusal
 from ollama_chat.errors import ChatError
 from ollama_chat.types import PullProgress, Stats
 
@@ -41,6 +42,10 @@ class Notify(Protocol):
         ...
 
     def error(self, error: ChatError) -> None: ...
+
+    def refused(self, refusal: Refusal) -> None:
+        """Something was not sent or not attached: the surface words why, and what to do, in its own terms."""
+        ...
 
 
 class Display(Protocol):

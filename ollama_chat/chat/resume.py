@@ -88,6 +88,28 @@ def resumed_layers(layers: Layers, transcript: Transcript, user_persona_dir: Pat
     return layers.resume(persona, model, transcript.options)
 
 
+@dataclass(frozen=True)
+class Continuation:
+    """A resume resolved once: what it goes on with (`resumed`), the settings layers it goes on with, and what to
+    say about it once (the server it goes on with, options left out)."""
+
+    resumed: Resumed
+    layers: Layers
+    notices: tuple[str, ...] = ()
+
+
+def continue_with(layers: Layers, resumed: Resumed, user_persona_dir: Path, *, keep_persona: bool,
+                  back_to_server: bool) -> Continuation:
+    """The one place a resume is resolved. `back_to_server`: a conversation naming a server of the user's config
+    goes back to it (at start-up, before the backend is opened; a running chat keeps its server and says how to
+    go back). `keep_persona`: --persona was given, and it wins over the conversation's."""
+    transcript = resumed.transcript
+    if back_to_server:
+        layers = layers.back_to(transcript.server.name if transcript.server else None)
+    layers = resumed_layers(layers, transcript, user_persona_dir, keep_persona=keep_persona)
+    return Continuation(resumed, layers, tuple(notices(transcript, layers.resolve(), layers.configured)))
+
+
 def notices(transcript: Transcript, settings: Settings, configured: Mapping[str, Any]) -> list[str]:
     """What to say once when a conversation is resumed: the server it goes on with, options left out."""
     said = [server_notice(transcript.server, settings, configured)]

@@ -7,8 +7,9 @@ The reply text is accumulated here, once.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from ollama_chat.backends.base import Backend, BackendError, ContextOverflow
 from ollama_chat.chat.context import ContextTracker, Plan
@@ -126,13 +127,40 @@ def _finish(reply: Reply, lost: OSError | None, *, interrupted: bool = False) ->
 
 
 @dataclass(frozen=True)
+class Round:
+    """One round trip: what was sent, and what came back."""
+
+    request: ChatRequest
+    result: TurnResult
+
+
+class FollowUp(Protocol):
+    def __call__(self, sent: ChatRequest, result: TurnResult) -> Sequence[Message] | None:
+        """After a round that ran its course: the messages that go on the conversation for one more round
+        (the assistant's message as received, the tools' results), or None when the answer is complete."""
+        ...
+
+
+MAX_ROUNDS = 10  # round trips for one question, however many follow-ups ask for more
+
+
+@dataclass(frozen=True)
 class FittedTurn:
-    """A question asked within the context window: its plan, and unless it could not fit, what was sent and
-    what came back."""
+    """A question asked within the context window: its plan, and unless it could not fit, the round trips it
+    took (the first, then one per follow-up) and what came back."""
 
     plan: Plan
-    request: ChatRequest | None = None  # None: even the question alone does not fit; nothing was sent
-    result: TurnResult | None = None
+    rounds: tuple[Round, ...] = ()  # empty: even the question alone does not fit; nothing was sent
+
+    @property
+    def request(self) -> ChatRequest | None:
+        """The first request: the question with as much of the conversation as fitted."""
+        return self.rounds[0].request if self.rounds else None
+
+    @property
+    def result(self) -> TurnResult | None:
+        """What the last round brought back: the answer (or how it ended)."""
+        return self.rounds[-1].result if self.rounds else None
 
     @property
     def exchange(self) -> Exchange:
@@ -186,15 +214,38 @@ def _refused_window(backend: Backend, context: ContextTracker, settings: Setting
 
 def fitted_turn(backend: Backend, context: ContextTracker, settings: Settings, conversation: Conversation,
                 question: Message, output: Output, on_plan: Callable[[Plan], None] = lambda plan: None,
-                on_refused: Callable[[Refusal], None] = lambda refusal: None) -> FittedTurn:
-    """Ask `question` with as much of `conversation` as fits. The server refuses an over-long prompt (we
-    send `truncate: false`) instead of cutting it: then the estimate was low, or the window smaller than
-    known. What the refusal proves is learnt (`ContextTracker.refused`), and as much as now fits is sent again,
-    twice at most. `on_plan` hears the first plan before it is sent, `on_refused` each refusal."""
+                on_refused: Callable[[Refusal], None] = lambda refusal: None,
+                follow_up: FollowUp | None = None) -> FittedTurn:
+    """Ask `question` with as much of `conversation` as fits, then as many more round trips as `follow_up` asks
+    for (at most MAX_ROUNDS in all), each sending what the last brought back; the loop ends at an answer, an
+    error, Ctrl+C or a stop. `on_plan` hears the first plan before it is sent, `on_refused` each refusal."""
+    plan, first = _first_round(backend, context, settings, conversation, question, output, on_plan, on_refused)
+    if first is None:
+        return FittedTurn(plan)
+    rounds = [first]
+    while follow_up is not None and len(rounds) < MAX_ROUNDS:
+        last = rounds[-1]
+        r = last.result
+        if r.error is not None or r.interrupted or r.stopped is not None:
+            break
+        added = follow_up(last.request, r)
+        if not added:
+            break
+        request = replace(last.request, messages=(*last.request.messages, *added))
+        rounds.append(Round(request, run_turn(backend, request, output, show_stats=settings.verbose)))
+    return FittedTurn(plan, tuple(rounds))
+
+
+def _first_round(backend: Backend, context: ContextTracker, settings: Settings, conversation: Conversation,
+                 question: Message, output: Output, on_plan: Callable[[Plan], None],
+                 on_refused: Callable[[Refusal], None]) -> tuple[Plan, Round | None]:
+    """The server refuses an over-long prompt (we send `truncate: false`) instead of cutting it: then the
+    estimate was low, or the window smaller than known. What the refusal proves is learnt
+    (`ContextTracker.refused`), and as much as now fits is sent again, twice at most. None: nothing fits."""
     plan = context.plan(settings, conversation, question.content)
     for attempt in range(3):
         if not plan.fit.fits:
-            return FittedTurn(plan)
+            return plan, None
         if attempt == 0:
             on_plan(plan)
         request = build_request(settings, conversation, question, plan.fit.sent,
@@ -206,4 +257,4 @@ def fitted_turn(backend: Backend, context: ContextTracker, settings: Settings, c
         context.refused(settings.model, plan, window, result.error.prompt_tokens)
         refused, plan = plan, context.plan(settings, conversation, question.content)
         on_refused(Refusal(refused, plan, window, said))
-    return FittedTurn(plan, request, result)
+    return plan, Round(request, result)

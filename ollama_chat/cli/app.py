@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 from ollama_chat import paths
 from ollama_chat.backends.base import Backend, ModelNotFound
 from ollama_chat.chat.configfile import load_config
-from ollama_chat.chat.conversation import Conversation
+from ollama_chat.chat.log import ExchangeLog
 from ollama_chat.chat.personas import PersonaError, load_persona
 from ollama_chat.chat.recorder import OFF, Recorder
-from ollama_chat.chat.resume import Resumed, from_store, notices, read_transcript, resumed_layers
+from ollama_chat.chat.resume import Continuation, Resumed, continue_with, from_store, read_transcript
 from ollama_chat.chat.settings import Flags, Layers, Settings, build_layers, load_format, persona_ref
 from ollama_chat.cli.inputs import question_with, read_attachments, read_stdin
 from ollama_chat.cli.servers import open_backend
@@ -56,7 +56,7 @@ class Run:
     settings: Settings
     backend: Backend
     recorder: Recorder
-    resumed: Resumed | None
+    continuation: Continuation | None  # a resume, resolved once
     texts: Sequence[Attachment] = ()
     pictures: Sequence[Image] = ()
 
@@ -82,11 +82,13 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
     resumed = find_resumed(store, flags)
     off = OFF if not settings.save_history else _("Saving is off: the conversation store could not be opened (see the warning above)")
     recorder = Recorder(store if settings.save_history else None, env.warn, off, env.note)
-    if resumed is not None:  # back to the configured server it names, unless the flags choose; never a host it says
-        layers = layers.back_to(resumed.transcript.server.name if resumed.transcript.server else None)
-        settings = resumed_layers(layers, resumed.transcript, paths.user_persona_dir(env.environ),
-                                  keep_persona=flags.persona is not None).resolve()
-    run = Run(env, flags, layers, settings, open_backend(env, settings), recorder, resumed, texts, pictures)
+    continuation = None
+    if resumed is not None:  # resolved once: its layers (back to a configured server it names), what to say
+        continuation = continue_with(layers, resumed, paths.user_persona_dir(env.environ),
+                                     keep_persona=flags.persona is not None, back_to_server=True)
+        layers = continuation.layers
+        settings = layers.resolve()
+    run = Run(env, flags, layers, settings, open_backend(env, settings), recorder, continuation, texts, pictures)
     signals_as_interrupts()
     stdin_read = "-" in files
     if interactive or (prompt is None and env.stdin_isatty and not stdin_read and env.stdout_isatty):
@@ -103,8 +105,7 @@ def _in_the_repl(run: Run, prompt: str | None, *, stdin_read: bool) -> int:
     first = None if env.stdin_isatty or stdin_read else read_stdin(env, run.settings, run.backend)
     if first is not None or prompt is not None:
         first = combine_question(first, prompt, attached=run.attached)
-    start = Start(run.recorder, run.resumed, keep_persona=run.flags.persona is not None, first_message=first,
-                  attachments=(*run.texts, *run.pictures))
+    start = Start(run.recorder, run.continuation, first_message=first, attachments=(*run.texts, *run.pictures))
     return run_repl(env, run.layers, run.backend, start)
 
 
@@ -117,16 +118,11 @@ def _once(run: Run, prompt: str | None, *, stdin_read: bool) -> int:
     piped = None if env.stdin_isatty or stdin_read else read_stdin(env, settings, run.backend)
     words = combine_question(piped, prompt, attached=run.attached)
     question = question_with(words, run.texts, run.pictures) if run.attached else Message("user", words)
-    conversation = Conversation()
-    if run.resumed is not None:
-        settings = resumed_layers(run.layers, run.resumed.transcript, paths.user_persona_dir(env.environ),
-                                  keep_persona=run.flags.persona is not None).resolve()
-        conversation.exchanges.extend(run.resumed.transcript.exchanges)
-        conversation.compact(run.resumed.transcript.summary, run.resumed.transcript.summarized)
-        for notice in notices(run.resumed.transcript, settings, run.layers.configured):
+    log = ExchangeLog(run.recorder)
+    if run.continuation is not None:
+        log.resume(run.continuation.resumed)
+        for notice in run.continuation.notices:
             env.note(notice)
-        if run.resumed.conversation_id is not None:
-            run.recorder.resume(run.resumed.conversation_id)
     output = make_output(
         stdout_is_terminal=env.stdout_isatty,
         plain=settings.plain,
@@ -137,8 +133,7 @@ def _once(run: Run, prompt: str | None, *, stdin_read: bool) -> int:
     )
 
     def ask() -> int:
-        return run_oneshot(settings, question, run.backend, output, conversation, run.recorder, note=env.note,
-                           files=run.texts)
+        return run_oneshot(settings, question, run.backend, output, log, note=env.note, files=run.texts)
 
     try:
         return ask()

@@ -17,8 +17,11 @@ def open_backend(env: Environment, settings: Settings) -> Backend:
     if settings.backend_api == "openai":
         from ollama_chat.backends.openai import OpenAIBackend
 
+        from ollama_chat.backends.windows import LearntWindows
+
         key = env.environ.get(settings.api_key_env) or None
-        return OpenAIBackend(settings.host, key, settings.api_key_env, settings.timeout)
+        return OpenAIBackend(settings.host, key, settings.api_key_env, settings.timeout,
+                             LearntWindows(paths.state_dir(env.environ) / "windows.json"))
     return OllamaBackend(settings.host, settings.timeout)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.text import Text
 
+from ollama_chat.chat.refusals import Refusal
 from ollama_chat.chat.session import ChatSession
 from ollama_chat.errors import ChatError, cut_values
 from ollama_chat.i18n import _
@@ -40,6 +41,9 @@ class ConsoleNotify:
     def error(self, error: ChatError) -> None:
         error = for_repl(error)  # the hint in the chat's words
         self._labelled(_("Error: "), "error", error.message, error.hint)
+
+    def refused(self, refusal: Refusal) -> None:
+        self.error(for_repl(refusal))
 
     def warning(self, text: str, hint: str = "") -> None:
         self._labelled(_("Warning: "), "warning", text, hint)

@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ollama_chat.i18n import _, ngettext
-from ollama_chat.chat.resume import Resumed, from_store, notices
+from ollama_chat.chat.resume import Continuation, from_store
 from ollama_chat.chat.session import exchanges_text
 from ollama_chat.store.sqlite import StoreError
 from ollama_chat.types import Message
@@ -122,8 +122,7 @@ def resume(chat: Chat, arg: str) -> None:
     except StoreError as e:
         chat.say(one_line(str(e) + (f" {e.hint}" if e.hint else "")), "error")
         return
-    session.resume(resumed)
-    show_resumed(chat, resumed)
+    show_resumed(chat, session.resume(resumed))
 
 
 def _list(chat: Chat, recent: list, current: str | None) -> None:
@@ -140,8 +139,9 @@ def _list(chat: Chat, recent: list, current: str | None) -> None:
     chat.say(_("/resume N goes on with one (its persona, model and options come with it); /resume ID works too."), "hint")
 
 
-def show_resumed(chat: Chat, resumed: Resumed) -> None:
-    """Where the resumed conversation stands: what it is, and its last exchange in full."""
+def show_resumed(chat: Chat, continuation: Continuation) -> None:
+    """Where the resumed conversation stands: what it is, what to know about it, and its last exchange in full."""
+    resumed = continuation.resumed
     t = resumed.transcript
     count = len(t.exchanges)
     source = resumed.conversation_id or _("a file")
@@ -151,7 +151,7 @@ def show_resumed(chat: Chat, resumed: Resumed) -> None:
                       "Resumed {label}({source}): {n} exchanges, persona {persona}, model {model}.",
                       count).format(label=label, source=source, n=count, persona=s.persona.name, model=one_line(s.model)),
              "notice")
-    for notice in notices(t, s, chat.session.layers.configured):
+    for notice in continuation.notices:
         chat.say(notice, "warning")
     if count:
         show_exchange(chat, str(count))

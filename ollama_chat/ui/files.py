@@ -8,7 +8,7 @@ from pathlib import Path
 from ollama_chat.errors import ChatError
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.paths import user_path, write_private
-from ollama_chat.chat.resume import Resumed, notices, read_transcript
+from ollama_chat.chat.resume import Resumed, read_transcript
 from ollama_chat.store.transcript import to_json, to_markdown
 from ollama_chat.ui.chat import Chat
 from ollama_chat.text import one_line, sanitize
@@ -79,7 +79,7 @@ def load(chat: Chat, arg: str) -> None:
     except ChatError as e:
         chat.say(one_line(e.message), "error")
         return
-    session.resume(Resumed(transcript))
+    continuation = session.resume(Resumed(transcript))
     count = len(transcript.exchanges)
     s = session.settings
     sent = session.plan().fit.sent
@@ -89,7 +89,7 @@ def load(chat: Chat, arg: str) -> None:
     else:
         text = _("Loaded {n} exchange(s) from {path} (persona {persona}, model {model}).")
     chat.say(text.format(n=count, path=shown, persona=s.persona.name, model=one_line(s.model), sent=sent))
-    for notice in notices(transcript, s, session.layers.configured):
+    for notice in continuation.notices:
         chat.say(notice, "warning")
     if transcript.persona and transcript.persona != s.persona.name:
         chat.say(_("Its persona '{persona}' is not available here; keeping {current}.").format(

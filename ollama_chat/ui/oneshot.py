@@ -7,14 +7,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ollama_chat.backends.base import CHECK_TIMEOUT, Backend, BackendError
-from ollama_chat.chat.context import ContextTracker, Plan, bad_window_text, not_sent, not_sent_hint
+from ollama_chat.chat.budget import bigger_window
+from ollama_chat.chat.context import ContextTracker, Plan, bad_window_text
+from ollama_chat.chat.refusals import NotSent
 from ollama_chat.chat.conversation import Conversation
 from ollama_chat.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated, UsageError
 from ollama_chat.i18n import _
-from ollama_chat.chat.recorder import Recorder
+from ollama_chat.chat.log import ExchangeLog
 from ollama_chat.chat.settings import Settings
 from ollama_chat.chat.turn import fitted_turn, refused_text, settle
+from ollama_chat.text import one_line
 from ollama_chat.types import Message
+from ollama_chat.ui.wording import for_command_line
 from ollama_chat.chat.events import Output
 
 if TYPE_CHECKING:
@@ -48,20 +52,19 @@ def combine_question(piped: str | None, prompt: str | None, *, attached: bool = 
     return question
 
 
-def run(settings: Settings, question: Message, backend: Backend, output: Output, conversation: Conversation | None = None,
-        recorder: Recorder | None = None, note: Callable[[str], None] = lambda text: None,
-        files: Sequence[Attachment] = ()) -> int:
-    """Ask once (after the exchanges of a resumed `conversation`, as many as fit the context window), and store
-    the answer, even an interrupted one. A failure after part of the reply was written raises, after the part
-    is shown. `note`: where to say that older exchanges were left out. `files`: those in `question`, to name
+def run(settings: Settings, question: Message, backend: Backend, output: Output, log: ExchangeLog | None = None,
+        note: Callable[[str], None] = lambda text: None, files: Sequence[Attachment] = ()) -> int:
+    """Ask once (after the exchanges of a resumed conversation in `log`, as many as fit the context window), and
+    store the answer, even an interrupted one (`log` None: nothing is stored). A failure after part of the
+    reply was written raises, after the part is shown. `note`: where to say that older exchanges were left out. `files`: those in `question`, to name
     the one that does not fit; images are refused for a model that cannot see, before anything is sent."""
-    conversation = conversation or Conversation()
+    conversation = log.conversation if log is not None else Conversation()
     if question.images or files:  # only then: a plain question's start-up does not pay for the checks
-        from ollama_chat.chat.tray import too_big, vision_refusal
+        from ollama_chat.chat.tray import cannot_see, too_big
     if question.images:
-        refusal = vision_refusal(backend, settings.model, flag=True)
-        if refusal is not None:
-            raise refusal
+        blind = cannot_see(backend, settings.model)
+        if blind is not None:
+            raise for_command_line(blind)
     context = ContextTracker()
     _learn_window(context, backend, settings, conversation, question, note)
 
@@ -72,24 +75,24 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
                 dropped=f"{plan.dropped:,}", eligible=f"{plan.eligible:,}", tokens=f"{plan.window.tokens:,}"))
 
     for i, attachment in enumerate(files):
-        refusal = too_big(context, settings, files[:i], attachment, flag=True, fixed=backend.fixed_window)
-        if refusal is not None:
-            raise UsageError(refusal.message, refusal.hint)
+        big = too_big(context, settings, files[:i], attachment, fixed=backend.fixed_window)
+        if big is not None:
+            raise for_command_line(big)
     turn = fitted_turn(backend, context, settings, conversation, question, output, tell,
                        lambda refusal: note(refused_text(refusal, settings.model)))
     result = turn.result
     if result is None:
-        raise UsageError(not_sent(turn.plan), not_sent_hint(turn.plan, settings.model, fixed=backend.fixed_window))
+        raise for_command_line(NotSent(turn.plan, settings.model, backend.fixed_window,
+                                       bigger_window(turn.plan.fit.tokens, turn.plan.window.model_max)))
     if result.error is not None:
         raise result.error
     saved = stored = False
-    if recorder is not None and (result.text or not result.interrupted):
-        conversation.add(turn.exchange)
+    if log is not None and (result.text or not result.interrupted):
         if isinstance(result.stopped, Terminated):  # asked to stop: one try, no waiting on a lock
-            saved = stored = recorder.record(conversation, settings)
+            saved = stored = log.add(turn.exchange, settings)
         else:
-            stored = recorder.record_once(conversation, settings)
-            saved = stored and recorder.saving
+            stored = log.add_once(turn.exchange, settings)
+            saved = stored and log.recorder.saving
     try:
         settle(result)  # SIGTERM, SIGHUP or an output that failed: raised now that the exchange is stored
     except BrokenPipeError:
@@ -101,7 +104,7 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
                                 " shows it.")) if saved else _("Check the disk or file it goes to.")) from None
     if result.interrupted:
         return EXIT_INTERRUPTED
-    return EXIT_OK if stored or recorder is None else EXIT_FAILURE  # the answer was shown, but it is not kept
+    return EXIT_OK if stored or log is None else EXIT_FAILURE  # the answer was shown, but it is not kept
 
 
 def _learn_window(context: ContextTracker, backend: Backend, settings: Settings, conversation: Conversation,
@@ -118,6 +121,6 @@ def _learn_window(context: ContextTracker, backend: Backend, settings: Settings,
                       model_max=info.context_length)
         plan = context.plan(settings, conversation, question.content)
         if info.bad_window:
-            note(bad_window_text(settings.model, info.bad_window, plan.window.tokens))
+            note(bad_window_text(one_line(settings.model), one_line(info.bad_window), plan.window.tokens))
     except BackendError:
         pass

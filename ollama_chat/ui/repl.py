@@ -15,7 +15,7 @@ from prompt_toolkit.styles import Style
 from ollama_chat import paths
 from ollama_chat.backends.base import Backend
 from ollama_chat.chat.recorder import Recorder
-from ollama_chat.chat.resume import Resumed
+from ollama_chat.chat.resume import Continuation
 from ollama_chat.chat.session import ChatSession
 from ollama_chat.chat.settings import Layers
 from ollama_chat.environment import Environment
@@ -43,8 +43,7 @@ class Start:
     with -i, or a PROMPT with -i)."""
 
     recorder: Recorder
-    resumed: Resumed | None = None
-    keep_persona: bool = False  # --persona was given: it wins over the resumed conversation's
+    continuation: Continuation | None = None  # a resume, resolved once (`resume.continue_with`)
     first_message: str | None = None
     attachments: tuple[Attachment | Image, ...] = ()  # -f and --image: held for the first question
 
@@ -87,8 +86,8 @@ def run_repl(env: Environment, layers: Layers, backend: Backend, start: Start) -
     notify = ConsoleNotify(console)
     session = ChatSession(layers, backend, output, notify, paths.user_persona_dir(env.environ), start.recorder)
     start.recorder.warn_with(notify.warning, lambda text: notify.say(text, "hint"))
-    if start.resumed is not None:
-        session.resume(start.resumed, keep_persona=start.keep_persona)
+    if start.continuation is not None:
+        session.continue_from(start.continuation)
     chat = Chat(session, console, Editor(env.environ, tty_fd, screen=env.stdout))
     history_file = paths.input_history_file(env.environ)
     return chat_loop(chat, prompt_session(chat, history_file, input=prompt_input), start, tty_fd)
@@ -139,9 +138,9 @@ def _loop(chat: Chat, prompt: PromptSession, start: Start) -> int:
     session = chat.session
     for text, style in banner(session):
         chat.say(text, style)
-    if start.resumed is not None:
+    if start.continuation is not None:
         chat.console.print()
-        show_resumed(chat, start.resumed)
+        show_resumed(chat, start.continuation)
     if session.check_model(quiet_if_missing=session.backend.can_pull) and session.backend.can_pull:
         offer_pull(chat, prompt)
     for item in start.attachments:
@@ -175,6 +174,6 @@ def _loop(chat: Chat, prompt: PromptSession, start: Start) -> int:
             chat.session.notify.error(e)
         if line.strip():
             chat.console.print()  # air between a reply (or a command's answer) and the next prompt
-    session.recorder.last_chance(session.conversation, session.settings)
+    session.log.leave(session.settings)
     chat.say(_("Bye!"), "hint")
     return EXIT_OK

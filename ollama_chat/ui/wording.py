@@ -1,7 +1,8 @@
-"""What to do next about a server's error, in each surface's words. The backends say what went wrong and what
-was tried, and carry the facts (`backends.base`); a hint that names a command of the chat (`/pull`) or a flag
-of the command line (`--pull`, `--timeout`, `--host`) is added here, once per surface: `for_repl` where the
-chat shows an error, `for_command_line` where a question asked from the shell fails.
+"""What to do next, in each surface's words. The backends say what went wrong and what was tried, and carry
+the facts (`backends.base`); the chat says what it will not send as facts (`chat.refusals`). A hint that
+names a command of the chat (`/pull`, `/set num_ctx`) or a flag of the command line (`--pull`, `--num-ctx`) is
+added here, once per surface: `for_repl` where the chat shows it, `for_command_line` where a question asked
+from the shell fails.
 
 Only a hint the backend left empty is added; an error this module knows nothing of is shown as it is.
 """
@@ -21,21 +22,27 @@ from ollama_chat.backends.base import (
     ServerUnreachable,
     WrongServer,
 )
-from ollama_chat.errors import ChatError, cut
+from ollama_chat.chat.context import Plan
+from ollama_chat.chat.refusals import CannotSee, NotSent, Refusal, TooBig
+from ollama_chat.errors import ChatError, UsageError, cut
 from ollama_chat.i18n import _
 from ollama_chat.text import one_line
 
 
-def for_repl(error: ChatError) -> ChatError:
-    """`error` with the hint the chat gives: its own commands (/pull, /model)."""
+def for_repl(error: ChatError | Refusal) -> ChatError:
+    """`error` with the hint the chat gives: its own commands (/pull, /model, /set num_ctx)."""
+    if not isinstance(error, ChatError):
+        return _refusal(error, chat=True)
     if isinstance(error, ModelNotFound) and _to_pull(error):
         return _hinted(error, _("/pull {model} downloads it; /model NAME switches (/models lists them).").format(
             model=one_line(error.model)))
     return _hinted(error, _either(error))
 
 
-def for_command_line(error: ChatError) -> ChatError:
-    """`error` with the hint for a question asked from the shell."""
+def for_command_line(error: ChatError | Refusal) -> ChatError:
+    """`error` with the hint for a question asked from the shell (a refusal is the user's to fix: exit 2)."""
+    if not isinstance(error, ChatError):
+        return _refusal(error, chat=False)
     if isinstance(error, ModelNotFound) and _to_pull(error):
         return _hinted(error, _("Download it with:  ollama-chat models pull {model}\n(/pull {model} in the chat, --pull with"
                                 " a question; or choose another model: `ollama-chat models` lists what you have)").format(
@@ -106,3 +113,88 @@ def _hinted(error: ChatError, hint: str) -> ChatError:
     worded.args = error.args
     worded.hint = hint
     return worded
+
+
+# -- what the chat would not send ----------------------------------------------------------------------------
+
+
+def _refusal(refusal: Refusal, *, chat: bool) -> ChatError:
+    kind = ChatError if chat else UsageError
+    if isinstance(refusal, TooBig):
+        return kind(*_too_big(refusal, chat))
+    if isinstance(refusal, CannotSee):
+        return kind(*_cannot_see(refusal, chat))
+    return kind(not_sent(refusal.plan), not_sent_hint(refusal, chat))
+
+
+def _too_big(r: TooBig, chat: bool) -> tuple[str, str]:
+    model = one_line(r.model)
+    message = _("Not attached: {name} is about {tokens} tokens, and the {window}-token context window of {model} has"
+                " room for about {room} beside the system prompt{others}.").format(
+        name=one_line(r.name), tokens=f"{r.tokens:,}", window=f"{r.window:,}", model=model, room=f"{r.room:,}",
+        others=_(" and the other attachments") if r.others else "")
+    if r.fixed:
+        hint = _("Attach a part of it: the server set {model}'s window when it started (start it with a bigger one:"
+                 " llama.cpp --n_ctx N or -c N, vLLM --max-model-len N).").format(model=model)
+    elif r.bigger is not None:
+        hint = (_("Attach a part of it, or give the model a bigger window: /set num_ctx {size}.") if chat else
+                _("Attach a part of it, or give the model a bigger window: --num-ctx {size}.")).format(size=r.bigger)
+    else:
+        hint = _("Attach a part of it: {model} cannot take a bigger window.").format(model=model)
+    return message, hint
+
+
+def _cannot_see(r: CannotSee, chat: bool) -> tuple[str, str]:
+    model = one_line(r.model)
+    if not r.seeing:
+        return (_("{model} cannot see images.").format(model=model),
+                _("Use a vision model (gemma3, llava, qwen2.5vl: /pull gemma3:4b), or drop the image (/read --clear).")
+                if chat else _("Ask a vision model (gemma3, llava, qwen2.5vl): ollama-chat models pull gemma3:4b,"
+                               " then -m gemma3:4b."))
+    names = ", ".join(one_line(n) for n in r.seeing[:3])
+    hint = (_("Ask a model that can: -m {name}.") if not chat else
+            _("Switch with /model {name}, or drop the image (/read --clear).") if r.waiting else
+            _("Switch with /model {name}, then send it again."))
+    return _("{names} can see images; {model} cannot.").format(names=names, model=model), hint.format(
+        name=one_line(r.seeing[0]))
+
+
+def not_sent(plan: Plan) -> str:
+    """Why a question was not sent, each part's share in tokens."""
+    question = plan.fit.tokens - plan.pinned - plan.summary
+    values = dict(question=f"{question:,}", pinned=f"{plan.pinned:,}", summary=f"{plan.summary:,}",
+                  total=f"{plan.fit.tokens:,}", window=f"{plan.window.tokens:,}", budget=f"{plan.fit.budget:,}")
+    if plan.summary:
+        text = _("Not sent: the question (about {question} tokens) with the system prompt and examples ({pinned})"
+                 " and the /compact summary ({summary}) come to about {total} tokens, more than the {window}-token"
+                 " context window leaves for them ({budget}, keeping room for the answer).")
+    else:
+        text = _("Not sent: the question (about {question} tokens) with the system prompt and examples ({pinned})"
+                 " come to about {total} tokens, more than the {window}-token context window leaves for them"
+                 " ({budget}, keeping room for the answer).")
+    return text.format(**values)
+
+
+def not_sent_hint(refusal: NotSent, chat: bool) -> str:
+    """What to do about a question that cannot fit: shorten it, or a window that holds it (--num-ctx in one-shot,
+    /set num_ctx in the chat), never a size that cannot; for a server that set its window when it started, how
+    to start it with a bigger one."""
+    plan, model, size = refusal.plan, one_line(refusal.model), refusal.bigger
+    if refusal.fixed:
+        hint = (_("Shorten it, or /clear to start afresh: the server set the model's window when it started (start"
+                  " it with a bigger one: llama.cpp --n_ctx N or -c N, vLLM --max-model-len N). ↑ brings your"
+                  " text back.") if chat else
+                _("Shorten it: the server set the model's window when it started (start it with a bigger one:"
+                  " llama.cpp --n_ctx N or -c N, vLLM --max-model-len N)."))
+    elif size is None:
+        hint = (_("Shorten it: not even {model}'s largest window ({max} tokens) can hold it; /clear starts"
+                  " afresh. ↑ brings your text back.") if chat else
+                _("Shorten it: not even {model}'s largest window ({max} tokens) can hold it."))
+    elif not chat:
+        hint = _("Shorten it, or give the model a bigger window: --num-ctx {size}.")
+    elif plan.summary:
+        hint = _("Shorten it, or give the model a bigger window: /set num_ctx {size}; /clear starts afresh"
+                 " without the summary. ↑ brings your text back.")
+    else:
+        hint = _("Shorten it, or give the model a bigger window: /set num_ctx {size}. ↑ brings your text back.")
+    return hint.format(size=size, model=model, max=f"{plan.window.model_max or 0:,}")
