@@ -17,7 +17,7 @@ from ollama_chat.chat.session import ChatSession
 from ollama_chat.chat.settings import Flags, build_layers
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.commands import COMMANDS, handle_line
-from ollama_chat.ui.lines import is_exit_word
+from ollama_chat.ui.typed import is_exit_word
 from ollama_chat.ui.korean_keys import from_korean_keys
 from ollama_chat.ui.chat import ConsoleNotify
 

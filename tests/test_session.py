@@ -18,7 +18,7 @@ from ollama_chat.chat.session import ChatSession
 from ollama_chat.chat.settings import Flags, build_layers
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.commands import COMMANDS, handle_line
-from ollama_chat.ui.lines import strip_block_quotes
+from ollama_chat.ui.typed import strip_block_quotes
 from ollama_chat.ui.chat import ConsoleNotify
 from ollama_chat.ui.status import toolbar
 

@@ -6,6 +6,6 @@ Replies: `output.make_output` chooses the renderer once per process. `plain` wri
 styles). `marks` holds what both renderers share. Nothing here imports rich on the piped path.
 
 The REPL: `repl` (the loop) with `completion`, `keybindings` and `input_history`; `chat` (what a command acts
-on); `commands` (what a line does, the table) with `lines` (what a line says), and the commands by what they
-act on: `settings`, `exchanges`, `conversations`, `attach`, `files`, `show`. One-shot: `oneshot`.
+on); `commands` (what a line does, the table) with `typed` (what a typed line says), and the commands by what
+they act on: `settings`, `exchanges`, `conversations`, `attach`, `files`, `show`. One-shot: `oneshot`.
 """

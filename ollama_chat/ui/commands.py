@@ -1,7 +1,7 @@
 """What a line typed at the prompt does: leave, run a slash command from the table, or ask the model.
 
 Ollama's own REPL habits (`/set parameter num_ctx 4096`, `/set system …`, `/set verbose`, `/show info`)
-are accepted as aliases of our commands (`lines`), and an unknown command gets a "did you mean". The
+are accepted as aliases of our commands (`typed`), and an unknown command gets a "did you mean". The
 commands themselves are grouped by what they act on: `settings`, `exchanges`, `conversations` (stored ones),
 `attach`, `files` and `show`.
 """
@@ -20,7 +20,7 @@ from ollama_chat.text import one_line
 from ollama_chat.ui import attach, conversations, exchanges, files, settings, show
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.korean_keys import from_korean_keys, is_hangul
-from ollama_chat.ui.lines import EXIT_WORDS, is_exit_word, strip_block_quotes, translate_ollama
+from ollama_chat.ui.typed import EXIT_WORDS, is_exit_word, strip_block_quotes, translate_ollama
 
 LEAVE = object()  # returned by a handler to end the REPL
 

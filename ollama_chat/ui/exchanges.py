@@ -9,7 +9,7 @@ from ollama_chat.i18n import _, ngettext
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.conversations import preview
 from ollama_chat.ui.editor import EditorError
-from ollama_chat.ui.lines import strip_block_quotes
+from ollama_chat.ui.typed import strip_block_quotes
 
 
 def clear(chat: Chat, arg: str) -> None:

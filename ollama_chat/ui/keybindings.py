@@ -11,7 +11,7 @@ from prompt_toolkit.key_binding import KeyBindings
 
 from ollama_chat.errors import ChatError
 from ollama_chat.ui.editor import Editor, EditorError, EditorStopped
-from ollama_chat.ui.lines import TRIPLE
+from ollama_chat.ui.typed import TRIPLE
 
 
 def key_bindings(editor: Editor | None = None, report: Callable[[ChatError], None] | None = None) -> KeyBindings:

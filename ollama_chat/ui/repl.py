@@ -30,7 +30,7 @@ from ollama_chat.ui.conversations import show_resumed
 from ollama_chat.ui.editor import Editor
 from ollama_chat.ui.input_history import open_history
 from ollama_chat.ui.keybindings import key_bindings
-from ollama_chat.ui.lines import EXIT_WORDS
+from ollama_chat.ui.typed import EXIT_WORDS
 from ollama_chat.ui.output import make_output
 from ollama_chat.ui.status import banner, toolbar
 from ollama_chat.ui.termmode import quiet_terminal
