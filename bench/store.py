@@ -30,7 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from ollama_chat.store.sqlite import Store, trigram_available
+from ollama_chat.store.schema import trigram_available
+from ollama_chat.store.sqlite import Store
 from ollama_chat.types import Exchange, Message, Stats
 
 KO = ("안녕하세요 오늘 날씨가 정말 좋네요 저는 프로그래밍을 배우고 있어요 파이썬으로 데이터를 분석하는 방법을 알려주세요 "

@@ -22,9 +22,33 @@ class Attached:
 
 
 @dataclass(frozen=True)
+class ToolSpec:
+    """A tool as offered to the model: `parameters` is a JSON Schema object."""
+
+    name: str
+    description: str
+    parameters: Mapping[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
+    source: str = "builtin"  # "builtin", or the MCP server's configured name
+    read_only_hint: bool | None = None  # what an MCP server claims (shown to the user, never trusted)
+    network: bool = False  # it reaches the network (web search, an HTTP MCP server)
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One call the model asked for. `arguments` is the decoded JSON object; `raw_arguments` the text as
+    received when it was not a valid JSON object (then `arguments` is empty and the call is answered with an
+    error, never run)."""
+
+    id: str
+    name: str
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+    raw_arguments: str | None = None
+
+
+@dataclass(frozen=True)
 class Message:
-    """One chat message. `images` are base64 strings (Ollama's wire form); `tool_calls` are kept as the
-    server sent them, for the day tools arrive.
+    """One chat message. `images` are base64 strings (Ollama's wire form). An assistant message may carry the
+    `tool_calls` it made; a "tool" message is one call's result, with the call's `tool_call_id` and `tool_name`.
 
     A question with attachments: `content` is what the model receives (each file in a fenced block, then the
     words), `typed` the words alone and `attached` what was brought in, for everything a person reads."""
@@ -32,7 +56,9 @@ class Message:
     role: Role
     content: str
     images: tuple[str, ...] = ()
-    tool_calls: tuple[Mapping[str, Any], ...] = ()
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str = ""  # role "tool": the call this answers
+    tool_name: str = ""  # role "tool": the tool that answered
     typed: str | None = None  # None: the words are the content
     attached: tuple[Attached, ...] = ()
 
@@ -66,11 +92,13 @@ class Stats:
 
 @dataclass(frozen=True)
 class ChatEvent:
-    """One piece of a streamed reply: a content delta, a thinking delta, or (with `stats`) the end."""
+    """One piece of a streamed reply: a content delta, a thinking delta, whole tool calls (a backend that gets
+    them in pieces assembles them first), or (with `stats`) the end."""
 
     content: str = ""
     thinking: str = ""
     stats: Stats | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
 
     @property
     def done(self) -> bool:
@@ -86,12 +114,14 @@ class Exchange:
     model: str  # the model that wrote this reply (it may differ from exchange to exchange)
     stats: Stats | None = None
     interrupted: bool = False
+    steps: tuple[Message, ...] = ()  # before the reply: the assistant's tool calls and the tools' results, in order
     # its row in the conversation store, once stored: what /undo deletes (never another window's exchange)
     stored_id: int | None = field(default=None, compare=False)
 
     @property
-    def messages(self) -> tuple[Message, Message]:
-        return self.question, Message("assistant", self.reply)
+    def messages(self) -> tuple[Message, ...]:
+        """As sent again with a later question: the question, the tool round trips, the reply."""
+        return self.question, *self.steps, Message("assistant", self.reply)
 
     def stored_as(self, row: int) -> Exchange:
         """This exchange with its row ID: a copy made field by field at once (an import of 100,000 exchanges
@@ -113,6 +143,7 @@ class ChatRequest:
     keep_alive: str | int | None = None
     stream: bool = True
     truncate: bool = False  # False: a prompt over the window is refused, never silently cut
+    tools: tuple[ToolSpec, ...] = ()  # offered to the model (only to one that says it can call tools)
 
 
 @dataclass(frozen=True)

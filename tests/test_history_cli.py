@@ -9,7 +9,8 @@ import sqlite3
 
 import pytest
 
-from ollama_chat.store.sqlite import SCHEMA_VERSION, Store
+from ollama_chat.store.schema import SCHEMA_VERSION
+from ollama_chat.store.sqlite import Store
 
 
 @pytest.fixture
@@ -81,10 +82,10 @@ def test_continue_and_resume_errors_are_clear(cli, fake_ollama):
 
 
 def test_an_ambiguous_prefix_lists_the_candidates(cli, fake_ollama, db, monkeypatch):
-    import ollama_chat.store.sqlite as store_module
+    import ollama_chat.store.writer as store_writer
 
     made = iter(["abc111111111", "abc222222222"])
-    monkeypatch.setattr(store_module, "new_conversation_id", lambda: next(made))
+    monkeypatch.setattr(store_writer, "new_conversation_id", lambda: next(made))
     cli("첫째")
     cli("둘째")
     code, out, err = cli("--resume", "abc", "질문")

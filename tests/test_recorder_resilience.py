@@ -227,11 +227,11 @@ def test_a_one_shot_waits_for_a_lock_then_says_plainly_whether_its_answer_was_sa
     import threading
 
     from ollama_chat.chat import recorder as recorder_module
-    from ollama_chat.store import sqlite as store_module
+    from ollama_chat.store import database as store_database
 
     assert cli("하나")[0] == 0
     db = tmp_path / "data" / "ollama-chat" / "conversations.db"  # where the cli fixture's one-shot keeps it
-    monkeypatch.setattr(store_module, "BUSY_TIMEOUT", 0.05)
+    monkeypatch.setattr(store_database, "BUSY_TIMEOUT", 0.05)
     monkeypatch.setattr(recorder_module, "ONE_SHOT_PATIENCE", 3600 if released else 0.3)
     other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN EXCLUSIVE")  # held by another program

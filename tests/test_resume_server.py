@@ -14,7 +14,7 @@ import pytest
 
 from helpers import BIN, run_cli, spawn_in_pty, user_env
 
-from ollama_chat.store import sqlite as store_module
+from ollama_chat.store import database as store_database
 from ollama_chat.store import schema as store_schema
 from ollama_chat.chat.personas import Persona
 from ollama_chat.chat.resume import server_notice
@@ -109,7 +109,7 @@ def test_an_old_stored_row_with_a_key_variable_is_migrated_and_not_used(cli, fak
                                                                        monkeypatch):
     path = tmp_path / "data" / "ollama-chat" / "conversations.db"
     monkeypatch.setattr(store_schema, "MIGRATIONS", store_schema.MIGRATIONS[:5])
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 5)
+    monkeypatch.setattr(store_database, "SCHEMA_VERSION", 5)
     with Store.open(path) as s:  # a row as version 5 wrote it for a chat held with --host URL/v1
         cid = s.new_conversation("assistant", MODEL, server={"host": fake_openai.url, "api": "openai",
                                                              "api_key_env": EVIL_VARIABLE})

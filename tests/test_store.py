@@ -17,10 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from ollama_chat.store import sqlite as store_module
+from ollama_chat.store import database as store_database
 from ollama_chat.store import schema as store_schema
+from ollama_chat.store import writer as store_writer
 from ollama_chat.paths import conversations_db as db_path
-from ollama_chat.store.sqlite import SCHEMA_VERSION, Store, StoreError, matching_line, shorten
+from ollama_chat.store.schema import SCHEMA_VERSION, trigram_available
+from ollama_chat.store.search import matching_line, shorten
+from ollama_chat.store.sqlite import Store, StoreError
 from ollama_chat.store.transcript import from_json, to_json
 from ollama_chat.types import Exchange, Message, Stats
 
@@ -41,7 +44,7 @@ def path(tmp_path: Path) -> Path:
 
 def without_trigrams(monkeypatch) -> None:
     """As on a Python whose SQLite has no FTS5 trigram tokenizer."""
-    monkeypatch.setattr(store_module, "trigram_available", lambda: False)
+    monkeypatch.setattr(store_database, "trigram_available", lambda: False)
     monkeypatch.setattr(store_schema, "trigram_available", lambda: False)
 
 
@@ -115,7 +118,7 @@ def test_a_title_set_before_the_first_exchange_stays(store):
 def test_latest_and_unique_prefix_resolution(store, monkeypatch):
     assert store.latest() is None
     ids = iter(["abc111111111", "abc222222222", "def333333333"])
-    monkeypatch.setattr(store_module, "new_conversation_id", lambda: next(ids))
+    monkeypatch.setattr(store_writer, "new_conversation_id", lambda: next(ids))
     a = store.new_conversation("p", "m", when=10.0)
     b = store.new_conversation("p", "m", when=20.0)
     c = store.new_conversation("p", "m", when=30.0)
@@ -174,7 +177,7 @@ def check_search(s: Store) -> None:
     assert [h.meta.id for h in s.search("도서관")] == [c]  # the index forgets deleted exchanges
 
 
-@pytest.mark.skipif(not store_module.trigram_available(), reason="this SQLite has no FTS5 trigram tokenizer")
+@pytest.mark.skipif(not trigram_available(), reason="this SQLite has no FTS5 trigram tokenizer")
 def test_search_with_the_fts_trigram_index(store):
     assert store.fts
     check_search(store)
@@ -186,13 +189,13 @@ def test_search_with_the_like_fallback(path, monkeypatch):
         assert not s.fts
         check_search(s)
     monkeypatch.undo()
-    if store_module.trigram_available():  # a later Python with trigrams indexes what is already there
+    if trigram_available():  # a later Python with trigrams indexes what is already there
         with Store.open(path) as s:
             assert s.fts and [h.line for h in s.search("도서관")] == ["어제 도서관에 갔어요"]
 
 
 def test_an_index_this_sqlite_cannot_update_is_refused(path, monkeypatch):
-    if not store_module.trigram_available():
+    if not trigram_available():
         pytest.skip("this SQLite has no FTS5 trigram tokenizer")
     Store.open(path).close()
     without_trigrams(monkeypatch)
@@ -285,7 +288,7 @@ def test_a_fresh_store_gets_the_latest_schema_and_wal(path):
 
 def test_an_older_schema_is_migrated_keeping_its_data(path, monkeypatch):
     monkeypatch.setattr(store_schema, "MIGRATIONS", store_schema.MIGRATIONS[:1])
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(store_database, "SCHEMA_VERSION", 1)
     without_trigrams(monkeypatch)
     with Store.open(path) as s:
         cid = "0123456789ab"  # rows as version 1 wrote them (today's methods write the later columns too)

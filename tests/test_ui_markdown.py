@@ -8,7 +8,8 @@ from rich.markdown import Markdown
 from rich.text import Text
 from ui_helpers import chunked, documents, file_console, streamed_text
 
-from ollama_chat.ui.markdown import CODE_THEME, CopyableCode, FoldingTable, ReplyMarkdown, markdown_lines, render_lines
+from ollama_chat.ui.lines import render_lines
+from ollama_chat.ui.markdown import CODE_THEME, CopyableCode, FoldingTable, ReplyMarkdown, markdown_lines
 
 
 def plain(lines) -> list[str]:

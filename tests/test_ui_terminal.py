@@ -31,7 +31,8 @@ from ui_helpers import (
 
 from ollama_chat.types import Stats
 from ollama_chat.ui.blocks import code_blocks
-from ollama_chat.ui.markdown import Lines, markdown_lines
+from ollama_chat.ui.lines import Lines
+from ollama_chat.ui.markdown import markdown_lines
 from ollama_chat.ui.terminal import TerminalOutput
 from ollama_chat.ui.marks import format_stats
 

@@ -13,7 +13,8 @@ from ollama_chat import paths
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_FAILURE, EXIT_OK, ChatError, UsageError
 from ollama_chat.i18n import N_, _, ngettext
-from ollama_chat.store.sqlite import ConversationMeta, NoSuchConversation, Store, StoreError, StoredConversation, matching_line
+from ollama_chat.store.search import matching_line
+from ollama_chat.store.sqlite import ConversationMeta, NoSuchConversation, Store, StoreError, StoredConversation
 from ollama_chat.store.transcript import to_json, to_markdown
 from ollama_chat.ui.output import make_output
 from ollama_chat.text import one_line, sanitize, when

@@ -9,7 +9,6 @@ Typer path's, byte for byte: both end in `ask`, and `main` exits as Typer's main
 
 from __future__ import annotations
 
-import difflib
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import NoReturn
@@ -61,6 +60,8 @@ def language(argv: Sequence[str], environ: Mapping[str, str]) -> str:
 
 def hint_at_a_command(env: Environment, word: str) -> None:
     """`ollama-chat modles` asks the model "modles"; say which command was probably meant."""
+    import difflib  # here: a plain question's start-up does not pay for it
+
     close = difflib.get_close_matches(word.lower(), COMMANDS, n=1, cutoff=0.7)
     if close or word.lower() in ("help", "-help"):
         meant = f"ollama-chat {close[0]}" if close else "ollama-chat --help"

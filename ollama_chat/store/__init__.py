@@ -1,2 +1,4 @@
-"""Conversations kept on disk: the SQLite store (opening, schema and migrations, rows, search) and
-the JSON/Markdown transcripts. Knows nothing of the chat above it."""
+"""Conversations kept on disk. `sqlite`: the entry point, `Store.open(path)`, one object that writes (`writer`)
+and reads (`queries`) over one checked connection (`database`), with what can go wrong worded in `errors`;
+`schema`: the migrations; `rows`: how an exchange sits in a row; `search`: the deferred full-text index.
+`transcript`: the JSON/Markdown files. Knows nothing of the chat above it."""

@@ -1,4 +1,4 @@
-"""How an exchange is laid out in a row of `exchanges`, and read back from one."""
+"""How an exchange is laid out in a row of `exchanges`, and read back from one; the JSON columns both ways."""
 
 from __future__ import annotations
 
@@ -9,8 +9,19 @@ from typing import Any
 from ollama_chat.types import Attached, Exchange, Message, Stats
 
 
-def _json(value: Any) -> str:
+def encoded(value: Any) -> str:
+    """A JSON column's text."""
     return json.dumps(value, ensure_ascii=False)
+
+
+def decoded(text: str | None) -> Any:
+    """A JSON column's value; None for NULL or for text that is not JSON (a row changed by hand)."""
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 _STATS_FIELDS = tuple(f.name for f in dataclasses.fields(Stats))
@@ -37,5 +48,5 @@ def question_of(words: str, sent: str | None, images: str | None, attached: str 
 def exchange_row(conversation_id: str, now: float, exchange: Exchange) -> tuple[Any, ...]:
     q = exchange.question
     return (conversation_id, now, exchange.model, q.words, exchange.reply, _stats_json(exchange.stats),
-            exchange.interrupted, None if q.typed is None else q.content, _json(list(q.images)) if q.images else None,
-            _json([[a.name, a.size, a.kind] for a in q.attached]) if q.attached else None)
+            exchange.interrupted, None if q.typed is None else q.content, encoded(list(q.images)) if q.images else None,
+            encoded([[a.name, a.size, a.kind] for a in q.attached]) if q.attached else None)

@@ -50,7 +50,7 @@ def _m001_conversations(db: sqlite3.Connection) -> None:
 
 
 def _m002_search(db: sqlite3.Connection) -> None:
-    """The full-text index, where this SQLite has it (`Store._ensure_search` adds it later where it did not)."""
+    """The full-text index, where this SQLite has it (`Database._ensure_search` adds it later where it did not)."""
     if trigram_available():
         create_search(db)
 

@@ -5,33 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ollama_chat.types import ToolCall, ToolSpec
+
+__all__ = ["TOOL_NAME", "Source", "Tool", "ToolCall", "ToolResult", "ToolSpec"]
+
 TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what both wire formats accept as a function name
-
-
-@dataclass(frozen=True)
-class ToolSpec:
-    """A tool as offered to the model: `parameters` is a JSON Schema object."""
-
-    name: str
-    description: str
-    parameters: Mapping[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
-    source: str = "builtin"  # "builtin", or the MCP server's configured name
-    read_only_hint: bool | None = None  # what an MCP server claims (shown to the user, never trusted)
-    network: bool = False  # it reaches the network (web search, an HTTP MCP server)
-
-
-@dataclass(frozen=True)
-class ToolCall:
-    """One call the model asked for. `arguments` is the decoded JSON object; `raw_arguments` the text as
-    received when it was not valid JSON (then `arguments` is empty and the call is answered with an error)."""
-
-    id: str
-    name: str
-    arguments: Mapping[str, Any] = field(default_factory=dict)
-    raw_arguments: str | None = None
 
 
 @dataclass(frozen=True)

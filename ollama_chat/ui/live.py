@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.segment import Segment
 
-from ollama_chat.ui.markdown import Line, Lines, control_sequence, set_live_rows
+from ollama_chat.ui.lines import Line, Lines, control_sequence, set_live_rows
 
 # DEC mode 2026: the terminal shows everything between begin and end as one frame (ignored where unsupported).
 _SYNC_BEGIN = control_sequence("\x1b[?2026h")

@@ -11,12 +11,9 @@ only through `set_live_rows` and `control_sequence` below.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
-from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
-from rich.control import ControlType
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markdown import CodeBlock, Markdown, TableElement
 from rich.segment import Segment
 from rich.syntax import Syntax
@@ -24,9 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ollama_chat.ui.blocks import CODE_KINDS, code_block, markdown_parser
-
-if TYPE_CHECKING:
-    from rich.live import Live
+from ollama_chat.ui.lines import Line, render_lines
 
 # Code is highlighted with the terminal's own ANSI palette: readable on dark and light backgrounds, and with no
 # background band, so code lines can be stripped of trailing padding like every other line.
@@ -137,36 +132,6 @@ class ReplyMarkdown(Markdown):
 _MARKDOWN_ATTRIBUTES = dict(vars(Markdown("", code_theme=CODE_THEME, hyperlinks=False)))
 
 
-# --------------------------------------------------------------------------------------------------------------
-# Rendered lines
-# --------------------------------------------------------------------------------------------------------------
-
-Line = list[Segment]
-
-
-def _rstrip_line(line: Line) -> Line:
-    """Drop trailing padding spaces (rich pads to the full width; padded lines re-wrap badly on resize)."""
-    while line:
-        segment = line[-1]
-        if segment.control:
-            break
-        stripped = segment.text.rstrip(" ")
-        if stripped:
-            if len(stripped) != len(segment.text):
-                line[-1] = Segment(stripped, segment.style)
-            break
-        line.pop()
-    return line
-
-
-def render_lines(console: Console, renderable: RenderableType, *, width: int | None = None) -> list[Line]:
-    """`renderable` as lines of segments without trailing padding. Unlike `Console.render_lines`, a line is
-    never cut at the width: rich keeps every line within it except top-level code (see CopyableCode), whose
-    long lines the terminal must wrap. The live region folds them itself (`live.fold`)."""
-    options = console.options if width is None else console.options.update_width(max(1, width))
-    return [_rstrip_line(line) for line in Segment.split_lines(console.render(renderable, options))]
-
-
 def render_markdown(source: str, *, after_block: bool = False, first_code: int | None = 1) -> ReplyMarkdown:
     """The rich Markdown renderable used for every part of a reply (and for the reply in one go)."""
     return ReplyMarkdown(source, after_block=after_block, first_code=first_code)
@@ -179,46 +144,3 @@ def markdown_lines(
     that was not a horizontal rule, `first_code` the number of its first code block (see ReplyMarkdown).
     markdown_lines(console, reply) is the whole reply rendered in one go."""
     return render_lines(console, render_markdown(source, after_block=after_block, first_code=first_code))
-
-
-class Lines:
-    """Pre-rendered lines as a renderable: printing or live-drawing them costs no Markdown work. Print them
-    with crop=False, or rich cuts the long code lines the terminal is meant to wrap."""
-
-    __slots__ = ("lines",)
-
-    def __init__(self, lines: list[Line]) -> None:
-        self.lines = lines
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        new_line = Segment.line()
-        for line in self.lines:
-            yield from line
-            yield new_line
-
-
-# --------------------------------------------------------------------------------------------------------------
-# rich internals the live region needs
-# --------------------------------------------------------------------------------------------------------------
-
-
-class _RawControl:
-    """An escape sequence for `Console.control`. Relies on `Console.control` taking any object with a
-    `segment`, and on rich writing a control segment's text as is to a terminal and dropping it for a file."""
-
-    def __init__(self, text: str) -> None:
-        self.segment = Segment(text, None, [(ControlType.BELL,)])  # any code: it only marks the segment as control
-
-
-def control_sequence(text: str) -> Any:
-    """`text` (an escape sequence) as something `Console.control` writes to terminals and drops for files."""
-    return _RawControl(text)
-
-
-def set_live_rows(live: Live, width: int, rows: int) -> None:
-    """Make `live`'s next erase cover `rows` rows. Relies on rich's private record of the shape it drew
-    (`Live._live_render._shape`); if a rich version lacks it, this does nothing (stale rows may stay after a
-    resize, as with plain rich)."""
-    live_render = getattr(live, "_live_render", None)
-    if live_render is not None and getattr(live_render, "_shape", None) is not None:
-        live_render._shape = (width, rows)

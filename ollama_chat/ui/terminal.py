@@ -35,7 +35,8 @@ from ollama_chat.i18n import _
 from ollama_chat.types import Stats
 from ollama_chat.ui.blocks import Block, BlockSplitter
 from ollama_chat.ui.live import LiveTail
-from ollama_chat.ui.markdown import Line, markdown_lines, render_lines, render_markdown
+from ollama_chat.ui.lines import Line, render_lines
+from ollama_chat.ui.markdown import markdown_lines, render_markdown
 from ollama_chat.ui.marks import end_marks
 from ollama_chat.text import one_line, sanitize
 from ollama_chat.ui.theme import THEME

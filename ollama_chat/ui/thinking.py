@@ -8,7 +8,7 @@ from rich.segment import Segment
 from rich.text import Text
 
 from ollama_chat.i18n import _
-from ollama_chat.ui.markdown import Line, render_lines
+from ollama_chat.ui.lines import Line, render_lines
 
 INDENT = 2
 
