@@ -3,11 +3,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 import pytest
 
-from ollama_chat.files.gitignore import excluded, ignore_rules, is_ignored, translate
+from ollama_chat.files.gitignore import Rule, excluded, ignore_rules, translate
+
+
+def is_ignored(path: PurePosixPath | str, is_dir: bool, rules: Sequence[Rule]) -> bool:
+    """Whether git ignores `path` (relative to the root): it or a folder above it is excluded. A file inside an
+    excluded folder cannot be brought back by a negation, since git never looks inside. (The program needs
+    `excluded` alone: its walk prunes an ignored folder before it looks inside.)"""
+    parts = PurePosixPath(path).parts
+    for depth in range(1, len(parts)):
+        if excluded("/".join(parts[:depth]), True, rules):
+            return True
+    return bool(parts) and excluded("/".join(parts), is_dir, rules)
+
 
 CASES = [
     # (.gitignore text, path, is_dir, ignored)

@@ -194,13 +194,3 @@ def excluded(path: str, is_dir: bool, rules: Sequence[Rule]) -> bool:
         if rule.matches(path, is_dir):
             return not rule.negate
     return False
-
-
-def is_ignored(path: PurePosixPath | str, is_dir: bool, rules: Sequence[Rule]) -> bool:
-    """Whether git ignores `path` (relative to the root): it or a folder above it is excluded. A file
-    inside an excluded folder cannot be brought back by a negation, since git never looks inside."""
-    parts = PurePosixPath(path).parts
-    for depth in range(1, len(parts)):
-        if excluded("/".join(parts[:depth]), True, rules):
-            return True
-    return bool(parts) and excluded("/".join(parts), is_dir, rules)
