@@ -31,6 +31,9 @@ CONFIG_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "api": ((str,), N_('"ollama" or "openai"')),
     "api_key_env": ((str,), N_("the name of an environment variable")),
     "servers": ((dict,), N_("tables ([servers.NAME])")),
+    "tools": ((list,), N_('a list of built-in tools or groups, e.g. ["read", "web"]')),
+    "mcp": ((list,), N_('a list of MCP server names from mcp.json, e.g. ["files"]')),
+    "yes_tools": ((list,), N_('a list of tools that run without asking, e.g. ["read_file"]')),
 }
 SERVER_KEYS = ("api", "host", "api_key_env", "model")
 
@@ -59,7 +62,8 @@ def parse_config(text: str, source: str) -> dict[str, Any]:
             known = _("(known keys: {keys})").format(keys=", ".join(CONFIG_KEYS))
             raise config_error(where, f"{unknown} {known}")
         kinds, what = CONFIG_KEYS[key]
-        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds) or (
+                list in kinds and not all(isinstance(v, str) for v in value)):
             raise config_error(where, _("'{key}' must be {kind}, not {value}").format(key=key, kind=_(what), value=repr(value)))
         if (key == "language" and value not in LANGUAGES) or (key == "api" and value not in APIS) or (
                 key == "api_key_env" and not _VARIABLE.fullmatch(value)):

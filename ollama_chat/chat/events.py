@@ -63,10 +63,12 @@ class Display(Protocol):
 @dataclass(frozen=True)
 class Decision:
     """The user's answer to a tool call: run it "once", "always" (this tool, for the rest of the chat), or
-    "refuse" it; `arguments` when they edited them (run with those instead)."""
+    "refuse" it; `arguments` when they edited them (run with those instead); `why` a refusal's reason for the
+    model when it was not the user's keypress (no terminal to ask on)."""
 
     answer: str
     arguments: Mapping[str, Any] | None = None
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class ToolOutcome:
     arguments: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
+    result: str = ""  # the tool's text as it came, before it was cut for the model (for /tools last)
 
 
 class ToolDesk(Protocol):
@@ -93,6 +96,8 @@ class ToolDesk(Protocol):
         """Before it runs: the tool, its server, its arguments (sanitised), and whether it is pre-approved."""
         ...
 
-    def ask(self, call: ToolCall, spec: ToolSpec) -> Decision: ...
+    def ask(self, call: ToolCall, spec: ToolSpec) -> Decision:
+        """The user's answer; KeyboardInterrupt (Ctrl+C at the question) refuses and stops the loop."""
+        ...
 
     def done(self, outcome: ToolOutcome) -> None: ...

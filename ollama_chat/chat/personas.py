@@ -34,7 +34,7 @@ BUILTIN = N_("built-in")  # an identity as well: compare with it as it is, trans
 NAME_RE = re.compile(r"[\w-]+")  # any letters or digits (Hangul too), '-' and '_'; never a path part
 THINK_LEVELS = ("low", "medium", "high")
 MAX_PERSONA = 1024 * 1024
-HEADER_KEYS = ("description", "model", "format", "think", "keep_alive", "options", "examples")
+HEADER_KEYS = ("description", "model", "format", "think", "keep_alive", "options", "examples", "tools", "mcp")
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ class Persona:
     options: Mapping[str, Any] = field(default_factory=dict)
     examples: tuple[Example, ...] = ()
     source: str = BUILTIN  # "built-in" or the file's path
+    tools: tuple[str, ...] | None = None  # the built-in tools it turns on (never approves: that is the user's)
+    mcp: tuple[str, ...] | None = None  # the MCP servers it uses
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,8 @@ def parse_persona(text: str, name: str, source: str = BUILTIN) -> Persona:
             raise _fail(source, line,
                         _("example {number} must have exactly two strings, 'user' and 'assistant'").format(number=number))
         examples.append(Example(user=ex["user"], assistant=ex["assistant"]))
+    tools, mcp = (_names(typed(key, (list,), _("a list of names")), source, key_line(header, key, start))
+                  for key in ("tools", "mcp"))
     return Persona(
         name=name,
         system=body.strip(),
@@ -158,7 +162,17 @@ def parse_persona(text: str, name: str, source: str = BUILTIN) -> Persona:
         options=options,
         examples=tuple(examples),
         source=source,
+        tools=tools,
+        mcp=mcp,
     )
+
+
+def _names(value: list[Any] | None, source: str, line: int | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not all(isinstance(v, str) for v in value):
+        raise _fail(source, line, _("'tools' and 'mcp' must be lists of names, not {value}").format(value=repr(value)))
+    return tuple(value)
 
 
 def _toml_error(source: str, error: Exception, header: str, start: int) -> PersonaError:

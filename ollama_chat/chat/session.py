@@ -17,7 +17,7 @@ from ollama_chat.chat.compact import compact, exchanges_text
 from ollama_chat.chat.budget import bigger_window
 from ollama_chat.chat.context import ContextTracker, Plan
 from ollama_chat.chat.conversation import Conversation
-from ollama_chat.chat.events import Display, Notify, Output
+from ollama_chat.chat.events import Display, Notify, Output, ToolDesk
 from ollama_chat.chat.log import ExchangeLog
 from ollama_chat.chat.model_checks import CHECK_TIMEOUT, ModelChecks
 from ollama_chat.chat.personas import Persona
@@ -27,7 +27,7 @@ from ollama_chat.chat.resume import Continuation, Resumed, continue_with
 from ollama_chat.chat.settings import UNSET, Layers, Settings
 from ollama_chat.chat.tool_round import Approvals
 from ollama_chat.chat.tool_use import ToolUse
-from ollama_chat.chat.toolbox import ToolBox
+from ollama_chat.chat.toolbox import ToolPlace, toolbox_for
 from ollama_chat.chat.tray import Tray
 from ollama_chat.chat.turn import fitted_turn, refused_text, settle
 from ollama_chat.files.attachments import reworded
@@ -46,7 +46,9 @@ class LastAsk:
 
 class ChatSession:
     def __init__(self, layers: Layers, backend: Backend, output: Output, notify: Notify, user_persona_dir: Path,
-                 recorder: Recorder | None = None) -> None:
+                 recorder: Recorder | None = None, desk: ToolDesk | None = None, place: ToolPlace | None = None) -> None:
+        """`desk`: where tool calls are shown and asked about (None: no one to ask, so tools are not offered);
+        `place`: where the tools act (None: the current folder, no environment)."""
         self.backend = backend
         self.output = output
         self.notify = notify
@@ -58,7 +60,11 @@ class ChatSession:
         self.context = ContextTracker()
         self.checks = ModelChecks(backend, self.context, notify, lambda: self.settings)
         self.tray = Tray(lambda: self.settings, self.context, backend, notify)
-        self.tool_use = ToolUse(ToolBox(), Approvals(), None, notify, backend)  # tools off until chosen
+        s = self.settings
+        place = place or ToolPlace(".", None, {})
+        toolbox = toolbox_for(s.tools, s.mcp, place, lambda: self.context.window(self.settings).tokens // 4,
+                              lambda text: self.context.calibration(self.settings.model).tokens(text))
+        self.tool_use = ToolUse(toolbox, Approvals(s.yes_tools), desk, notify, backend)  # off until chosen
         self._told_window: int | None = None  # the window for which dropped exchanges were last explained
 
     @property
@@ -79,6 +85,9 @@ class ChatSession:
     def _change(self, layers: Layers) -> None:
         self._layers = layers
         self.settings = layers.resolve()
+        toolbox = self.tool_use.toolbox
+        if (toolbox.builtins, toolbox.servers) != (self.settings.tools, self.settings.mcp):  # /tools, a persona
+            toolbox.choose(self.settings.tools, self.settings.mcp)
 
     def set(self, **changes: Any) -> None:
         """This session's choice of a setting (/model, /system, /format, /stats, /think)."""

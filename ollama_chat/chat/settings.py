@@ -67,6 +67,9 @@ class Flags:
     pull: bool = False  # --pull: a one-shot question pulls a missing model first
     api: str | None = None  # --api ollama|openai
     server: str | None = None  # --server NAME: a [servers.NAME] table of the config file
+    tools: tuple[str, ...] | None = None  # --tools read,web (the words as given; "off" for none)
+    mcp: tuple[str, ...] = ()  # --mcp NAME (repeatable): MCP servers of mcp.json to use
+    yes_tools: tuple[str, ...] = ()  # --yes-tools NAME (repeatable): run without asking
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,9 @@ class Settings:
     hide_thinking: bool = False
     verbose: bool = False
     plain: bool = False
-
+    tools: tuple[str, ...] = ()  # the built-in tools offered (off until asked for)
+    mcp: tuple[str, ...] = ()  # the MCP servers whose tools are offered (mcp.json names)
+    yes_tools: tuple[str, ...] = ()  # the user's allow-list (never a persona's): run without asking
 
     @property
     def backend_api(self) -> str:
@@ -131,6 +136,8 @@ class Layers:
             for key, value in layer.items():
                 if key == "options":
                     options.update(value)
+                elif key == "yes_tools":  # allow-lists add up: the config's, then the flags'
+                    values[key] = tuple(dict.fromkeys((*values.get(key, ()), *value)))
                 else:
                     values[key] = value
         options = {k: v for k, v in options.items() if v is not UNSET}
@@ -203,6 +210,8 @@ def persona_layer(persona: Persona) -> Layer:
         value = getattr(persona, key)
         if value is not None:
             layer[key] = value
+    if persona.tools is not None or persona.mcp:  # a persona may name tools; it never approves them
+        layer.update(tool_layer(persona.tools, persona.mcp, None, persona.source))
     return layer
 
 
@@ -212,6 +221,25 @@ def config_layer(config: Mapping[str, Any]) -> Layer:
         layer["host"] = _host(layer["host"], _("the config file"))
     if "timeout" in layer:
         layer["timeout"] = float(layer["timeout"])
+    return {**layer, **tool_layer(config.get("tools"), config.get("mcp"), config.get("yes_tools"), _("the config file"))}
+
+
+def tool_layer(tools: Any, mcp: Any, yes_tools: Any, source: str) -> Layer:
+    """The tools a layer names (None: it names none), checked; imported only when some are named."""
+    if tools is None and not mcp and not yes_tools:
+        return {}
+    from ollama_chat.tools.names import allowed, chosen, words_of
+
+    layer: dict[str, Any] = {}
+    try:
+        if tools is not None:
+            layer["tools"] = chosen(tools)
+        if mcp:
+            layer["mcp"] = tuple(words_of(mcp))
+        if yes_tools:
+            layer["yes_tools"] = allowed(yes_tools)
+    except UsageError as e:
+        raise UsageError(_("{source}: {problem}").format(source=source, problem=e.message), e.hint) from None
     return layer
 
 
@@ -273,6 +301,8 @@ def flags_layer(flags: Flags) -> Layer:
         layer["plain"] = True
     if flags.incognito:
         layer["save_history"] = layer["input_history"] = False
+    layer.update(tool_layer(flags.tools, None, None, "--tools"))
+    layer.update(tool_layer(None, flags.mcp, flags.yes_tools, "--yes-tools"))
     return layer
 
 

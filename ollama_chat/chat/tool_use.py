@@ -20,7 +20,9 @@ from ollama_chat.types import ToolSpec
 
 class ToolUse:
     def __init__(self, toolbox: ToolBox, approvals: Approvals, desk: ToolDesk | None, notify: Notify,
-                 backend: Backend) -> None:
+                 backend: Backend, on_sources: Callable[[list[Source]], None] | None = None) -> None:
+        """`on_sources`: where the numbered sources go (a one-shot prints them with the answer); by default
+        they are said after it."""
         self.toolbox = toolbox
         self.approvals = approvals
         self.desk = desk  # None: no one to ask (a one-shot without a terminal): calls that need asking are refused
@@ -29,6 +31,7 @@ class ToolUse:
         self.last: list[ToolOutcome] = []  # the calls of the last question, for /tools last
         self._told_cannot: set[str] = set()
         self._told_problems: set[str] = set()
+        self._on_sources = on_sources or self._say_sources
 
     def for_turn(self, model: str, tokens: Callable[[str], int], window: Callable[[], int]
                  ) -> tuple[tuple[ToolSpec, ...], ToolRound | None]:
@@ -40,8 +43,8 @@ class ToolUse:
         for problem in problems:
             if problem.server not in self._told_problems:
                 self._told_problems.add(problem.server)
-                self._notify.say(_("MCP server {name}: {message}").format(name=one_line(problem.server),
-                                                                         message=one_line(problem.message)), "warning")
+                self._notify.say(one_line(problem.message) + ("\n  " + one_line(problem.hint) if problem.hint else ""),
+                                 "warning")
         if not tools:
             return (), None
         round_ = ToolRound(tools, self.approvals, self.desk, tokens, window)
@@ -55,11 +58,13 @@ class ToolUse:
             return
         sources = numbered(self.last)
         if sources and result.text:
-            self._notify.say(_("Sources:") + "\n" + "\n".join(f"  {i}. {one_line(s.title or s.url)} — {one_line(s.url)}"
-                                                              for i, s in enumerate(sources, 1)), "notice")
+            self._on_sources(sources)
         if round_ is not None and not result.text and not result.tool_calls and result.thinking and not result.interrupted:
             self._notify.say(_("The model only thought and gave no answer (a thinking model with tools sometimes does):"
                                " /retry asks again; /think off often helps."), "hint")
+
+    def _say_sources(self, sources: list[Source]) -> None:
+        self._notify.say(sources_text(sources), "notice")
 
     def _can_call_tools(self, model: str) -> bool:
         """Ollama says which models can (its `tools` capability; others answer 400); a server that names no
@@ -76,6 +81,12 @@ class ToolUse:
                                " without them; /model NAME switches to one that can (e.g. qwen3, llama3.1).").format(
                 model=one_line(model)), "hint")
         return False
+
+
+def sources_text(sources: list[Source]) -> str:
+    """The pages an answer used, numbered, one a line (sanitised: titles and URLs are the pages' words)."""
+    return _("Sources:") + "\n" + "\n".join(f"  {i}. {one_line(s.title or s.url, 200)} — {one_line(s.url, 500)}"
+                                             for i, s in enumerate(sources, 1))
 
 
 def numbered(outcomes: list[ToolOutcome]) -> list[Source]:

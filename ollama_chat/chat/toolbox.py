@@ -4,9 +4,11 @@ server starts then, and one that fails is reported by name while the others (and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ollama_chat.i18n import _
 from ollama_chat.tools.base import Tool
 from ollama_chat.types import ToolSpec
 
@@ -46,12 +48,27 @@ class ToolBox:
         if self._tools is None:
             tools = {t.spec.name: t for t in self._make_builtins(self.builtins)}
             if self.servers:
-                toolset = self.mcp().tools(self.servers)
-                tools.update((t.spec.name, t) for t in toolset.tools)
-                problems = toolset.problems
+                problems = self._server_tools(tools)
                 self._started.update(self.servers)
             self._tools = tools
         return self._tools, problems
+
+    def _server_tools(self, tools: dict[str, Tool]) -> tuple[ServerProblem, ...]:
+        """The chosen servers' tools into `tools`; what went wrong, by server (a name mcp.json lacks, an
+        mcp.json that cannot be read, a server that would not start)."""
+        from ollama_chat.errors import ChatError
+        from ollama_chat.tools.mcp.states import ServerProblem
+
+        try:
+            servers = self.mcp()
+        except ChatError as e:  # mcp.json unreadable: said, and the other tools go on
+            return (ServerProblem("mcp.json", e.message, e.hint),)
+        known = servers.names()
+        missing = tuple(ServerProblem(n, _("There is no MCP server named '{name}' in {path} (it has: {names}).").format(
+            name=n, path=servers.config.path, names=", ".join(known) or "-")) for n in self.servers if n not in known)
+        toolset = servers.tools(n for n in self.servers if n in known)
+        tools.update((t.spec.name, t) for t in toolset.tools)
+        return missing + toolset.problems
 
     def specs(self) -> tuple[ToolSpec, ...]:
         return tuple(t.spec for t in self.tools()[0].values())
@@ -70,3 +87,31 @@ class ToolBox:
     def close(self) -> None:
         if self._mcp is not None:
             self._mcp.close()
+
+
+@dataclass(frozen=True)
+class ToolPlace:
+    """Where a chat's tools act: the folder it was started in (the file tools see nothing outside it), the
+    Ollama host whose web search proxy is tried first (None for another server), and the environment
+    (OLLAMA_API_KEY, the config folder's mcp.json, what an MCP server's variables expand from)."""
+
+    root: str
+    host: str | None
+    environ: Mapping[str, str]
+
+
+def toolbox_for(builtins: Sequence[str], servers: Sequence[str], place: ToolPlace,
+                budget: Callable[[], int], tokens: Callable[[str], int]) -> ToolBox:
+    """A chat's toolbox; nothing is imported or started until the tools are first offered."""
+
+    def make_builtins(names: Sequence[str]) -> tuple[Tool, ...]:
+        from ollama_chat.tools.builtin import build
+
+        return build(names, root=place.root, host=place.host, env=place.environ, budget=budget, tokens=tokens)
+
+    def open_servers() -> McpServers:
+        from ollama_chat.tools.mcp.manager import McpServers
+
+        return McpServers.load(place.environ)
+
+    return ToolBox(builtins, servers, make_builtins, open_servers)

@@ -140,6 +140,9 @@ def chat_command(
     file: List[str] = typer.Option([], "--file", "-f", metavar="PATH", help=N_("Attach a text file to the question (repeatable; - reads standard input).")),
     image: List[str] = typer.Option([], "--image", metavar="PATH", help=N_("Attach an image for a vision model (repeatable).")),
     interactive: bool = typer.Option(False, "--interactive", "-i", help=N_("After the piped question, keep chatting.")),
+    tools: Optional[str] = typer.Option(None, "--tools", metavar="NAMES", help=N_("Let the model use built-in tools: read (read_file, list_directory, search_files in this folder), web (web_search, web_fetch), or single tool names, comma-separated; off for none. Each call is shown and asked first.")),
+    mcp: List[str] = typer.Option([], "--mcp", metavar="NAME", help=N_("Let the model use the tools of the MCP server NAME from mcp.json in the config folder (repeatable).")),
+    yes_tools: List[str] = typer.Option([], "--yes-tools", metavar="NAME", help=N_("Run the tool NAME without asking (a built-in tool or group, SERVER__TOOL, or SERVER for all its tools; repeatable).")),
     plain: bool = typer.Option(False, "--plain", help=N_("Print the reply exactly as received, without formatting.")),
     verbose: bool = typer.Option(False, "--verbose", "-v", help=N_("Show stats (tokens/s, ...) after each reply.")),
     list_personas: bool = typer.Option(False, "--list-personas", help=N_("The same as `ollama-chat personas`.")),
@@ -177,6 +180,9 @@ def chat_command(
             pull=pull,
             api=api,
             server=server,
+            tools=(tools,) if tools is not None else None,
+            mcp=tuple(mcp),
+            yes_tools=tuple(yes_tools),
         )
 
     if list_personas:

@@ -9,37 +9,15 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 
 from ollama_chat.estimate import Calibration
-from ollama_chat.errors import UsageError
-from ollama_chat.i18n import _
 from ollama_chat.tools.base import Tool
 from ollama_chat.tools.confine import Folder
 from ollama_chat.tools.files import ListDirectory, ReadFile, SearchFiles
 from ollama_chat.tools.fit import DEFAULT_BUDGET, Tokens
+from ollama_chat.tools.names import FILE_TOOLS, GROUPS, NAMES, WEB_TOOLS, chosen
 from ollama_chat.tools.web import WebFetch, WebSearch
 from ollama_chat.tools.webapi import CLOUD, WebAccess, WebApi
 
-FILE_TOOLS = ("read_file", "list_directory", "search_files")
-WEB_TOOLS = ("web_search", "web_fetch")
-NAMES = FILE_TOOLS + WEB_TOOLS
-GROUPS: Mapping[str, tuple[str, ...]] = {"read": FILE_TOOLS, "web": WEB_TOOLS}
-
-
-def chosen(words: Iterable[str]) -> tuple[str, ...]:
-    """The tool names `--tools` / `/tools on` words name (groups and single names, comma-separated or
-    apart), each once, in NAMES order; UsageError naming an unknown word and what is known."""
-    names: set[str] = set()
-    for word in (w.strip() for text in words for w in text.split(",")):
-        if not word:
-            continue
-        if word in GROUPS:
-            names.update(GROUPS[word])
-        elif word in NAMES:
-            names.add(word)
-        else:
-            raise UsageError(_("There is no built-in tool or group named '{word}'.").format(word=word),
-                             _("Groups: {groups}. Tools: {names}.").format(groups=", ".join(GROUPS),
-                                                                           names=", ".join(NAMES)))
-    return tuple(n for n in NAMES if n in names)
+__all__ = ["FILE_TOOLS", "GROUPS", "NAMES", "WEB_TOOLS", "build", "chosen"]
 
 
 def build(names: Iterable[str], *, root: str | os.PathLike[str], host: str | None, env: Mapping[str, str],

@@ -22,6 +22,7 @@ from ollama_chat.ui.wording import for_command_line
 from ollama_chat.chat.events import Output
 
 if TYPE_CHECKING:
+    from ollama_chat.chat.tool_use import ToolUse
     from ollama_chat.files.attachments import Attachment
 
 
@@ -53,7 +54,8 @@ def combine_question(piped: str | None, prompt: str | None, *, attached: bool = 
 
 
 def run(settings: Settings, question: Message, backend: Backend, output: Output, log: ExchangeLog | None = None,
-        note: Callable[[str], None] = lambda text: None, files: Sequence[Attachment] = ()) -> int:
+        note: Callable[[str], None] = lambda text: None, files: Sequence[Attachment] = (),
+        tools: ToolUse | None = None) -> int:
     """Ask once (after the exchanges of a resumed conversation in `log`, as many as fit the context window), and
     store the answer, even an interrupted one (`log` None: nothing is stored). A failure after part of the
     reply was written raises, after the part is shown. `note`: where to say that older exchanges were left out. `files`: those in `question`, to name
@@ -78,9 +80,13 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
         big = too_big(context, settings, files[:i], attachment, fixed=backend.fixed_window)
         if big is not None:
             raise for_command_line(big)
+    specs, round_ = tools.for_turn(settings.model, context.calibration(settings.model).tokens,
+                                   lambda: context.window(settings).tokens) if tools is not None else ((), None)
     turn = fitted_turn(backend, context, settings, conversation, question, output, tell,
-                       lambda refusal: note(refused_text(refusal, settings.model)))
+                       lambda refusal: note(refused_text(refusal, settings.model)), follow_up=round_, tools=specs)
     result = turn.result
+    if tools is not None:
+        tools.after(round_, result)
     if result is None:
         raise for_command_line(NotSent(turn.plan, settings.model, backend.fixed_window,
                                        bigger_window(turn.plan.fit.tokens, turn.plan.window.model_max)))

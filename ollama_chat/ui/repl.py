@@ -4,6 +4,7 @@ real terminal kept quiet between prompts. Its pieces: `completion`, `keybindings
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from ollama_chat.chat.recorder import Recorder
 from ollama_chat.chat.resume import Continuation
 from ollama_chat.chat.session import ChatSession
 from ollama_chat.chat.settings import Layers
+from ollama_chat.chat.toolbox import ToolPlace
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_OK, ChatError, Terminated, UsageError
 from ollama_chat.files.attachments import Attachment, Image
@@ -35,6 +37,7 @@ from ollama_chat.ui.output import make_output
 from ollama_chat.ui.status import banner, toolbar
 from ollama_chat.ui.termmode import quiet_terminal
 from ollama_chat.ui.theme import make_console
+from ollama_chat.ui.tool_desk import ConsoleScreen, KeyReader, ToolDesk
 
 
 @dataclass(frozen=True)
@@ -84,13 +87,20 @@ def run_repl(env: Environment, layers: Layers, backend: Backend, start: Start) -
         environ=env.environ,
     )
     notify = ConsoleNotify(console)
-    session = ChatSession(layers, backend, output, notify, paths.user_persona_dir(env.environ), start.recorder)
+    editor = Editor(env.environ, tty_fd, screen=env.stdout)
+    desk = ToolDesk(ConsoleScreen(console), KeyReader(tty_fd) if tty_fd is not None else None, editor.edit)
+    place = ToolPlace(os.getcwd(), settings.host if settings.backend_api == "ollama" else None, env.environ)
+    session = ChatSession(layers, backend, output, notify, paths.user_persona_dir(env.environ), start.recorder,
+                          desk, place)
     start.recorder.warn_with(notify.warning, lambda text: notify.say(text, "hint"))
     if start.continuation is not None:
         session.continue_from(start.continuation)
-    chat = Chat(session, console, Editor(env.environ, tty_fd, screen=env.stdout))
+    chat = Chat(session, console, editor)
     history_file = paths.input_history_file(env.environ)
-    return chat_loop(chat, prompt_session(chat, history_file, input=prompt_input), start, tty_fd)
+    try:
+        return chat_loop(chat, prompt_session(chat, history_file, input=prompt_input), start, tty_fd)
+    finally:
+        session.tool_use.toolbox.close()  # MCP servers it started
 
 
 def prompt_session(chat: Chat, history_file: Path, **io: Any) -> PromptSession:
