@@ -39,6 +39,10 @@ class Approvals:
     def always(self, name: str) -> None:
         self._allowed.add(name)
 
+    def names(self) -> list[str]:
+        """What runs without asking, sorted (for /tools)."""
+        return sorted(self._allowed)
+
 
 class ToolRound:
     def __init__(self, tools: Mapping[str, Tool], approvals: Approvals, desk: ToolDesk,

@@ -29,6 +29,7 @@ class ToolUse:
         self._notify = notify
         self._backend = backend
         self.last: list[ToolOutcome] = []  # the calls of the last question, for /tools last
+        self.paused: tuple[str, ...] = ()  # what /tools off turned off, for /tools on
         self._told_cannot: set[str] = set()
         self._told_problems: set[str] = set()
         self._on_sources = on_sources or self._say_sources

@@ -73,8 +73,12 @@ class ToolBox:
     def specs(self) -> tuple[ToolSpec, ...]:
         return tuple(t.spec for t in self.tools()[0].values())
 
-    def mcp(self) -> McpServers:
-        """The MCP servers as configured (none started by this)."""
+    def mcp(self, fresh: bool = False) -> McpServers:
+        """The MCP servers as configured (none started by this). `fresh`: read mcp.json again, unless a server
+        was started from it already (/mcp and /tools on see an mcp.json written during the chat)."""
+        if fresh and not self._started and self._mcp is not None:
+            self._mcp.close()
+            self._mcp = None
         if self._mcp is None:
             if self._open_servers is None:
                 raise LookupError("no MCP configuration")

@@ -17,7 +17,7 @@ from ollama_chat.i18n import N_, _
 from ollama_chat.options import THINK_WORDS
 from ollama_chat.suggest import did_you_mean
 from ollama_chat.text import one_line
-from ollama_chat.ui import attach, conversations, exchanges, files, settings, show
+from ollama_chat.ui import attach, conversations, exchanges, files, settings, show, tool_commands
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.korean_keys import from_korean_keys, is_hangul
 from ollama_chat.ui.typed import EXIT_WORDS, is_exit_word, strip_block_quotes, translate_ollama
@@ -105,6 +105,10 @@ COMMANDS: dict[str, Command] = {
         Command("/read", "PATH…", N_("attach text files to your next message (a folder or glob: its text files; @path in a"
                                      " message works too)"), attach.read),
         Command("/image", "PATH…", N_("attach images to your next message, for a model that can see"), attach.image),
+        Command("/tools", "[on|off [NAMES]|list|last]", N_("the tools the model may call (read, web, an MCP server; each"
+                                                           " call is asked first); last: the last calls' whole results"),
+                tool_commands.tools),
+        Command("/mcp", "[restart NAME]", N_("the MCP servers of mcp.json: state, tools, log"), tool_commands.mcp),
         Command("/save", "FILE", N_("save the conversation (Markdown, or JSON for .json)"), files.save),
         Command("/save!", "FILE", N_("save, overwriting FILE"), files.save_overwrite),
         Command("/load", "FILE", N_("resume a conversation saved as JSON"), files.load),

@@ -15,6 +15,7 @@ from ollama_chat.chat.session import ChatSession
 from ollama_chat.options import OPTIONS, THINK_WORDS
 from ollama_chat.text import one_line
 from ollama_chat.ui.commands import COMMANDS
+from ollama_chat.ui.tool_commands import MCP_SUBCOMMANDS, SUBCOMMANDS
 
 
 class ChatCompleter(Completer):
@@ -54,6 +55,8 @@ class ChatCompleter(Completer):
                 "/format": lambda: ("json", "off"),
                 "/stats": lambda: ("on", "off"),
                 "/think": lambda: THINK_WORDS,
+                "/tools": lambda: SUBCOMMANDS,
+                "/mcp": lambda: MCP_SUBCOMMANDS,
             }.get(command, lambda: ())()
         for candidate in candidates:
             # a name that one line cannot show (a newline, a bidi override) would go into the line as it is: not offered

@@ -31,6 +31,7 @@ def show(chat: Chat, arg: str) -> None:
         ("stats", "on" if s.verbose else "off"),
         ("history", _history_text(len(session.conversation.exchanges), sent, s.max_messages)),
         ("context", _context_text(session, plan)),
+        ("tools", ", ".join([*s.tools, *(f"{one_line(n, 64)} (MCP)" for n in s.mcp)]) or _("off (/tools on)")),
         ("system", one_line(s.system.splitlines()[0] + (" …" if "\n" in s.system else "")) if s.system else _("(none)")),
     ]
     from rich.table import Table

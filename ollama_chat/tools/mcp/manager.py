@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ollama_chat.i18n import _
-from ollama_chat.tools.base import ToolResult
+from ollama_chat.tools.base import ToolResult, ToolSpec
 import ollama_chat.tools.mcp.jsonrpc as jsonrpc
 from ollama_chat.tools.mcp.config import HttpServer, McpConfig, MissingVariable, ServerConfig, config_path, \
     expand, load_config
@@ -79,6 +79,10 @@ class McpServers:
         states += [ServerState(name, "", DISABLED) for name in self.config.disabled]
         states += [ServerState(p.server, "", INVALID, error=p.message) for p in self.config.problems]
         return states
+
+    def specs_of(self, name: str) -> list[ToolSpec]:
+        """The tools a running server offers (none when it is not running): for /mcp, starting nothing."""
+        return [rt.spec for rt in self._servers[name].tools.values()] if name in self._servers else []
 
     # -- tools ------------------------------------------------------------------------------------------------
 
