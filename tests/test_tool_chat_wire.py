@@ -10,7 +10,10 @@ import io
 import pytest
 from rich.console import Console
 
+from fake_ollama import DEFAULT_MODEL
+from fake_ollama.__main__ import configured
 from fake_openai import DEFAULT_MODEL as OPENAI_MODEL
+from fake_openai import tool_call
 from helpers import PATIENCE
 from ui_helpers import still_output
 
@@ -24,6 +27,7 @@ from ollama_chat.chat.tool_round import Approvals
 from ollama_chat.chat.tool_use import ToolUse
 from ollama_chat.chat.toolbox import ToolBox
 from ollama_chat.tools import builtin
+from ollama_chat.types import ChatRequest, Message, ToolSpec
 from ollama_chat.ui.chat import Chat, ConsoleNotify
 from ollama_chat.ui.commands import handle_line
 
@@ -131,8 +135,6 @@ def test_a_question_answered_after_reading_a_file_over_openai(fake_openai, proje
 def test_broken_arguments_are_answered_to_the_model_as_an_error_and_the_chat_goes_on(fake_openai, project):
     """OpenAI's arguments are JSON text the model writes: text that is not JSON is never run, never a crash;
     the model is told, and answers."""
-    from fake_openai import tool_call
-
     fake_openai.reply("", tool_calls=[tool_call("read_file", '{"path": "메모.txt"', id="call_1", pieces=4),
                                       tool_call("read_file", {"path": "메모.txt"}, id="call_2", pieces=3)])
     fake_openai.reply("두 번째 호출로 읽었습니다.")
@@ -167,3 +169,36 @@ def test_a_model_that_cannot_call_tools_is_asked_without_them(fake_ollama, proje
     assert handle_line(chat, QUESTION)
     assert "tools" not in fake_ollama.last_chat and "cannot call tools" in chat.console.file.getvalue()
     assert f"echo: {QUESTION}" in chat.console.file.getvalue()
+
+
+def test_the_scripted_openai_model_quotes_each_result_by_its_calls_name(fake_openai, project):
+    """Without `answer`, the scripted model's answer quotes the results: the tool's name comes from the call the
+    result answers (OpenAI's tool messages carry only its ID)."""
+    fake_openai.script_tools([("read_file", {"path": "메모.txt"}), ("read_file", {"path": "없는.txt"})])
+    chat = tool_chat(Flags(host=fake_openai.url, api="openai", model=OPENAI_MODEL), {}, project,
+                     project.parent / "personas", Desk())
+    assert handle_line(chat, QUESTION)
+    reply = chat.session.conversation.exchanges[-1].reply
+    assert reply.startswith("Tool results — read_file: Result of read_file (data from the tool") and " | read_file: Error" in reply
+    assert len(fake_openai.chat_requests[1]["messages"][2]["tool_calls"]) == 2
+
+
+def test_the_fake_by_hand_calls_tools_as_its_flags_say():
+    """`python -m fake_ollama --tool-call ...`, as the lead tries approval in tmux."""
+    fake = configured(["--tool-call", 'read_file:{"path": "README.md"}', "--tool-call", "list_directory",
+                       "--tools-model", "qwen3", "--tool-answer", "다 읽었습니다", "--quiet"])
+    assert "tools" in fake.model_info(DEFAULT_MODEL).capabilities and "tools" in fake.model_info("qwen3").capabilities
+    with fake:
+        fake.add_model("gemma3")
+        backend = OllamaBackend(fake.url, PATIENCE)
+        tools = (ToolSpec("read_file", "r"), ToolSpec("list_directory", "l"))
+        events = list(backend.chat(ChatRequest("qwen3", (Message("user", "?"),), tools=tools)))
+        calls = [c for e in events for c in e.tool_calls]
+        assert [(c.name, dict(c.arguments)) for c in calls] == [("read_file", {"path": "README.md"}), ("list_directory", {})]
+        answer = list(backend.chat(ChatRequest("qwen3", (Message("user", "?"), Message("assistant", "", tool_calls=tuple(calls)),
+                                                         Message("tool", "x", tool_call_id=calls[0].id, tool_name="read_file")),
+                                               tools=tools)))
+        assert "".join(e.content for e in answer) == "다 읽었습니다"
+        assert "".join(e.content for e in backend.chat(ChatRequest("qwen3", (Message("user", "안녕"),)))) == "echo: 안녕"
+    with pytest.raises(SystemExit):
+        configured(["--tool-call", "read_file:[1]"])

@@ -34,7 +34,8 @@ def _call(text: str) -> tuple[str, object]:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def main(argv: list[str] | None = None) -> int:
+def configured(argv: list[str] | None = None) -> FakeOllama:
+    """The fake as the command line asks for it, not started yet."""
     parser = argparse.ArgumentParser(prog="python tests/fake_ollama",
                                      description="A fake Ollama server: echoes the last user message, "
                                                  "or replays a recorded stream for every chat request.",
@@ -77,6 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.tool_call:
         fake.add_model(DEFAULT_MODEL, ("completion", "tools"))
         fake.script_tools(args.tool_call, answer=args.tool_answer)
+    return fake
+
+
+def main(argv: list[str] | None = None) -> int:
+    fake = configured(argv)
     with fake:
         try:
             print(f"fake Ollama serving on {fake.url}  (export OLLAMA_HOST={fake.host_port})", flush=True)
