@@ -48,7 +48,8 @@ class ToolCall:
 @dataclass(frozen=True)
 class Message:
     """One chat message. `images` are base64 strings (Ollama's wire form). An assistant message may carry the
-    `tool_calls` it made; a "tool" message is one call's result, with the call's `tool_call_id` and `tool_name`.
+    `tool_calls` it made (and the `thinking` before them, which Ollama's templates want back within the turn); a
+"tool" message is one call's result, with the call's `tool_call_id` and `tool_name`.
 
     A question with attachments: `content` is what the model receives (each file in a fenced block, then the
     words), `typed` the words alone and `attached` what was brought in, for everything a person reads."""
@@ -61,6 +62,7 @@ class Message:
     tool_name: str = ""  # role "tool": the tool that answered
     typed: str | None = None  # None: the words are the content
     attached: tuple[Attached, ...] = ()
+    thinking: str = ""  # an assistant message with tool calls: its thinking, sent back with them in the same turn
 
     @property
     def words(self) -> str:

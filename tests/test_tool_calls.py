@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ollama_chat.backends.base import Unsupported
-from ollama_chat.backends.openai_wire import tool_pieces_from
+from ollama_chat.backends.openai_tools import tool_pieces_from
 from ollama_chat.backends.tool_calls import (
     MAX_ARGUMENTS,
     MAX_CALLS,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from fake_ollama import FakeOllama, tool_call, tool_call_line
+from fake_ollama import tool_call, tool_call_line
 from fake_ollama.wire import content_line, done_line, go_json
 from fake_openai import DEFAULT_MODEL as OPENAI_MODEL
 from fake_openai import FakeOpenAI, chunk, error_body, sse

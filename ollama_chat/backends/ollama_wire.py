@@ -25,6 +25,8 @@ def wire_message(message: Message) -> dict[str, Any]:
     out: dict[str, Any] = {"role": message.role, "content": message.content}
     if message.images:
         out["images"] = list(message.images)
+    if message.thinking:  # before its calls, as received (Ollama's templates render it with them)
+        out["thinking"] = message.thinking
     if message.tool_calls:
         out["tool_calls"] = [wire_call(call, i) for i, call in enumerate(message.tool_calls)]
     if message.role == "tool":

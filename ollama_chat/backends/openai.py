@@ -23,6 +23,7 @@ from ollama_chat.backends.windows import LearntWindows
 from ollama_chat.backends.openai_wire import (
     DEFAULT_KEY_ENV,
     APIError,
+    Delta,
     ErrorSaid,
     NotChunk,
     api_error,
@@ -54,6 +55,7 @@ class OpenAIChatStream:
         self._response = response
         self._model = model
         self._received = 0  # characters of content so far, for the error message (the text is the caller's)
+        self._done = False  # `data: [DONE]` came
 
     def __iter__(self) -> Iterator[ChatEvent]:
         finish, usage = "", None
@@ -62,18 +64,7 @@ class OpenAIChatStream:
         idle = False  # events with nothing in them came since the last piece (after the first, the role's)
         pieces, calls = ToolCallPieces(), ReplyCalls()
         try:
-            for event in sse_events(self._response):
-                if event.data.strip() == "[DONE]":
-                    break
-                if event.event == "error":
-                    raise ErrorSaid(_error_event(event.data))
-                try:
-                    obj = decode_json(event.data)
-                except ValueError:
-                    if not event.complete:
-                        raise StreamCut(_("the stream ended in the middle of an event")) from None
-                    raise BadStream(_("the server sent an event that is not JSON")) from None
-                delta = delta_from(obj)
+            for delta in self._deltas():
                 usage = delta.usage or usage
                 events += 1
                 if delta.finish_reason:
@@ -96,9 +87,8 @@ class OpenAIChatStream:
                     deadline.hold()
                     yield ChatEvent(tool_calls=calls.admit(pieces.take()))
                     deadline.push()
-            else:
-                if not finish:
-                    raise StreamCut(_("the stream ended before the server said it was done"))
+            if not (self._done or finish):
+                raise StreamCut(_("the stream ended before the server said it was done"))
             if pieces.pending:  # a server that ended the message without a finish reason for it
                 yield ChatEvent(tool_calls=calls.admit(pieces.take()))
         except ErrorSaid as e:
@@ -116,6 +106,22 @@ class OpenAIChatStream:
         finally:
             self.close()
         yield ChatEvent(stats=stats_from(finish, usage))
+
+    def _deltas(self) -> Iterator[Delta]:
+        """The stream's chunks, decoded, until `data: [DONE]` (then `_done`) or the end of the stream."""
+        for event in sse_events(self._response):
+            if event.data.strip() == "[DONE]":
+                self._done = True
+                return
+            if event.event == "error":
+                raise ErrorSaid(_error_event(event.data))
+            try:
+                obj = decode_json(event.data)
+            except ValueError:
+                if not event.complete:
+                    raise StreamCut(_("the stream ended in the middle of an event")) from None
+                raise BadStream(_("the server sent an event that is not JSON")) from None
+            yield delta_from(obj)
 
     def _incomplete(self, what: str) -> IncompleteReply:
         return incomplete_reply(self._model, self._received, what, _(

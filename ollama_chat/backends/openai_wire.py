@@ -3,17 +3,14 @@ typed values in, JSON-ready dicts out; decoded JSON in, typed values out.
 
 - The base URL: as OpenAI's own clients take it (`OPENAI_BASE_URL`), e.g. http://127.0.0.1:8000/v1.
 - A request: options by `options.OPENAI_NAMES`, images as `image_url` data URLs, `format` as `response_format`,
-  tools with `tool_choice: "auto"`; the model's calls sent back with their arguments as JSON text, each result
-  as a "tool" message answering its call's ID.
-- A streamed chunk or a whole completion: content, reasoning (shown as thinking), pieces of tool calls (whole
-  calls are assembled by `tool_calls.ToolCallPieces`), finish reason, usage.
+  tools with `tool_choice: "auto"`, the model's calls and their results (`openai_tools`).
+- A chunk or a whole completion: content, reasoning (shown as thinking), tool call pieces, finish reason, usage.
 - A model list (`GET /models`), and an error body in any of the shapes these servers use.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,10 +20,11 @@ from ollama_chat.files.attachments import image_format
 from ollama_chat.backends.base import NoThinkSwitch, OptionsRefused, Unsupported, count, server_text, shown_value, window_value
 from ollama_chat.hosts import too_long
 from ollama_chat.errors import cut
-from ollama_chat.backends.tool_calls import MAX_CALLS, BadToolCall, ToolPiece, label, too_many, wire_tool
+from ollama_chat.backends.openai_tools import ToolPiece, tool_pieces_from, wire_calls
+from ollama_chat.backends.tool_calls import wire_tool
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.options import OPENAI_CLIENT_SIDE, OPENAI_NAMES
-from ollama_chat.types import ChatRequest, Message, ModelInfo, Stats, ToolCall
+from ollama_chat.types import ChatRequest, Message, ModelInfo, Stats
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 _MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WebP": "image/webp"}
@@ -79,22 +77,13 @@ def image_url(data: str) -> str:
     return f"data:{_MIME.get(kind or '', 'image/png')};base64,{data}"
 
 
-def arguments_text(call: ToolCall) -> str:
-    """A call's arguments as the API carries them: JSON text (as the model sent it, when it was not JSON)."""
-    if call.raw_arguments is not None:
-        return call.raw_arguments
-    return json.dumps(dict(call.arguments), ensure_ascii=False)
-
-
 def wire_message(message: Message) -> dict[str, Any]:
     """A message; one with images has content parts: its text, then each image as a data URL. The assistant's
     tool calls go with content null when it said nothing else; a tool's result answers its call's ID."""
     if message.role == "tool":
         return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
     if message.tool_calls:
-        return {"role": message.role, "content": message.content or None, "tool_calls": [
-            {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": arguments_text(call)}}
-            for call in message.tool_calls]}
+        return {"role": message.role, "content": message.content or None, "tool_calls": wire_calls(message.tool_calls)}
     if not message.images:
         return {"role": message.role, "content": message.content}
     parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}] if message.content else []
@@ -210,39 +199,6 @@ def delta_from(obj: object) -> Delta:
         usage=counts,
         tool_pieces=tool_pieces_from(part.get("tool_calls"), whole="delta" not in choice),
     )
-
-
-def tool_pieces_from(value: object, *, whole: bool = False) -> tuple[ToolPiece, ...]:
-    """`tool_calls` of a delta (pieces: `{"index", "id"?, "type"?, "function": {"name"?, "arguments"?}}`) or of
-    a whole message (`whole`: each entry a whole call, the index its place). Arguments are JSON text; an object
-    there (not the API's shape, but clear) is taken as its text. BadToolCall for anything else."""
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise _not_calls()
-    if len(value) > MAX_CALLS:
-        raise too_many()
-    pieces = []
-    for place, item in enumerate(value):
-        function = item.get("function", {}) if isinstance(item, dict) else None
-        if not isinstance(function, dict):
-            raise _not_calls()
-        index = item.get("index")
-        if whole or not isinstance(index, int) or isinstance(index, bool) or index < 0:
-            index = place if whole else None
-        arguments = function.get("arguments")
-        if arguments is not None and not isinstance(arguments, str):
-            try:
-                arguments = json.dumps(arguments, ensure_ascii=False)
-            except (RecursionError, ValueError):
-                raise _not_calls() from None
-        pieces.append(ToolPiece(index, label(item.get("id"), name=False), label(function.get("name"), name=True),
-                                arguments or ""))
-    return tuple(pieces)
-
-
-def _not_calls() -> BadToolCall:
-    return BadToolCall(_("the server sent tool calls that are not in the OpenAI API's shape"))
 
 
 def stats_from(finish_reason: str, usage: tuple[int, int] | None) -> Stats:

@@ -59,7 +59,7 @@ class ToolRound:
     def __call__(self, sent: ChatRequest, result: TurnResult) -> Sequence[Message] | None:
         if not result.tool_calls:
             return None
-        added = [Message("assistant", result.text, tool_calls=result.tool_calls)]
+        added = [Message("assistant", result.text, tool_calls=result.tool_calls, thinking=result.thinking)]
         for call in result.tool_calls:
             outcome = self._answer(call)
             self.outcomes.append(outcome)

@@ -170,11 +170,12 @@ class FittedTurn:
     @property
     def exchange(self) -> Exchange:
         """The question, the tool round trips that came before the answer (what the follow-ups added), and the
-        answer: as the log keeps it and a later question sends it."""
+        answer: as the log keeps it and a later question sends it. Thinking is never kept: what the model
+        thought before its calls went back with them in this turn only."""
         assert self.request is not None and self.result is not None
         r, first, last = self.result, self.rounds[0].request, self.rounds[-1].request
-        return Exchange(first.messages[-1], r.text, first.model, r.stats, r.interrupted,
-                        steps=last.messages[len(first.messages):])
+        steps = tuple(replace(m, thinking="") if m.thinking else m for m in last.messages[len(first.messages):])
+        return Exchange(first.messages[-1], r.text, first.model, r.stats, r.interrupted, steps=steps)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable
 
 from .base import FakeServerBase
 from .handler import Handler, Server
+from .tool_model import ToolModel
 from .web import WebIndex
 from .replies import (DEFAULT_WINDOW, Gate, LinesReply, QueuedReply, ScriptedReply, StatusReply, Tokenizer, fake_tokens,
                       last_user_content, message_tokens, pieces, prompt_tokens)
@@ -25,6 +26,7 @@ from .wire import (
     normalize_model,
     read_lines,
     split_text,
+    tool_call,
 )
 
 
@@ -75,6 +77,7 @@ class FakeOllama(FakeServerBase):
         self._prompt_cache: dict[str, list[Any]] = {}  # model -> the messages of its last prompt
         self.cut_prompts: list[Any] = []  # chat requests whose prompt was over the window and cut, as Ollama does
         self.web = WebIndex()  # what /api/experimental/web_search and web_fetch answer once signed in (web.py)
+        self.tool_model: ToolModel | None = None  # script_tools(): a tool-calling model when nothing is queued
         self.web_signed_in = False  # as a fresh Ollama: its web search proxy answers 401 until `ollama signin`
         self.cloud_disabled = False  # OLLAMA_NO_CLOUD on the server: the proxy answers 403
         self._disconnects = 0
@@ -233,6 +236,14 @@ class FakeOllama(FakeServerBase):
             self._overrides[(method.upper() if method else None, path)] = StatusReply(
                 status, body_bytes(body), content_type)
 
+    def script_tools(self, calls: Iterable[tuple[str, Any]], *, answer: str | None = None, thinking: str = "") -> None:
+        """From now on, with no reply queued, act as a tool-calling model (`tool_model.ToolModel`): a request
+        that offers tools and ends with the user's message gets `calls` ((name, arguments) pairs, whole, in one
+        line, fresh IDs; `thinking` first when the request asks to think), one that ends with the tools' results
+        an answer in text (`answer`, or one quoting each result). `calls=()` stops it."""
+        calls = tuple(calls)
+        self.tool_model = ToolModel(calls, answer, thinking) if calls else None
+
     def clear_replies(self) -> None:
         with self._lock:
             self._queue.clear()
@@ -245,6 +256,14 @@ class FakeOllama(FakeServerBase):
         with self._lock:
             if self._queue:
                 return self._queue.popleft()
+        model = self.tool_model
+        turn = model.turn(request) if model is not None else None
+        if model is not None and turn == "call":
+            thinking = model.thinking if request.get("think") not in (None, False) else ""
+            return ScriptedReply(content=(), thinking=tuple(split_text(thinking)), chunk_delay=self.chunk_delay,
+                                 tool_calls=tuple(_indexed(tool_call(name, arguments) for name, arguments in model.calls)))
+        if model is not None and turn == "answer":
+            return ScriptedReply(content=tuple(split_text(model.answer_text(request))), chunk_delay=self.chunk_delay)
         if self.default_replay is not None:
             return LinesReply(read_lines(self.default_replay), self.chunk_delay, aggregate=True)
         return ScriptedReply(content=tuple(split_text("echo: " + last_user_content(request))),

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 from fake_ollama.base import FakeServerBase
 from fake_ollama.handler import Server
 from fake_ollama.replies import Gate, pieces
+from fake_ollama.tool_model import ToolModel
 from fake_ollama.wire import Request, split_text
 
 from .handler import Handler
@@ -34,6 +35,7 @@ from .wire import (
     body_bytes,
     error_body,
     last_user_text,
+    tool_call,
 )
 
 
@@ -55,6 +57,7 @@ class FakeOpenAI(FakeServerBase):
         self._tls = tls
         self._models: dict[str, int | None] = {DEFAULT_MODEL: DEFAULT_WINDOW}
         self.llama_cpp: LlamaCpp | None = None
+        self.tool_model: ToolModel | None = None  # script_tools(): a tool-calling model when nothing is queued
         self.tool_calling = True  # False: started without it (`tools_off`), so a request with tools is refused
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -127,6 +130,14 @@ class FakeOpenAI(FakeServerBase):
         without --enable-auto-tool-choice (HTTP 400), or, after `like_llama_cpp`, llama-server without --jinja
         (HTTP 500)."""
         self.tool_calling = False
+
+    def script_tools(self, calls: Iterable[tuple[str, Any]], *, answer: str | None = None, thinking: str = "") -> None:
+        """From now on, with no reply queued, act as a tool-calling model (fake_ollama's `tool_model.ToolModel`):
+        a request that offers tools and ends with the user's message gets `calls` ((name, arguments) pairs,
+        streamed in pieces by index as vLLM does, fresh IDs; `thinking` as reasoning first), one that ends with
+        the tools' results an answer in text (`answer`, or one quoting each result). `calls=()` stops it."""
+        calls = tuple(calls)
+        self.tool_model = ToolModel(calls, answer, thinking) if calls else None
 
     def remove_model(self, name: str) -> None:
         with self._lock:
@@ -221,4 +232,12 @@ class FakeOpenAI(FakeServerBase):
         with self._lock:
             if self._queue:
                 return self._queue.popleft()
+        model = self.tool_model
+        turn = model.turn(body) if model is not None else None
+        if model is not None and turn == "call":
+            return StreamedReply(content=(), reasoning=tuple(split_text(model.thinking)), finish_reason="tool_calls",
+                                 chunk_delay=self.chunk_delay,
+                                 tool_calls=tuple(tool_call(name, arguments) for name, arguments in model.calls))
+        if model is not None and turn == "answer":
+            return StreamedReply(content=tuple(split_text(model.answer_text(body))), chunk_delay=self.chunk_delay)
         return StreamedReply(content=tuple(split_text("echo: " + last_user_text(body))), chunk_delay=self.chunk_delay)
