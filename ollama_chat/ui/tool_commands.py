@@ -148,7 +148,8 @@ def mcp(chat: Chat, arg: str) -> None:
     chosen = chat.session.settings.mcp
     for state in states:
         used = _("in use") if state.name in chosen else _("not in use (/tools on {name})").format(name=one_line(state.name, 64))
-        head = f"{one_line(state.name, 64)} · {state.transport or '-'} · {_(STATES.get(state.status, state.status))} · {used}"
+        status = STATES.get(state.status, state.status)
+        head = f"{one_line(state.name, 64)} · {state.transport or '-'} · {_(status)} · {used}"
         chat.say(head, "error" if state.status in ("failed", "invalid") else "notice")
         if state.error:
             chat.say("  " + one_line(state.error, 500), "warning")
