@@ -15,10 +15,10 @@ def terminal_mode(fd: int | None, change: Callable[[Any, list[Any]], None]) -> I
     a test) or this is not a POSIX system."""
     try:
         import termios
-
-        saved = termios.tcgetattr(fd) if fd is not None else None
     except ImportError:  # not a POSIX system
-        saved = None
+        termios = None  # type: ignore[assignment]
+    try:  # (apart from the import: a Ctrl+C there must not meet an unbound `termios` in the except clause)
+        saved = termios.tcgetattr(fd) if fd is not None and termios is not None else None
     except termios.error:  # not a terminal
         saved = None
     if saved is None:

@@ -77,22 +77,28 @@ def _raw(termios: Any, attributes: list[Any]) -> None:
     attributes[6][termios.VMIN], attributes[6][termios.VTIME] = 1, 0
 
 
+def _flush(fd: int) -> None:
+    try:
+        import termios
+
+        termios.tcflush(fd, termios.TCIFLUSH)
+    except Exception:  # noqa: BLE001 - not a terminal (or not POSIX): nothing to flush
+        pass
+
+
 class KeyReader:
     """One keypress from the terminal `fd`, after throwing away what was typed ahead."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
 
-    def __call__(self) -> str:
+    def __call__(self, ask: Callable[[], None] = lambda: None) -> str:
         """The answer the key gives ("once", "always", "refuse", "edit"); other keys are ignored. Ctrl+C raises
-        KeyboardInterrupt; the end of the terminal refuses."""
+        KeyboardInterrupt; the end of the terminal refuses. `ask()` shows the question, once what was typed
+        before it is thrown away (so a key pressed as soon as it shows is kept)."""
         with terminal_mode(self.fd, _raw):
-            try:
-                import termios
-
-                termios.tcflush(self.fd, termios.TCIFLUSH)
-            except Exception:  # noqa: BLE001 - not a terminal (or not POSIX): nothing to flush
-                pass
+            _flush(self.fd)
+            ask()
             while True:
                 data = os.read(self.fd, 64)
                 if not data:
@@ -118,10 +124,11 @@ def parse_arguments(text: str) -> Mapping[str, Any]:
 
 
 class ToolDesk:
-    """`keys`: reads one answer (None: no terminal, so what needs asking is refused); `edit(text)`: the user's
+    """`keys(ask)`: shows the question with `ask()` and reads one answer (None: no terminal, so what needs asking
+    is refused); `edit(text)`: the user's
     editor on a text (None: `e` is not offered), returning what they saved or None when unchanged."""
 
-    def __init__(self, screen: Screen, keys: Callable[[], str] | None,
+    def __init__(self, screen: Screen, keys: Callable[[Callable[[], None]], str] | None,
                  edit: Callable[[str], str | None] | None = None) -> None:
         self.screen = screen
         self.keys = keys
@@ -138,9 +145,8 @@ class ToolDesk:
             return Decision("refuse", why=NO_TERMINAL)
         arguments, edited = call.arguments, False
         while True:
-            self.screen.prompt(question(self.edit is not None))
             try:
-                answer = self.keys()
+                answer = self.keys(lambda: self.screen.prompt(question(self.edit is not None)))
             except KeyboardInterrupt:
                 self.screen.line(_("no (Ctrl+C): stopped"), "warning")
                 raise
