@@ -14,7 +14,8 @@ from ollama_chat.estimate import PER_MESSAGE, Calibration, Parts, add, base_part
 from ollama_chat.chat.conversation import Conversation, pinned_messages
 from ollama_chat.i18n import _
 from ollama_chat.chat.settings import Settings
-from ollama_chat.types import Exchange, Stats
+from ollama_chat.store.steps import arguments_text
+from ollama_chat.types import Exchange, Stats, ToolCall
 
 RECENT_REPLIES = 5  # the replies whose length sets the room kept for the next one
 _base = functools.lru_cache(maxsize=8192)(base_parts)  # a long chat re-estimates the same texts every turn
@@ -91,8 +92,9 @@ class ContextTracker:
             chosen, summary, summary_cost = fit(pinned_cost, costs, question_cost, budget, limit), [], 0
         sent = eligible[len(eligible) - chosen.sent :] if chosen.sent else []
         head = [*pinned, *summary]
-        texts = [*head, *(t for e in sent for t in (e.question.content, e.reply)), question]
-        return Plan(chosen, window, len(eligible), _sum(texts), len(texts), pinned_cost, summary_cost, left_out, _sum(head),
+        texts = [*head, *(t for e in sent for t in exchange_texts(e)), question]
+        messages = len(head) + sum(map(sent_messages, sent)) + 1
+        return Plan(chosen, window, len(eligible), _sum(texts), messages, pinned_cost, summary_cost, left_out, _sum(head),
                     len(head), len(conversation.exchanges) - chosen.sent)
 
     def observe(self, model: str, plan: Plan, stats: Stats | None, reply: str, thinking: str = "") -> None:
@@ -156,10 +158,48 @@ class ContextTracker:
         return round(cal.estimate(_base(text)) + 0.5)
 
     def _tokens(self, cal: Calibration, exchange: Exchange) -> int:
-        return 2 * PER_MESSAGE + self._cost(cal, exchange.question.content) + self._cost(cal, exchange.reply)
+        """The exchange as it is sent: the question, each tool step, the reply, each a message."""
+        if not exchange.steps:  # most exchanges: no tuple, no generator
+            return 2 * PER_MESSAGE + self._cost(cal, exchange.question.content) + self._cost(cal, exchange.reply)
+        return PER_MESSAGE * sent_messages(exchange) + sum(self._cost(cal, text) for text in exchange_texts(exchange))
 
     def _pinned(self, cal: Calibration, texts: list[str]) -> int:
         return sum(PER_MESSAGE + self._cost(cal, t) for t in texts)
+
+
+def exchange_texts(exchange: Exchange) -> tuple[str, ...]:
+    """The texts the model reads of an exchange sent again: the question, each step's content, each call's name
+    and arguments as JSON, each result's tool name (templates show it), the reply. `sent_messages` counts the
+    messages they make."""
+    if not exchange.steps:
+        return exchange.question.content, exchange.reply
+    texts = [exchange.question.content]
+    for step in exchange.steps:
+        texts.append(step.content)
+        texts += map(_call_text, step.tool_calls)
+        if step.tool_name:
+            texts.append(step.tool_name)
+    texts.append(exchange.reply)
+    return tuple(texts)
+
+
+def sent_messages(exchange: Exchange) -> int:
+    return 2 + len(exchange.steps)
+
+
+_CALL_TEXTS: dict[int, tuple[ToolCall, str]] = {}  # id(call) -> (call, its text): JSON once, not every plan
+
+
+def _call_text(call: ToolCall) -> str:
+    """`name {arguments}`, kept per call (checked by identity: an ID can be reused once its call is gone)."""
+    known = _CALL_TEXTS.get(id(call))
+    if known is not None and known[0] is call:
+        return known[1]
+    if len(_CALL_TEXTS) >= 8192:
+        _CALL_TEXTS.clear()
+    text = f"{call.name} {arguments_text(call)}"
+    _CALL_TEXTS[id(call)] = (call, text)
+    return text
 
 
 def _sum(texts: list[str]) -> Parts:

@@ -129,7 +129,7 @@ def show(env: Environment, ref: str | None) -> int:
         return EXIT_OK
     from rich.text import Text
 
-    from ollama_chat.ui.conversations import print_question
+    from ollama_chat.ui.conversations import print_question, print_steps
     from ollama_chat.ui.theme import make_console
 
     console = make_console(env.stdout, env.columns)
@@ -141,6 +141,7 @@ def show(env: Environment, ref: str | None) -> int:
         console.print()
         console.print(Text(_("{number}. you:").format(number=number), style="hint"))
         print_question(console, exchange.question)
+        print_steps(console, exchange.steps)
         console.print(Text(f"{one_line(exchange.model)}:", style="hint"))  # an interrupted reply is marked at its end
         reply = output.reply()
         reply.content(exchange.reply)

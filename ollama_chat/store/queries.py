@@ -11,9 +11,10 @@ from typing import Any
 from ollama_chat.i18n import _
 from ollama_chat.store import search as store_search
 from ollama_chat.store.database import Part
-from ollama_chat.store.errors import NoSuchConversation
-from ollama_chat.store.rows import decoded, question_of, stats_of
-from ollama_chat.types import Exchange
+from ollama_chat.store.errors import NoSuchConversation, StoreError
+from ollama_chat.store.rows import decoded, question_of, stats_of, steps_of
+from ollama_chat.store.steps import StepsError
+from ollama_chat.types import Exchange, Message
 
 TITLE_LENGTH = 60
 
@@ -100,10 +101,12 @@ class Queries(Part):
             ).fetchone()
             if row is None:
                 raise self._missing(conversation_id)
-            rows = self._db.execute("SELECT question, reply, model, stats, interrupted, sent, images, attached, id"
-                                    " FROM exchanges WHERE conversation_id = ? ORDER BY id", (conversation_id,)).fetchall()
-        exchanges = tuple(Exchange(question_of(q, sent, images, attached), r, m, stats_of(s), bool(i), stored_id=row)
-                          for q, r, m, s, i, sent, images, attached, row in rows)
+            rows = self._db.execute("SELECT question, reply, model, stats, interrupted, sent, images, attached, id,"
+                                    " steps FROM exchanges WHERE conversation_id = ? ORDER BY id",
+                                    (conversation_id,)).fetchall()
+        exchanges = tuple(Exchange(question_of(q, sent, images, attached), r, m, stats_of(s), bool(i),
+                                   self._steps(conversation_id, n, steps), stored_id=row)
+                          for n, (q, r, m, s, i, sent, images, attached, row, steps) in enumerate(rows, 1))
         pairs = decoded(row[1])
         examples = tuple((str(p[0]), str(p[1])) for p in pairs if isinstance(p, list) and len(p) == 2) if isinstance(
             pairs, list) else ()
@@ -154,6 +157,17 @@ class Queries(Part):
         with self.database.guard():
             return self._db.execute("SELECT count(*) FROM exchanges WHERE conversation_id = ? AND id > ?",
                                     (conversation_id, row)).fetchone()[0]
+
+    def _steps(self, conversation_id: str, number: int, text: str | None) -> tuple[Message, ...]:
+        """A row's tool steps; a StoreError naming the exchange when they are not as this version writes them
+        (the file changed by hand): never sent half-read."""
+        try:
+            return steps_of(text)
+        except StepsError as e:
+            raise StoreError(_("exchange {number} of conversation {id} in {path} has tool steps that cannot be read"
+                               " ({reason})").format(number=number, id=conversation_id, path=self.database.path,
+                                                     reason=e),
+                             _("Nothing in it was changed; the other conversations resume as before.")) from None
 
     def _missing(self, conversation_id: str) -> NoSuchConversation:
         return NoSuchConversation(_("no conversation {id} in {path}").format(id=conversation_id, path=self.database.path))
