@@ -1,4 +1,4 @@
-"""Token estimates: how far `budget.base_tokens` is from a model's real count, and how fast calibration closes it.
+"""Token estimates: how far `estimate.base_tokens` is from a model's real count, and how fast calibration closes it.
 
     python bench/budget.py                # about a minute; exits 1 if a goal of part 1 or 3 fails
     python bench/budget.py --seeds 5 --baseline d214c68

@@ -7,7 +7,7 @@ Each run starts the program (`python -m ollama_chat` with the version's package 
 instant fake Ollama whose model says it can take 131,072 tokens (as llama3.2 does), writes the text into its
 standard input through a pipe from a thread, and times until the program exits; a run still going after
 `--limit` seconds is stopped and shown as such. Goal: after, each refused within 2 s. Then the estimate itself
-(`budget.base_tokens`) over 10 MB of Korean and English, the baseline's per-character loop against this one.
+(`estimate.base_tokens`) over 10 MB of Korean and English, the baseline's per-character loop against this one.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def estimate_speed(old: Path | None) -> None:
     text = (PIECE.decode() * (10 * 1024 * 1024 // len(PIECE) + 1))[: 10 * 1024 * 1024]
     versions = {"after": base_tokens}
     if old is not None:
-        spec = importlib.util.spec_from_file_location("old_budget", old / "ollama_chat" / "budget.py")
+        spec = importlib.util.spec_from_file_location("old_budget", old / "ollama_chat" / "budget.py")  # as it was then
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
         sys.modules["old_budget"] = module  # its dataclasses look themselves up there

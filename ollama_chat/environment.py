@@ -1,6 +1,8 @@
 """The facts of the process the program runs in, read once: streams, which are terminals, the environment
-variables, the terminal's width, and how to reach /dev/tty. Everything else takes an Environment, so tests
-build one around in-memory streams and run the CLI in-process."""
+variables, the terminal's width, and how to reach /dev/tty; and our own messages on stderr (`say`, `note`,
+`warn`, `error`), worded for that stderr, as httpie's Environment does. Everything else takes an Environment,
+so tests build one around in-memory streams and run the CLI in-process: this is the one module that reads
+`os.environ` and `sys.stdin`/`stdout`/`stderr` (tests/test_architecture.py checks it)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,10 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TextIO
+
+from ollama_chat.errors import cut_values
+from ollama_chat.i18n import _
+from ollama_chat.text import one_line, sanitize, wrap
 
 
 def _isatty(stream: TextIO | None) -> bool:
@@ -108,3 +114,34 @@ class Environment:
     @property
     def no_color(self) -> bool:
         return "NO_COLOR" in self.environ
+
+    # -- our messages on stderr -----------------------------------------------------------------------------
+
+    def say(self, label: str, text: str, hint: str = "", *, sgr: str = "2") -> None:
+        """One of our messages on stderr: `label` (coloured with the SGR code `sgr` unless NO_COLOR) and
+        `text`, then the `hint`'s lines indented; on a terminal wrapped at words to its width. Everything in it
+        is sanitized, and a huge value (a 100 KB flag) cut."""
+        text, hint = sanitize(cut_values(text)), sanitize(cut_values(hint))
+        head = f"{label} {text}" if label else text
+        if self.stderr_isatty:
+            lines = wrap(head, self.columns)
+            if not self.no_color:
+                lines[0] = f"\033[{sgr}m{label}\033[0m" + lines[0][len(label) :]
+            for h in hint.splitlines():  # an indented hint line is a command to copy: kept whole
+                lines += ["  " + h] if h.startswith("  ") else wrap("  " + h, self.columns, indent="  ")
+        else:
+            lines = [head, *("  " + h for h in hint.splitlines())]
+        self.stderr.write("\n".join(lines) + "\n")
+        self.stderr.flush()
+
+    def note(self, text: str) -> None:
+        """News the user may want (older exchanges left out, a resumed conversation's settings), dimmed."""
+        self.say(_("Note:"), text)
+
+    def warn(self, text: str, hint: str = "") -> None:
+        """Something went wrong and the run goes on: one line (a file's or a server's words in it too)."""
+        self.say(_("Warning:"), one_line(text), hint, sgr="33")
+
+    def error(self, text: str, hint: str = "") -> None:
+        """Why the run stops: one line (a server's or a file's text in it too), then what to do."""
+        self.say(_("Error:"), one_line(text), hint, sgr="1;31")

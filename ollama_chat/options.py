@@ -18,6 +18,9 @@ class OptionError(ValueError):
     pass
 
 
+THINK_LEVELS = ("low", "medium", "high")  # how hard a model may think: `--think high`, `/think low`, `think = "low"`
+# what each word /think takes means (the command line's --think takes "on" and the levels)
+THINK_WORDS: dict[str, bool | str] = {"on": True, "off": False, **{level: level for level in THINK_LEVELS}}
 MAX_WINDOW = 100_000_000  # tokens: past any model's context window (the largest are about 10 million)
 INT32 = 2**31 - 1  # llama.cpp takes its counts as 32-bit C ints
 INT64 = 2**63 - 1  # a seed: Go's int (Ollama) and vLLM's bound

@@ -1,4 +1,5 @@
-"""Where the user's files live. The one place that knows the XDG rules, so nothing else builds these paths."""
+"""Where the user's files live. The one place that knows the XDG rules, so nothing else builds these paths.
+Each takes the environment's variables (`Environment.environ`): none reads the process's own."""
 
 from __future__ import annotations
 
@@ -22,31 +23,31 @@ def _xdg(env: Mapping[str, str], var: str, fallback: str) -> Path:
     return Path(env.get("HOME") or Path.home()) / fallback / APP
 
 
-def config_dir(env: Mapping[str, str] = os.environ) -> Path:
+def config_dir(env: Mapping[str, str]) -> Path:
     return _xdg(env, "XDG_CONFIG_HOME", ".config")
 
 
-def state_dir(env: Mapping[str, str] = os.environ) -> Path:
+def state_dir(env: Mapping[str, str]) -> Path:
     return _xdg(env, "XDG_STATE_HOME", ".local/state")
 
 
-def data_dir(env: Mapping[str, str] = os.environ) -> Path:
+def data_dir(env: Mapping[str, str]) -> Path:
     return _xdg(env, "XDG_DATA_HOME", ".local/share")
 
 
-def conversations_db(env: Mapping[str, str] = os.environ) -> Path:
+def conversations_db(env: Mapping[str, str]) -> Path:
     return data_dir(env) / "conversations.db"
 
 
-def config_file(env: Mapping[str, str] = os.environ) -> Path:
+def config_file(env: Mapping[str, str]) -> Path:
     return config_dir(env) / "config.toml"
 
 
-def user_persona_dir(env: Mapping[str, str] = os.environ) -> Path:
+def user_persona_dir(env: Mapping[str, str]) -> Path:
     return config_dir(env) / "personas"
 
 
-def input_history_file(env: Mapping[str, str] = os.environ) -> Path:
+def input_history_file(env: Mapping[str, str]) -> Path:
     return state_dir(env) / "input_history"
 
 

@@ -78,7 +78,7 @@ def cli(tmp_path, fake_ollama, capsys):
         )
         with pytest.raises(SystemExit) as exit_:
             main(list(args), env)
-        parser = capsys.readouterr()  # the parser writes help and its own errors to the process's streams
+        parser = capsys.readouterr()  # click writes help (and Typer its completion scripts) to the process's streams
         out = env.stdout.buffer.getvalue().decode() + parser.out
         err = env.stderr.buffer.getvalue().decode() + parser.err
         assert "Traceback" not in err, err

@@ -188,7 +188,7 @@ def test_tab_completion_quotes_a_name_with_a_space(tmp_path, monkeypatch):
     from prompt_toolkit.completion import CompleteEvent
     from prompt_toolkit.document import Document
 
-    from ollama_chat.ui.attach import MentionCompleter
+    from ollama_chat.ui.completion import MentionCompleter
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "회의 메모.md").write_text("x")

@@ -215,6 +215,36 @@ def test_shell_completion_through_typer(tmp_path):
     assert complete("ollama-chat -m x --th") == ["--think"]
 
 
+def test_shell_completion_asks_the_server_and_the_persona_folder_the_environment_names(tmp_path, fake_ollama,
+                                                                                      monkeypatch, capsys):
+    """Completion reads $OLLAMA_HOST and the config folder from the Environment it is given, not the process's."""
+    fake_ollama.add_model("zephyr:7b")
+    personas = tmp_path / "config" / "ollama-chat" / "personas"
+    personas.mkdir(parents=True)
+    (personas / "zealot.md").write_text("---\ndescription: mine\n---\nBe keen.\n", encoding="utf-8")
+    monkeypatch.delenv("OLLAMA_HOST", raising=False)  # the process's own environment names neither
+    monkeypatch.setenv("_OLLAMA_CHAT_COMPLETE", "complete_bash")
+    environ = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"), "OLLAMA_HOST": fake_ollama.host_port}
+
+    def complete(words: str) -> list[str]:
+        monkeypatch.setenv("COMP_WORDS", words)
+        monkeypatch.setenv("COMP_CWORD", str(len(words.split()) - 1))
+        with pytest.raises(SystemExit):
+            main([], Environment.in_memory(environ=environ))
+        return capsys.readouterr().out.split()
+
+    assert complete("ollama-chat -m zep") == ["zephyr:7b"]
+    assert complete("ollama-chat -p ze") == ["zealot"]
+
+
+def test_usage_errors_go_to_the_environments_stderr(tmp_path, capsys):
+    env = Environment.in_memory(environ={"HOME": str(tmp_path)})
+    with pytest.raises(SystemExit) as exit_:
+        main(["--bogus"], env)
+    assert exit_.value.code == 2 and capsys.readouterr().err == ""
+    assert "Error: No such option: --bogus" in env.stderr.buffer.getvalue().decode()
+
+
 def test_several_words_are_one_question(cli, fake_ollama):
     code, out, _ = cli("파이썬", "리스트", "정렬", "방법")
     assert code == 0 and fake_ollama.last_chat["messages"][-1]["content"] == "파이썬 리스트 정렬 방법"

@@ -18,7 +18,7 @@ from ollama_chat.chat.session import ChatSession
 from ollama_chat.chat.settings import Flags, build_layers
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.commands import handle_line
-from ollama_chat.ui.repl import ConsoleNotify
+from ollama_chat.ui.chat import ConsoleNotify
 
 WIDTH = 120
 OSC52 = re.compile(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")

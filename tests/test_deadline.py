@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from fake_ollama import FakeOllama
 from fake_openai import DEFAULT_MODEL, FakeOpenAI
 from helpers import run_cli, user_env
 

@@ -22,7 +22,7 @@ from ollama_chat.chat.settings import Flags, build_layers
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.commands import handle_line
 from ollama_chat.ui.editor import Editor, EditorError, EditorStopped, edit_text, editor_command
-from ollama_chat.ui.repl import ConsoleNotify
+from ollama_chat.ui.chat import ConsoleNotify
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the scripted editor is a POSIX script")
 
@@ -151,6 +151,17 @@ def test_an_editor_that_fails_or_cannot_start_raises_with_a_message(editor, tmp_
         edit_text("글", editor("latin1"))
     assert "UTF-8" in e.value.message
     assert [seen["path"] for seen in editor_log(tmp_path) if os.path.exists(seen["path"])] == []
+
+
+def test_the_wait_is_said_on_the_screen_it_is_given_and_erased_after(editor):
+    """A GUI editor leaves the terminal looking idle: the chat's terminal (the Environment's stdout, never the
+    process's own) says what it waits for, and the line is erased once the editor is closed."""
+    screen = io.StringIO()
+    assert edit_text("글", editor("append", "월"), screen=screen) == "글월"
+    assert screen.getvalue().startswith("Waiting for your editor (") and screen.getvalue().endswith("to close the file…\r\033[K")
+    dumb = io.StringIO()
+    edit_text("글", {**editor("keep"), "TERM": "dumb"}, screen=dumb)  # a dumb terminal cannot erase a line
+    assert dumb.getvalue() == ""
 
 
 def test_a_not_executable_visual_is_named(tmp_path):

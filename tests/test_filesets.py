@@ -201,3 +201,12 @@ def test_an_ignore_file_that_is_a_fifo_is_not_read(tmp_path):
     make(tmp_path, "a.txt")
     os.mkfifo(tmp_path / ".gitignore")
     assert rel(expand(["."], tmp_path), tmp_path) == ["a.txt"]
+
+
+def test_only_a_line_feed_ends_an_ignore_line_as_in_git(tmp_path):
+    """Found by tests/test_gitignore_git.py: git strips one CR before each LF, and a lone CR is part of the
+    pattern, so `*\\r\\r\\n` and old Mac line ends `a\\rb\\r` ignore nothing (they were read as `*`, `a`, `b`)."""
+    make(tmp_path, "a", "b", "sub/c")
+    (tmp_path / ".gitignore").write_bytes(b"a\rb\r")
+    (tmp_path / "sub" / ".gitignore").write_bytes(b"*\r\r\n")
+    assert rel(expand(["."], tmp_path), tmp_path) == ["a", "b", "sub/c"]

@@ -3,11 +3,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 import pytest
 
-from ollama_chat.files.gitignore import excluded, ignore_rules, is_ignored, translate
+from ollama_chat.files.gitignore import Rule, excluded, ignore_rules, translate
+
+
+def is_ignored(path: PurePosixPath | str, is_dir: bool, rules: Sequence[Rule]) -> bool:
+    """Whether git ignores `path` (relative to the root): it or a folder above it is excluded. A file inside an
+    excluded folder cannot be brought back by a negation, since git never looks inside. (The program needs
+    `excluded` alone: its walk prunes an ignored folder before it looks inside.)"""
+    parts = PurePosixPath(path).parts
+    for depth in range(1, len(parts)):
+        if excluded("/".join(parts[:depth]), True, rules):
+            return True
+    return bool(parts) and excluded("/".join(parts), is_dir, rules)
+
 
 CASES = [
     # (.gitignore text, path, is_dir, ignored)
@@ -48,6 +61,11 @@ CASES = [
     ("f[1-3]\n", "f4", False, False),
     ("[]]\n", "]", False, True),  # a ] first is a member
     ("[a-]\n", "-", False, True),
+    ("[b-a]\n", "b", False, True),  # an empty range: git has matched its start before it sees the `-`
+    ("[b-a]\n", "a", False, False),  # (found by tests/test_gitignore_git.py)
+    ("[!b-a]\n", "b", False, False),
+    ("[c-a-z]\n", "-", False, True),  # after a range, `-` is a member again
+    ("[c-a-z]\n", "b", False, False),
     ("[[:digit:]]x\n", "1x", False, True),
     ("[[:upper:]]*\n", "Ab", False, True),
     ("[[:upper:]]*\n", "ab", False, False),
@@ -70,6 +88,13 @@ CASES = [
     ("x/a**/c\n", "x/ab/d/c", False, True),  # git's quirk: the first wildcard, if **, acts as if after a /
     ("*\n!*/\n!*.txt\n", "d/a.txt", False, False),  # the usual allow-list idiom
     ("*\n!*/\n!*.txt\n", "d/a.md", False, True),
+    # git matches bytes: `?` is one byte of UTF-8, so it never matches é (2 bytes) or 가 (3); found by
+    # tests/test_gitignore_git.py
+    ("é/?\n", "é/é", False, False),
+    ("??\n", "é", False, True),
+    ("?.txt\n", "가.txt", False, False),
+    ("???.txt\n", "가.txt", False, True),
+    ("[가]\n", "가", False, False),
     # malformed: git matches nothing with them
     ("x[\n", "x[", False, False),
     ("[[:bogus:]]y\n", "ay", False, False),

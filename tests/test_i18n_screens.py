@@ -20,7 +20,7 @@ from ollama_chat.chat.session import ChatSession
 from ollama_chat.chat.settings import Flags, build_layers
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.commands import handle_line
-from ollama_chat.ui.repl import ConsoleNotify
+from ollama_chat.ui.chat import ConsoleNotify
 from ollama_chat.ui.status import banner
 
 HANGUL = re.compile("[가-힣]")

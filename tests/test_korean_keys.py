@@ -16,9 +16,10 @@ from ollama_chat.chat.personas import load_persona
 from ollama_chat.chat.session import ChatSession
 from ollama_chat.chat.settings import Flags, build_layers
 from ollama_chat.ui.chat import Chat
-from ollama_chat.ui.commands import COMMANDS, handle_line, is_exit_word
+from ollama_chat.ui.commands import COMMANDS, handle_line
+from ollama_chat.ui.typed import is_exit_word
 from ollama_chat.ui.korean_keys import from_korean_keys
-from ollama_chat.ui.repl import ConsoleNotify
+from ollama_chat.ui.chat import ConsoleNotify
 
 
 @pytest.fixture

@@ -88,7 +88,7 @@ def test_the_completion_menu_never_puts_a_hostile_name_into_the_line(fake_ollama
     from prompt_toolkit.completion import CompleteEvent
     from prompt_toolkit.document import Document
 
-    from ollama_chat.ui.repl import ChatCompleter
+    from ollama_chat.ui.completion import ChatCompleter
 
     fake_ollama.add_model(HOSTILE)
     fake_ollama.add_model("\u202egnp.exe:latest")

@@ -21,7 +21,7 @@ from ollama_chat.chat.settings import Flags, build_layers
 from ollama_chat.store.sqlite import Store
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.commands import handle_line
-from ollama_chat.ui.repl import ConsoleNotify
+from ollama_chat.ui.chat import ConsoleNotify
 from ollama_chat.ui.status import banner, toolbar
 
 

@@ -12,12 +12,15 @@ from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 from ui_helpers import still_output
 
+from ollama_chat import paths
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.chat.personas import load_persona
 from ollama_chat.chat.session import ChatSession
 from ollama_chat.chat.settings import Flags, build_layers
 from ollama_chat.ui.chat import Chat
-from ollama_chat.ui.repl import ConsoleNotify, chat_loop, open_history, prompt_session
+from ollama_chat.ui.chat import ConsoleNotify
+from ollama_chat.ui.input_history import open_history
+from ollama_chat.ui.repl import chat_loop, prompt_session
 
 from helpers import PATIENCE, PromptTypist
 
@@ -32,15 +35,15 @@ ENTER, ALT_ENTER, CTRL_J, CTRL_C, CTRL_D, UP = "\r", "\x1b\r", "\n", "\x03", "\x
 
 
 @pytest.fixture
-def run(fake_ollama, tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+def run(fake_ollama, tmp_path):
+    history_file = paths.input_history_file({"XDG_STATE_HOME": str(tmp_path / "state")})
 
     def run(*keys: str, **flags):
         """Each argument is typed once the prompt is ready for it: running, its input history loaded (that
         happens in the background), the keys before it processed (see helpers.PromptTypist)."""
         chat = make_chat(fake_ollama, tmp_path, Flags(**flags))
         with create_pipe_input() as pipe:
-            prompt = prompt_session(chat, input=pipe, output=DummyOutput())
+            prompt = prompt_session(chat, history_file, input=pipe, output=DummyOutput())
             with PromptTypist(prompt, pipe).typing(keys):
                 code = chat_loop(chat, prompt)
         return code, chat.console.file.getvalue()
@@ -129,7 +132,7 @@ def test_tab_completion(fake_ollama, tmp_path):
     from prompt_toolkit.completion import CompleteEvent
     from prompt_toolkit.document import Document
 
-    from ollama_chat.ui.repl import ChatCompleter
+    from ollama_chat.ui.completion import ChatCompleter
 
     fake_ollama.add_model("qwen3:8b")
     session = make_chat(fake_ollama, tmp_path).session

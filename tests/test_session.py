@@ -17,8 +17,9 @@ from ollama_chat.chat.personas import load_persona
 from ollama_chat.chat.session import ChatSession
 from ollama_chat.chat.settings import Flags, build_layers
 from ollama_chat.ui.chat import Chat
-from ollama_chat.ui.commands import COMMANDS, handle_line, strip_block_quotes
-from ollama_chat.ui.repl import ConsoleNotify
+from ollama_chat.ui.commands import COMMANDS, handle_line
+from ollama_chat.ui.typed import strip_block_quotes
+from ollama_chat.ui.chat import ConsoleNotify
 from ollama_chat.ui.status import toolbar
 
 
@@ -456,7 +457,7 @@ def test_hostile_server_texts_are_shown_safely_in_the_repl(chat, fake_ollama):
     from prompt_toolkit.completion import CompleteEvent
     from prompt_toolkit.document import Document
 
-    from ollama_chat.ui.repl import ChatCompleter
+    from ollama_chat.ui.completion import ChatCompleter
 
     evil = "\x1b[2J\x1b]0;pwned\x07"
     name = fake_ollama.add_model(f"evil{evil}:1b")

@@ -1,4 +1,4 @@
-"""ui/text.py: sanitising model text for a terminal, the stats line and the end marks."""
+"""text.py: sanitising model text for a terminal; ui/marks.py: the stats line and the end marks."""
 
 from __future__ import annotations
 

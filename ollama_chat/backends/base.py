@@ -20,6 +20,10 @@ from ollama_chat.options import MAX_WINDOW
 from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo, PullProgress
 from ollama_chat.text import one_line
 
+# seconds a quick question to the server may take (a model's facts, its loaded window) before the chat goes on
+# without the answer
+CHECK_TIMEOUT = 3.0
+
 
 class ChatStream(Protocol):
     """An open reply. Iterate for events; `close()` drops the connection (Ctrl+C), so the server stops."""

@@ -70,12 +70,13 @@ class ContextTracker:
         num_ctx = settings.options.get("num_ctx")
         return choose_window(num_ctx if isinstance(num_ctx, int) else None, facts.loaded, facts.model_max)
 
-    def plan(self, settings: Settings, conversation: Conversation, question: str) -> Plan:
-        """A summary that no longer fits (a smaller window since) is left out rather than the question."""
+    def plan(self, settings: Settings, conversation: Conversation, question: str, tools: str = "") -> Plan:
+        """A summary that no longer fits (a smaller window since) is left out rather than the question. `tools`:
+        the tools offered, as sent (their schemas go with every request, like the system prompt)."""
         if settings.model not in self._recalled:
             self._recall(settings.model, conversation.exchanges)
         cal = self.calibration(settings.model)
-        pinned = [m.content for m in pinned_messages(settings.system, settings.persona.examples)]
+        pinned = [m.content for m in pinned_messages(settings.system, settings.persona.examples)] + ([tools] if tools else [])
         summary = [conversation.summary_message().content] if conversation.summary else []
         eligible = conversation.eligible
         costs = [self._tokens(cal, e) for e in eligible]

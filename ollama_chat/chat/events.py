@@ -4,11 +4,14 @@ The chat never imports `ui`; `ui` imports these."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from ollama_chat.chat.refusals import Refusal
 from ollama_chat.errors import ChatError
-from ollama_chat.types import PullProgress, Stats
+from ollama_chat.tools.base import Source
+from ollama_chat.types import PullProgress, Stats, ToolCall, ToolSpec
 
 
 class Reply(Protocol):
@@ -52,3 +55,44 @@ class Display(Protocol):
     def update(self, step: PullProgress) -> None: ...
 
     def close(self) -> None: ...
+
+
+# -- tools: shown before they run, asked for, and what came back ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The user's answer to a tool call: run it "once", "always" (this tool, for the rest of the chat), or
+    "refuse" it; `arguments` when they edited them (run with those instead)."""
+
+    answer: str
+    arguments: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ToolOutcome:
+    """One call, as it ended: `status` "done", "error", "refused", "unknown" (no such tool), "bad arguments" or
+    "interrupted"; `text` what went back to the model (cut to fit), `size` the characters the tool gave."""
+
+    call: ToolCall
+    spec: ToolSpec | None
+    status: str
+    text: str = ""
+    size: int = 0
+    tokens: int = 0
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()
+
+
+class ToolDesk(Protocol):
+    """Where tool calls are shown and decided: the REPL asks with a keypress; a one-shot without a terminal
+    refuses what needs asking."""
+
+    def show(self, call: ToolCall, spec: ToolSpec, *, approved: bool) -> None:
+        """Before it runs: the tool, its server, its arguments (sanitised), and whether it is pre-approved."""
+        ...
+
+    def ask(self, call: ToolCall, spec: ToolSpec) -> Decision: ...
+
+    def done(self, outcome: ToolOutcome) -> None: ...

@@ -176,7 +176,7 @@ def builtin_dir() -> Path:
     try:
         return Path(str(files("ollama_chat.builtin_personas")))
     except ModuleNotFoundError:  # `python -m ollama_chat` in a checkout without an installed package
-        return Path(__file__).resolve().parent.parent / "personas"
+        return Path(__file__).resolve().parents[2] / "personas"
 
 
 def builtin_files() -> dict[str, Path]:

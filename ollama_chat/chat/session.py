@@ -25,6 +25,9 @@ from ollama_chat.chat.recorder import Recorder
 from ollama_chat.chat.refusals import NotSent
 from ollama_chat.chat.resume import Continuation, Resumed, continue_with
 from ollama_chat.chat.settings import UNSET, Layers, Settings
+from ollama_chat.chat.tool_round import Approvals
+from ollama_chat.chat.tool_use import ToolUse
+from ollama_chat.chat.toolbox import ToolBox
 from ollama_chat.chat.tray import Tray
 from ollama_chat.chat.turn import fitted_turn, refused_text, settle
 from ollama_chat.files.attachments import reworded
@@ -55,6 +58,7 @@ class ChatSession:
         self.context = ContextTracker()
         self.checks = ModelChecks(backend, self.context, notify, lambda: self.settings)
         self.tray = Tray(lambda: self.settings, self.context, backend, notify)
+        self.tool_use = ToolUse(ToolBox(), Approvals(), None, notify, backend)  # tools off until chosen
         self._told_window: int | None = None  # the window for which dropped exchanges were last explained
 
     @property
@@ -117,9 +121,13 @@ class ChatSession:
             return
         self._last = LastAsk(question)
         s = self.settings
+        specs, round_ = self.tool_use.for_turn(s.model, self.context.calibration(s.model).tokens,
+                                               lambda: self.context.window(self.settings).tokens)
         turn = fitted_turn(self.backend, self.context, s, self.log.conversation, question, self.output, self._tell_dropped,
-                           lambda refusal: self.notify.say(refused_text(refusal, one_line(s.model)), "hint"))
+                           lambda refusal: self.notify.say(refused_text(refusal, one_line(s.model)), "hint"),
+                           follow_up=round_, tools=specs)
         plan, result = turn.plan, turn.result
+        self.tool_use.after(round_, result)
         if result is None:
             self.notify.refused(NotSent(plan, s.model, self.backend.fixed_window,
                                         bigger_window(plan.fit.tokens, plan.window.model_max)))
@@ -130,14 +138,15 @@ class ChatSession:
             self.notify.error(result.error)
             self.notify.say(_("Nothing was added to the history; /retry asks again, ↑ brings your text back."), "hint")
             return
-        if result.interrupted and not result.text:
+        if result.interrupted and not result.text and len(turn.rounds) == 1:
             settle(result)
             self.notify.say(_("Interrupted before the model answered; /retry asks again."), "hint")
             return
         self.log.add(turn.exchange, s)
         settle(result)  # a signal or a failed output ends the chat here, once the exchange is stored
         self._last = LastAsk(question, self.log.last)
-        self.context.observe(s.model, plan, result.stats, result.text, result.thinking)
+        if len(turn.rounds) == 1:  # a tool round's prompt is more than the plan counted: no calibration from it
+            self.context.observe(s.model, plan, result.stats, result.text, result.thinking)
         self.checks.learn_window(s.model)
         if result.interrupted:
             self.notify.say(_("The partial reply is kept in the history; /retry asks again."), "hint")

@@ -7,6 +7,7 @@ The reply text is accumulated here, once.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -17,7 +18,7 @@ from ollama_chat.chat.conversation import Conversation, pinned_messages
 from ollama_chat.errors import Terminated
 from ollama_chat.i18n import _
 from ollama_chat.chat.settings import Settings
-from ollama_chat.types import ChatRequest, Exchange, Message, Stats
+from ollama_chat.types import ChatRequest, Exchange, Message, Stats, ToolCall, ToolSpec
 from ollama_chat.chat.events import Output, Reply
 
 
@@ -28,6 +29,7 @@ class TurnResult:
     interrupted: bool = False
     error: BackendError | None = None  # the reply failed midway (or never started); `text` is what arrived
     thinking: str = ""  # what the model thought before the answer (its tokens are in the stats' eval_count)
+    tool_calls: tuple[ToolCall, ...] = ()  # what the model asked to run (the turn loop answers them)
     # SIGTERM or SIGHUP, or the output failing (a closed pipe, a full disk, a terminal gone): the caller stores
     # the exchange first, then `settle` draws what is left and raises this
     stopped: BaseException | None = None
@@ -49,7 +51,7 @@ def settle(result: TurnResult) -> None:
 
 
 def build_request(settings: Settings, conversation: Conversation, question: Message, sent: int,
-                  with_summary: bool = True) -> ChatRequest:
+                  with_summary: bool = True, tools: tuple[ToolSpec, ...] = ()) -> ChatRequest:
     """The request for `question`, with the newest `sent` exchanges (the budget chose how many)."""
     pinned = pinned_messages(settings.system, settings.persona.examples)
     return ChatRequest(
@@ -60,6 +62,7 @@ def build_request(settings: Settings, conversation: Conversation, question: Mess
         think=settings.think,
         keep_alive=settings.keep_alive,
         stream=settings.stream,
+        tools=tools,
     )
 
 
@@ -77,6 +80,7 @@ def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_sta
     stream = None
     thinking: list[str] = []
     lost: OSError | None = None  # the output failed (`| head -1`, a full disk): read on without drawing
+    calls: list[ToolCall] = []
     try:
         stream = backend.chat(request)
         for event in stream:
@@ -86,6 +90,7 @@ def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_sta
                 text.append(event.content)  # it arrived, whether or not it can be shown
             if event.thinking:
                 thinking.append(event.thinking)
+            calls.extend(event.tool_calls)
             if lost is None:
                 try:
                     if event.thinking:
@@ -114,7 +119,7 @@ def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_sta
             reply.finish(stats)
     except (OSError, Terminated) as e:  # the answer is whole; only its drawing failed or was cut short
         lost = e  # type: ignore[assignment]
-    return TurnResult("".join(text), stats, thinking="".join(thinking), stopped=lost)
+    return TurnResult("".join(text), stats, thinking="".join(thinking), stopped=lost, tool_calls=tuple(calls))
 
 
 def _finish(reply: Reply, lost: OSError | None, *, interrupted: bool = False) -> None:
@@ -164,9 +169,12 @@ class FittedTurn:
 
     @property
     def exchange(self) -> Exchange:
+        """The question, the tool round trips that came before the answer (what the follow-ups added), and the
+        answer: as the log keeps it and a later question sends it."""
         assert self.request is not None and self.result is not None
-        r = self.result
-        return Exchange(self.request.messages[-1], r.text, self.request.model, r.stats, r.interrupted)
+        r, first, last = self.result, self.rounds[0].request, self.rounds[-1].request
+        return Exchange(first.messages[-1], r.text, first.model, r.stats, r.interrupted,
+                        steps=last.messages[len(first.messages):])
 
 
 @dataclass(frozen=True)
@@ -212,14 +220,22 @@ def _refused_window(backend: Backend, context: ContextTracker, settings: Setting
     return context.window(settings).tokens, False
 
 
+def tools_text(tools: Sequence[ToolSpec]) -> str:
+    """The tools as the request carries them, for the estimate (their schemas count like a system prompt)."""
+    if not tools:
+        return ""
+    return json.dumps([{"name": t.name, "description": t.description, "parameters": t.parameters} for t in tools],
+                      ensure_ascii=False)
+
+
 def fitted_turn(backend: Backend, context: ContextTracker, settings: Settings, conversation: Conversation,
                 question: Message, output: Output, on_plan: Callable[[Plan], None] = lambda plan: None,
                 on_refused: Callable[[Refusal], None] = lambda refusal: None,
-                follow_up: FollowUp | None = None) -> FittedTurn:
+                follow_up: FollowUp | None = None, tools: tuple[ToolSpec, ...] = ()) -> FittedTurn:
     """Ask `question` with as much of `conversation` as fits, then as many more round trips as `follow_up` asks
     for (at most MAX_ROUNDS in all), each sending what the last brought back; the loop ends at an answer, an
     error, Ctrl+C or a stop. `on_plan` hears the first plan before it is sent, `on_refused` each refusal."""
-    plan, first = _first_round(backend, context, settings, conversation, question, output, on_plan, on_refused)
+    plan, first = _first_round(backend, context, settings, conversation, question, output, on_plan, on_refused, tools)
     if first is None:
         return FittedTurn(plan)
     rounds = [first]
@@ -228,7 +244,12 @@ def fitted_turn(backend: Backend, context: ContextTracker, settings: Settings, c
         r = last.result
         if r.error is not None or r.interrupted or r.stopped is not None:
             break
-        added = follow_up(last.request, r)
+        try:
+            added = follow_up(last.request, r)
+        except KeyboardInterrupt as e:  # Ctrl+C during a tool call: the loop stops, what was said is kept
+            rounds[-1] = Round(last.request, replace(r, interrupted=True,
+                                                     stopped=e if isinstance(e, Terminated) else None))
+            break
         if not added:
             break
         request = replace(last.request, messages=(*last.request.messages, *added))
@@ -238,23 +259,24 @@ def fitted_turn(backend: Backend, context: ContextTracker, settings: Settings, c
 
 def _first_round(backend: Backend, context: ContextTracker, settings: Settings, conversation: Conversation,
                  question: Message, output: Output, on_plan: Callable[[Plan], None],
-                 on_refused: Callable[[Refusal], None]) -> tuple[Plan, Round | None]:
+                 on_refused: Callable[[Refusal], None], tools: tuple[ToolSpec, ...] = ()) -> tuple[Plan, Round | None]:
     """The server refuses an over-long prompt (we send `truncate: false`) instead of cutting it: then the
     estimate was low, or the window smaller than known. What the refusal proves is learnt
     (`ContextTracker.refused`), and as much as now fits is sent again, twice at most. None: nothing fits."""
-    plan = context.plan(settings, conversation, question.content)
+    offered = tools_text(tools)
+    plan = context.plan(settings, conversation, question.content, offered)
     for attempt in range(3):
         if not plan.fit.fits:
             return plan, None
         if attempt == 0:
             on_plan(plan)
         request = build_request(settings, conversation, question, plan.fit.sent,
-                                with_summary=not plan.summary_left_out)
+                                with_summary=not plan.summary_left_out, tools=tools)
         result = run_turn(backend, request, output, show_stats=settings.verbose)
         if not isinstance(result.error, ContextOverflow) or attempt == 2:
             break
         window, said = _refused_window(backend, context, settings, result.error)
         context.refused(settings.model, plan, window, result.error.prompt_tokens)
-        refused, plan = plan, context.plan(settings, conversation, question.content)
+        refused, plan = plan, context.plan(settings, conversation, question.content, offered)
         on_refused(Refusal(refused, plan, window, said))
     return plan, Round(request, result)

@@ -1,5 +1,5 @@
 """The command groups beside the chat: `ollama-chat history …` over stored conversations (their actions are in
-`history`) and `ollama-chat models [pull NAME]` (in `app` and `models`)."""
+`history`) and `ollama-chat models [pull NAME]` (in `listings` and `models`)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from typing import List, Optional
 
 import typer
 
-from ollama_chat.cli import app
-
-from ollama_chat.cli import history
-from ollama_chat.cli.app import guarded
+from ollama_chat.cli import history, listings
+from ollama_chat.cli.guard import guarded
 from ollama_chat.cli.parsing import FastCommand, FastGroup
 from ollama_chat.i18n import LANGUAGES, N_, _
 from ollama_chat.chat.settings import Flags
@@ -115,7 +113,7 @@ def models_group(ctx: typer.Context, host: Optional[str] = _HOST, api: Optional[
                  server: Optional[str] = _SERVER, lang: Optional[str] = LANG) -> None:
     ctx.meta["server"] = Flags(host=host, api=api, server=server)
     if ctx.invoked_subcommand is None:
-        _run(ctx, lambda: app.print_models(ctx.obj, ctx.meta["server"]))
+        _run(ctx, lambda: listings.print_models(ctx.obj, ctx.meta["server"]))
 
 
 @models_cli.command("pull", cls=FastCommand, help=N_("Download a model, with its progress."))
@@ -124,4 +122,4 @@ def pull_command(ctx: typer.Context, name: str = typer.Argument(..., metavar="NA
                  lang: Optional[str] = LANG) -> None:
     above = ctx.meta.get("server") or Flags()
     flags = Flags(host=host or above.host, api=api or above.api, server=server or above.server)
-    _run(ctx, lambda: app.pull_model(ctx.obj, flags, name))
+    _run(ctx, lambda: listings.pull_model(ctx.obj, flags, name))

@@ -2,7 +2,7 @@
 exposes. Our help texts are English literals marked with `N_()` where they are defined, and `localised`
 translates a command's help, epilog and its parameters' help just while they are rendered (help, short help in
 a group's list, completion descriptions). Typer's own words ("Options", "[default: 20]") follow our `_` through
-the touch point at the end of `cli_parsing`. Click's hard-coded words: the "Usage: " prefix is ours in
+the touch point at the end of `parsing`. Click's hard-coded words: the "Usage: " prefix is ours in
 `format_usage`, and `run` calls Typer in non-standalone mode so that a usage error is shown by `show_error`
 ("Try ... for help.", "Error: ...", the message matched against click's English templates). Click folds help
 by characters; in another language `CellFormatter` folds it by terminal cells (a Hangul syllable takes two).
@@ -14,18 +14,19 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 import typer
 
 from ollama_chat import i18n
+from ollama_chat.environment import Environment
 from ollama_chat.errors import cut_values
 from ollama_chat.i18n import N_, _
 from ollama_chat.text import wrap
 
 # -- usage errors ---------------------------------------------------------------------------------------------
 
-# Typer's own words, which Typer looks up itself when it renders them (see the end of `cli_parsing`)
+# Typer's own words, which Typer looks up itself when it renders them (see the end of `parsing`)
 TYPER_WORDS = (N_("Arguments"), N_("Options"), N_("Commands"), N_("default: {default}"), N_("required"),
                N_("Missing command."), N_("No such command {name!r}."), N_("(dynamic)"), N_("Aborted!"),
                N_("env var: {var}"))
@@ -92,9 +93,9 @@ def _message(message: str, formatted: str) -> str:
     return _translate(formatted)
 
 
-def show_error(e: typer.TyperException) -> None:
+def show_error(e: typer.TyperException, err: TextIO) -> None:
     """What click's `show` prints for a usage error (usage, "Try ... for help.", "Error: ..."), in the
-    interface's language; a value it echoes is cut (`--num-ctx` given 100 KB)."""
+    interface's language, on `err`; a value it echoes is cut (`--num-ctx` given 100 KB)."""
     e.message = cut_values(e.message)
     ctx = getattr(e, "ctx", None)  # a usage error's context, where the usage line comes from
     color = None if ctx is None else ctx.color
@@ -102,21 +103,22 @@ def show_error(e: typer.TyperException) -> None:
         hint = ""
         if ctx.command.get_help_option(ctx) is not None:
             hint = _("Try '{command} {option}' for help.").format(command=ctx.command_path, option=ctx.help_option_names[0]) + "\n"
-        typer.echo(f"{ctx.get_usage()}\n{hint}", err=True, color=color)
-    typer.echo(_("Error: {message}").format(message=_message(e.message, e.format_message())), err=True, color=color)
+        typer.echo(f"{ctx.get_usage()}\n{hint}", file=err, color=color)
+    typer.echo(_("Error: {message}").format(message=_message(e.message, e.format_message())), file=err, color=color)
 
 
-def run(command: Any, args: list[str] | None, prog_name: str, obj: Any) -> NoReturn:
-    """Typer's main (`command` is the Typer app), with its usage errors shown by `show_error`: it runs in
-    non-standalone mode, which returns the exit code and lets click's exceptions out (each one a
-    `typer.TyperException`), and exits as the standalone mode does."""
+def run(command: Any, args: list[str] | None, prog_name: str, env: Environment) -> NoReturn:
+    """Typer's main (`command` is the Typer app, `env` its context's `obj`), with its usage errors shown by
+    `show_error` on the environment's stderr: it runs in non-standalone mode, which returns the exit code and
+    lets click's exceptions out (each one a `typer.TyperException`), and exits as the standalone mode does.
+    (Help and completions are click's to print, on the process's stdout.)"""
     try:
-        code = command(args=args, prog_name=prog_name, obj=obj, standalone_mode=False)
+        code = command(args=args, prog_name=prog_name, obj=env, standalone_mode=False)
     except typer.TyperException as e:
-        show_error(e)
+        show_error(e, env.stderr)
         sys.exit(e.exit_code)
     except typer.Abort:
-        typer.echo(_("Aborted!"), err=True)
+        typer.echo(_("Aborted!"), file=env.stderr)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 

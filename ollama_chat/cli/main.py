@@ -1,15 +1,14 @@
-"""The `ollama-chat` command as a Typer app: Typer parses, `app` acts, and every expected failure becomes one
-message and an exit code.
+"""The `ollama-chat` command as a Typer app: Typer parses, `app` (the chat) and `listings` act, and `guard`
+turns every expected failure into one message and an exit code.
 
 `ollama-chat [PROMPT]` is the default command, beside listing commands (`personas`, `models`), the way llm
 puts `llm "prompt"` beside `llm logs`. rich and prompt_toolkit are imported only on the paths that need
 them, and a command line with nothing to parse (`echo q | ollama-chat`) does not come here at all
-(`cli_plain`), so a piped one-shot question starts fast.
+(`plain`), so a piped one-shot question starts fast.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any, List, Optional
 
@@ -17,16 +16,17 @@ import typer
 
 from ollama_chat import __version__, i18n, paths
 
-from ollama_chat.cli import app
+from ollama_chat.cli import listings
 from ollama_chat.cli.groups import LANG, history_cli, models_cli
+from ollama_chat.cli.guard import guarded
 from ollama_chat.cli.language import run
 from ollama_chat.cli.parsing import DefaultGroup, FastCommand, optional_values
 from ollama_chat.cli.plain import DEFAULT, ask, language
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_OK, UsageError
 from ollama_chat.i18n import N_, _
-from ollama_chat.options import PRESETS, OptionError, check_option, parse_assignment
-from ollama_chat.chat.personas import THINK_LEVELS, known_names
+from ollama_chat.options import PRESETS, THINK_LEVELS, OptionError, check_option, parse_assignment
+from ollama_chat.chat.personas import known_names
 from ollama_chat.chat.settings import Flags
 
 cli = typer.Typer(
@@ -59,24 +59,27 @@ def _presets(incomplete: str) -> list[str]:
     return [name for name in PRESETS if name.startswith(incomplete)]
 
 
-def _model_names(incomplete: str) -> list[str]:
-    """Shell completion of `--model`: the server's models, if it answers within a second or two."""
+def _model_names(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion of `--model`: the server's models (at $OLLAMA_HOST), if it answers within a second or
+    two."""
     from ollama_chat.backends.base import BackendError
     from ollama_chat.hosts import parse_host
     from ollama_chat.backends.ollama import OllamaBackend
     from ollama_chat.text import one_line
 
     try:
-        names = OllamaBackend(parse_host(os.environ.get("OLLAMA_HOST")), timeout=2).list_models()
+        env: Environment = ctx.obj
+        names = OllamaBackend(parse_host(env.environ.get("OLLAMA_HOST")), timeout=2).list_models()
     except (BackendError, ValueError):
         return []
     # the shell reads one candidate a line: a name with a newline (or a bidi override) is not offered
     return [name for name in names if name.startswith(incomplete) and one_line(name) == name]
 
 
-def _persona_names(incomplete: str) -> list[str]:
+def _persona_names(ctx: typer.Context, incomplete: str) -> list[str]:
     """Shell completion of `--persona`: built-in and your own persona names."""
-    return [name for name in known_names(paths.user_persona_dir()) if name.startswith(incomplete)]
+    env: Environment = ctx.obj
+    return [name for name in known_names(paths.user_persona_dir(env.environ)) if name.startswith(incomplete)]
 
 
 _THINK_VALUES = {"on": True, **{level: level for level in THINK_LEVELS}}
@@ -120,7 +123,7 @@ def chat_command(
     ),
     format: Optional[str] = typer.Option(None, "--format", metavar="json|FILE", help=N_("'json', or a JSON Schema file for structured output.")),
     think: Optional[str] = typer.Option(
-        None, "--think", metavar="[low|medium|high]", help=N_("Ask the model to think first; optionally how hard (--think high).")
+        None, "--think", metavar=f"[{'|'.join(THINK_LEVELS)}]", help=N_("Ask the model to think first; optionally how hard (--think high).")
     ),
     no_think: bool = typer.Option(False, "--no-think", help=N_("Ask the model not to think.")),
     hide_thinking: bool = typer.Option(False, "--hide-thinking", help=N_("Don't show the model's thinking.")),
@@ -144,6 +147,8 @@ def chat_command(
     version: bool = typer.Option(False, "--version", help=N_("Show the version and exit.")),
     lang: Optional[str] = LANG,
 ) -> None:
+    """`ollama-chat [PROMPT]`. Long because Typer reads the options from this signature, one parameter each;
+    the work is `plain.ask`'s."""
     env: Environment = ctx.obj
     if version:
         env.stdout.write(f"ollama-chat {__version__}\n")
@@ -175,16 +180,16 @@ def chat_command(
         )
 
     if list_personas:
-        raise typer.Exit(app.guarded(env, lambda: app.print_personas(env)))
+        raise typer.Exit(guarded(env, lambda: listings.print_personas(env)))
     if list_models:
-        raise typer.Exit(app.guarded(env, lambda: app.print_models(env, flags())))
+        raise typer.Exit(guarded(env, lambda: listings.print_models(env, flags())))
     raise typer.Exit(ask(env, prompt or [], flags, interactive=interactive, files=file, images=image))
 
 
 @cli.command("personas", cls=FastCommand, help=N_("List personas: built-in and your own, and where each comes from."))
 def personas_command(ctx: typer.Context, lang: Optional[str] = LANG) -> None:
     env: Environment = ctx.obj
-    raise typer.Exit(app.guarded(env, lambda: app.print_personas(env)))
+    raise typer.Exit(guarded(env, lambda: listings.print_personas(env)))
 
 
 cli.add_typer(history_cli, name="history")
@@ -192,7 +197,7 @@ cli.add_typer(models_cli, name="models")
 
 
 def main(argv: list[str] | None = None, env: Environment | None = None) -> None:
-    """The Typer path, for a command line that needs parsing (`entry` runs the others in `cli_plain`; this takes
+    """The Typer path, for a command line that needs parsing (`entry` runs the others in `plain`; this takes
     them too). Tests pass `argv` and an in-memory `env` and run it in-process."""
     env = env or Environment.from_process()
     i18n.use(language(sys.argv[1:] if argv is None else list(argv), env.environ))

@@ -6,7 +6,7 @@ the two places that need Typer's internals are the last section.
   `llm logs`; its usage and error lines say `ollama-chat`, not the default command's name.
 - `optional_values`: an option whose value may be left out (`--think` or `--think high`).
 - `FastCommand`: parameter values converted without pydantic where a command line makes that trivial.
-- Each command speaks the interface's language (`cli_language.Localised`).
+- Each command speaks the interface's language (`language.Localised`).
 """
 
 from __future__ import annotations

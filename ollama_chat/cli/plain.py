@@ -16,6 +16,7 @@ from typing import NoReturn
 from ollama_chat import i18n, paths
 
 from ollama_chat.cli import app
+from ollama_chat.cli.guard import guarded
 from ollama_chat.chat.configfile import load_config
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_FAILURE, EXIT_INTERRUPTED, ChatError
@@ -23,7 +24,7 @@ from ollama_chat.i18n import _
 from ollama_chat.chat.settings import Flags
 
 DEFAULT = "chat"  # the command a first word that names no command belongs to
-COMMANDS = ("personas", "history", "models")  # beside it; `cli` checks these against its Typer app
+COMMANDS = ("personas", "history", "models")  # beside it; tests/test_cli_plain.py checks them against `main`'s Typer app
 COMPLETE_VAR = "_OLLAMA_CHAT_COMPLETE"  # set by the shell's completion script: Typer answers it
 
 
@@ -64,7 +65,7 @@ def hint_at_a_command(env: Environment, word: str) -> None:
     close = difflib.get_close_matches(word.lower(), COMMANDS, n=1, cutoff=0.7)
     if close or word.lower() in ("help", "-help"):
         meant = f"ollama-chat {close[0]}" if close else "ollama-chat --help"
-        app.say(env, _("Note:"), "2", _("asking the model \"{word}\"; did you mean `{command}`?").format(word=word, command=meant))
+        env.note(_("asking the model \"{word}\"; did you mean `{command}`?").format(word=word, command=meant))
 
 
 def ask(env: Environment, words: Sequence[str], flags: Callable[[], Flags] = Flags, *, interactive: bool = False,
@@ -74,8 +75,7 @@ def ask(env: Environment, words: Sequence[str], flags: Callable[[], Flags] = Fla
     question = " ".join(words) if words else None
     if len(words) == 1:
         hint_at_a_command(env, words[0])
-    return app.guarded(env, lambda: app.chat(env, flags(), question, interactive=interactive, files=files,
-                                             images=images))
+    return guarded(env, lambda: app.chat(env, flags(), question, interactive=interactive, files=files, images=images))
 
 
 def main(argv: Sequence[str], env: Environment | None = None) -> NoReturn:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from ollama_chat.backends.base import Backend, BackendError
+from ollama_chat.backends.base import CHECK_TIMEOUT, Backend, BackendError
 from ollama_chat.chat.budget import OLLAMA_DEFAULT_WINDOW, bigger_window, reply_room
 from ollama_chat.estimate import base_tokens
 from ollama_chat.errors import UsageError
@@ -52,7 +52,7 @@ def ceiling_for(backend: Backend, settings: Settings) -> Ceiling:
     if isinstance(num_ctx, int) and not backend.fixed_window:
         return Ceiling(num_ctx, "num_ctx")
     try:
-        most = backend.model_info(settings.model, timeout=3).context_length
+        most = backend.model_info(settings.model, timeout=CHECK_TIMEOUT).context_length
     except BackendError:
         most = None
     if most:

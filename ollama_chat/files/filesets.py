@@ -65,7 +65,8 @@ def _read_rules(path: str, base: str) -> tuple[Rule, ...]:
     if not os.path.isfile(path):  # absent, or a FIFO that open() would wait on
         return ()
     try:
-        with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        # newline="": git ends lines at LF only and strips one CR before it; a lone CR is part of a pattern
+        with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
             return ignore_rules(f.read(), base)
     except (OSError, ValueError):
         return ()

@@ -5,6 +5,7 @@ escapes, trailing spaces (unless escaped), a trailing CR, `!` negation with the 
 `/` at the start or in the middle anchoring the pattern to its file's folder, a trailing `/` for folders only,
 `*` `?` and `[...]` (with ranges, `!`/`^` and `[:class:]`) never crossing `/`, and `**/`, `/**`, `/**/`.
 A pattern git would reject (an unclosed `[`, an unknown class, a trailing lone backslash) matches nothing.
+Like git, patterns and paths are matched as UTF-8 bytes: `?` is one byte, so it never matches `é` or `가`.
 """
 
 from __future__ import annotations
@@ -42,7 +43,12 @@ class Rule:
             if not path.startswith(self.base + "/"):
                 return False
             path = path[len(self.base) + 1 :]
-        return self.regex.fullmatch(path) is not None
+        return self.regex.fullmatch(_bytes(path)) is not None
+
+
+def _bytes(text: str) -> str:
+    """`text` as its UTF-8 bytes, one character per byte, so a regex matches byte by byte as git does."""
+    return text.encode("utf-8", "surrogateescape").decode("latin-1")
 
 
 def _bracket(pattern: str, i: int) -> tuple[str, int] | None:
@@ -76,8 +82,7 @@ def _bracket(pattern: str, i: int) -> tuple[str, int] | None:
                 if i >= n:
                     return None
                 end = pattern[i]
-            members.pop()
-            if prev <= end:
+            if prev <= end:  # the start stays a member even when the range is empty, as in git
                 members.append(f"{re.escape(prev)}-{re.escape(end)}")
             prev = None
         elif ch == "[" and pattern.startswith(":", i + 1):
@@ -175,9 +180,9 @@ def ignore_rules(text: str, base: PurePosixPath | str = "") -> tuple[Rule, ...]:
         if not body:
             continue
         if "/" in body:  # anchored to the file's folder; a leading slash only says so
-            regex = translate(body.removeprefix("/"))
+            regex = translate(_bytes(body.removeprefix("/")))
         else:  # a bare name: matched against the last component, at any depth
-            regex = "(?:.*/)?" + translate(body, anchored=False)
+            regex = "(?:.*/)?" + translate(_bytes(body), anchored=False)
         rules.append(Rule(pattern, base, negate, dir_only, re.compile(regex, re.DOTALL)))
     return tuple(rules)
 
@@ -189,13 +194,3 @@ def excluded(path: str, is_dir: bool, rules: Sequence[Rule]) -> bool:
         if rule.matches(path, is_dir):
             return not rule.negate
     return False
-
-
-def is_ignored(path: PurePosixPath | str, is_dir: bool, rules: Sequence[Rule]) -> bool:
-    """Whether git ignores `path` (relative to the root): it or a folder above it is excluded. A file
-    inside an excluded folder cannot be brought back by a negation, since git never looks inside."""
-    parts = PurePosixPath(path).parts
-    for depth in range(1, len(parts)):
-        if excluded("/".join(parts[:depth]), True, rules):
-            return True
-    return bool(parts) and excluded("/".join(parts), is_dir, rules)

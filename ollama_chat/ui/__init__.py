@@ -2,6 +2,10 @@
 
 Replies: `output.make_output` chooses the renderer once per process. `plain` writes the text as received
 (pipes, --plain); `terminal` formats Markdown while it streams, from `blocks` (where a block ends), `markdown`
-(rich, and every workaround for its internals), `live` (the redrawn tail) and `theme` (named styles). `text`
-holds what both renderers share. Nothing here imports rich on the piped path.
+(rich, and every workaround for its internals), `thinking`, `live` (the redrawn tail) and `theme` (named
+styles). `marks` holds what both renderers share. Nothing here imports rich on the piped path.
+
+The REPL: `repl` (the loop) with `completion`, `keybindings` and `input_history`; `chat` (what a command acts
+on); `commands` (what a line does, the table) with `typed` (what a typed line says), and the commands by what
+they act on: `settings`, `exchanges`, `conversations`, `attach`, `files`, `show`. One-shot: `oneshot`.
 """

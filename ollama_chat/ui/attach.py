@@ -8,17 +8,17 @@ cannot see) is refused before anything is sent.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable
 from pathlib import Path
-
-from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
-from prompt_toolkit.document import Document
+from typing import TYPE_CHECKING
 
 from ollama_chat.files.attachments import AttachmentError, mentioned, read_any, read_image, read_text, resolve, shown_path
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.chat.tray import attached_note
 from ollama_chat.ui.chat import Chat
 from ollama_chat.text import one_line
+
+if TYPE_CHECKING:
+    from ollama_chat.files.filesets import Expansion
 
 READ_LIMIT = 50  # files one /read takes from folders and globs
 SCAN_LIMIT = 20_000  # entries one /read looks at, so `/read ~` answers at once
@@ -79,24 +79,11 @@ def image(chat: Chat, arg: str) -> None:
 def read(chat: Chat, arg: str) -> None:
     """/read PATH…: text files for the next question; a folder or a glob takes the text files in it, skipping
     what .gitignore would, up to READ_LIMIT. /read alone says what is waiting; /read --clear drops it."""
-    tray = chat.session.tray
     if arg.strip() == "--clear":
-        count = len(tray)
-        tray.clear()
-        chat.say(ngettext("Dropped {n} waiting attachment.", "Dropped {n} waiting attachments.", count).format(n=count)
-                 if count else _("No attachments were waiting."), "hint")
+        _clear(chat)
         return
     if not arg.strip():
-        if not tray:
-            chat.say(_("Usage: /read PATH… (files, folders or globs such as src/*.py); they go with your next"
-                       " message. @path inside a message works too."), "hint")
-            return
-        for item in tray.files:
-            chat.say(attached_note(item, tray.cost(item)), "hint")
-        for picture in tray.images:
-            chat.say(attached_note(picture), "hint")
-        _waiting(chat)
-        chat.say(_("/read --clear drops them."), "hint")
+        _show_waiting(chat)
         return
     names = _args(chat, arg, "")
     if names is None:
@@ -104,18 +91,7 @@ def read(chat: Chat, arg: str) -> None:
     from ollama_chat.files.filesets import expand  # only when a folder or glob is read: not at start-up
 
     found = expand(names, Path.cwd(), limit=READ_LIMIT, max_scan=SCAN_LIMIT)
-    for name in found.missing:
-        if any(ch in name for ch in "*?["):
-            chat.say(_("Nothing matches {pattern}.").format(pattern=one_line(name)), "error")
-        else:
-            chat.session.notify.error(AttachmentError(_("Cannot attach {name}: there is no such file.").format(
-                name=one_line(name))))
-    for name in found.empty:
-        chat.say(_("{name} has no files to read (hidden and .gitignore'd ones are skipped).").format(name=one_line(name)),
-                 "hint")
-    for name in found.special:
-        chat.session.notify.error(AttachmentError(_("Cannot attach {name}: {reason}.").format(
-            name=one_line(str(name)), reason=_("it is not a regular file (a pipe, a device or a socket)"))))
+    _say_not_found(chat, found)
     named = {path for n in names if (path := _named(n)) is not None}
     binary: list[str] = []
     for path in found.files:
@@ -131,6 +107,58 @@ def read(chat: Chat, arg: str) -> None:
         if not chat.session.tray.add(item):
             chat.say(_("Stopped there: the files after it were not read."), "hint")
             break
+    skipped = _skipped(found, binary)
+    if skipped:
+        chat.say(_("Skipped: {what}.").format(what="; ".join(skipped)), "hint")
+    if found.incomplete:
+        chat.say(_("That is a large tree: only its first {n} entries were looked at. Name a smaller folder.").format(
+            n=f"{SCAN_LIMIT:,}"), "hint")
+    _waiting(chat)
+
+
+def _clear(chat: Chat) -> None:
+    """/read --clear (and /image --clear): the waiting attachments dropped."""
+    tray = chat.session.tray
+    count = len(tray)
+    tray.clear()
+    chat.say(ngettext("Dropped {n} waiting attachment.", "Dropped {n} waiting attachments.", count).format(n=count)
+             if count else _("No attachments were waiting."), "hint")
+
+
+def _show_waiting(chat: Chat) -> None:
+    """/read alone: what waits for the next question, or how to attach something."""
+    tray = chat.session.tray
+    if not tray:
+        chat.say(_("Usage: /read PATH… (files, folders or globs such as src/*.py); they go with your next"
+                   " message. @path inside a message works too."), "hint")
+        return
+    for item in tray.files:
+        chat.say(attached_note(item, tray.cost(item)), "hint")
+    for picture in tray.images:
+        chat.say(attached_note(picture), "hint")
+    _waiting(chat)
+    chat.say(_("/read --clear drops them."), "hint")
+
+
+def _say_not_found(chat: Chat, found: Expansion) -> None:
+    """The names that gave nothing: no such file, a pattern that matches nothing, a folder with nothing to read,
+    something that is not a regular file."""
+    for name in found.missing:
+        if any(ch in name for ch in "*?["):
+            chat.say(_("Nothing matches {pattern}.").format(pattern=one_line(name)), "error")
+        else:
+            chat.session.notify.error(AttachmentError(_("Cannot attach {name}: there is no such file.").format(
+                name=one_line(name))))
+    for name in found.empty:
+        chat.say(_("{name} has no files to read (hidden and .gitignore'd ones are skipped).").format(name=one_line(name)),
+                 "hint")
+    for name in found.special:
+        chat.session.notify.error(AttachmentError(_("Cannot attach {name}: {reason}.").format(
+            name=one_line(str(name)), reason=_("it is not a regular file (a pipe, a device or a socket)"))))
+
+
+def _skipped(found: Expansion, binary: list[str]) -> list[str]:
+    """What a folder or glob held that was not read, one phrase a reason."""
     skipped = []
     if found.ignored:
         skipped.append(ngettext("{n} by .gitignore", "{n} by .gitignore", found.ignored).format(n=found.ignored))
@@ -147,12 +175,7 @@ def read(chat: Chat, arg: str) -> None:
         skipped.append(ngettext("{n} more beyond the limit of {limit} files: name fewer to read them",
                                 "{n} more beyond the limit of {limit} files: name fewer to read them",
                                 found.over_limit).format(n=found.over_limit, limit=READ_LIMIT))
-    if skipped:
-        chat.say(_("Skipped: {what}.").format(what="; ".join(skipped)), "hint")
-    if found.incomplete:
-        chat.say(_("That is a large tree: only its first {n} entries were looked at. Name a smaller folder.").format(
-            n=f"{SCAN_LIMIT:,}"), "hint")
-    _waiting(chat)
+    return skipped
 
 
 def _named(name: str) -> Path | None:
@@ -169,48 +192,3 @@ def _waiting(chat: Chat) -> None:
         count = len(tray)
         chat.say(ngettext("{n} attachment goes with your next message.", "{n} attachments go with your next message.",
                           count).format(n=count), "hint")
-
-
-def last_word(text: str) -> str:
-    """The path being typed at the end of `text`: from an open quote if there is one, else from the last space."""
-    if text.count('"') % 2:
-        return text[text.rfind('"') :]
-    return text.rpartition(" ")[2] if " " in text else text
-
-
-def path_completions(paths: PathCompleter, word: str, event: CompleteEvent) -> Iterable[Completion]:
-    """`word`'s completions, quoted when the path holds a space (or the user opened a quote): a name
-    completed bare at a space would be read as two words."""
-    quoted = word.startswith('"')
-    bare = word[1:] if quoted else word
-    for c in paths.get_completions(Document(bare, len(bare)), event):
-        if one_line(c.text) != c.text:  # a newline or bidi override in a name: neither shown raw nor typed in
-            continue
-        full = bare[: len(bare) + c.start_position] + c.text
-        if quoted or any(ch.isspace() for ch in full):
-            end = "" if full.endswith("/") else '"'  # a folder: keep the quote open to go on into it
-            yield Completion(f'"{full}{end}', start_position=-len(word), display=c.display)
-        else:
-            yield c
-
-
-class MentionCompleter(Completer):
-    """Tab after `@` completes a path (relative to the working directory, `~` expanded)."""
-
-    def __init__(self) -> None:
-        self._paths = PathCompleter(expanduser=True)
-
-    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
-        before = document.text_before_cursor
-        word = last_word(before)
-        at = len(before) - len(word) - 1
-        if not word.startswith("@"):
-            if at < 0 or before[at] != "@":
-                return
-        else:
-            word, at = word[1:], at + 1
-        if at > 0 and not before[at - 1].isspace():
-            return
-        if not word.startswith('"') and any(ch.isspace() for ch in word):
-            return
-        yield from path_completions(self._paths, word, complete_event)

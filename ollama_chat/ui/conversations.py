@@ -8,7 +8,7 @@ from rich.text import Text
 
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.chat.resume import Continuation, from_store
-from ollama_chat.chat.session import exchanges_text
+from ollama_chat.chat.compact import exchanges_text
 from ollama_chat.store.sqlite import StoreError
 from ollama_chat.store.step_lines import call_line, names_line, paired
 from ollama_chat.types import Message

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ContextManager
+from typing import Any, ContextManager, TextIO
 
 from ollama_chat.errors import ChatError
 from ollama_chat.i18n import _
@@ -90,14 +90,15 @@ def normal_terminal(fd: int | None) -> ContextManager[None]:
     return terminal_mode(fd, _normal)
 
 
-def _run(command: EditorCommand, filename: str, environ: Mapping[str, str], terminal: int | None) -> None:
+def _run(command: EditorCommand, filename: str, environ: Mapping[str, str], terminal: int | None,
+         screen: TextIO | None) -> None:
     shown = command.value or shlex.join(command.argv)
     # As git does: a GUI editor (`code --wait`) leaves the terminal looking idle, so say what it waits for, and
     # erase the line once the editor is closed (a terminal editor draws over it and restores it).
-    waiting = sys.stdout.isatty() and environ.get("TERM") != "dumb"
-    if waiting:
-        sys.stdout.write(_("Waiting for your editor ({program}) to close the file…").format(program=shown))
-        sys.stdout.flush()
+    waiting = screen is not None and environ.get("TERM") != "dumb"
+    if screen is not None and waiting:
+        screen.write(_("Waiting for your editor ({program}) to close the file…").format(program=shown))
+        screen.flush()
     try:
         with normal_terminal(terminal):
             code = subprocess.call([*command.argv, filename], stdin=terminal, env=dict(environ))
@@ -109,9 +110,9 @@ def _run(command: EditorCommand, filename: str, environ: Mapping[str, str], term
             name=command.variable, value=command.value, program=command.argv[0], reason=e.strerror or e),
             _usage_hint(command.variable)) from None
     finally:
-        if waiting:
-            sys.stdout.write("\r\033[K")
-            sys.stdout.flush()
+        if screen is not None and waiting:
+            screen.write("\r\033[K")
+            screen.flush()
     if code < 0:  # Ctrl+C while a `code --wait` waits, say
         raise EditorStopped(_("The editor ({program}) was stopped ({signal}); nothing was sent.").format(
             program=shown, signal=_signal_name(-code)))
@@ -129,11 +130,13 @@ def _signal_name(number: int) -> str:
         return str(number)
 
 
-def edit_text(text: str, environ: Mapping[str, str], *, terminal: int | None = None) -> str | None:
+def edit_text(text: str, environ: Mapping[str, str], *, terminal: int | None = None,
+              screen: TextIO | None = None) -> str | None:
     """`text` in the user's editor; what they saved, or None when they left it as it was or emptied it.
 
     The file is private (0600), a `.md` so editors highlight Markdown, UTF-8, and always deleted. The editor
-    runs on the real terminal (`terminal`: the fd its keys come from, when stdin is a pipe) and is waited for.
+    runs on the real terminal (`terminal`: the fd its keys come from, when stdin is a pipe) and is waited for;
+    `screen`, the terminal's output, says what it waits for meanwhile (None: nothing is said).
     One trailing newline (most editors add one when they save) is dropped. Raises EditorError when the
     editor cannot be started, exits with an error (`:cq` in vim), or saves text that is not UTF-8."""
     command = choose(environ)
@@ -142,7 +145,7 @@ def edit_text(text: str, environ: Mapping[str, str], *, terminal: int | None = N
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(written)
-        _run(command, filename, environ, terminal)
+        _run(command, filename, environ, terminal, screen)
         with open(filename, "rb") as f:
             data = f.read()
     finally:
@@ -166,10 +169,12 @@ def edit_text(text: str, environ: Mapping[str, str], *, terminal: int | None = N
 
 @dataclass(frozen=True)
 class Editor:
-    """What the chat needs to open the editor: the environment that chooses it, and the terminal it reads."""
+    """What the chat needs to open the editor: the environment that chooses it, the terminal it reads, and the
+    terminal's output (`screen`) that says what it waits for."""
 
     environ: Mapping[str, str]
     terminal: int | None = None
+    screen: TextIO | None = None
 
     def edit(self, text: str) -> str | None:
-        return edit_text(text, self.environ, terminal=self.terminal)
+        return edit_text(text, self.environ, terminal=self.terminal, screen=self.screen)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ollama_chat.backends.base import Backend, BackendError
+from ollama_chat.backends.base import CHECK_TIMEOUT, Backend, BackendError
 from ollama_chat.chat.budget import bigger_window
 from ollama_chat.chat.context import ContextTracker, Plan, bad_window_text
 from ollama_chat.chat.refusals import NotSent
@@ -66,19 +66,8 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
         if blind is not None:
             raise for_command_line(blind)
     context = ContextTracker()
-    plan = context.plan(settings, conversation, question.content)
-    if backend.fixed_window or ((plan.dropped or not plan.fit.fits) and "num_ctx" not in settings.options):
-        # the loaded model may have a bigger window than Ollama's default: ask before cutting; a server that
-        # fixed its windows at start says it in the model list (one request, and the only way to know)
-        try:
-            info = backend.model_info(settings.model, timeout=3)
-            context.learn(settings.model, loaded=backend.loaded_window(settings.model, timeout=3),
-                          model_max=info.context_length)
-            plan = context.plan(settings, conversation, question.content)
-            if info.bad_window:
-                note(bad_window_text(one_line(settings.model), one_line(info.bad_window), plan.window.tokens))
-        except BackendError:
-            pass
+    _learn_window(context, backend, settings, conversation, question, note)
+
     def tell(plan: Plan) -> None:
         if plan.dropped:
             note(_("the oldest {dropped} of {eligible} earlier exchanges do not fit the {tokens}-token"
@@ -116,3 +105,22 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
     if result.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK if stored or log is None else EXIT_FAILURE  # the answer was shown, but it is not kept
+
+
+def _learn_window(context: ContextTracker, backend: Backend, settings: Settings, conversation: Conversation,
+                  question: Message, note: Callable[[str], None]) -> None:
+    """Before the question is cut to fit: the loaded model may have a bigger window than Ollama's default, so
+    it is asked about first; a server that fixed its windows at start says it in the model list (one request,
+    and the only way to know)."""
+    plan = context.plan(settings, conversation, question.content)
+    if not (backend.fixed_window or ((plan.dropped or not plan.fit.fits) and "num_ctx" not in settings.options)):
+        return
+    try:
+        info = backend.model_info(settings.model, timeout=CHECK_TIMEOUT)
+        context.learn(settings.model, loaded=backend.loaded_window(settings.model, timeout=CHECK_TIMEOUT),
+                      model_max=info.context_length)
+        plan = context.plan(settings, conversation, question.content)
+        if info.bad_window:
+            note(bad_window_text(one_line(settings.model), one_line(info.bad_window), plan.window.tokens))
+    except BackendError:
+        pass

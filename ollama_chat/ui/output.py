@@ -64,6 +64,6 @@ def make_output(
         from ollama_chat.ui.terminal import TerminalOutput
         from ollama_chat.ui.theme import make_console
 
-        reflows = terminal_reflows(environ) if environ is not None else None
+        reflows = terminal_reflows(environ) if environ is not None else True
         return TerminalOutput(console or make_console(_Utf8Text(out)), hide_thinking=hide_thinking, reflows=reflows)  # type: ignore[arg-type]
     return PlainOutput(out, err=err, hide_thinking=hide_thinking, sanitized=stdout_is_terminal)

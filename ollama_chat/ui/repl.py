@@ -1,50 +1,40 @@
-"""The interactive loop: prompt_toolkit for input (Korean-safe editing, history, completion, toolbar)."""
+"""The interactive loop: prompt_toolkit for input (Korean-safe editing, history, completion, toolbar), on the
+real terminal kept quiet between prompts. Its pieces: `completion`, `keybindings`, `input_history`, and
+`commands` for what a line does."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ContextManager
+from typing import Any
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.completion import (CompleteEvent, Completer, Completion, PathCompleter, ThreadedCompleter,
-                                     merge_completers)
-from prompt_toolkit.document import Document
-from prompt_toolkit.filters import Condition
-from prompt_toolkit.history import FileHistory, History, InMemoryHistory
-from prompt_toolkit.key_binding import KeyBindings
+from prompt_toolkit.completion import ThreadedCompleter, merge_completers
 from prompt_toolkit.styles import Style
 
-from rich.console import Console
-from rich.text import Text
-
 from ollama_chat import paths
-from ollama_chat.files.attachments import Attachment, Image
-from ollama_chat.backends.base import Backend, BackendError
-from ollama_chat.environment import Environment
-from ollama_chat.errors import EXIT_OK, ChatError, Terminated, UsageError, cut_values
-from ollama_chat.i18n import _, ngettext
-from ollama_chat.options import OPTIONS
-from ollama_chat.chat.personas import THINK_LEVELS, known_names
+from ollama_chat.backends.base import Backend
 from ollama_chat.chat.recorder import Recorder
-from ollama_chat.chat.refusals import Refusal
 from ollama_chat.chat.resume import Continuation
 from ollama_chat.chat.session import ChatSession
 from ollama_chat.chat.settings import Layers
-from ollama_chat.ui.attach import MentionCompleter, last_word, path_completions
-from ollama_chat.ui.chat import Chat
-from ollama_chat.ui.commands import COMMANDS, EXIT_WORDS, handle_line
+from ollama_chat.environment import Environment
+from ollama_chat.errors import EXIT_OK, ChatError, Terminated, UsageError
+from ollama_chat.files.attachments import Attachment, Image
+from ollama_chat.i18n import _, ngettext
+from ollama_chat.text import one_line
+from ollama_chat.ui.chat import Chat, ConsoleNotify
+from ollama_chat.ui.commands import handle_line
+from ollama_chat.ui.completion import ChatCompleter, MentionCompleter
 from ollama_chat.ui.conversations import show_resumed
-from ollama_chat.ui.editor import Editor, EditorError, EditorStopped
+from ollama_chat.ui.editor import Editor
+from ollama_chat.ui.input_history import open_history
+from ollama_chat.ui.keybindings import key_bindings
+from ollama_chat.ui.typed import EXIT_WORDS
 from ollama_chat.ui.output import make_output
 from ollama_chat.ui.status import banner, toolbar
-from ollama_chat.ui.termmode import terminal_mode
-from ollama_chat.text import one_line, sanitize
+from ollama_chat.ui.termmode import quiet_terminal
 from ollama_chat.ui.theme import make_console
-from ollama_chat.ui.wording import for_repl
-
-TRIPLE = '"""'
 
 
 @dataclass(frozen=True)
@@ -56,187 +46,6 @@ class Start:
     continuation: Continuation | None = None  # a resume, resolved once (`resume.continue_with`)
     first_message: str | None = None
     attachments: tuple[Attachment | Image, ...] = ()  # -f and --image: held for the first question
-
-
-class PrivateHistory(FileHistory):
-    """Input history in a 0600 file. If it can't be written, warn once and go on without it."""
-
-    def __init__(self, path: Path, warn: Callable[[str], None]) -> None:
-        super().__init__(str(path))
-        self._warn = warn
-        self._broken = False
-
-    def load_history_strings(self) -> Iterable[str]:
-        try:
-            yield from super().load_history_strings()
-        except OSError as e:
-            self._fail(e)
-
-    def store_string(self, string: str) -> None:
-        if self._broken:
-            return
-        try:
-            super().store_string(string)
-        except OSError as e:
-            self._fail(e)
-
-    def _fail(self, error: OSError) -> None:
-        if not self._broken:
-            self._broken = True
-            self._warn(_("Input history {path} is not usable ({reason}); going on without saving it.")
-                       .format(path=self.filename, reason=error.strerror))
-
-
-def open_history(enabled: bool, warn: Callable[[str], None], path: Path | None = None) -> History:
-    if not enabled:
-        return InMemoryHistory()
-    path = path or paths.input_history_file()
-    try:
-        paths.private_file(path)
-    except OSError as e:
-        warn(_("Input history {path} is not writable ({reason}); going on without saving it (--no-input-history hides"
-               " this).").format(path=path, reason=e.strerror))
-        return InMemoryHistory()
-    return PrivateHistory(path, warn)
-
-
-class ConsoleNotify:
-    """The session's messages, on the REPL's console."""
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-
-    def say(self, text: str, style: str = "notice") -> None:
-        if style in ("error", "warning"):  # (what a command shows, a long system prompt, is not cut)
-            text = cut_values(text)
-        self.console.print(Text(text, style=style))
-
-    def error(self, error: ChatError) -> None:
-        error = for_repl(error)  # the hint in the chat's words
-        self._labelled(_("Error: "), "error", error.message, error.hint)
-
-    def refused(self, refusal: Refusal) -> None:
-        self.error(for_repl(refusal))
-
-    def warning(self, text: str, hint: str = "") -> None:
-        self._labelled(_("Warning: "), "warning", text, hint)
-
-    def _labelled(self, label: str, style: str, text: str, hint: str) -> None:
-        from rich.padding import Padding
-
-        self.console.print(Text(label, style=style) + Text(one_line(cut_values(text))))  # a server's or file's words in it too
-        if hint:  # indented as a whole, wrapped lines too
-            self.console.print(Padding(Text(sanitize(cut_values(hint)), style="hint"), (0, 0, 0, 2)))
-
-
-class ChatCompleter(Completer):
-    """Slash commands, then persona names after /persona, model names after /model, options after /set, paths
-    after /read and /image."""
-
-    def __init__(self, session: ChatSession) -> None:
-        self.session = session
-        self._paths = PathCompleter(expanduser=True)
-
-    def _models(self) -> list[str]:
-        try:
-            return self.session.models()
-        except BackendError:
-            return []  # no completions when the server can't be asked; /models says why
-
-    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
-        text = document.text_before_cursor
-        if not text.startswith("/") or "\n" in text:
-            return
-        command, space, arg = text.partition(" ")
-        if space and command in ("/read", "/image"):  # paths, as many as wanted: complete the last one
-            yield from path_completions(self._paths, last_word(arg), complete_event)
-            return
-        if not space:
-            candidates: Iterable[str] = COMMANDS
-            word = command
-        elif " " in arg:  # past the command's one argument: nothing to complete
-            return
-        else:
-            word = arg
-            candidates = {
-                "/persona": lambda: known_names(self.session.user_persona_dir),
-                "/model": self._models,
-                "/set": lambda: OPTIONS,
-                "/unset": lambda: self.session.settings.options,
-                "/format": lambda: ("json", "off"),
-                "/stats": lambda: ("on", "off"),
-                "/think": lambda: ("on", "off", *THINK_LEVELS),
-            }.get(command, lambda: ())()
-        for candidate in candidates:
-            # a name that one line cannot show (a newline, a bidi override) would go into the line as it is: not offered
-            if candidate.startswith(word) and one_line(candidate) == candidate:
-                yield Completion(candidate, start_position=-len(word))
-
-
-def _quiet(termios: Any, attributes: list[Any]) -> None:
-    attributes[0] &= ~termios.ICRNL
-    attributes[3] &= ~(termios.ECHO | termios.ICANON | getattr(termios, "ECHOCTL", 0))
-    attributes[3] |= termios.NOFLSH  # Ctrl+C stops the reply but keeps what was typed ahead
-    attributes[6][termios.VMIN], attributes[6][termios.VTIME] = 1, 0
-
-
-def quiet_terminal(fd: int | None) -> ContextManager[None]:
-    """Keys typed ahead (while a reply is drawn, or before the first prompt) are neither echoed nor cooked by
-    the terminal: no echo, no line editing, and Enter stays a carriage return (ICRNL off), so a line typed
-    ahead and ended with Enter is submitted on its own by the next prompt instead of becoming a newline glued
-    to the next question. Ctrl+C still interrupts (ISIG stays), without discarding keys typed ahead (NOFLSH).
-    Restored however the chat ends."""
-    return terminal_mode(fd, _quiet)
-
-
-def key_bindings(editor: Editor | None = None, report: Callable[[ChatError], None] | None = None) -> KeyBindings:
-    """Alt+Enter and Ctrl+J: a new line. Ctrl+G (as in `ollama run`) and Ctrl+X Ctrl+E: the line in `editor`;
-    what is saved is sent at once, and a line left as it was (or emptied) stays, unsent. `report`: the
-    editor's failures, shown while the prompt is put away."""
-    kb = KeyBindings()
-
-    @Condition
-    def in_triple_quote_block() -> bool:
-        from prompt_toolkit.application import get_app
-
-        text = get_app().current_buffer.text.strip()
-        return text.startswith(TRIPLE) and (len(text) < 6 or not text.endswith(TRIPLE))
-
-    @kb.add("enter", filter=in_triple_quote_block)
-    @kb.add("escape", "enter")
-    @kb.add("c-j")
-    def _newline(event: Any) -> None:
-        event.current_buffer.insert_text("\n")
-
-    if editor is not None:
-
-        @kb.add("c-g")
-        @kb.add("c-x", "c-e")
-        def _edit(event: Any) -> None:
-            from prompt_toolkit.application import run_in_terminal
-
-            buffer = event.current_buffer
-
-            def edit() -> str | None:
-                try:
-                    return editor.edit(buffer.text)
-                except EditorStopped:  # by Ctrl+C, which the prompt answers itself
-                    return None
-                except EditorError as e:
-                    if report is not None:
-                        report(e)
-                    return None
-
-            async def edit_then_send() -> None:
-                # run_in_terminal puts the prompt away, hands the editor a cooked terminal, and redraws after
-                text = await run_in_terminal(edit, in_executor=True)
-                if text is not None:
-                    buffer.document = Document(text, len(text))
-                    buffer.validate_and_handle()
-
-            event.app.create_background_task(edit_then_send())
-
-    return kb
 
 
 STYLE = Style.from_dict(
@@ -279,12 +88,12 @@ def run_repl(env: Environment, layers: Layers, backend: Backend, start: Start) -
     start.recorder.warn_with(notify.warning, lambda text: notify.say(text, "hint"))
     if start.continuation is not None:
         session.continue_from(start.continuation)
-    chat = Chat(session, console, Editor(env.environ, tty_fd))
+    chat = Chat(session, console, Editor(env.environ, tty_fd, screen=env.stdout))
     history_file = paths.input_history_file(env.environ)
     return chat_loop(chat, prompt_session(chat, history_file, input=prompt_input), start, tty_fd)
 
 
-def prompt_session(chat: Chat, history_file: Path | None = None, **io: Any) -> PromptSession:
+def prompt_session(chat: Chat, history_file: Path, **io: Any) -> PromptSession:
     """The line editor. `io` may carry prompt_toolkit's `input`/`output` (tests pass a pipe and a dummy)."""
     session = chat.session
     return PromptSession(

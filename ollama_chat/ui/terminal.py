@@ -12,7 +12,7 @@ It draws a reply without re-rendering what is done, so the work per chunk does n
     rendered knowing how many code blocks were committed before them.
   - Only the open block lives in the `LiveTail`, redrawn at most 15 times a second. Long open fences and
     tables are rendered from their head and last screenful only. `finish` always draws the final state.
-  - Thinking comes first, dimmed and indented under a "Thinking" header, committed line by line.
+  - Thinking comes first, dimmed and indented under a "Thinking" header, committed line by line (`thinking`).
 
 Model text is untrusted: every chunk goes through `sanitize` (control characters shown as visible symbols)
 before rich sees it, links are drawn as "text (address)" rather than OSC 8 hyperlinks, and raw HTML is shown
@@ -21,7 +21,6 @@ as text (rich would drop it).
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -30,21 +29,18 @@ from typing import Callable
 from rich.console import Console
 from rich.errors import MissingStyle
 from rich.live import Live
-from rich.segment import Segment
 from rich.text import Text
 
-from ollama_chat.i18n import N_, _
+from ollama_chat.i18n import _
 from ollama_chat.types import Stats
 from ollama_chat.ui.blocks import Block, BlockSplitter
-from ollama_chat.ui.live import LiveTail, terminal_reflows
+from ollama_chat.ui.live import LiveTail
 from ollama_chat.ui.lines import Line, render_lines
 from ollama_chat.ui.markdown import markdown_lines, render_markdown
 from ollama_chat.ui.marks import end_marks
 from ollama_chat.text import one_line, sanitize
 from ollama_chat.ui.theme import THEME
-
-_THINKING_HEADER = N_("Thinking")  # shown as _("Thinking")
-_THINKING_INDENT = 2
+from ollama_chat.ui.thinking import Thinking, thinking_lines
 
 # Open blocks whose live view is rendered from their first lines and their last screenful of lines only, so a
 # long one costs no more per redraw than a short one. (A windowed table's columns may be narrower than the
@@ -54,51 +50,6 @@ _WINDOWED = {"fence": 1, "table": 2}
 # Structured output is shown as code: the reply is put inside a fence that cannot close early, since no line of
 # valid JSON starts with "~".
 _VERBATIM_FENCE = "~" * 12
-
-
-class _Thinking:
-    """Thinking text, committed line by line; leading and trailing blank lines dropped, runs of blank lines
-    shown as one."""
-
-    def __init__(self) -> None:
-        self._parts: list[str] = []
-        self._new_line = False
-        self.shown = False  # a non-blank line was taken
-        self._blank = False
-
-    def append(self, text: str) -> None:
-        self._parts.append(text)
-        if "\n" in text:
-            self._new_line = True
-
-    @property
-    def partial(self) -> str:
-        """The text not taken yet: after `take_lines`, the partial last line."""
-        if len(self._parts) > 1:
-            self._parts[:] = ["".join(self._parts)]
-        return self._parts[0] if self._parts else ""
-
-    def take_lines(self, final: bool = False) -> list[str]:
-        text = self.partial
-        if final:
-            complete, self._parts = text, []
-        else:
-            if not self._new_line:
-                return []
-            cut = text.rfind("\n") + 1
-            complete, self._parts = text[: cut - 1], [text[cut:]]
-        self._new_line = False
-        out: list[str] = []
-        for line in complete.split("\n"):
-            if not line.strip():
-                self._blank = self.shown
-                continue
-            if self._blank:
-                out.append("")
-                self._blank = False
-            out.append(line)
-            self.shown = True
-        return out
 
 
 class TerminalReply:
@@ -112,10 +63,10 @@ class TerminalReply:
         self._ends_with_newline = False
         self._console = console = output.console
         self._tail = LiveTail(
-            console, refresh_per_second=output.refresh_per_second, clock=output.clock, reflows=bool(output.reflows)
+            console, refresh_per_second=output.refresh_per_second, clock=output.clock, reflows=output.reflows
         )
         self._phase = "start"  # start -> thinking -> answer
-        self._thinking = _Thinking()
+        self._thinking = Thinking()
         self._thinking_header_shown = False
         self._hidden_thinking = False
         self._late_thinking: list[str] = []
@@ -217,12 +168,12 @@ class TerminalReply:
                 self._splitter.append(("" if self._ends_with_newline else "\n") + _VERBATIM_FENCE + "\n")
             self._commit_blocks(self._splitter.flush())
             if self._late_thinking:
-                late = _Thinking()
+                late = Thinking()
                 late.append("".join(self._late_thinking))
                 lines = late.take_lines(final=True)
                 if lines:
                     self._pending.append([])
-                    self._pending.extend(self._thinking_lines(lines, header=True))
+                    self._pending.extend(thinking_lines(self._console, lines, header=True))
             if interrupted and (self._pending or self._phase != "start"):
                 self._pending.append([])
             for text, style in end_marks(stats, interrupted=interrupted, show_stats=self._show_stats):
@@ -242,9 +193,9 @@ class TerminalReply:
             lines = self._thinking.take_lines()
             partial = self._thinking.partial
             if lines or (partial.strip() and not self._thinking_header_shown):
-                self._pending.extend(self._thinking_lines(lines, header=not self._thinking_header_shown))
+                self._pending.extend(thinking_lines(self._console, lines, header=not self._thinking_header_shown))
                 self._thinking_header_shown = True
-            live = self._thinking_lines([partial], header=False) if partial.strip() else []
+            live = thinking_lines(self._console, [partial], header=False) if partial.strip() else []
         elif self._phase == "answer":
             self._commit_blocks(self._splitter.pop_finished())
             with self._tail.rendering():
@@ -296,26 +247,11 @@ class TerminalReply:
             return
         lines = self._thinking.take_lines(final=True)
         if lines:
-            self._pending.extend(self._thinking_lines(lines, header=not self._thinking_header_shown))
+            self._pending.extend(thinking_lines(self._console, lines, header=not self._thinking_header_shown))
             self._thinking_header_shown = True
         if self._thinking_header_shown and separate:
             self._pending.append([])
         self._phase = "done-thinking"
-
-    def _thinking_lines(self, lines: list[str], *, header: bool) -> list[Line]:
-        console = self._console
-        out: list[Line] = []
-        if header:
-            out.extend(render_lines(console, Text(_("Thinking"), style="thinking.header")))
-        indent = Segment(" " * _THINKING_INDENT)
-        width = console.width - _THINKING_INDENT
-        for line in lines:
-            if not line:
-                out.append([])
-                continue
-            for rendered in render_lines(console, Text(line, style="thinking"), width=width):
-                out.append([indent, *rendered] if rendered else rendered)
-        return out
 
     def _take_pending(self) -> list[Line]:
         pending, self._pending = self._pending, []
@@ -330,14 +266,14 @@ class TerminalReply:
 @dataclass
 class TerminalOutput:
     """Replies drawn on `console`. `refresh_per_second` caps live redraws (0: on every chunk); `clock` paces
-    them (tests pass a fake one); `reflows`: does the terminal re-wrap lines on resize (None: guessed from the
-    environment by `terminal_reflows`)."""
+    them (tests pass a fake one); `reflows`: does the terminal re-wrap lines on resize (as most do;
+    `make_output` asks `live.terminal_reflows` of the environment)."""
 
     console: Console
     hide_thinking: bool = False
     refresh_per_second: float = 15.0
     clock: Callable[[], float] = time.monotonic
-    reflows: bool | None = None
+    reflows: bool = True
 
     def __post_init__(self) -> None:
         """Add the named styles of `THEME` to the console unless it has them."""
@@ -346,8 +282,6 @@ class TerminalOutput:
                 self.console.get_style(name)
         except MissingStyle:
             self.console.push_theme(THEME)
-        if self.reflows is None:
-            self.reflows = terminal_reflows(os.environ)
 
     def reply(self, *, language: str | None = None, waiting: str = "", show_stats: bool = False) -> TerminalReply:
         return TerminalReply(self, language=language, waiting=waiting, show_stats=show_stats)

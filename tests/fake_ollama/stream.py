@@ -154,7 +154,7 @@ class StreamWriter(BaseHTTPRequestHandler):
         else:
             start = b'{"object":"list","data":[' if path.startswith("/v1/") else b'{"models":['
         body = start + b"a" * 1_000_000
-        lines = [f"HTTP/1.1 200 OK", f"Server: {self.version_string()}", f"Date: {self.date_time_string()}",
+        lines = ["HTTP/1.1 200 OK", f"Server: {self.version_string()}", f"Date: {self.date_time_string()}",
                  f"Content-Type: {'text/event-stream; charset=utf-8' if sse else NDJSON_TYPE if streamed else JSON_TYPE}",
                  "Transfer-Encoding: chunked" if streamed else f"Content-Length: {len(body)}"]
         return ("\r\n".join(lines) + "\r\n\r\n").encode(), body

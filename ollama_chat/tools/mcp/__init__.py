@@ -1,7 +1,8 @@
 """MCP servers as tools: the `mcpServers` configuration (config.py), a small synchronous client of our own
 speaking JSON-RPC over stdio (stdio.py) and streamable HTTP (http.py) in both spec eras (session.py), and the
-manager the chat talks to (manager.py). Nothing here starts a server until its tools are first wanted, and
-nothing imports the official `mcp` SDK, which is a test dependency only.
+manager the chat talks to (manager.py), with what it tells of each server (states.py). Nothing here starts a
+server until its tools are first wanted, and nothing imports the official `mcp` SDK, which is a test
+dependency only.
 
     servers = McpServers.load(env)          # reads mcp.json (McpConfigError if it is unusable); starts nothing
     toolset = servers.tools()               # starts the servers, lists their tools; failures in .problems
@@ -20,8 +21,9 @@ from typing import Any
 _WHERE = {
     **dict.fromkeys(("ConfigProblem", "HttpServer", "McpConfig", "McpConfigError", "StdioServer", "config_path",
                      "load_config", "parse_config"), "config"),
-    **dict.fromkeys(("DISABLED", "FAILED", "INVALID", "NOT_STARTED", "RUNNING", "STOPPED", "McpServers", "McpTool",
-                     "McpToolset", "ServerProblem", "ServerState"), "manager"),
+    **dict.fromkeys(("DISABLED", "FAILED", "INVALID", "NOT_STARTED", "RUNNING", "STOPPED", "McpTool", "McpToolset",
+                     "ServerProblem", "ServerState"), "states"),
+    "McpServers": "manager",
 }
 __all__ = list(_WHERE)
 

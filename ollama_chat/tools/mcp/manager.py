@@ -14,69 +14,23 @@ import os
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from ollama_chat.i18n import _, ngettext
-from ollama_chat.tools.base import ToolResult, ToolSpec
+from ollama_chat.i18n import _
+from ollama_chat.tools.base import ToolResult
 import ollama_chat.tools.mcp.jsonrpc as jsonrpc
 from ollama_chat.tools.mcp.config import HttpServer, McpConfig, MissingVariable, ServerConfig, config_path, \
     expand, load_config
 from ollama_chat.tools.mcp.content import RemoteTool, SkippedTool, one_line, tool_result, tool_specs
 from ollama_chat.tools.mcp.logfile import ServerLog
 from ollama_chat.tools.mcp.session import InputRequired, Session
+from ollama_chat.tools.mcp.states import (DISABLED, FAILED, INVALID, NOT_STARTED, RUNNING, STOPPED, McpTool,
+                                          McpToolset, ServerProblem, ServerState, failure_words)
 
-NOT_STARTED, RUNNING, FAILED, STOPPED, DISABLED, INVALID = (
-    "not started", "running", "failed", "stopped", "disabled", "invalid")
 START_TIMEOUT = 60.0  # a first `npx -y` may download for a while
 LIST_TIMEOUT = 30.0
 CALL_TIMEOUT = 120.0
 MAX_RESTARTS = 2
-
-
-@dataclass(frozen=True)
-class ServerState:
-    """One line of `/mcp`. `error` says why it failed (or why its entry is invalid)."""
-
-    name: str
-    transport: str  # "stdio" or "http"; "" for an invalid entry
-    status: str  # NOT_STARTED, RUNNING, FAILED, STOPPED, DISABLED or INVALID
-    tools: int = 0
-    error: str = ""
-    protocol: str = ""  # the MCP version spoken, e.g. "2025-11-25"
-    server_info: str = ""  # the name and version the server gives (its own claim)
-    skipped: tuple[SkippedTool, ...] = ()
-    log: Path | None = None
-
-
-@dataclass(frozen=True)
-class ServerProblem:
-    """A server that could not be used just now, worded for the user (names the server); `hint` points to
-    its log."""
-
-    server: str
-    message: str
-    hint: str = ""
-
-
-@dataclass(frozen=True)
-class McpToolset:
-    tools: tuple[McpTool, ...] = ()
-    problems: tuple[ServerProblem, ...] = ()
-
-    def specs(self) -> list[ToolSpec]:
-        return [t.spec for t in self.tools]
-
-
-class McpTool:
-    """A server's tool as a `tools.base.Tool`."""
-
-    def __init__(self, servers: McpServers, spec: ToolSpec) -> None:
-        self.spec = spec
-        self._servers = servers
-
-    def call(self, arguments: Mapping[str, Any], *, timeout: float | None = None) -> ToolResult:
-        return self._servers.call(self.spec.name, arguments, timeout=timeout)
 
 
 @dataclass
@@ -335,24 +289,7 @@ class McpServers:
         return self._words(server, failure or _("it stopped"), 0)
 
     def _words(self, server: _Server, error: object, limit: float) -> str:
-        """Why a server failed, in words, with the lines it wrote that were not MCP (a common reason)."""
-        if isinstance(error, MissingVariable):
-            what = _("mcp.json uses ${{{name}}}, which is not set in the environment").format(name=error.name)
-        elif isinstance(error, jsonrpc.RequestTimeout):
-            what = _("no answer within {n} s").format(n=f"{limit:g}")
-        elif isinstance(error, jsonrpc.RpcError):
-            what = _("it answered with an error: {message}").format(message=one_line(error.message, 300) or error.code)
-        elif isinstance(error, jsonrpc.TransportFailure):
-            what = error.what
-        else:
-            what = str(error)
-        transport = server.session.transport if server.session else None
-        garbage = getattr(transport, "garbage", 0)
-        if garbage:
-            what += ngettext(" (it also wrote {n} line that is not an MCP message on its output: {sample})",
-                             " (it also wrote {n} lines that are not MCP messages on its output, the first: {sample})",
-                             garbage).format(n=garbage, sample=transport.garbage_sample)  # type: ignore[union-attr]
-        return what
+        return failure_words(error, limit, server.session.transport if server.session else None)
 
     def _problem(self, server: _Server, message: str) -> ServerProblem:
         return ServerProblem(server.config.name, message.format(name=server.config.name, what=server.error),

@@ -119,10 +119,8 @@ class StdioTransport:
         self._fail(jsonrpc.TransportFailure(_("it was stopped")))
         with contextlib.suppress(OSError):
             proc.stdin.close()  # type: ignore[union-attr]
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(EXIT_GRACE)
-        except subprocess.TimeoutExpired:
-            pass
         for sig in (signal.SIGTERM, getattr(signal, "SIGKILL", signal.SIGTERM)):
             if not self._signal_group(sig):
                 break
