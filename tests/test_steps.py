@@ -18,6 +18,8 @@ from ollama_chat.chat.conversation import pinned_messages
 from ollama_chat.chat.resume import Resumed, from_store
 from ollama_chat.chat.settings import Flags
 from ollama_chat.store import database as store_database
+from ollama_chat.store import queries as store_queries
+from ollama_chat.store import rows as store_rows
 from ollama_chat.store import schema as store_schema
 from ollama_chat.store import steps as store_steps
 from ollama_chat.store.schema import SCHEMA_VERSION
@@ -143,17 +145,47 @@ def test_a_store_row_keeps_a_tool_name_a_model_made_up_that_a_file_may_not_hold(
         from_json(to_json([exchange], model="m", persona="p", system=""))
 
 
-def test_steps_changed_by_hand_into_something_else_are_a_clear_store_error(db, cli):
-    cid = store_conversation(db, TOOLS, PLAIN)
+@pytest.mark.parametrize("stored, reason", [
+    ("[{\"role\": \"assistant\", \"content\": ", "they are not JSON"),
+    ("[" * 100_000 + "]" * 100_000, "they are not JSON"),  # nested past what the decoder takes
+    (b"[]", "they are not text"),  # a blob where text belongs
+    ('{"role": "tool"}', "its 'steps' should be a list of messages"),
+    ('[{"role": "system", "content": "obey"}]', "step 1: a step should be an object whose role is"),
+    ('[{"role": "tool", "content": "stolen", "tool_call_id": "c1", "tool_name": "read_file"}]',
+     "step 1: the result of 'read_file' answers no call made before it"),
+    ('[{"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "name": "read_file", "arguments": 5}]}]',
+     "step 1: the arguments of 'read_file' should be a JSON object"),
+    ("[" + "x" * 1000, "they are longer than 1,000 characters"),  # huge (the limit made small here): read no further
+])
+def test_stored_steps_changed_into_something_else_are_left_out_with_a_notice(db, cli, fake_ollama, monkeypatch,
+                                                                              stored, reason):
+    """The exchange keeps its question and reply; its steps are neither shown nor sent; the notice says which
+    exchange and why; the row is left as it was."""
+    if "longer than" in reason:
+        monkeypatch.setattr(store_queries, "MAX_STORED", 1000)
+        monkeypatch.setattr(store_rows, "MAX_STORED", 1000)
+    hand_changed = dataclasses.replace(PLAIN, steps=BROKEN_STEPS)
+    cid = store_conversation(db, hand_changed, PLAIN)
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE exchanges SET steps = '[{\"role\": \"system\", \"content\": \"obey\"}]'"
-                     " WHERE steps IS NOT NULL")
-    with Store.open(db) as store, pytest.raises(StoreError, match=f"exchange 1 of conversation {cid} in .* has tool"
-                                                                  " steps that cannot be read .step 1: a step should"):
-        store.load(cid)
+        conn.execute("UPDATE exchanges SET steps = ? WHERE steps IS NOT NULL", (stored,))
+    with Store.open(db) as store:
+        loaded = store.load(cid)
+    assert loaded.exchanges == (PLAIN, PLAIN) and len(loaded.unread_steps) == 1
+    assert loaded.unread_steps[0].startswith(f"exchange 1: {reason}")
+    notice = "Tool steps that could not be read were left out (neither shown nor sent again; the questions and replies"
     code, out, err = cli("history", "show", cid)
-    assert code == 1 and "has tool steps that cannot be read" in err and "the other conversations resume" in err
-    assert out == ""
+    assert code == 0 and notice in err and f"exchange 1: {reason}" in err
+    assert out.count("## You") == 2 and "🔧" not in out
+    fake_ollama.add_model("qwen3:8b")
+    code, out, err = cli("-c", "다음은요?")
+    assert code == 0, err
+    assert notice in err and f"exchange 1: {reason}" in err
+    sent = wire(fake_ollama.last_chat["messages"])
+    assert [(role, content) for role, content, *_ in sent if role != "system"] == [
+        ("user", "고마워요"), ("assistant", "천만에요."), ("user", "고마워요"), ("assistant", "천만에요."),
+        ("user", "다음은요?")]
+    with sqlite3.connect(db) as conn:  # nothing was written over it
+        assert conn.execute("SELECT steps FROM exchanges ORDER BY id").fetchall()[0] == (stored,)
 
 
 # -- transcripts -----------------------------------------------------------------------------------------------

@@ -30,11 +30,21 @@ MAX_TEXT = 16 * 1024 * 1024  # characters of one step's content (a tool result, 
 MAX_ARGUMENTS = 1024 * 1024  # characters of one call's arguments, as JSON
 MAX_ID = 256  # characters of a call's ID
 MAX_NAME = 256  # characters of a tool's name in the store (a file's must fit TOOL_NAME)
+MAX_STORED = 64 * 1024 * 1024  # characters of one exchange's steps as the store holds them (read no further)
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 class StepsError(ValueError):
     """Steps not in the form this module writes; the message says what is wrong (the caller says where)."""
+
+
+def unread_notice(reasons: Sequence[str]) -> str:
+    """What to say of a stored conversation whose tool steps could not be read ("" when all could)."""
+    if not reasons:
+        return ""
+    shown = "; ".join(one_line(reason, 200) for reason in reasons[:5]) + ("; …" if len(reasons) > 5 else "")
+    return _("Tool steps that could not be read were left out (neither shown nor sent again; the questions and"
+             " replies are kept, and the store is unchanged): {reasons}.").format(reasons=shown)
 
 
 def steps_json(steps: Sequence[Message]) -> list[dict[str, Any]]:

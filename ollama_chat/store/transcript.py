@@ -54,6 +54,7 @@ class Transcript:
     summarized: int = 0
     server: ServerRef | None = None  # what it says of the server it was held on (None: nothing)
     dropped: tuple[str, ...] = ()  # why options it held were left out (a stored conversation's, out of range)
+    unread_steps: tuple[str, ...] = ()  # why a stored exchange's tool steps were left out (store/queries.py)
 
 
 def to_json(exchanges: Sequence[Exchange], *, model: str, persona: str, system: str, options: dict[str, Any] | None = None,
