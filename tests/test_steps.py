@@ -12,7 +12,7 @@ import sqlite3
 import pytest
 
 from fake_openai import DEFAULT_MODEL
-from test_session import make_chat, screen
+from test_session import make_chat, screen, sent
 
 from ollama_chat.chat.conversation import pinned_messages
 from ollama_chat.chat.resume import Resumed, from_store
@@ -270,27 +270,79 @@ def big_result(size):
             Message("tool", "긴 문서의 내용입니다. " * size, tool_call_id="c1", tool_name="web_fetch"))
 
 
-def test_the_budget_counts_the_steps_and_drops_an_exchange_with_a_big_result_whole(fake_ollama, tmp_path):
+def test_fit_sends_old_exchanges_without_their_steps_before_it_drops_any():
+    from ollama_chat.chat.budget import fit
+
+    # oldest first: plain (10), with steps (500 whole, 20 bare), plain (10), with steps (50 whole, 15 bare)
+    whole, bare = [10, 500, 10, 50], [10, 20, 10, 15]
+    assert fit(0, whole, 5, 1000, 100, bare) == fit(0, whole, 5, 1000, 100)  # all fit: all whole, bare unused
+    chosen = fit(0, whole, 5, 200, 100, bare)  # the big result no longer fits: it and everything older go bare
+    assert (chosen.sent, chosen.without_steps, chosen.tokens) == (4, 2, 5 + 50 + 10 + 20 + 10)
+    chosen = fit(0, whole, 5, 70, 100, bare)  # only the newest whole; then no room even for the bare exchange
+    assert (chosen.sent, chosen.without_steps) == (2, 0)
+    chosen = fit(0, whole, 5, 40, 100, bare)  # the newest without its steps, then one more bare
+    assert (chosen.sent, chosen.without_steps, chosen.tokens) == (2, 2, 5 + 15 + 10)
+    assert fit(0, whole, 5, 200, 100) == fit(0, whole, 5, 200, 100, whole)  # no steps anywhere: as before
+    assert fit(0, whole, 5, 200, 3, bare).capped and not fit(0, whole, 5, 200, 4, bare).capped
+
+
+def big_steps_chat(fake_ollama, tmp_path, size):
     chat = make_chat(fake_ollama, tmp_path, flags=Flags(options={"num_ctx": 2048}, max_messages=200))
-    session = chat.session
     older = Exchange(Message("user", "첫 질문"), "첫 답", "llama3.2:latest")
-    fetched = Exchange(Message("user", "이 페이지를 요약해 주세요"), "요약입니다.", "llama3.2:latest", steps=big_result(150))
+    fetched = Exchange(Message("user", "이 페이지를 요약해 주세요"), "요약입니다.", "llama3.2:latest", steps=big_result(size))
     newest = Exchange(Message("user", "고마워요"), "천만에요.", "llama3.2:latest")
     for exchange in (older, fetched, newest):
-        session.conversation.add(exchange)
-    plan = session.plan("다음 질문")
-    assert plan.fit.sent == 1 and plan.dropped == 2  # the result no longer fits: its exchange stays out, whole
-    messages = session.conversation.request_messages(pinned_messages(session.settings.system, ()),
-                                                     Message("user", "다음 질문"), plan.fit.sent)
-    assert [m.role for m in messages] == ["system", "user", "assistant", "user"]
-    assert not any(m.tool_calls or m.role == "tool" for m in messages)
+        chat.session.conversation.add(exchange)
+    return chat
 
+
+def test_the_budget_counts_the_steps_and_leaves_out_those_that_no_longer_fit(fake_ollama, tmp_path):
+    chat = big_steps_chat(fake_ollama, tmp_path, 300)
+    session = chat.session
+    plan = session.plan("다음 질문")
+    assert (plan.fit.sent, plan.dropped, plan.fit.without_steps, plan.steps_out, plan.steps_range) == (3, 0, 2, 1, (2, 2))
+    assert plan.messages == 1 + 2 * 3 + 1  # the big result is no message of this prompt
+    messages = session.conversation.request_messages(pinned_messages(session.settings.system, ()),
+                                                     Message("user", "다음 질문"), plan.fit.sent,
+                                                     without_steps=plan.fit.without_steps)
+    assert [(m.role, m.content) for m in messages][1:] == [
+        ("user", "첫 질문"), ("assistant", "첫 답"), ("user", "이 페이지를 요약해 주세요"), ("assistant", "요약입니다."),
+        ("user", "고마워요"), ("assistant", "천만에요."), ("user", "다음 질문")]
+
+    fetched = session.conversation.exchanges[1]
     session.conversation.exchanges[1] = dataclasses.replace(fetched, steps=big_result(10))  # a small result fits
     plan = session.plan("다음 질문")
-    assert plan.fit.sent == 3 and plan.messages == 1 + 2 + 4 + 2 + 1  # each step is a message of the prompt
-    without = dataclasses.replace(fetched, steps=())
-    session.conversation.exchanges[1] = without
+    assert (plan.fit.sent, plan.fit.without_steps, plan.steps_out) == (3, 0, 0)
+    assert plan.messages == 1 + 2 + 4 + 2 + 1  # each step is a message of the prompt
+    session.conversation.exchanges[1] = dataclasses.replace(fetched, steps=())
     assert session.plan("다음 질문").fit.tokens < plan.fit.tokens - 100  # the steps weigh what they hold
+
+
+def test_steps_left_out_are_said_once_and_not_sent(fake_ollama, tmp_path):
+    chat = big_steps_chat(fake_ollama, tmp_path, 300)
+    handle_line(chat, "다음 질문")
+    handle_line(chat, "또 다음 질문")
+    shown = " ".join(screen(chat).split())
+    said = ("The tool calls and results in Exchange 2 no longer fit the 2,048-token context and are not sent from now"
+            " on; their questions and answers still are (nothing is deleted: /history shows everything).")
+    assert shown.count(said) == 1
+    for request in fake_ollama.chat_requests:
+        roles = [m["role"] for m in request["messages"]]
+        assert "tool" not in roles and not any(m.get("tool_calls") for m in request["messages"])
+    assert ("user", "이 페이지를 요약해 주세요") in sent(fake_ollama) and ("assistant", "요약입니다.") in sent(fake_ollama)
+
+
+def test_a_one_shot_says_which_steps_it_left_out(cli, fake_ollama, db):
+    fetched = Exchange(Message("user", "이 페이지를 요약해 주세요"), "요약입니다.", "qwen3:8b", steps=big_result(300))
+    store_conversation(db, fetched, PLAIN)
+    fake_ollama.add_model("qwen3:8b")
+    code, out, err = cli("-c", "--num-ctx", "2048", "다음은요?")
+    assert code == 0, err
+    assert ("the tool calls and results of 1 earlier exchange do not fit the 2,048-token context window and were not"
+            " sent (its question and answer were).") in " ".join(err.split())
+    assert [(r, c) for r, c, *_ in wire(fake_ollama.last_chat["messages"]) if r != "system"] == [
+        ("user", "이 페이지를 요약해 주세요"), ("assistant", "요약입니다."), ("user", "고마워요"), ("assistant", "천만에요."),
+        ("user", "다음은요?")]
 
 
 def test_the_budget_counts_call_names_and_arguments():

@@ -36,6 +36,8 @@ class Plan:
     head_base: Parts = (0.0, 0.0)  # the part of `prompt_base` before the exchanges: system prompt, examples, summary
     head_messages: int = 0
     first: int = 0  # the conversation's first exchange sent (its index in the whole log)
+    steps_out: int = 0  # exchanges sent without their tool steps, which no longer fit (Fit.without_steps)
+    steps_range: tuple[int, int] = (0, 0)  # the first and last of them, numbered in the whole log from 1
 
     @property
     def dropped(self) -> int:
@@ -80,6 +82,8 @@ class ContextTracker:
         summary = [conversation.summary_message().content] if conversation.summary else []
         eligible = conversation.eligible
         costs = [self._tokens(cal, e) for e in eligible]
+        bare = [self._bare(cal, e) if e.steps else c for c, e in zip(costs, eligible)] if any(
+            e.steps for e in eligible) else None
         window = self.window(settings)
         num_predict = settings.options.get("num_predict")
         longest = max(self._lengths.get(settings.model, ()), default=None)
@@ -87,16 +91,20 @@ class ContextTracker:
         question_cost = PER_MESSAGE + self._cost(cal, question)
         pinned_cost, summary_cost = self._pinned(cal, pinned), self._pinned(cal, summary)
         limit = max(1, settings.max_messages // 2)
-        chosen = fit(pinned_cost + summary_cost, costs, question_cost, budget, limit)
-        left_out = bool(summary) and not chosen.fits and fit(pinned_cost, costs, question_cost, budget, limit).fits
+        chosen = fit(pinned_cost + summary_cost, costs, question_cost, budget, limit, bare)
+        left_out = bool(summary) and not chosen.fits and fit(pinned_cost, costs, question_cost, budget, limit, bare).fits
         if left_out:
-            chosen, summary, summary_cost = fit(pinned_cost, costs, question_cost, budget, limit), [], 0
+            chosen, summary, summary_cost = fit(pinned_cost, costs, question_cost, budget, limit, bare), [], 0
         sent = eligible[len(eligible) - chosen.sent :] if chosen.sent else []
         head = [*pinned, *summary]
-        texts = [*head, *(t for e in sent for t in exchange_texts(e)), question]
-        messages = len(head) + sum(map(sent_messages, sent)) + 1
+        stepless, whole = sent[: chosen.without_steps], sent[chosen.without_steps :]
+        texts = [*head, *(t for e in stepless for t in (e.question.content, e.reply)),
+                 *(t for e in whole for t in exchange_texts(e)), question]
+        messages = len(head) + 2 * len(stepless) + sum(map(sent_messages, whole)) + 1
+        first = len(conversation.exchanges) - chosen.sent
+        with_steps = [first + n + 1 for n, e in enumerate(stepless) if e.steps]  # their numbers in the whole log
         return Plan(chosen, window, len(eligible), _sum(texts), messages, pinned_cost, summary_cost, left_out, _sum(head),
-                    len(head), len(conversation.exchanges) - chosen.sent)
+                    len(head), first, len(with_steps), (with_steps[0], with_steps[-1]) if with_steps else (0, 0))
 
     def observe(self, model: str, plan: Plan, stats: Stats | None, reply: str, thinking: str = "") -> None:
         """Calibrate from what the server counted. The reply's `eval_count` is exact for the `thinking` and the
@@ -161,8 +169,12 @@ class ContextTracker:
     def _tokens(self, cal: Calibration, exchange: Exchange) -> int:
         """The exchange as it is sent: the question, each tool step, the reply, each a message."""
         if not exchange.steps:  # most exchanges: no tuple, no generator
-            return 2 * PER_MESSAGE + self._cost(cal, exchange.question.content) + self._cost(cal, exchange.reply)
+            return self._bare(cal, exchange)
         return PER_MESSAGE * sent_messages(exchange) + sum(self._cost(cal, text) for text in exchange_texts(exchange))
+
+    def _bare(self, cal: Calibration, exchange: Exchange) -> int:
+        """The exchange sent without its tool steps: the question and the reply."""
+        return 2 * PER_MESSAGE + self._cost(cal, exchange.question.content) + self._cost(cal, exchange.reply)
 
     def _pinned(self, cal: Calibration, texts: list[str]) -> int:
         return sum(PER_MESSAGE + self._cost(cal, t) for t in texts)

@@ -52,11 +52,14 @@ class Conversation:
         return Message("system", f"{SUMMARY_HEADING}\n\n{self.summary}")
 
     def request_messages(self, pinned: Sequence[Message], question: Message, count: int, *,
-                         with_summary: bool = True) -> tuple[Message, ...]:
+                         with_summary: bool = True, without_steps: int = 0) -> tuple[Message, ...]:
         """What to send for `question`: the pinned prefix, the summary, the newest `count` exchanges (each with
-        its tool steps), then the question itself."""
+        its tool steps, but the oldest `without_steps` of them: the budget found no room for those), then the
+        question itself."""
         eligible = self.eligible
-        sent = [m for exchange in eligible[len(eligible) - count :] for m in exchange.messages] if count > 0 else []
+        chosen = eligible[len(eligible) - count :] if count > 0 else []
+        sent = [*(m for e in chosen[:without_steps] for m in (e.question, Message("assistant", e.reply))),
+                *(m for e in chosen[without_steps:] for m in e.messages)]
         summary = [self.summary_message()] if self.summary and with_summary else []
         return (*pinned, *summary, *sent, question)
 
