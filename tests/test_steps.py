@@ -27,7 +27,11 @@ from ollama_chat.store.sqlite import Store, StoreError
 from ollama_chat.store.step_lines import call_line, fenced, paired
 from ollama_chat.text import cell_width
 from ollama_chat.store.transcript import TranscriptError, from_json, to_json, to_markdown
-from ollama_chat.types import Exchange, Message, Stats, ToolCall
+from ollama_chat.chat.events import Decision
+from ollama_chat.chat.tool_round import Approvals, ToolRound
+from ollama_chat.chat.turn import TurnResult
+from ollama_chat.tools.base import ToolResult
+from ollama_chat.types import ChatRequest, Exchange, Message, Stats, ToolCall, ToolSpec
 from ollama_chat.ui.commands import handle_line
 
 RESULT = "1. 서울 날씨: 맑음\n2. 부산: 흐림\n3. ```not a fence end``` and ```` four"
@@ -393,6 +397,45 @@ def test_continue_sends_the_stored_steps_over_the_wire_as_they_were(cli, fake_ol
 
 
 # -- shown ---------------------------------------------------------------------------------------------------------
+
+class _Desk:
+    def show(self, call, spec, *, approved):
+        pass
+
+    def ask(self, call, spec):
+        return Decision("refuse" if call.name == "delete_file" else "once")
+
+    def done(self, outcome):
+        pass
+
+
+class _Tool:
+    def __init__(self, name, result):
+        self.spec, self._result = ToolSpec(name, "test tool"), result
+
+    def call(self, arguments, *, timeout):
+        return self._result
+
+
+def test_each_call_shows_how_it_ended_as_the_tool_round_answered_it():
+    """The status is read from the words the real tool round answers with (so the two cannot drift apart)."""
+    tools = {"read_file": _Tool("read_file", ToolResult("첫 줄\n둘째 줄")),
+             "web_fetch": _Tool("web_fetch", ToolResult("HTTP 404", is_error=True)),
+             "delete_file": _Tool("delete_file", ToolResult("never run"))}
+    calls = (ToolCall("c1", "read_file", {"path": "a.txt"}), ToolCall("c2", "web_fetch", {"url": "https://x"}),
+             ToolCall("c3", "delete_file", {"path": "a.txt"}), ToolCall("c4", "rm_rf", {}),
+             ToolCall("c5", "read_file", raw_arguments="{path"))
+    round_ = ToolRound(tools, Approvals(), _Desk(), lambda text: len(text), lambda: 8192)
+    steps = tuple(round_(ChatRequest("m", ()), TurnResult(text="", tool_calls=calls)))
+    assert [o.status for o in round_.outcomes] == ["done", "error", "refused", "unknown", "bad arguments"]
+    lines = [call_line(c) for c in paired(steps)]
+    assert [line.split(" → ")[1].split(",")[0] for line in lines] == [
+        "done", "error", "refused", "unknown tool", "bad arguments"]
+    assert lines[0] == f'🔧 read_file {{"path": "a.txt"}} → done, 3 lines, {len(steps[1].content.encode())} B'
+    md = to_markdown([dataclasses.replace(PLAIN, steps=steps)], model="m", persona="p", system="")
+    assert f"### 🔧 read_file (done, {len(steps[1].content.encode())} B)" in md and "### 🔧 rm_rf (unknown tool)" in md
+
+
 
 def test_each_call_is_one_compact_line_with_its_result_size():
     lines = [call_line(c) for c in paired(STEPS)]

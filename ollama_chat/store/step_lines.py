@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ollama_chat.i18n import _, ngettext
+from ollama_chat.i18n import N_, _, ngettext
 from ollama_chat.store.steps import arguments_text
 from ollama_chat.text import cell_width, one_line, size_text
 from ollama_chat.types import Message, ToolCall
@@ -46,18 +46,38 @@ def paired(steps: Sequence[Message]) -> list[Called]:
     return out
 
 
+# How the tool round (chat/tool_round.py) words what it answers the model, first words first: the status a result
+# is shown with. tests/test_steps.py runs a real ToolRound through these, so a change there fails a test here.
+_STATUSES = (("Result of ", N_("done")), ("Error from ", N_("error")), ("The user refused this call", N_("refused")),
+             ("Error: there is no tool named", N_("unknown tool")),
+             ("Error: the arguments were not a JSON object", N_("bad arguments")))
+_SIZED = {"done", "error"}  # a refusal's words are ours, not the tool's: their size says nothing
+
+
+def status_of(result: Message | None) -> str:
+    """"done", "error", "refused", "unknown tool", "bad arguments" (untranslated); "" when its words do not say
+    (a result saved by another program)."""
+    if result is None:
+        return ""
+    return next((status for start, status in _STATUSES if result.content.startswith(start)), "")
+
+
 def result_size(result: Message | None) -> str:
-    """"12 lines, 1.2 KB", "empty", or "no result"."""
+    """"done, 12 lines, 1.2 KB", "refused", "12 lines, 1.2 KB" (no status known), "empty", or "no result"."""
     if result is None:
         return _("no result")
+    status = status_of(result)
+    if status and status not in _SIZED:
+        return _(status)
     if not result.content:
         return _("empty")
     lines = result.content.count("\n") + 1
-    return ngettext("{n} line", "{n} lines", lines).format(n=lines) + ", " + size_text(len(result.content.encode()))
+    size = ngettext("{n} line", "{n} lines", lines).format(n=lines) + ", " + size_text(len(result.content.encode()))
+    return f"{_(status)}, {size}" if status else size
 
 
 def call_line(called: Called, width: int | None = None) -> str:
-    """`🔧 web_search {"query": "서울 날씨"} → 3 lines, 1.2 KB`, fit for a terminal; the arguments are cut to fit
+    """`🔧 web_search {"query": "서울 날씨"} → done, 3 lines, 1.2 KB`, fit for a terminal; the arguments are cut to fit
     `width` cells when given."""
     name, after = one_line(called.call.name, 64), f" → {result_size(called.result)}"
     arguments = one_line(arguments_text(called.call), ARGUMENTS_SHOWN)
@@ -106,7 +126,9 @@ def steps_markdown(steps: Sequence[Message]) -> list[str]:
         if called.said.strip():
             lines += [*fenced(called.said, "text"), ""]
         raw = called.call.raw_arguments is not None
-        size = "no result" if called.result is None else size_text(len(called.result.content.encode()))
+        status = status_of(called.result)
+        size = "no result" if called.result is None else status if status and status not in _SIZED else ", ".join(
+            [*([status] if status else []), size_text(len(called.result.content.encode()))])
         lines += [f"### {ICON} {one_line(called.call.name, 64)} ({size})", "",
                   *fenced(arguments_text(called.call) if raw else json.dumps(dict(called.call.arguments),
                           ensure_ascii=False, indent=2), "text" if raw else "json"), ""]
