@@ -61,7 +61,7 @@ def steps_of(text: Any) -> tuple[Message, ...]:
         value = json.loads(text)
     except (ValueError, RecursionError):
         raise StepsError(_("they are not JSON")) from None
-    return steps_from_json(value, strict_names=False)
+    return steps_from_json(value, strict_names=False, source=len(text))
 
 
 def exchange_row(conversation_id: str, now: float, exchange: Exchange) -> tuple[Any, ...]:

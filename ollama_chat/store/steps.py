@@ -70,26 +70,30 @@ def arguments_text(call: ToolCall) -> str:
     return json.dumps(dict(call.arguments), ensure_ascii=False)
 
 
-def steps_from_json(value: Any, *, strict_names: bool = True) -> tuple[Message, ...]:
+def steps_from_json(value: Any, *, strict_names: bool = True, source: int | None = None) -> tuple[Message, ...]:
     """Steps written by `steps_json` (None: none), checked; StepsError saying what is wrong otherwise.
     `strict_names`: every tool name must fit TOOL_NAME (a file); the store's own rows keep a name a model made
-    up as it was sent, bounded in length."""
+    up as it was sent, bounded in length. `source`: the length of the JSON text `value` was read from, when
+    known: far below MAX_ARGUMENTS, no call's arguments can be longer, and they are not encoded again to see."""
     if value is None:
         return ()
     if not isinstance(value, list):
         raise StepsError(_("its 'steps' should be a list of messages"))
     if len(value) > MAX_STEPS:
         raise StepsError(_("it has {n} steps, more than the {limit} allowed").format(n=len(value), limit=MAX_STEPS))
+    # Encoded again, a text grows at most eightfold: ", " for ",", and a number such as 1e9 as 1000000000.0.
+    measure = source is None or source * 8 > MAX_ARGUMENTS
     steps: list[Message] = []
+    made: dict[tuple[str, str], ToolCall] = {}  # ("id", ID) and ("name", name): the first call made with each
     for number, obj in enumerate(value, 1):
         try:
-            steps.append(_step(obj, steps, strict_names))
+            steps.append(_step(obj, made, strict_names, measure))
         except StepsError as e:
             raise StepsError(_("step {number}: {reason}").format(number=number, reason=e)) from None
     return tuple(steps)
 
 
-def _step(obj: Any, before: Sequence[Message], strict_names: bool) -> Message:
+def _step(obj: Any, made: dict[tuple[str, str], ToolCall], strict_names: bool, measure: bool) -> Message:
     if not isinstance(obj, dict) or obj.get("role") not in ("assistant", "tool"):
         raise StepsError(_("a step should be an object whose role is \"assistant\" or \"tool\""))
     content = _text(obj.get("content", ""), "content", MAX_TEXT)
@@ -97,16 +101,21 @@ def _step(obj: Any, before: Sequence[Message], strict_names: bool) -> Message:
         calls = obj.get("tool_calls")
         if not isinstance(calls, list) or not 1 <= len(calls) <= MAX_CALLS:
             raise StepsError(_("an assistant step should carry 1 to {limit} tool calls").format(limit=MAX_CALLS))
-        return Message("assistant", content, tool_calls=tuple(_call(c, strict_names) for c in calls))
+        checked = tuple(_call(c, strict_names, measure) for c in calls)
+        for call in checked:
+            made.setdefault(("name", call.name), call)
+            if call.id:
+                made.setdefault(("id", call.id), call)
+        return Message("assistant", content, tool_calls=checked)
     call_id = _text(obj.get("tool_call_id", ""), "tool_call_id", MAX_ID, single=True)
     name = _name(obj.get("tool_name"), "tool_name", strict_names)
-    made = [c for m in before for c in m.tool_calls if (c.id == call_id if call_id else c.name == name)]
-    if not made or made[0].name != name:
+    answered = made.get(("id", call_id) if call_id else ("name", name))
+    if answered is None or answered.name != name:
         raise StepsError(_("the result of '{name}' answers no call made before it").format(name=one_line(name, 80)))
     return Message("tool", content, tool_call_id=call_id, tool_name=name)
 
 
-def _call(obj: Any, strict_names: bool) -> ToolCall:
+def _call(obj: Any, strict_names: bool, measure: bool) -> ToolCall:
     if not isinstance(obj, dict):
         raise StepsError(_("a tool call should be an object with an 'id', a 'name' and 'arguments'"))
     call_id = _text(obj.get("id", ""), "id", MAX_ID, single=True)
@@ -116,13 +125,14 @@ def _call(obj: Any, strict_names: bool) -> ToolCall:
         return ToolCall(call_id, name, {}, _text(raw, "raw_arguments", MAX_ARGUMENTS))
     if not isinstance(arguments, dict):
         raise StepsError(_("the arguments of '{name}' should be a JSON object").format(name=one_line(name, 80)))
-    try:
-        size = len(json.dumps(arguments, ensure_ascii=False))
-    except (RecursionError, ValueError):
-        size = MAX_ARGUMENTS + 1  # nested too deep to send again
-    if size > MAX_ARGUMENTS:
-        raise StepsError(_("the arguments of '{name}' are longer than {limit} characters").format(
-            name=one_line(name, 80), limit=MAX_ARGUMENTS))
+    if measure:
+        try:
+            size = len(json.dumps(arguments, ensure_ascii=False))
+        except (RecursionError, ValueError):
+            size = MAX_ARGUMENTS + 1  # nested too deep to send again
+        if size > MAX_ARGUMENTS:
+            raise StepsError(_("the arguments of '{name}' are longer than {limit} characters").format(
+                name=one_line(name, 80), limit=MAX_ARGUMENTS))
     return ToolCall(call_id, name, arguments)
 
 
