@@ -23,7 +23,7 @@ from ollama_chat.store import rows as store_rows
 from ollama_chat.store import schema as store_schema
 from ollama_chat.store import steps as store_steps
 from ollama_chat.store.schema import SCHEMA_VERSION
-from ollama_chat.store.sqlite import Store, StoreError
+from ollama_chat.store.sqlite import Store
 from ollama_chat.store.step_lines import call_line, fenced, paired
 from ollama_chat.text import cell_width
 from ollama_chat.store.transcript import TranscriptError, from_json, to_json, to_markdown

@@ -15,7 +15,7 @@ from ollama_chat.chat.conversation import Conversation, pinned_messages
 from ollama_chat.i18n import _
 from ollama_chat.chat.settings import Settings
 from ollama_chat.store.steps import arguments_text
-from ollama_chat.types import Exchange, Stats, ToolCall
+from ollama_chat.types import Exchange, Message, Stats
 
 RECENT_REPLIES = 5  # the replies whose length sets the room kept for the next one
 _base = functools.lru_cache(maxsize=8192)(base_parts)  # a long chat re-estimates the same texts every turn
@@ -98,12 +98,15 @@ class ContextTracker:
         sent = eligible[len(eligible) - chosen.sent :] if chosen.sent else []
         head = [*pinned, *summary]
         stepless, whole = sent[: chosen.without_steps], sent[chosen.without_steps :]
-        texts = [*head, *(t for e in stepless for t in (e.question.content, e.reply)),
-                 *(t for e in whole for t in exchange_texts(e)), question]
-        messages = len(head) + 2 * len(stepless) + sum(map(sent_messages, whole)) + 1
+        texts = [*head, *(t for e in sent for t in (e.question.content, e.reply)), question]
+        prompt_base = _sum(texts)
+        for e in whole:
+            if e.steps:
+                prompt_base = add(prompt_base, steps_parts(e.steps))
+        messages = len(head) + 2 * len(sent) + sum(len(e.steps) for e in whole) + 1
         first = len(conversation.exchanges) - chosen.sent
         with_steps = [first + n + 1 for n, e in enumerate(stepless) if e.steps]  # their numbers in the whole log
-        return Plan(chosen, window, len(eligible), _sum(texts), messages, pinned_cost, summary_cost, left_out, _sum(head),
+        return Plan(chosen, window, len(eligible), prompt_base, messages, pinned_cost, summary_cost, left_out, _sum(head),
                     len(head), first, len(with_steps), (with_steps[0], with_steps[-1]) if with_steps else (0, 0))
 
     def observe(self, model: str, plan: Plan, stats: Stats | None, reply: str, thinking: str = "") -> None:
@@ -168,9 +171,10 @@ class ContextTracker:
 
     def _tokens(self, cal: Calibration, exchange: Exchange) -> int:
         """The exchange as it is sent: the question, each tool step, the reply, each a message."""
-        if not exchange.steps:  # most exchanges: no tuple, no generator
+        if not exchange.steps:
             return self._bare(cal, exchange)
-        return PER_MESSAGE * sent_messages(exchange) + sum(self._cost(cal, text) for text in exchange_texts(exchange))
+        steps = exchange.steps
+        return self._bare(cal, exchange) + PER_MESSAGE * len(steps) + round(cal.estimate(steps_parts(steps)) + 0.5)
 
     def _bare(self, cal: Calibration, exchange: Exchange) -> int:
         """The exchange sent without its tool steps: the question and the reply."""
@@ -180,39 +184,32 @@ class ContextTracker:
         return sum(PER_MESSAGE + self._cost(cal, t) for t in texts)
 
 
-def exchange_texts(exchange: Exchange) -> tuple[str, ...]:
-    """The texts the model reads of an exchange sent again: the question, each step's content, each call's name
-    and arguments as JSON, each result's tool name (templates show it), the reply. `sent_messages` counts the
-    messages they make."""
-    if not exchange.steps:
-        return exchange.question.content, exchange.reply
-    texts = [exchange.question.content]
-    for step in exchange.steps:
+def steps_texts(steps: Sequence[Message]) -> list[str]:
+    """The texts the model reads of tool steps sent again: each step's content, each call's name and arguments as
+    JSON, each result's tool name (templates show it)."""
+    texts = []
+    for step in steps:
         texts.append(step.content)
-        texts += map(_call_text, step.tool_calls)
+        texts += (f"{call.name} {arguments_text(call)}" for call in step.tool_calls)
         if step.tool_name:
             texts.append(step.tool_name)
-    texts.append(exchange.reply)
-    return tuple(texts)
+    return texts
 
 
-def sent_messages(exchange: Exchange) -> int:
-    return 2 + len(exchange.steps)
+_STEPS_PARTS: dict[int, tuple[tuple[Message, ...], Parts]] = {}  # id(steps) -> (steps, parts): once, not every plan
 
 
-_CALL_TEXTS: dict[int, tuple[ToolCall, str]] = {}  # id(call) -> (call, its text): JSON once, not every plan
-
-
-def _call_text(call: ToolCall) -> str:
-    """`name {arguments}`, kept per call (checked by identity: an ID can be reused once its call is gone)."""
-    known = _CALL_TEXTS.get(id(call))
-    if known is not None and known[0] is call:
+def steps_parts(steps: tuple[Message, ...]) -> Parts:
+    """The uncalibrated estimate of an exchange's steps, kept per tuple of steps (checked by identity: an ID can be
+    reused once its tuple is gone): a long chat plans again at every prompt, and steps never change."""
+    known = _STEPS_PARTS.get(id(steps))
+    if known is not None and known[0] is steps:
         return known[1]
-    if len(_CALL_TEXTS) >= 8192:
-        _CALL_TEXTS.clear()
-    text = f"{call.name} {arguments_text(call)}"
-    _CALL_TEXTS[id(call)] = (call, text)
-    return text
+    if len(_STEPS_PARTS) >= 8192:
+        _STEPS_PARTS.clear()
+    parts = _sum(steps_texts(steps))
+    _STEPS_PARTS[id(steps)] = (steps, parts)
+    return parts
 
 
 def _sum(texts: list[str]) -> Parts:
