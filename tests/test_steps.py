@@ -267,6 +267,19 @@ def test_a_hostile_transcript_given_to_resume_is_a_clear_message_and_nothing_is_
     assert fake_ollama.chat_requests == []
 
 
+def test_a_hostile_transcript_given_to_load_leaves_the_chat_as_it_was(fake_ollama, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "hostile.json").write_text(_with_steps([CALL, {**ANSWER, "content": "\u001b]52;c;eA==\u0007",
+                                                              "tool_name": "evil\u001b[2J"}]))
+    chat = make_chat(fake_ollama, tmp_path, flags=Flags(max_messages=200))
+    chat.session.conversation.add(PLAIN)
+    assert handle_line(chat, "/load hostile.json")
+    shown = screen(chat)
+    assert "Cannot load hostile.json: exchange 2: step 2: 'evil␛[2J' is not a tool name" in " ".join(shown.split())
+    assert "\u001b" not in shown and chat.session.conversation.exchanges == [PLAIN]
+    assert handle_line(chat, "/history") and "고마워요" in screen(chat)  # the REPL goes on
+
+
 # -- the budget ------------------------------------------------------------------------------------------------
 
 def big_result(size):
