@@ -2,15 +2,15 @@
 exchange and the load of a long conversation, with and without steps, at this checkout and at a baseline
 commit (before steps were counted or stored), in the same run.
 
-    python bench/steps.py                      # about 20 s
-    python bench/steps.py --baseline 772932c
+    python bench/steps.py                      # a few seconds
+    python bench/steps.py --baseline main
 
 A chat of 200 exchanges; "with steps", each has two tool rounds' worth: an assistant message with two calls
 (web_search, read_file) and their results (~2.4 KB of Korean, ~1.6 KB of lines). Printed: milliseconds per
 plan (`ContextTracker.plan`, as the toolbar asks on each prompt; median of 5 rounds of 100), per commit of one
-exchange (median of 50) and per load of the whole conversation (median of 20). The baseline ignores steps
-(its plan does not count them and its store drops them), so it is the floor. Goal: a plan of 200 exchanges with
-steps under 2 ms.
+exchange (median of 50) and per load of the whole conversation (median of 20: what -c reads, the steps
+parsed and checked). The baseline ignores steps (its plan does not count them and its store drops them), so it
+is the floor. Goal: a plan of 200 exchanges with steps under 2 ms (the toolbar plans at every prompt).
 """
 
 from __future__ import annotations

@@ -197,18 +197,25 @@ def steps_texts(steps: Sequence[Message]) -> list[str]:
 
 
 _STEPS_PARTS: dict[int, tuple[tuple[Message, ...], Parts]] = {}  # id(steps) -> (steps, parts): once, not every plan
+_HELD = 64 * 1024 * 1024  # characters of steps the cache may keep alive (a /clear-ed chat's results, say)
+_held = 0
 
 
 def steps_parts(steps: tuple[Message, ...]) -> Parts:
     """The uncalibrated estimate of an exchange's steps, kept per tuple of steps (checked by identity: an ID can be
     reused once its tuple is gone): a long chat plans again at every prompt, and steps never change."""
+    global _held
     known = _STEPS_PARTS.get(id(steps))
     if known is not None and known[0] is steps:
         return known[1]
-    if len(_STEPS_PARTS) >= 8192:
+    texts = steps_texts(steps)
+    size = sum(map(len, texts))
+    if len(_STEPS_PARTS) >= 8192 or _held + size > _HELD:
         _STEPS_PARTS.clear()
-    parts = _sum(steps_texts(steps))
+        _held = 0
+    parts = _sum(texts)
     _STEPS_PARTS[id(steps)] = (steps, parts)
+    _held += size
     return parts
 
 
