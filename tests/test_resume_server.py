@@ -113,7 +113,8 @@ def test_an_old_stored_row_with_a_key_variable_is_migrated_and_not_used(cli, fak
     with Store.open(path) as s:  # a row as version 5 wrote it for a chat held with --host URL/v1
         cid = s.new_conversation("assistant", MODEL, server={"host": fake_openai.url, "api": "openai",
                                                              "api_key_env": EVIL_VARIABLE})
-        s.add_exchange(cid, Exchange(Message("user", "예전 질문"), "예전 답", MODEL))
+        s._db.execute("INSERT INTO exchanges (conversation_id, time, model, question, reply) VALUES (?, 0, ?, ?, ?)",
+                      (cid, MODEL, "예전 질문", "예전 답"))  # as version 5 wrote it (today's writer adds later columns)
         assert json.loads(s._db.execute("SELECT server FROM conversations").fetchone()[0])["api_key_env"] == EVIL_VARIABLE
     monkeypatch.undo()
     fake_openai.add_model(MODEL)

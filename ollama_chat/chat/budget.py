@@ -57,29 +57,41 @@ def reply_room(window: int, num_predict: int | None, longest: int | None = None)
 
 @dataclass(frozen=True)
 class Fit:
-    """What goes into one request: the newest `sent` exchanges (of those eligible), at about `tokens`."""
+    """What goes into one request: the newest `sent` exchanges (of those eligible), at about `tokens`; the oldest
+    `without_steps` of them without their tool steps (the question and the reply only)."""
 
     sent: int
     tokens: int
     budget: int  # the window less the room for the reply
     fits: bool  # False: even the pinned prefix and the question exceed the budget; send nothing
     capped: bool = False  # fewer were sent because of the message cap, not the window
+    without_steps: int = 0
 
 
-def fit(pinned: int, exchanges: Sequence[int], question: int, budget: int, max_exchanges: int) -> Fit:
+def fit(pinned: int, exchanges: Sequence[int], question: int, budget: int, max_exchanges: int,
+        bare: Sequence[int] | None = None) -> Fit:
     """Choose the newest whole exchanges (their token costs, oldest first) that fit with the pinned prefix
-    and the question under `budget`, and at most `max_exchanges` of them."""
+    and the question under `budget`, and at most `max_exchanges` of them. `bare`: each one's cost without its
+    tool steps (None: no exchange has any). The first exchange that no longer fits whole but fits without its
+    steps goes without them, and so does each older one sent: a page a tool fetched long ago gives way before
+    the conversation itself does, and the prompt changes at one place only."""
     total = pinned + question
     if total > budget:
         return Fit(0, total, budget, False)
-    sent = 0
-    for cost in reversed(exchanges):
-        if sent == max_exchanges or total + cost > budget:
+    sent, stepped = 0, None  # stepped: how many went whole, once the rest go bare
+    for i in range(len(exchanges) - 1, -1, -1):
+        cost = exchanges[i] if stepped is None or bare is None else bare[i]
+        if sent == max_exchanges:
             break
+        if total + cost > budget:
+            if stepped is not None or bare is None or bare[i] >= cost or total + bare[i] > budget:
+                break
+            stepped, cost = sent, bare[i]
         total += cost
         sent += 1
-    capped = sent == max_exchanges and sent < len(exchanges) and total + exchanges[-sent - 1] <= budget
-    return Fit(sent, total, budget, True, capped)
+    older = len(exchanges) - sent - 1
+    capped = sent == max_exchanges and older >= 0 and total + (bare or exchanges)[older] <= budget
+    return Fit(sent, total, budget, True, capped, 0 if stepped is None else sent - stepped)
 
 
 def short(tokens: int) -> str:

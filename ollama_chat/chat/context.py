@@ -14,7 +14,8 @@ from ollama_chat.estimate import PER_MESSAGE, Calibration, Parts, add, base_part
 from ollama_chat.chat.conversation import Conversation, pinned_messages
 from ollama_chat.i18n import _
 from ollama_chat.chat.settings import Settings
-from ollama_chat.types import Exchange, Stats
+from ollama_chat.store.steps import arguments_text
+from ollama_chat.types import Exchange, Message, Stats
 
 RECENT_REPLIES = 5  # the replies whose length sets the room kept for the next one
 _base = functools.lru_cache(maxsize=8192)(base_parts)  # a long chat re-estimates the same texts every turn
@@ -35,6 +36,8 @@ class Plan:
     head_base: Parts = (0.0, 0.0)  # the part of `prompt_base` before the exchanges: system prompt, examples, summary
     head_messages: int = 0
     first: int = 0  # the conversation's first exchange sent (its index in the whole log)
+    steps_out: int = 0  # exchanges sent without their tool steps, which no longer fit (Fit.without_steps)
+    steps_range: tuple[int, int] = (0, 0)  # the first and last of them, numbered in the whole log from 1
 
     @property
     def dropped(self) -> int:
@@ -79,6 +82,8 @@ class ContextTracker:
         summary = [conversation.summary_message().content] if conversation.summary else []
         eligible = conversation.eligible
         costs = [self._tokens(cal, e) for e in eligible]
+        bare = [self._bare(cal, e) if e.steps else c for c, e in zip(costs, eligible)] if any(
+            e.steps for e in eligible) else None
         window = self.window(settings)
         num_predict = settings.options.get("num_predict")
         longest = max(self._lengths.get(settings.model, ()), default=None)
@@ -86,15 +91,23 @@ class ContextTracker:
         question_cost = PER_MESSAGE + self._cost(cal, question)
         pinned_cost, summary_cost = self._pinned(cal, pinned), self._pinned(cal, summary)
         limit = max(1, settings.max_messages // 2)
-        chosen = fit(pinned_cost + summary_cost, costs, question_cost, budget, limit)
-        left_out = bool(summary) and not chosen.fits and fit(pinned_cost, costs, question_cost, budget, limit).fits
+        chosen = fit(pinned_cost + summary_cost, costs, question_cost, budget, limit, bare)
+        left_out = bool(summary) and not chosen.fits and fit(pinned_cost, costs, question_cost, budget, limit, bare).fits
         if left_out:
-            chosen, summary, summary_cost = fit(pinned_cost, costs, question_cost, budget, limit), [], 0
+            chosen, summary, summary_cost = fit(pinned_cost, costs, question_cost, budget, limit, bare), [], 0
         sent = eligible[len(eligible) - chosen.sent :] if chosen.sent else []
         head = [*pinned, *summary]
+        stepless, whole = sent[: chosen.without_steps], sent[chosen.without_steps :]
         texts = [*head, *(t for e in sent for t in (e.question.content, e.reply)), question]
-        return Plan(chosen, window, len(eligible), _sum(texts), len(texts), pinned_cost, summary_cost, left_out, _sum(head),
-                    len(head), len(conversation.exchanges) - chosen.sent)
+        prompt_base = _sum(texts)
+        for e in whole:
+            if e.steps:
+                prompt_base = add(prompt_base, steps_parts(e.steps))
+        messages = len(head) + 2 * len(sent) + sum(len(e.steps) for e in whole) + 1
+        first = len(conversation.exchanges) - chosen.sent
+        with_steps = [first + n + 1 for n, e in enumerate(stepless) if e.steps]  # their numbers in the whole log
+        return Plan(chosen, window, len(eligible), prompt_base, messages, pinned_cost, summary_cost, left_out, _sum(head),
+                    len(head), first, len(with_steps), (with_steps[0], with_steps[-1]) if with_steps else (0, 0))
 
     def observe(self, model: str, plan: Plan, stats: Stats | None, reply: str, thinking: str = "") -> None:
         """Calibrate from what the server counted. The reply's `eval_count` is exact for the `thinking` and the
@@ -157,10 +170,53 @@ class ContextTracker:
         return round(cal.estimate(_base(text)) + 0.5)
 
     def _tokens(self, cal: Calibration, exchange: Exchange) -> int:
+        """The exchange as it is sent: the question, each tool step, the reply, each a message."""
+        if not exchange.steps:
+            return self._bare(cal, exchange)
+        steps = exchange.steps
+        return self._bare(cal, exchange) + PER_MESSAGE * len(steps) + round(cal.estimate(steps_parts(steps)) + 0.5)
+
+    def _bare(self, cal: Calibration, exchange: Exchange) -> int:
+        """The exchange sent without its tool steps: the question and the reply."""
         return 2 * PER_MESSAGE + self._cost(cal, exchange.question.content) + self._cost(cal, exchange.reply)
 
     def _pinned(self, cal: Calibration, texts: list[str]) -> int:
         return sum(PER_MESSAGE + self._cost(cal, t) for t in texts)
+
+
+def steps_texts(steps: Sequence[Message]) -> list[str]:
+    """The texts the model reads of tool steps sent again: each step's content, each call's name and arguments as
+    JSON, each result's tool name (templates show it)."""
+    texts = []
+    for step in steps:
+        texts.append(step.content)
+        texts += (f"{call.name} {arguments_text(call)}" for call in step.tool_calls)
+        if step.tool_name:
+            texts.append(step.tool_name)
+    return texts
+
+
+_STEPS_PARTS: dict[int, tuple[tuple[Message, ...], Parts]] = {}  # id(steps) -> (steps, parts): once, not every plan
+_HELD = 64 * 1024 * 1024  # characters of steps the cache may keep alive (a /clear-ed chat's results, say)
+_held = 0
+
+
+def steps_parts(steps: tuple[Message, ...]) -> Parts:
+    """The uncalibrated estimate of an exchange's steps, kept per tuple of steps (checked by identity: an ID can be
+    reused once its tuple is gone): a long chat plans again at every prompt, and steps never change."""
+    global _held
+    known = _STEPS_PARTS.get(id(steps))
+    if known is not None and known[0] is steps:
+        return known[1]
+    texts = steps_texts(steps)
+    size = sum(map(len, texts))
+    if len(_STEPS_PARTS) >= 8192 or _held + size > _HELD:
+        _STEPS_PARTS.clear()
+        _held = 0
+    parts = _sum(texts)
+    _STEPS_PARTS[id(steps)] = (steps, parts)
+    _held += size
+    return parts
 
 
 def _sum(texts: list[str]) -> Parts:

@@ -2,8 +2,10 @@
 
 The log is never cut: /history and /save see every exchange. What is sent for a new question is the pinned
 prefix (system prompt and few-shot examples, from the settings), then a window of the newest whole exchanges
-(today chosen by the message cap), then the question. A question joins the log only together with its
-reply, so a failed request cannot leave a dangling user turn behind.
+(chosen by the context budget and the message cap), then the question. An exchange is sent whole: its
+question, its tool steps (the calls and their results, exactly as they went) and its reply, or none of them,
+so a model never sees a result without its call. A question joins the log only together with its reply, so a
+failed request cannot leave a dangling user turn behind.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ def pinned_messages(system: str, examples: Sequence[Example]) -> tuple[Message, 
 
 
 def window(exchanges: Sequence[Exchange], max_messages: int) -> Sequence[Exchange]:
-    """The newest whole exchanges that fit in `max_messages` messages (two per exchange)."""
+    """The newest whole exchanges that fit in `max_messages` messages, counting two per exchange (the cap is on
+    question+answer pairs: tool steps ride with their exchange, and the token budget weighs them)."""
     keep = max(0, max_messages // 2)
     return exchanges[len(exchanges) - keep :] if keep < len(exchanges) else exchanges
 
@@ -49,11 +52,14 @@ class Conversation:
         return Message("system", f"{SUMMARY_HEADING}\n\n{self.summary}")
 
     def request_messages(self, pinned: Sequence[Message], question: Message, count: int, *,
-                         with_summary: bool = True) -> tuple[Message, ...]:
-        """What to send for `question`: the pinned prefix, the summary, the newest `count` exchanges, then the
+                         with_summary: bool = True, without_steps: int = 0) -> tuple[Message, ...]:
+        """What to send for `question`: the pinned prefix, the summary, the newest `count` exchanges (each with
+        its tool steps, but the oldest `without_steps` of them: the budget found no room for those), then the
         question itself."""
         eligible = self.eligible
-        sent = [m for exchange in eligible[len(eligible) - count :] for m in exchange.messages] if count > 0 else []
+        chosen = eligible[len(eligible) - count :] if count > 0 else []
+        sent = [*(m for e in chosen[:without_steps] for m in (e.question, Message("assistant", e.reply))),
+                *(m for e in chosen[without_steps:] for m in e.messages)]
         summary = [self.summary_message()] if self.summary and with_summary else []
         return (*pinned, *summary, *sent, question)
 

@@ -21,6 +21,7 @@ from ollama_chat.paths import read_file
 from ollama_chat.chat.personas import NAME_RE, Example, Persona, PersonaError, load_persona
 from ollama_chat.chat.settings import Layers, Settings
 from ollama_chat.store.sqlite import StoredConversation
+from ollama_chat.store.steps import unread_notice
 from ollama_chat.store.transcript import ServerRef, Transcript, TranscriptError, checked_options, from_json, server_ref
 from ollama_chat.text import one_line
 
@@ -40,7 +41,8 @@ def from_store(stored: StoredConversation) -> Resumed:
     options, dropped = checked_options(stored.options)
     transcript = Transcript(stored.exchanges, system=stored.system, persona=meta.persona, model=meta.model,
                             options=options, dropped=dropped, examples=stored.examples, title=meta.title, summary=stored.summary,
-                            summarized=stored.summarized, server=server_ref(stored.server))
+                            summarized=stored.summarized, server=server_ref(stored.server),
+                            unread_steps=stored.unread_steps)
     return Resumed(transcript, meta.id)
 
 
@@ -111,11 +113,13 @@ def continue_with(layers: Layers, resumed: Resumed, user_persona_dir: Path, *, k
 
 
 def notices(transcript: Transcript, settings: Settings, configured: Mapping[str, Any]) -> list[str]:
-    """What to say once when a conversation is resumed: the server it goes on with, options left out."""
+    """What to say once when a conversation is resumed: the server it goes on with, options and tool steps left
+    out."""
     said = [server_notice(transcript.server, settings, configured)]
     if transcript.dropped:
         said.append(_("Its saved options were left out: {reasons}.").format(
             reasons="; ".join(one_line(reason, SHOWN_NAME) for reason in transcript.dropped)))
+    said.append(unread_notice(transcript.unread_steps))
     return [text for text in said if text]
 
 

@@ -66,6 +66,7 @@ class ChatSession:
                               lambda text: self.context.calibration(self.settings.model).tokens(text))
         self.tool_use = ToolUse(toolbox, Approvals(s.yes_tools), desk, notify, backend)  # off until chosen
         self._told_window: int | None = None  # the window for which dropped exchanges were last explained
+        self._told_steps: int | None = None  # the window for which tool steps left out were last explained
 
     @property
     def conversation(self) -> Conversation:
@@ -166,6 +167,13 @@ class ChatSession:
             self._told_window = -plan.window.tokens
             self.notify.say(_("The /compact summary no longer fits the {tokens}-token context and is left out;"
                               " /set num_ctx higher brings it back.").format(tokens=f"{plan.window.tokens:,}"), "hint")
+        if plan.steps_out and self._told_steps != plan.window.tokens:
+            self._told_steps = plan.window.tokens
+            which = exchanges_text(*plan.steps_range)
+            self.notify.say(_("The tool calls and results in {which} no longer fit the {tokens}-token context and are"
+                              " not sent from now on; their questions and answers still are (nothing is deleted:"
+                              " /history shows everything).").format(which=which, tokens=f"{plan.window.tokens:,}"),
+                            "hint")
         if plan.dropped <= 0 or self._told_window == plan.window.tokens:
             return
         self._told_window = plan.window.tokens
@@ -185,7 +193,7 @@ class ChatSession:
 
     def compact(self) -> None:
         if compact(self.log, self.plan(), self.settings, self.context, self.backend, self.output, self.notify):
-            self._told_window = None
+            self._told_window = self._told_steps = None
 
     def plan(self, question: str = "") -> Plan:
         """What the next request would send (for the toolbar, /show and /history)."""
@@ -225,7 +233,7 @@ class ChatSession:
     def clear(self) -> None:
         """A fresh conversation; the one before stays in the store."""
         self._last = None
-        self._told_window = None
+        self._told_window = self._told_steps = None
         self.tray.clear()
         self.log.clear()
 

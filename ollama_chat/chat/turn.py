@@ -51,12 +51,14 @@ def settle(result: TurnResult) -> None:
 
 
 def build_request(settings: Settings, conversation: Conversation, question: Message, sent: int,
-                  with_summary: bool = True, tools: tuple[ToolSpec, ...] = ()) -> ChatRequest:
-    """The request for `question`, with the newest `sent` exchanges (the budget chose how many)."""
+                  with_summary: bool = True, tools: tuple[ToolSpec, ...] = (), without_steps: int = 0) -> ChatRequest:
+    """The request for `question`, with the newest `sent` exchanges, the oldest `without_steps` of them without
+    their tool steps (the budget chose how many)."""
     pinned = pinned_messages(settings.system, settings.persona.examples)
     return ChatRequest(
         model=settings.model,
-        messages=conversation.request_messages(pinned, question, sent, with_summary=with_summary),
+        messages=conversation.request_messages(pinned, question, sent, with_summary=with_summary,
+                                               without_steps=without_steps),
         options=dict(settings.options),
         format=settings.format,
         think=settings.think,
@@ -272,7 +274,8 @@ def _first_round(backend: Backend, context: ContextTracker, settings: Settings, 
         if attempt == 0:
             on_plan(plan)
         request = build_request(settings, conversation, question, plan.fit.sent,
-                                with_summary=not plan.summary_left_out, tools=tools)
+                                with_summary=not plan.summary_left_out, tools=tools,
+                                without_steps=plan.fit.without_steps)
         result = run_turn(backend, request, output, show_stats=settings.verbose)
         if not isinstance(result.error, ContextOverflow) or attempt == 2:
             break

@@ -15,6 +15,7 @@ from ollama_chat.errors import EXIT_FAILURE, EXIT_OK, ChatError, UsageError
 from ollama_chat.i18n import N_, _, ngettext
 from ollama_chat.store.search import matching_line
 from ollama_chat.store.sqlite import ConversationMeta, NoSuchConversation, Store, StoreError, StoredConversation
+from ollama_chat.store.steps import unread_notice
 from ollama_chat.store.transcript import to_json, to_markdown
 from ollama_chat.ui.output import make_output
 from ollama_chat.text import one_line, sanitize, when
@@ -70,6 +71,15 @@ def _load(store: Store, ref: str | None) -> StoredConversation:
         raise ChatError(f"{e}.", e.hint) from None
 
 
+def _loaded(env: Environment, ref: str | None) -> StoredConversation:
+    """`_load` for showing or exporting it: what could not be read of it is said on stderr."""
+    with _opened(env) as store:
+        stored = _load(store, ref)
+    if stored.unread_steps:
+        env.stderr.write(sanitize(unread_notice(stored.unread_steps)) + "\n")
+    return stored
+
+
 def list_conversations(env: Environment, limit: int) -> int:
     store = _open(env)
     if store is None:
@@ -120,8 +130,7 @@ def _table(env: Environment, metas: Sequence[ConversationMeta]) -> None:
 
 
 def show(env: Environment, ref: str | None) -> int:
-    with _opened(env) as store:
-        stored = _load(store, ref)
+    stored = _loaded(env, ref)
     meta = stored.meta
     if not env.stdout_isatty:
         env.stdout.write(_markdown(stored))
@@ -129,7 +138,7 @@ def show(env: Environment, ref: str | None) -> int:
         return EXIT_OK
     from rich.text import Text
 
-    from ollama_chat.ui.conversations import print_question
+    from ollama_chat.ui.conversations import print_question, print_steps
     from ollama_chat.ui.theme import make_console
 
     console = make_console(env.stdout, env.columns)
@@ -141,6 +150,7 @@ def show(env: Environment, ref: str | None) -> int:
         console.print()
         console.print(Text(_("{number}. you:").format(number=number), style="hint"))
         print_question(console, exchange.question)
+        print_steps(console, exchange.steps)
         console.print(Text(f"{one_line(exchange.model)}:", style="hint"))  # an interrupted reply is marked at its end
         reply = output.reply()
         reply.content(exchange.reply)
@@ -157,8 +167,7 @@ def _markdown(stored: StoredConversation) -> str:
 def export(env: Environment, ref: str | None, form: str) -> int:
     if form not in ("md", "json"):
         raise UsageError(_("--format must be md or json, not '{value}'.").format(value=one_line(form)))
-    with _opened(env) as store:
-        stored = _load(store, ref)
+    stored = _loaded(env, ref)
     if form == "md":
         text = _markdown(stored)
     else:

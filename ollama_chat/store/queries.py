@@ -12,8 +12,9 @@ from ollama_chat.i18n import _
 from ollama_chat.store import search as store_search
 from ollama_chat.store.database import Part
 from ollama_chat.store.errors import NoSuchConversation
-from ollama_chat.store.rows import decoded, question_of, stats_of
-from ollama_chat.types import Exchange
+from ollama_chat.store.rows import decoded, question_of, stats_of, steps_of
+from ollama_chat.store.steps import MAX_STORED, StepsError
+from ollama_chat.types import Exchange, Message
 
 TITLE_LENGTH = 60
 
@@ -39,6 +40,7 @@ class StoredConversation:
     summary: str = ""  # /compact's summary of the first `summarized` exchanges
     summarized: int = 0
     server: dict[str, str] | None = None  # its server's configured name or plain host (shown; never a key variable)
+    unread_steps: tuple[str, ...] = ()  # why an exchange's tool steps were left out ("exchange 3: they are not JSON")
 
 
 @dataclass(frozen=True)
@@ -100,10 +102,13 @@ class Queries(Part):
             ).fetchone()
             if row is None:
                 raise self._missing(conversation_id)
-            rows = self._db.execute("SELECT question, reply, model, stats, interrupted, sent, images, attached, id"
-                                    " FROM exchanges WHERE conversation_id = ? ORDER BY id", (conversation_id,)).fetchall()
-        exchanges = tuple(Exchange(question_of(q, sent, images, attached), r, m, stats_of(s), bool(i), stored_id=row)
-                          for q, r, m, s, i, sent, images, attached, row in rows)
+            rows = self._db.execute("SELECT question, reply, model, stats, interrupted, sent, images, attached, id,"
+                                    " substr(steps, 1, ?) FROM exchanges WHERE conversation_id = ? ORDER BY id",
+                                    (MAX_STORED + 1, conversation_id)).fetchall()
+        unread: list[str] = []
+        exchanges = tuple(Exchange(question_of(q, sent, images, attached), r, m, stats_of(s), bool(i),
+                                   _steps(n, steps, unread), stored_id=row)
+                          for n, (q, r, m, s, i, sent, images, attached, row, steps) in enumerate(rows, 1))
         pairs = decoded(row[1])
         examples = tuple((str(p[0]), str(p[1])) for p in pairs if isinstance(p, list) and len(p) == 2) if isinstance(
             pairs, list) else ()
@@ -111,7 +116,7 @@ class Queries(Part):
         options = decoded(row[2])  # checked where it is used (resume.from_store): a row may predate the ranges
         return StoredConversation(_meta(row[6:]), row[0], examples, options if isinstance(options, dict) else {},
                                   exchanges, row[3], min(row[4], len(exchanges)),
-                                  server if isinstance(server, dict) else None)
+                                  server if isinstance(server, dict) else None, tuple(unread))
 
     def list(self, limit: int = 20) -> list[ConversationMeta]:
         """The newest conversations first."""
@@ -157,3 +162,14 @@ class Queries(Part):
 
     def _missing(self, conversation_id: str) -> NoSuchConversation:
         return NoSuchConversation(_("no conversation {id} in {path}").format(id=conversation_id, path=self.database.path))
+
+
+def _steps(number: int, stored: Any, unread: list[str]) -> tuple[Message, ...]:
+    """A row's tool steps; none, and a reason in `unread`, when they are not as this version writes them (the
+    file changed by hand, or by a bug): the question and the reply are worth more than what led to the reply,
+    and steps half read are never sent."""
+    try:
+        return steps_of(stored)
+    except StepsError as e:
+        unread.append(_("exchange {number}: {reason}").format(number=number, reason=e))
+        return ()

@@ -6,6 +6,8 @@ import dataclasses
 import json
 from typing import Any
 
+from ollama_chat.i18n import _
+from ollama_chat.store.steps import MAX_STORED, StepsError, steps_from_json, steps_json
 from ollama_chat.types import Attached, Exchange, Message, Stats
 
 
@@ -45,8 +47,26 @@ def question_of(words: str, sent: str | None, images: str | None, attached: str 
                                   for n, z, k in json.loads(attached)) if attached else ())
 
 
+def steps_of(text: Any) -> tuple[Message, ...]:
+    """An exchange's steps as stored (NULL: none), checked as a file's are, except that a tool name a model made
+    up is kept as it was sent; StepsError when the row was changed into something else (`text` is the column as
+    read: at most MAX_STORED + 1 characters of it, of any SQLite type)."""
+    if text is None:
+        return ()
+    if not isinstance(text, str):
+        raise StepsError(_("they are not text"))
+    if len(text) > MAX_STORED:
+        raise StepsError(_("they are longer than {limit} characters").format(limit=f"{MAX_STORED:,}"))
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        raise StepsError(_("they are not JSON")) from None
+    return steps_from_json(value, strict_names=False, source=len(text))
+
+
 def exchange_row(conversation_id: str, now: float, exchange: Exchange) -> tuple[Any, ...]:
     q = exchange.question
     return (conversation_id, now, exchange.model, q.words, exchange.reply, _stats_json(exchange.stats),
             exchange.interrupted, None if q.typed is None else q.content, encoded(list(q.images)) if q.images else None,
-            encoded([[a.name, a.size, a.kind] for a in q.attached]) if q.attached else None)
+            encoded([[a.name, a.size, a.kind] for a in q.attached]) if q.attached else None,
+            encoded(steps_json(exchange.steps)) if exchange.steps else None)

@@ -130,10 +130,15 @@ def kept_server(text: str) -> str | None:
     return None
 
 
+def _m008_steps(db: sqlite3.Connection) -> None:
+    """An exchange's tool steps (the assistant's calls and the tools' results, before its reply) as JSON in the
+    form store/steps.py reads and writes; NULL when it made none, as every exchange before this version."""
+    db.execute("ALTER TABLE exchanges ADD COLUMN steps TEXT")
+
 
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_conversations, _m002_search, _m003_summary,
                                                                 _m004_attachments, _m005_server, _m006_index_later,
-                                                                _m007_server_name_only)
+                                                                _m007_server_name_only, _m008_steps)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

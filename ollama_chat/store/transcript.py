@@ -1,6 +1,7 @@
 """Saved conversations: a JSON transcript `/load` and `--resume FILE` can resume, and a Markdown one to read.
-Pure. Each reply carries the model that wrote it. The options and few-shot examples are kept since version 2
-(files without them still load), and version 1 files (a flat `messages` list) too.
+Pure. Each reply carries the model that wrote it. The options and few-shot examples are kept since version 2,
+an exchange's tool steps (`"steps"`, see steps.py) since version 3; files without them still load, and version
+1 files (a flat `messages` list) too. A file from a newer version is refused rather than half read.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from typing import Any
 from ollama_chat.hosts import has_credentials
 from ollama_chat.i18n import _
 from ollama_chat.options import OptionError, check_option
+from ollama_chat.store.step_lines import steps_markdown
+from ollama_chat.store.steps import StepsError, steps_from_json, steps_json
 from ollama_chat.types import Attached, Exchange, Message
 from ollama_chat.text import attached_text
 
-TRANSCRIPT_VERSION = 2
+TRANSCRIPT_VERSION = 3
 
 
 class TranscriptError(ValueError):
@@ -51,6 +54,7 @@ class Transcript:
     summarized: int = 0
     server: ServerRef | None = None  # what it says of the server it was held on (None: nothing)
     dropped: tuple[str, ...] = ()  # why options it held were left out (a stored conversation's, out of range)
+    unread_steps: tuple[str, ...] = ()  # why a stored exchange's tool steps were left out (store/queries.py)
 
 
 def to_json(exchanges: Sequence[Exchange], *, model: str, persona: str, system: str, options: dict[str, Any] | None = None,
@@ -69,7 +73,8 @@ def to_json(exchanges: Sequence[Exchange], *, model: str, persona: str, system: 
         "examples": [{"user": q, "assistant": a} for q, a in examples],
         **({"summary": summary, "summarized": summarized} if summary else {}),
         **({"server": kept} if kept else {}),
-        "exchanges": [{"question": e.question.words, **_attachments_json(e.question), "reply": e.reply, "model": e.model,
+        "exchanges": [{"question": e.question.words, **_attachments_json(e.question),
+                       **({"steps": steps_json(e.steps)} if e.steps else {}), "reply": e.reply, "model": e.model,
                        **({"interrupted": True} if e.interrupted else {})} for e in exchanges],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"  # UTF-8 as it is: Hangul stays readable
@@ -107,6 +112,11 @@ def from_json(text: str) -> Transcript:
         raise TranscriptError(_("it is not JSON; /load takes a transcript saved with /save FILE.json")) from None
     if not isinstance(data, dict):
         raise TranscriptError(_("not an ollama-chat transcript (expected a JSON object)"))
+    version = data.get("version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > TRANSCRIPT_VERSION:
+        raise TranscriptError(_("it was saved by a newer ollama-chat (transcript version {version}, this one reads up"
+                                " to {known}); upgrade ollama-chat to load it").format(version=version,
+                                                                                      known=TRANSCRIPT_VERSION))
     model = _text(data.get("model"))
     if isinstance(data.get("exchanges"), list):
         exchanges = tuple(_exchange(i, e, model) for i, e in enumerate(data["exchanges"], 1))
@@ -181,7 +191,11 @@ def _exchange(number: int, obj: Any, default_model: str | None) -> Exchange:
     if not isinstance(obj, dict) or not isinstance(obj.get("question"), str) or not isinstance(obj.get("reply"), str):
         raise TranscriptError(_("exchange {number} should have a 'question' and a 'reply', both text").format(number=number))
     model = _text(obj.get("model")) or default_model or ""
-    return Exchange(_question(number, obj), obj["reply"], model, interrupted=obj.get("interrupted") is True)
+    try:
+        steps = steps_from_json(obj.get("steps"))
+    except StepsError as e:
+        raise TranscriptError(_("exchange {number}: {reason}").format(number=number, reason=e)) from None
+    return Exchange(_question(number, obj), obj["reply"], model, interrupted=obj.get("interrupted") is True, steps=steps)
 
 
 def _from_messages(messages: list[Any], model: str | None) -> tuple[Exchange, ...]:
@@ -208,8 +222,8 @@ def to_markdown(exchanges: Sequence[Exchange], *, model: str, persona: str, syst
     for e in exchanges:
         mark = " (interrupted)" if e.interrupted else ""
         attached = [attached_text(e.question.attached), ""] if e.question.attached else []
-        lines += ["## You", "", *attached, close_fences(e.question.words), "", f"## {e.model}{mark}", "",
-                  close_fences(e.reply), ""]
+        lines += ["## You", "", *attached, close_fences(e.question.words), "", *steps_markdown(e.steps),
+                  f"## {e.model}{mark}", "", close_fences(e.reply), ""]
     return "\n".join(lines) + "\n"
 
 

@@ -67,7 +67,7 @@ class Writer(Part):
             if self.database.fts and len(exchanges) >= store_search.INDEX_LATER:
                 store_search.index_later(self._db, before + 1, before + len(exchanges))
             self._db.executemany("INSERT INTO exchanges (conversation_id, time, model, question, reply, stats,"
-                                 " interrupted, sent, images, attached) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 " interrupted, sent, images, attached, steps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                  [exchange_row(conversation_id, now, e) for e in exchanges])
             # the write lock is ours: nobody else added rows in between, so the new ones are all after `before`
             rows = [r for (r,) in self._db.execute("SELECT id FROM exchanges WHERE conversation_id = ? AND id > ?"

@@ -10,6 +10,7 @@ from ollama_chat.i18n import _, ngettext
 from ollama_chat.chat.resume import Continuation, from_store
 from ollama_chat.chat.compact import exchanges_text
 from ollama_chat.store.sqlite import StoreError
+from ollama_chat.store.step_lines import call_line, names_line, paired
 from ollama_chat.types import Message
 from ollama_chat.ui.chat import Chat
 from ollama_chat.text import attached_text, one_line, sanitize, when
@@ -36,6 +37,8 @@ def history(chat: Chat, arg: str) -> None:
         if exchange.question.attached:
             words = f"{attached_text(exchange.question.attached)} {words}"
         chat.console.print(head + preview(words, width - head.cell_len))
+        if exchange.steps:
+            chat.console.print(Text("   ") + preview(names_line(exchange.steps), width - 3), style="hint")
         model = one_line(exchange.model)
         who = "   " + (_("{model} (interrupted)").format(model=model) if exchange.interrupted else model) + ": "
         chat.console.print(Text(who, style="hint") + preview(exchange.reply, width - Text(who).cell_len), style="hint")
@@ -64,6 +67,7 @@ def show_exchange(chat: Chat, arg: str) -> None:
     exchange = exchanges[int(arg) - 1]
     chat.say(_("{number}. you:").format(number=arg), "hint")
     print_question(chat.console, exchange.question)
+    print_steps(chat.console, exchange.steps)
     chat.say(f"{one_line(exchange.model)}:", "hint")  # an interrupted reply is marked at its end
     reply = chat.session.output.reply()
     reply.content(exchange.reply)
@@ -75,6 +79,16 @@ def print_question(console: Console, question: Message) -> None:
     if question.attached:
         console.print(Text(attached_text(question.attached), style="hint"))
     console.print(Text(sanitize(question.words)))
+
+
+def print_steps(console: Console, steps: tuple[Message, ...]) -> None:
+    """The tool calls before a reply, one line each (`/tools last` and the Markdown export have the results
+    whole); what the model wrote beside them, on a line of its own before them."""
+    width = console.width
+    for called in paired(steps):
+        if called.said.strip():
+            console.print(preview(called.said, width), style="hint")
+        console.print(Text(call_line(called, width), no_wrap=True, overflow="ellipsis"), style="hint")
 
 
 def preview(text: str, width: int) -> Text:

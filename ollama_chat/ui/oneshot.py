@@ -12,7 +12,7 @@ from ollama_chat.chat.context import ContextTracker, Plan, bad_window_text
 from ollama_chat.chat.refusals import NotSent
 from ollama_chat.chat.conversation import Conversation
 from ollama_chat.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated, UsageError
-from ollama_chat.i18n import _
+from ollama_chat.i18n import _, ngettext
 from ollama_chat.chat.log import ExchangeLog
 from ollama_chat.chat.settings import Settings
 from ollama_chat.chat.turn import fitted_turn, refused_text, settle
@@ -71,6 +71,12 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
     _learn_window(context, backend, settings, conversation, question, note)
 
     def tell(plan: Plan) -> None:
+        if plan.steps_out:
+            note(ngettext("the tool calls and results of {n} earlier exchange do not fit the {tokens}-token context"
+                          " window and were not sent (its question and answer were).",
+                          "the tool calls and results of {n} earlier exchanges do not fit the {tokens}-token context"
+                          " window and were not sent (their questions and answers were).", plan.steps_out).format(
+                n=f"{plan.steps_out:,}", tokens=f"{plan.window.tokens:,}"))
         if plan.dropped:
             note(_("the oldest {dropped} of {eligible} earlier exchanges do not fit the {tokens}-token"
                    " context window and were not sent.").format(
