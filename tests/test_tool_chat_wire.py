@@ -116,7 +116,8 @@ def first_call_id(fake) -> str:
 
 
 def test_a_question_answered_after_reading_a_file_over_openai(fake_openai, project):
-    fake_openai.script_tools([("read_file", {"path": "메모.txt"})], answer=ANSWER)
+    """The reasoning before the calls is not sent back: OpenAI's API has no field for it in a request."""
+    fake_openai.script_tools([("read_file", {"path": "메모.txt"})], answer=ANSWER, thinking="메모를 읽어 보자.")
     desk = Desk()
     chat = tool_chat(Flags(host=fake_openai.url, api="openai", model=OPENAI_MODEL), {}, project, project.parent / "personas", desk)
     assert handle_line(chat, QUESTION)

@@ -12,9 +12,6 @@ from ollama_chat.backends.tool_calls import MAX_CALLS, BadToolCall, ToolPiece, l
 from ollama_chat.i18n import _
 from ollama_chat.types import ToolCall
 
-__all__ = ["ToolPiece", "arguments_text", "tool_pieces_from", "wire_calls"]
-
-
 def arguments_text(call: ToolCall) -> str:
     """A call's arguments as the API carries them: JSON text (as the model sent it, when it was not JSON)."""
     if call.raw_arguments is not None:

@@ -20,8 +20,8 @@ from ollama_chat.files.attachments import image_format
 from ollama_chat.backends.base import NoThinkSwitch, OptionsRefused, Unsupported, count, server_text, shown_value, window_value
 from ollama_chat.hosts import too_long
 from ollama_chat.errors import cut
-from ollama_chat.backends.openai_tools import ToolPiece, tool_pieces_from, wire_calls
-from ollama_chat.backends.tool_calls import wire_tool
+from ollama_chat.backends.openai_tools import tool_pieces_from, wire_calls
+from ollama_chat.backends.tool_calls import ToolPiece, wire_tool
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.options import OPENAI_CLIENT_SIDE, OPENAI_NAMES
 from ollama_chat.types import ChatRequest, Message, ModelInfo, Stats

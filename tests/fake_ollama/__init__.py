@@ -45,6 +45,9 @@ Tool calls: `fake.reply("", tool_calls=[tool_call("get_weather", {"city": "Seoul
 Ollama does (a line with `message.tool_calls`, then the done line); a model whose capabilities lack "tools"
 (`add_model(name, ("completion", "tools"))` has them) is answered HTTP 400 "registry.ollama.ai/library/NAME
 does not support tools" when a request offers tools. What was offered and sent back is in `chat_requests`.
+A whole round trip without queuing: `fake.script_tools([("read_file", {"path": "a.txt"})])` makes the fake a
+tool-calling model (`tool_model.py`; by hand `--tool-call NAME[:JSON]`): a question asked with tools gets those
+calls, the results a text quoting them (`answer=` instead). `FakeOpenAI.script_tools` is the same in its wire.
 
 Servers that never finish: `fake.trickle_next(path, "headers" | "body" | "comments", every=S)` answers the next
 request to `path` a byte (or, for SSE, a `: ping` comment) every S seconds for ever, until the client hangs up.
