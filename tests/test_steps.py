@@ -390,8 +390,6 @@ def test_a_resumed_conversation_puts_its_steps_back_exactly_where_they_were(db, 
                                    Message("assistant", PLAIN.reply), question])
 
 
-@pytest.mark.xfail(strict=True, reason="the backends' wire for tool calls (issue 20, i20-wire) is not merged yet: remove"
-                                       " this mark when it is")
 @pytest.mark.parametrize("api", ["ollama", "openai"])
 def test_continue_sends_the_stored_steps_over_the_wire_as_they_were(cli, fake_ollama, fake_openai, db, api):
     secret = "the file's real text, never read by a resume"
