@@ -59,7 +59,8 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
     """Ask once (after the exchanges of a resumed conversation in `log`, as many as fit the context window), and
     store the answer, even an interrupted one (`log` None: nothing is stored). A failure after part of the
     reply was written raises, after the part is shown. `note`: where to say that older exchanges were left out. `files`: those in `question`, to name
-    the one that does not fit; images are refused for a model that cannot see, before anything is sent."""
+    the one that does not fit; images are refused for a model that cannot see, before anything is sent. `tools`:
+    the tools offered (`oneshot_tools`), None for none."""
     conversation = log.conversation if log is not None else Conversation()
     if question.images or files:  # only then: a plain question's start-up does not pay for the checks
         from ollama_chat.chat.tray import cannot_see, too_big
@@ -70,25 +71,13 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
     context = ContextTracker()
     _learn_window(context, backend, settings, conversation, question, note)
 
-    def tell(plan: Plan) -> None:
-        if plan.steps_out:
-            note(ngettext("the tool calls and results of {n} earlier exchange do not fit the {tokens}-token context"
-                          " window and were not sent (its question and answer were).",
-                          "the tool calls and results of {n} earlier exchanges do not fit the {tokens}-token context"
-                          " window and were not sent (their questions and answers were).", plan.steps_out).format(
-                n=f"{plan.steps_out:,}", tokens=f"{plan.window.tokens:,}"))
-        if plan.dropped:
-            note(_("the oldest {dropped} of {eligible} earlier exchanges do not fit the {tokens}-token"
-                   " context window and were not sent.").format(
-                dropped=f"{plan.dropped:,}", eligible=f"{plan.eligible:,}", tokens=f"{plan.window.tokens:,}"))
-
     for i, attachment in enumerate(files):
         big = too_big(context, settings, files[:i], attachment, fixed=backend.fixed_window)
         if big is not None:
             raise for_command_line(big)
     specs, round_ = tools.for_turn(settings.model, context.calibration(settings.model).tokens,
                                    lambda: context.window(settings).tokens) if tools is not None else ((), None)
-    turn = fitted_turn(backend, context, settings, conversation, question, output, tell,
+    turn = fitted_turn(backend, context, settings, conversation, question, output, _left_out(note),
                        lambda refusal: note(refused_text(refusal, settings.model)), follow_up=round_, tools=specs)
     result = turn.result
     if tools is not None:
@@ -117,6 +106,24 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
     if result.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK if stored or log is None else EXIT_FAILURE  # the answer was shown, but it is not kept
+
+
+def _left_out(note: Callable[[str], None]) -> Callable[[Plan], None]:
+    """What to say when older exchanges (or their tool steps) are not sent."""
+
+    def tell(plan: Plan) -> None:
+        if plan.steps_out:
+            note(ngettext("the tool calls and results of {n} earlier exchange do not fit the {tokens}-token context"
+                          " window and were not sent (its question and answer were).",
+                          "the tool calls and results of {n} earlier exchanges do not fit the {tokens}-token context"
+                          " window and were not sent (their questions and answers were).", plan.steps_out).format(
+                n=f"{plan.steps_out:,}", tokens=f"{plan.window.tokens:,}"))
+        if plan.dropped:
+            note(_("the oldest {dropped} of {eligible} earlier exchanges do not fit the {tokens}-token"
+                   " context window and were not sent.").format(
+                dropped=f"{plan.dropped:,}", eligible=f"{plan.eligible:,}", tokens=f"{plan.window.tokens:,}"))
+
+    return tell
 
 
 def _learn_window(context: ContextTracker, backend: Backend, settings: Settings, conversation: Conversation,

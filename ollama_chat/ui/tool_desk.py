@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TextIO
 
@@ -25,6 +26,7 @@ from ollama_chat.ui.tool_lines import answer_words, arguments_lines, call_lines,
 # the answers, by key; the Korean layout's keys too (ㅛ is y, ㅁ a, ㅜ n, ㄷ e), and Enter is No
 KEYS = {"y": "once", "a": "always", "n": "refuse", "e": "edit", "ㅛ": "once", "ㅁ": "always", "ㅜ": "refuse",
         "ㄷ": "edit", "\r": "refuse", "\n": "refuse", "\x04": "refuse"}
+_ESCAPE = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|O.|.)?")  # arrows, function keys, Alt+key
 NO_TERMINAL = ("It needs the user's approval, and there was no terminal to ask on, so it was not run. Do not call it"
                " again; answer with what you have.")
 
@@ -105,11 +107,9 @@ class KeyReader:
                     return "refuse"
                 if b"\x03" in data:
                     raise KeyboardInterrupt
-                if data.startswith(b"\x1b"):  # an arrow or a function key
-                    continue
-                key = data.decode("utf-8", "replace")[:1].lower()
-                if key in KEYS:
-                    return KEYS[key]
+                for key in _ESCAPE.sub("", data.decode("utf-8", "replace")).lower():  # an arrow key is no answer
+                    if key in KEYS:
+                        return KEYS[key]
 
 
 def parse_arguments(text: str) -> Mapping[str, Any]:
