@@ -133,8 +133,11 @@ def waiting(fd: int, count: int) -> bool:
     (b"", "A", "always"),
 ])
 def test_one_key_from_the_terminal_after_what_was_typed_ahead_is_thrown_away(typed, then, answer):
+    import tty
+
     master, slave = os.openpty()
     try:
+        tty.setcbreak(slave)  # as the chat keeps its terminal between prompts (no line editing, no echo)
         os.write(master, typed)
         assert waiting(slave, len(typed))  # in the terminal's queue (a kernel worker moves it there)
         assert KeyReader(slave)(lambda: os.write(master, then.encode())) == answer
