@@ -204,3 +204,15 @@ def test_an_mcp_tool_through_the_chat_and_ctrl_c_stops_a_slow_one(start, fake_ol
     assert len(fake_ollama.chat_requests) == requests + 1  # the loop stopped: the model was not asked again
     chat.send("/bye\r")
     chat.expect(pexpect.EOF)
+
+
+def test_an_mcp_server_does_not_start_before_the_prompt(start, tmp_path):
+    config = tmp_path / ".config" / "ollama-chat"
+    config.mkdir(parents=True)
+    (config / "mcp.json").write_text(json.dumps({"mcpServers": {"srv": {"command": sys.executable,
+                                                                        "args": [SERVER, "stdio"]}}}))
+    chat = start("--mcp", "srv")  # at the prompt
+    chat.send("/mcp\r")
+    chat.expect_exact("srv · stdio · not started · in use")
+    chat.expect_exact(PROMPT)
+    assert not (tmp_path / ".local" / "state" / "ollama-chat" / "mcp" / "srv.log").exists()
