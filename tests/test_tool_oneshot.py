@@ -124,3 +124,18 @@ def test_a_question_without_tools_imports_no_tool_module(tmp_path, fake_ollama):
     assert "echo: 안녕" in result.stdout and "ollama_chat.cli.app" in imported
     tools = {m for m in imported if m.startswith(("ollama_chat.tools", "ollama_chat.chat.tool", "ollama_chat.ui.tool"))}
     assert tools <= {"ollama_chat.tools", "ollama_chat.tools.base"}  # the small types every message carries, no more
+
+
+def test_a_result_is_fitted_by_the_tool_to_the_questions_own_window(project, tmp_path, fake_ollama):
+    """A 2,048-token window leaves a file's lines a quarter of it: the file tool keeps whole lines and says where
+    to read on, as in the REPL, rather than the round cutting a too-big result mid-line."""
+    (project / "log.txt").write_text("".join(f"line {n}: the build step finished without errors\n"
+                                             for n in range(1, 601)), encoding="utf-8")
+    fake_ollama.script_tools([("read_file", {"path": "log.txt"})])
+    env = user_env(tmp_path, fake_ollama.host_port)
+    result = no_tty(["--tools", "read", "--yes-tools", "read_file", "--num-ctx", "2048", "로그를 요약해 줘"], env,
+                    project)
+    assert result.returncode == 0, result.stderr.decode()
+    [told] = tool_messages(fake_ollama)
+    assert "Ask again with start_line=" in told["content"]
+    assert "line 600:" not in told["content"]

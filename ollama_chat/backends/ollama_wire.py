@@ -7,7 +7,7 @@ from typing import Any
 
 from ollama_chat.backends.base import count, server_text, shorten
 from ollama_chat.backends.streaming import decode_json
-from ollama_chat.backends.tool_calls import MAX_CALLS, BadToolCall, call_from, too_many, wire_tool
+from ollama_chat.backends.tool_calls import BadToolCall, call_from, call_list, wire_tool
 from ollama_chat.i18n import _
 from ollama_chat.types import ChatEvent, ChatRequest, Message, Stats, ToolCall
 
@@ -96,14 +96,8 @@ def tool_calls_from(value: object) -> tuple[ToolCall, ...]:
     """`message.tool_calls`: whole calls, `[{"id": "call_…", "function": {"index", "name", "arguments": {…}}}]`
     (no `id` before Ollama 0.12.x). Their IDs as sent (maybe ""): the stream makes them unique. BadToolCall
     for another shape, or for more than MAX_CALLS."""
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise _not_calls()
-    if len(value) > MAX_CALLS:
-        raise too_many()
     calls = []
-    for item in value:
+    for item in call_list(value, _not_calls):
         function = item.get("function") if isinstance(item, dict) else None
         if not isinstance(function, dict):
             raise _not_calls()

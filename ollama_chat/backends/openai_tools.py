@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from ollama_chat.backends.tool_calls import MAX_CALLS, BadToolCall, ToolPiece, label, too_many
+from ollama_chat.backends.tool_calls import BadToolCall, ToolPiece, call_list, label
 from ollama_chat.i18n import _
 from ollama_chat.types import ToolCall
 
@@ -29,14 +29,8 @@ def tool_pieces_from(value: object, *, whole: bool = False) -> tuple[ToolPiece, 
     """`tool_calls` of a delta (pieces: `{"index", "id"?, "type"?, "function": {"name"?, "arguments"?}}`) or of
     a whole message (`whole`: each entry a whole call, the index its place). Arguments are JSON text; an object
     there (not the API's shape, but clear) is taken as its text. BadToolCall for anything else."""
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise _not_calls()
-    if len(value) > MAX_CALLS:
-        raise too_many()
     pieces = []
-    for place, item in enumerate(value):
+    for place, item in enumerate(call_list(value, _not_calls)):
         function = item.get("function", {}) if isinstance(item, dict) else None
         if not isinstance(function, dict):
             raise _not_calls()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +56,18 @@ class BadToolCall(BadStream):
 
 def too_many() -> BadToolCall:
     return BadToolCall(_("the model asked for more than {n} tool calls in one reply").format(n=MAX_CALLS))
+
+
+def call_list(value: object, not_calls: Callable[[], BadToolCall]) -> list[Any]:
+    """A reply's `tool_calls` as a list within MAX_CALLS (none when absent); `not_calls()`, the wire's own
+    words, for anything else."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise not_calls()
+    if len(value) > MAX_CALLS:
+        raise too_many()
+    return value
 
 
 def arguments_too_large(name: str) -> BadToolCall:

@@ -25,7 +25,7 @@ from ollama_chat.chat.recorder import Recorder
 from ollama_chat.chat.refusals import NotSent
 from ollama_chat.chat.resume import Continuation, Resumed, continue_with
 from ollama_chat.chat.settings import UNSET, Layers, Settings
-from ollama_chat.chat.tool_round import Approvals
+from ollama_chat.chat.tool_round import Approvals, result_budget
 from ollama_chat.chat.tool_use import ToolUse
 from ollama_chat.chat.toolbox import ToolPlace, toolbox_for
 from ollama_chat.chat.tray import Tray
@@ -62,7 +62,7 @@ class ChatSession:
         self.tray = Tray(lambda: self.settings, self.context, backend, notify)
         s = self.settings
         place = place or ToolPlace(".", None, {})
-        toolbox = toolbox_for(s.tools, s.mcp, place, lambda: self.context.window(self.settings).tokens // 4,
+        toolbox = toolbox_for(s.tools, s.mcp, place, lambda: result_budget(self.context.window(self.settings).tokens),
                               lambda text: self.context.calibration(self.settings.model).tokens(text))
         self.tool_use = ToolUse(toolbox, Approvals(s.yes_tools), desk, notify, backend)  # off until chosen
         self._told_window: int | None = None  # the window for which dropped exchanges were last explained

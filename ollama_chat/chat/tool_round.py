@@ -24,6 +24,12 @@ RESULT_SHARE = 4  # a result may take at most a quarter of the window
 REFUSED = "The user refused this call; it was not run. Do not call it again unless the user asks."
 
 
+
+def result_budget(window: int) -> int:
+    """The tokens one tool result may take in a `window`-token context: the tools fit their output to it (a
+    search keeps whole results, a file says what was left out) and the round cuts anything past it."""
+    return max(256, window // RESULT_SHARE)
+
 class Approvals:
     """What runs without asking: the tools the user allowed beforehand (`--yes-tools NAME`, the config's
     allow-list) and those answered "always" in this chat. `SERVER__*` allows every tool of an MCP server.
@@ -105,7 +111,7 @@ class ToolRound:
     def _framed(self, call: ToolCall, spec: Any, arguments: Mapping[str, Any], got: ToolResult) -> ToolOutcome:
         """The result cut to its share of the window, and marked as data: a page or a file may hold text that
         reads like instructions, and the model is told it is neither the user's nor ours."""
-        budget = max(256, self._window() // RESULT_SHARE)
+        budget = result_budget(self._window())
         text = cut_to(got.text, budget, self._tokens)
         notes = "".join(f"\n[{note}]" for note in got.notes)
         if got.is_error:

@@ -135,11 +135,13 @@ def _once(run: Run, prompt: str | None, *, stdin_read: bool) -> int:
     def ask() -> int:
         if not (settings.tools or settings.mcp):  # only then: a plain question's start-up does not pay for tools
             return run_oneshot(settings, question, run.backend, output, log, note=env.note, files=run.texts)
+        from ollama_chat.chat.context import ContextTracker
         from ollama_chat.ui.oneshot_tools import oneshot_tools
 
-        with oneshot_tools(env, settings, run.backend) as tools:
+        context = ContextTracker()
+        with oneshot_tools(env, settings, run.backend, context) as tools:
             return run_oneshot(settings, question, run.backend, output, log, note=env.note, files=run.texts,
-                               tools=tools)
+                               tools=tools, context=context)
 
     try:
         return ask()

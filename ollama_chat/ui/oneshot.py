@@ -55,12 +55,12 @@ def combine_question(piped: str | None, prompt: str | None, *, attached: bool = 
 
 def run(settings: Settings, question: Message, backend: Backend, output: Output, log: ExchangeLog | None = None,
         note: Callable[[str], None] = lambda text: None, files: Sequence[Attachment] = (),
-        tools: ToolUse | None = None) -> int:
+        tools: ToolUse | None = None, context: ContextTracker | None = None) -> int:
     """Ask once (after the exchanges of a resumed conversation in `log`, as many as fit the context window), and
     store the answer, even an interrupted one (`log` None: nothing is stored). A failure after part of the
     reply was written raises, after the part is shown. `note`: where to say that older exchanges were left out. `files`: those in `question`, to name
     the one that does not fit; images are refused for a model that cannot see, before anything is sent. `tools`:
-    the tools offered (`oneshot_tools`), None for none."""
+    the tools offered (`oneshot_tools`), None for none; `context`: the window and calibration they share."""
     conversation = log.conversation if log is not None else Conversation()
     if question.images or files:  # only then: a plain question's start-up does not pay for the checks
         from ollama_chat.chat.tray import cannot_see, too_big
@@ -68,7 +68,7 @@ def run(settings: Settings, question: Message, backend: Backend, output: Output,
         blind = cannot_see(backend, settings.model)
         if blind is not None:
             raise for_command_line(blind)
-    context = ContextTracker()
+    context = context or ContextTracker()
     _learn_window(context, backend, settings, conversation, question, note)
 
     for i, attachment in enumerate(files):

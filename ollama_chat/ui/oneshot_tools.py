@@ -13,11 +13,11 @@ from typing import Any
 
 from ollama_chat.backends.base import Backend
 from ollama_chat.chat.settings import Settings
-from ollama_chat.chat.tool_round import Approvals
+from ollama_chat.chat.context import ContextTracker
+from ollama_chat.chat.tool_round import Approvals, result_budget
 from ollama_chat.chat.tool_use import ToolUse, sources_text
 from ollama_chat.chat.toolbox import ToolPlace, toolbox_for
 from ollama_chat.environment import Environment
-from ollama_chat.estimate import Calibration
 from ollama_chat.tools.base import Source
 from ollama_chat.ui.editor import Editor
 from ollama_chat.ui.tool_desk import KeyReader, StreamScreen, ToolDesk
@@ -43,8 +43,10 @@ class StderrNotify:
 
 
 @contextmanager
-def oneshot_tools(env: Environment, settings: Settings, backend: Backend, window: Any = None) -> Iterator[ToolUse]:
-    """The tools of one question, closed after (MCP servers stopped, the terminal let go)."""
+def oneshot_tools(env: Environment, settings: Settings, backend: Backend, context: ContextTracker
+                  ) -> Iterator[ToolUse]:
+    """The tools of one question, closed after (MCP servers stopped, the terminal let go); their results are
+    fitted to the window and counted with the calibration `context` (the question's own) knows."""
     tty = None
     try:
         tty = env.open_tty()
@@ -54,8 +56,9 @@ def oneshot_tools(env: Environment, settings: Settings, backend: Backend, window
     keys = KeyReader(tty.fileno()) if tty is not None else None
     edit = Editor(env.environ, tty.fileno(), screen=env.stderr).edit if tty is not None else None
     place = ToolPlace(os.getcwd(), settings.host if settings.backend_api == "ollama" else None, env.environ)
-    toolbox = toolbox_for(settings.tools, settings.mcp, place, window or (lambda: 8000),
-                          Calibration().tokens)
+    toolbox = toolbox_for(settings.tools, settings.mcp, place,
+                          lambda: result_budget(context.window(settings).tokens),
+                          lambda text: context.calibration(settings.model).tokens(text))
 
     def sources(found: list[Source]) -> None:
         env.stdout.write("\n" + sources_text(found) + "\n")
