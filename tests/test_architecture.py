@@ -338,3 +338,51 @@ def test_the_process_check_finds_each_way_of_reading_it():
               "    print('ok', file=env)\n    typer.echo('no', err=True)\n    typer.echo('ok', file=env)\n")
     assert sorted(process_reads(source)) == ["3: from os import getenv", "5: os.environ", "6: os.getenv",
                                              "6: sys.stdout", "7: print()", "9: typer.echo() without file="]
+
+
+# -- what each start imports (issue 22, item 5) ---------------------------------------------------------------
+
+# Loaded at the first reply or the first option parsed, never before: each costs start-up it need not.
+NOT_BEFORE_THE_PROMPT = ("markdown_it", "pygments", "rich.markdown", "typer", "click", "ollama_chat.ui.oneshot")
+NOT_ON_THE_PIPED_PATH = ("markdown_it", "pygments", "rich", "typer", "click", "prompt_toolkit")
+_REPORT = "import sys\ndef heavy(names): return [name for name in names if name in sys.modules]\n"
+
+
+def test_the_repl_shows_its_prompt_before_importing_markdown_or_typer(tmp_path, fake_ollama):
+    """`ollama-chat` in a terminal: what is imported when the first prompt is about to be shown."""
+    from helpers import spawn_in_pty, user_env
+
+    code = _REPORT + (
+        "import prompt_toolkit\n"
+        "def prompt(self, *args, **kwargs):\n"
+        f"    print('HEAVY', heavy({NOT_BEFORE_THE_PROMPT!r}), flush=True)\n"
+        "    raise EOFError\n"
+        "prompt_toolkit.PromptSession.prompt = prompt\n"
+        "sys.argv = ['ollama-chat']\nfrom ollama_chat.entry import main\nmain()\n"
+    )
+    env = user_env(tmp_path, fake_ollama.host_port, TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1")
+    child = spawn_in_pty(sys.executable, ["-c", code], env, cwd=str(tmp_path))
+    try:
+        child.expect(r"HEAVY (\[.*?\])\r?\n")
+        seen = child.match.group(1)
+        child.expect_exact("Bye!")
+    finally:
+        child.close(force=True)
+    assert seen == "[]"
+
+
+def test_a_piped_question_imports_no_terminal_library_and_no_typer(tmp_path, fake_ollama):
+    """`echo q | ollama-chat` and `echo q | ollama-chat some words`: no option, so no parser, and no screen."""
+    from helpers import default_signals, user_env
+
+    code = _REPORT + (
+        "import atexit\n"
+        f"atexit.register(lambda: print('HEAVY', heavy({NOT_ON_THE_PIPED_PATH!r}), file=sys.stderr))\n"
+        "from ollama_chat.entry import main\nmain()\n"
+    )
+    env = user_env(tmp_path, fake_ollama.host_port)
+    for words in ([], ["in", "short"]):
+        result = subprocess.run([sys.executable, "-c", code, *words], input="what is up?", env=env, cwd=tmp_path,
+                                capture_output=True, text=True, timeout=60, preexec_fn=default_signals)
+        assert result.returncode == 0 and "echo: what is up?" in result.stdout, result.stderr
+        assert result.stderr.strip().splitlines()[-1] == "HEAVY []", result.stderr

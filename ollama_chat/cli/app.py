@@ -16,7 +16,7 @@ from ollama_chat.chat.personas import PersonaError, load_persona
 from ollama_chat.chat.recorder import OFF, Recorder
 from ollama_chat.chat.resume import Continuation, Resumed, continue_with, from_store, read_transcript
 from ollama_chat.chat.settings import Flags, Layers, Settings, build_layers, load_format, persona_ref
-from ollama_chat.cli.inputs import question_with, read_attachments, read_stdin
+from ollama_chat.cli.inputs import combine_question, question_with, read_attachments, read_stdin
 from ollama_chat.cli.servers import open_backend
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_OK, ChatError, UsageError, ctrl_c_interrupts, signals_as_interrupts
@@ -24,8 +24,6 @@ from ollama_chat.i18n import _
 from ollama_chat.store.sqlite import NoSuchConversation, Store, StoreError
 from ollama_chat.text import one_line
 from ollama_chat.types import Message
-from ollama_chat.ui.oneshot import combine_question
-from ollama_chat.ui.oneshot import run as run_oneshot
 from ollama_chat.ui.output import make_output
 
 if TYPE_CHECKING:
@@ -112,6 +110,8 @@ def _in_the_repl(run: Run, prompt: str | None, *, stdin_read: bool) -> int:
 def _once(run: Run, prompt: str | None, *, stdin_read: bool) -> int:
     """One question (piped in, PROMPT, the files), its answer streamed out; with --pull, a missing model is
     pulled and the question asked again."""
+    from ollama_chat.ui.oneshot import run as run_oneshot  # here: the REPL's start-up does not pay for it
+
     env, settings = run.env, run.settings
     if prompt is None and env.stdin_isatty and not run.attached:
         env.stderr.write(_("Reading the question from the terminal; finish with Ctrl+D.") + "\n")
