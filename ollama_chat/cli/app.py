@@ -15,7 +15,8 @@ from ollama_chat.chat.log import ExchangeLog
 from ollama_chat.chat.personas import PersonaError, load_persona
 from ollama_chat.chat.recorder import OFF, Recorder
 from ollama_chat.chat.resume import Continuation, Resumed, continue_with, from_store, read_transcript
-from ollama_chat.chat.settings import Flags, Layers, Settings, build_layers, load_format, persona_ref
+from ollama_chat.chat.settings import Flags, Settings, load_format
+from ollama_chat.chat.layers import Layers, build_layers, persona_ref
 from ollama_chat.cli.inputs import combine_question, question_with, read_attachments, read_stdin
 from ollama_chat.cli.servers import open_backend
 from ollama_chat.environment import Environment

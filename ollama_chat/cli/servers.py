@@ -7,7 +7,8 @@ from ollama_chat import paths
 from ollama_chat.backends.base import Backend
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.chat.configfile import load_config
-from ollama_chat.chat.settings import Flags, Layers, Settings, config_layer, env_layer, flags_layer, server_layer
+from ollama_chat.chat.settings import Flags, Settings
+from ollama_chat.chat.layers import Layers, config_layer, env_layer, flags_layer, server_layer
 from ollama_chat.environment import Environment
 
 
