@@ -174,7 +174,7 @@ SDK_KIN = ("mcp", "pydantic", "pydantic_core", "anyio", "starlette", "uvicorn", 
 LAYERS: list[set[str]] = [
     {"ollama_chat", "ollama_chat.types", "ollama_chat.errors", "ollama_chat.environment", "ollama_chat.paths",
      "ollama_chat.i18n", "ollama_chat.text", "ollama_chat.options", "ollama_chat.estimate", "ollama_chat.suggest",
-     "ollama_chat.tomlfile", "ollama_chat.hosts"},  # the ground floor
+     "ollama_chat.tomlfile", "ollama_chat.hosts", "ollama_chat.startup"},  # the ground floor
     {"ollama_chat.files", "ollama_chat.store"},
     {"ollama_chat.backends"},  # reads images with files
     {"ollama_chat.tools"},  # the file tools read with files; MCP over HTTP uses the backends' SSE parser

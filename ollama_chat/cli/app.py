@@ -21,6 +21,7 @@ from ollama_chat.cli.servers import open_backend
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_OK, ChatError, UsageError, ctrl_c_interrupts, signals_as_interrupts
 from ollama_chat.i18n import _
+from ollama_chat.startup import collector_paused
 from ollama_chat.store.sqlite import NoSuchConversation, Store, StoreError
 from ollama_chat.text import one_line
 from ollama_chat.types import Message
@@ -99,7 +100,8 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
 
 def _in_the_repl(run: Run, prompt: str | None, *, stdin_read: bool) -> int:
     """The REPL, after a first question when one was piped in or given with -i."""
-    from ollama_chat.ui.repl import Start, run_repl
+    with collector_paused():  # prompt_toolkit and rich
+        from ollama_chat.ui.repl import Start, run_repl
 
     env = run.env
     ctrl_c_interrupts()
