@@ -15,7 +15,8 @@ and checks the goals: the one-shot at most 1.35x the seed, the REPL's prompt at 
 Run with the package installed: `python bench/startup.py [-n 15]` (pexpect, from the `test` extra, drives the
 REPL). The commands run from a neutral folder, so they use the installed package, not the checkout's files.
 `--before OTHER/bin/python` adds the one-shot and the REPL of another installation (an older commit installed in
-its own venv) to the same rounds, so a change is measured before and after in one run.
+its own venv, with a home of its own: an older schema refuses a newer store) to the same rounds, so a change is
+measured before and after against the same seed in one run (`versions.py` compares two versions alone).
 """
 
 from __future__ import annotations
@@ -100,9 +101,9 @@ def main() -> int:
                 "REPL: ollama-chat until its prompt": repl_prompt(env),
             }
             if args.before is not None:
-                other = args.before.parent / "ollama-chat"
-                rows["before: one-shot"] = piped([str(other)], env)
-                rows["before: REPL until its prompt"] = repl_prompt(env, other)
+                other, other_env = args.before.parent / "ollama-chat", user_env(home / "before", fake.host_port)
+                rows["before: one-shot"] = piped([str(other)], other_env)
+                rows["before: REPL until its prompt"] = repl_prompt(other_env, other)
             for run in rows.values():  # warm-up: byte-code caches, the page cache
                 run()
             samples: dict[str, list[float]] = {name: [] for name in rows}
