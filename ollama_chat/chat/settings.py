@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ollama_chat.hosts import parse_host
+from ollama_chat.hosts import DEFAULT_KEY_ENV, parse_host
 from ollama_chat.errors import UsageError
 from ollama_chat.i18n import _
 from ollama_chat.options import THINK_LEVELS
@@ -23,7 +23,6 @@ DEFAULT_MAX_MESSAGES = 20  # as in the seed: keep the last 20 messages
 DEFAULT_TIMEOUT = 300.0  # seconds without a byte; a big model can take minutes to load
 MAX_TIMEOUT = 1_000_000.0  # about 11 days: more than any model needs, and what a socket can take
 APIS = ("ollama", "openai")
-DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 MAX_SCHEMA = 1024 * 1024
 
 
