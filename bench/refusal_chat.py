@@ -31,7 +31,8 @@ import ollama_chat  # noqa: E402
 from ollama_chat.backends.ollama import OllamaBackend  # noqa: E402
 from ollama_chat.chat.personas import load_persona  # noqa: E402
 from ollama_chat.chat.session import ChatSession  # noqa: E402
-from ollama_chat.chat.settings import Flags, build_layers  # noqa: E402
+from ollama_chat.chat.settings import Flags  # noqa: E402
+from ollama_chat.chat.layers import build_layers  # noqa: E402
 from ollama_chat.ui.output import make_output  # noqa: E402
 
 

@@ -14,6 +14,9 @@ and checks the goals: the one-shot at most 1.35x the seed, the REPL's prompt at 
 
 Run with the package installed: `python bench/startup.py [-n 15]` (pexpect, from the `test` extra, drives the
 REPL). The commands run from a neutral folder, so they use the installed package, not the checkout's files.
+`--before OTHER/bin/python` adds the one-shot and the REPL of another installation (an older commit installed in
+its own venv, with a home of its own: an older schema refuses a newer store) to the same rounds, so a change is
+measured before and after against the same seed in one run (`versions.py` compares two versions alone).
 """
 
 from __future__ import annotations
@@ -53,12 +56,12 @@ def piped(cmd: list[str], env: dict[str, str], reply: bytes = b"echo: hi") -> Ca
     return run
 
 
-def repl_prompt(env: dict[str, str]) -> Callable[[], float]:
+def repl_prompt(env: dict[str, str], program: Path = BIN) -> Callable[[], float]:
     import pexpect
 
     def run() -> float:
         start = time.perf_counter()
-        child = pexpect.spawn(str(BIN), [], env=env, cwd=CWD, dimensions=(30, 100), encoding="utf-8", timeout=30)
+        child = pexpect.spawn(str(program), [], env=env, cwd=CWD, dimensions=(30, 100), encoding="utf-8", timeout=30)
         child.delaybeforesend = None
         child.expect_exact(PROMPT)
         elapsed = time.perf_counter() - start
@@ -83,6 +86,8 @@ def user_env(home: Path, host_port: str) -> dict[str, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", type=int, default=15, help="rounds (the median of each command is reported)")
+    parser.add_argument("--before", type=Path, metavar="PYTHON",
+                        help="another installation's python: its one-shot and REPL are timed in the same rounds")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="ollama-chat-bench-"))
     try:
@@ -95,6 +100,10 @@ def main() -> int:
                 "one-shot, heavy modules eager (naive)": piped([sys.executable, "-c", EAGER], env),
                 "REPL: ollama-chat until its prompt": repl_prompt(env),
             }
+            if args.before is not None:
+                other, other_env = args.before.parent / "ollama-chat", user_env(home / "before", fake.host_port)
+                rows["before: one-shot"] = piped([str(other)], other_env)
+                rows["before: REPL until its prompt"] = repl_prompt(other_env, other)
             for run in rows.values():  # warm-up: byte-code caches, the page cache
                 run()
             samples: dict[str, list[float]] = {name: [] for name in rows}
@@ -119,6 +128,11 @@ def main() -> int:
         print(f"{'PASS' if ratio <= limit else 'FAIL'}  {goal}: {ratio:.2f}x the seed script (goal <= {limit}x)")
     naive, ours = medians["one-shot, heavy modules eager (naive)"], medians["one-shot: echo hi | ollama-chat"]
     print(f"lazy imports save {1000 * (naive - ours):.0f} ms on every piped question ({naive / ours:.2f}x)")
+    if args.before is not None:
+        for goal, name in (("one-shot", "one-shot: echo hi | ollama-chat"), ("REPL prompt", "REPL: ollama-chat until its prompt")):
+            before = medians[f"before: {'one-shot' if goal == 'one-shot' else 'REPL until its prompt'}"]
+            print(f"{goal}: {before / seed:.2f}x the seed before, {medians[name] / seed:.2f}x now "
+                  f"({1000 * (before - medians[name]):+.0f} ms saved)")
     return 0 if ok else 1
 
 

@@ -33,7 +33,8 @@ from pathlib import Path
 from ollama_chat.chat.context import ContextTracker
 from ollama_chat.chat.conversation import Conversation
 from ollama_chat.chat.personas import load_persona
-from ollama_chat.chat.settings import Flags, build_layers
+from ollama_chat.chat.settings import Flags
+from ollama_chat.chat.layers import build_layers
 from ollama_chat.store.sqlite import Store
 from ollama_chat.types import Exchange, Message, ToolCall
 

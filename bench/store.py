@@ -96,7 +96,8 @@ def import_case(folder: Path, rng: random.Random) -> bool:
     from ollama_chat.chat.conversation import Conversation
     from ollama_chat.chat.personas import load_persona
     from ollama_chat.chat.recorder import Recorder
-    from ollama_chat.chat.settings import Flags, build_layers
+    from ollama_chat.chat.settings import Flags
+    from ollama_chat.chat.layers import build_layers
     from ollama_chat.store.transcript import from_json, to_json
 
     exchanges = transcript(rng, IMPORTED)

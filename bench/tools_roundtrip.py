@@ -31,7 +31,8 @@ from rich.console import Console  # noqa: E402
 from ollama_chat.backends.ollama import OllamaBackend  # noqa: E402
 from ollama_chat.chat.personas import Persona  # noqa: E402
 from ollama_chat.chat.session import ChatSession  # noqa: E402
-from ollama_chat.chat.settings import Flags, build_layers  # noqa: E402
+from ollama_chat.chat.settings import Flags  # noqa: E402
+from ollama_chat.chat.layers import build_layers
 from ollama_chat.chat.toolbox import ToolPlace  # noqa: E402
 from ollama_chat.ui.chat import ConsoleNotify  # noqa: E402
 from ollama_chat.ui.terminal import TerminalOutput  # noqa: E402

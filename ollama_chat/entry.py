@@ -1,22 +1,20 @@
 """The `ollama-chat` executable's entry point: the path the command line needs, imported with the garbage
-collector paused.
+collector paused (`startup`).
 
 A command line with nothing to parse (`ollama-chat`, `echo q | ollama-chat some words`) runs without Typer
-(`cli.plain`); any other goes to the Typer app (`cli.main`). Importing Typer, requests and our modules creates many
-objects and no garbage cycles worth collecting; the collector's passes over them cost about 10 ms of every
-start. They are frozen afterwards (`gc.freeze`), so later collections in a long chat do not walk them again.
+(`cli.plain`); any other goes to the Typer app (`cli.main`).
 """
 
 from __future__ import annotations
 
-import gc
 import sys
+
+from ollama_chat.startup import collector_paused
 
 
 def main() -> None:
     argv = sys.argv[1:]
-    gc.disable()
-    try:
+    with collector_paused():
         from ollama_chat.cli import plain as cli_plain
         from ollama_chat.environment import Environment
 
@@ -25,7 +23,4 @@ def main() -> None:
             from ollama_chat.cli.main import main as run
         else:
             run = cli_plain.main
-    finally:
-        gc.freeze()
-        gc.enable()
     run(argv, env)

@@ -1,5 +1,5 @@
 """Where Ollama is, and what a model is called: OLLAMA_HOST read the way Ollama's own clients read it, and a
-model's full name. Pure."""
+model's full name (and the variable an OpenAI-compatible server's key is read from by default). Pure."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from ollama_chat.i18n import _
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 DEFAULT_PORT = 11434
+DEFAULT_KEY_ENV = "OPENAI_API_KEY"  # never a flag: a key stays out of shell history
 MAX_ADDRESS = 2048  # characters: a URL longer than this is a mistake (a pasted file), not an address
 MAX_HOST_NAME = 253  # DNS's limit
 

@@ -174,7 +174,7 @@ SDK_KIN = ("mcp", "pydantic", "pydantic_core", "anyio", "starlette", "uvicorn", 
 LAYERS: list[set[str]] = [
     {"ollama_chat", "ollama_chat.types", "ollama_chat.errors", "ollama_chat.environment", "ollama_chat.paths",
      "ollama_chat.i18n", "ollama_chat.text", "ollama_chat.options", "ollama_chat.estimate", "ollama_chat.suggest",
-     "ollama_chat.tomlfile", "ollama_chat.hosts"},  # the ground floor
+     "ollama_chat.tomlfile", "ollama_chat.hosts", "ollama_chat.startup"},  # the ground floor
     {"ollama_chat.files", "ollama_chat.store"},
     {"ollama_chat.backends"},  # reads images with files
     {"ollama_chat.tools"},  # the file tools read with files; MCP over HTTP uses the backends' SSE parser
@@ -231,11 +231,6 @@ MAX_FUNCTION_LINES = 60
 LONG_FOR_A_REASON = {
     "ollama_chat.cli.main.chat_command": "Long because Typer reads the options from this signature",
 }
-# TEMPORARY (issue 19: the chat/ and store/ packages are being split elsewhere): the lead empties this list.
-NOT_SPLIT_YET = {
-    "ollama_chat.chat.settings",
-    "ollama_chat.chat.personas.parse_persona",
-}
 
 
 def functions(tree: ast.AST, prefix: str) -> Iterator[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
@@ -267,12 +262,12 @@ def oversized() -> tuple[dict[str, int], dict[str, int]]:
 
 def test_no_module_over_300_lines():
     modules, _ = oversized()
-    assert {name: n for name, n in modules.items() if name not in NOT_SPLIT_YET} == {}
+    assert {name: n for name, n in modules.items() } == {}
 
 
 def test_no_function_over_60_lines_without_a_reason_in_its_docstring():
     _, long_functions = oversized()
-    assert {name: n for name, n in long_functions.items() if name not in {*LONG_FOR_A_REASON, *NOT_SPLIT_YET}} == {}
+    assert {name: n for name, n in long_functions.items() if name not in LONG_FOR_A_REASON} == {}
     docstrings = {name: ast.get_docstring(node) or "" for path in PACKAGE.rglob("*.py")
                   for name, node in functions(ast.parse(path.read_text(encoding="utf-8")), module_name(path))}
     assert {name: words for name, words in LONG_FOR_A_REASON.items() if words not in docstrings.get(name, "")} == {}
@@ -338,3 +333,51 @@ def test_the_process_check_finds_each_way_of_reading_it():
               "    print('ok', file=env)\n    typer.echo('no', err=True)\n    typer.echo('ok', file=env)\n")
     assert sorted(process_reads(source)) == ["3: from os import getenv", "5: os.environ", "6: os.getenv",
                                              "6: sys.stdout", "7: print()", "9: typer.echo() without file="]
+
+
+# -- what each start imports (issue 22, item 5) ---------------------------------------------------------------
+
+# Loaded at the first reply or the first option parsed, never before: each costs start-up it need not.
+NOT_BEFORE_THE_PROMPT = ("markdown_it", "pygments", "rich.markdown", "typer", "click", "ollama_chat.ui.oneshot")
+NOT_ON_THE_PIPED_PATH = ("markdown_it", "pygments", "rich", "typer", "click", "prompt_toolkit")
+_REPORT = "import sys\ndef heavy(names): return [name for name in names if name in sys.modules]\n"
+
+
+def test_the_repl_shows_its_prompt_before_importing_markdown_or_typer(tmp_path, fake_ollama):
+    """`ollama-chat` in a terminal: what is imported when the first prompt is about to be shown."""
+    from helpers import spawn_in_pty, user_env
+
+    code = _REPORT + (
+        "import prompt_toolkit\n"
+        "def prompt(self, *args, **kwargs):\n"
+        f"    print('HEAVY', heavy({NOT_BEFORE_THE_PROMPT!r}), flush=True)\n"
+        "    raise EOFError\n"
+        "prompt_toolkit.PromptSession.prompt = prompt\n"
+        "sys.argv = ['ollama-chat']\nfrom ollama_chat.entry import main\nmain()\n"
+    )
+    env = user_env(tmp_path, fake_ollama.host_port, TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1")
+    child = spawn_in_pty(sys.executable, ["-c", code], env, cwd=str(tmp_path))
+    try:
+        child.expect(r"HEAVY (\[.*?\])\r?\n")
+        seen = child.match.group(1)
+        child.expect_exact("Bye!")
+    finally:
+        child.close(force=True)
+    assert seen == "[]"
+
+
+def test_a_piped_question_imports_no_terminal_library_and_no_typer(tmp_path, fake_ollama):
+    """`echo q | ollama-chat` and `echo q | ollama-chat some words`: no option, so no parser, and no screen."""
+    from helpers import default_signals, user_env
+
+    code = _REPORT + (
+        "import atexit\n"
+        f"atexit.register(lambda: print('HEAVY', heavy({NOT_ON_THE_PIPED_PATH!r}), file=sys.stderr))\n"
+        "from ollama_chat.entry import main\nmain()\n"
+    )
+    env = user_env(tmp_path, fake_ollama.host_port)
+    for words in ([], ["in", "short"]):
+        result = subprocess.run([sys.executable, "-c", code, *words], input="what is up?", env=env, cwd=tmp_path,
+                                capture_output=True, text=True, timeout=60, preexec_fn=default_signals)
+        assert result.returncode == 0 and "echo: what is up?" in result.stdout, result.stderr
+        assert result.stderr.strip().splitlines()[-1] == "HEAVY []", result.stderr

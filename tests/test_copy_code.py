@@ -15,7 +15,8 @@ from helpers import BIN, PATIENCE, spawn_in_pty, user_env
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.chat.personas import load_persona
 from ollama_chat.chat.session import ChatSession
-from ollama_chat.chat.settings import Flags, build_layers
+from ollama_chat.chat.settings import Flags
+from ollama_chat.chat.layers import build_layers
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.commands import handle_line
 from ollama_chat.ui.chat import ConsoleNotify

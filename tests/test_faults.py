@@ -16,7 +16,8 @@ from ollama_chat.cli.main import main
 from ollama_chat.environment import Environment
 from ollama_chat.chat.personas import load_persona
 from ollama_chat.chat.session import ChatSession
-from ollama_chat.chat.settings import Flags, build_layers
+from ollama_chat.chat.settings import Flags
+from ollama_chat.chat.layers import build_layers
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.commands import handle_line
 from ollama_chat.ui.chat import ConsoleNotify

@@ -10,7 +10,8 @@ from fake_ollama.replies import DEFAULT_WINDOW, dense_tokens, message_tokens
 from ollama_chat.estimate import Calibration, base_parts
 from ollama_chat.chat.context import ContextTracker
 from ollama_chat.chat.conversation import Conversation
-from ollama_chat.chat.settings import Flags, Layers
+from ollama_chat.chat.settings import Flags
+from ollama_chat.chat.layers import Layers
 from ollama_chat.types import Exchange, Message, Stats
 from ollama_chat.ui.commands import handle_line
 

@@ -16,7 +16,8 @@ from ollama_chat import paths
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.chat.personas import load_persona
 from ollama_chat.chat.session import ChatSession
-from ollama_chat.chat.settings import Flags, build_layers
+from ollama_chat.chat.settings import Flags
+from ollama_chat.chat.layers import build_layers
 from ollama_chat.ui.chat import Chat
 from ollama_chat.ui.chat import ConsoleNotify
 from ollama_chat.ui.input_history import open_history

@@ -18,7 +18,8 @@ from ollama_chat.store import database as store_database
 from ollama_chat.store import schema as store_schema
 from ollama_chat.chat.personas import Persona
 from ollama_chat.chat.resume import server_notice
-from ollama_chat.chat.settings import Flags, Layers, Settings, build_layers
+from ollama_chat.chat.settings import Flags, Settings
+from ollama_chat.chat.layers import Layers, build_layers
 from ollama_chat.store.sqlite import Store
 from ollama_chat.store.schema import kept_server
 from ollama_chat.store.transcript import ServerRef, from_json, server_ref, to_json

@@ -7,7 +7,14 @@ import pytest
 from ollama_chat.chat.configfile import parse_config
 from ollama_chat.errors import UsageError
 from ollama_chat.chat.personas import Persona
-from ollama_chat.chat.settings import Flags, resolve
+from ollama_chat.chat.settings import Flags
+from ollama_chat.chat.layers import build_layers
+
+
+def resolve(flags, config, env, persona):
+    """The settings every layer gives, as a run starts."""
+    return build_layers(flags, config, env, persona).resolve()
+
 
 PLAIN = Persona(name="assistant", system="기본", model="llama3.2")
 

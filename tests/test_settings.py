@@ -5,7 +5,14 @@ import pytest
 from ollama_chat.errors import UsageError
 from ollama_chat.chat.personas import Example, Persona
 from ollama_chat.chat.configfile import load_config, parse_config
-from ollama_chat.chat.settings import DEFAULT_MODEL, UNSET, Flags, build_layers, persona_ref, resolve
+from ollama_chat.chat.settings import DEFAULT_MODEL, Flags
+from ollama_chat.chat.layers import UNSET, build_layers, persona_ref
+
+
+def resolve(flags, config, env, persona):
+    """The settings every layer gives, as a run starts."""
+    return build_layers(flags, config, env, persona).resolve()
+
 
 PLAIN = Persona(name="assistant", system="기본 프롬프트")
 RICH = Persona(

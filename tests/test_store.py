@@ -424,7 +424,8 @@ IMPORTER = textwrap.dedent(
     from ollama_chat.chat.conversation import Conversation
     from ollama_chat.chat.personas import load_persona
     from ollama_chat.chat.recorder import Recorder
-    from ollama_chat.chat.settings import Flags, build_layers
+    from ollama_chat.chat.settings import Flags
+    from ollama_chat.chat.layers import build_layers
     from ollama_chat.store.sqlite import Store
     from ollama_chat.types import Exchange, Message
 

@@ -22,7 +22,8 @@ from ollama_chat.backends.openai import OpenAIBackend
 from ollama_chat.chat.events import Decision
 from ollama_chat.chat.personas import load_persona
 from ollama_chat.chat.session import ChatSession
-from ollama_chat.chat.settings import Flags, build_layers
+from ollama_chat.chat.settings import Flags
+from ollama_chat.chat.layers import build_layers
 from ollama_chat.chat.tool_round import Approvals
 from ollama_chat.chat.tool_use import ToolUse
 from ollama_chat.chat.toolbox import ToolBox

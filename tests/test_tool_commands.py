@@ -19,7 +19,8 @@ from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.chat.configfile import parse_config
 from ollama_chat.chat.personas import Persona, PersonaError, parse_persona
 from ollama_chat.chat.session import ChatSession
-from ollama_chat.chat.settings import Flags, build_layers
+from ollama_chat.chat.settings import Flags
+from ollama_chat.chat.layers import build_layers
 from ollama_chat.chat.toolbox import ToolPlace
 from ollama_chat.errors import ChatError, UsageError
 from ollama_chat.tools.names import allowed, chosen

@@ -11,7 +11,7 @@ from rich.segment import Segment
 from rich.style import Style
 from ui_helpers import LONG_REPLY, FakeClock, chunked, one_go, screen_lines, stream, trim, tty_console
 
-from ollama_chat.ui import terminal
+from ollama_chat.ui import markdown, terminal
 from ollama_chat.ui.live import fold, terminal_reflows
 from ollama_chat.ui.terminal import TerminalOutput
 
@@ -100,13 +100,13 @@ def test_a_slow_rendering_spaces_the_draws_out_by_the_injected_clock(monkeypatch
     """The next draw waits for twice what rendering the open block took, timed on the reply's clock: a test's
     fake clock decides every draw, however long the rendering really takes on a busy machine."""
     clock = FakeClock()
-    render = terminal.markdown_lines
+    render = markdown.markdown_lines
 
     def slow_render(*args, **kwargs):
         clock.now += 0.2  # rendering the open block takes 0.2 s
         return render(*args, **kwargs)
 
-    monkeypatch.setattr(terminal, "markdown_lines", slow_render)
+    monkeypatch.setattr(markdown, "markdown_lines", slow_render)  # loaded by the renderer at its first reply
     console = tty_console()
     reply = TerminalOutput(console, clock=clock).reply()
     reply.content("Hello")  # drawn at once: started at 0, rendered by 0.2

@@ -21,7 +21,6 @@ from ollama_chat.backends.openai_dialect import API, OpenAIDialect
 from ollama_chat.backends.openai_props import props_window
 from ollama_chat.backends.windows import LearntWindows
 from ollama_chat.backends.openai_wire import (
-    DEFAULT_KEY_ENV,
     APIError,
     Delta,
     ErrorSaid,
@@ -39,6 +38,7 @@ from ollama_chat.backends.streaming import (BadStream, OneReply, StreamCut, Stre
                                             incomplete_reply)
 from ollama_chat.backends.tool_calls import ReplyCalls, ToolCallPieces
 from ollama_chat.errors import cut
+from ollama_chat.hosts import DEFAULT_KEY_ENV
 from ollama_chat.i18n import _
 from ollama_chat.types import ChatEvent, ChatRequest, ModelInfo, PullProgress
 

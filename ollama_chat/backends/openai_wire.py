@@ -26,7 +26,6 @@ from ollama_chat.i18n import _, ngettext
 from ollama_chat.options import OPENAI_CLIENT_SIDE, OPENAI_NAMES
 from ollama_chat.types import ChatRequest, Message, ModelInfo, Stats
 
-DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 _MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WebP": "image/webp"}
 # Where servers say how long a model's window is, most specific first: vLLM, LM Studio's loaded window, then
 # others (OpenRouter, Groq...) and LM Studio's most.

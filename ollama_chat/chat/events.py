@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ollama_chat.chat.refusals import Refusal
 from ollama_chat.errors import ChatError
-from ollama_chat.tools.base import Source
 from ollama_chat.types import PullProgress, Stats, ToolCall, ToolSpec
+
+if TYPE_CHECKING:  # named in annotations only: a question without tools does not import them
+    from ollama_chat.tools.base import Source
 
 
 class Reply(Protocol):

@@ -5,12 +5,15 @@ call and the two never drift apart."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ollama_chat.chat.conversation import Conversation
 from ollama_chat.chat.recorder import Recorder
-from ollama_chat.chat.resume import Resumed
 from ollama_chat.chat.settings import Settings
 from ollama_chat.types import Exchange
+
+if TYPE_CHECKING:  # a resume brings it; a plain question's start-up does not pay for it
+    from ollama_chat.chat.resume import Resumed
 
 
 class ExchangeLog:

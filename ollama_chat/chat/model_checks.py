@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from ollama_chat.backends.base import Backend, BackendError, ModelNotFound
+from ollama_chat.backends.base import CHECK_TIMEOUT, Backend, BackendError, ModelNotFound
 from ollama_chat.chat.context import ContextTracker, bad_window_text
 from ollama_chat.chat.events import Display, Notify
 from ollama_chat.chat.pull import pull as pull_model
@@ -16,8 +16,6 @@ from ollama_chat.errors import EXIT_OK
 from ollama_chat.i18n import _
 from ollama_chat.text import one_line
 from ollama_chat.types import ModelInfo
-
-CHECK_TIMEOUT = 3.0  # a check must not hold up the prompt for longer
 
 
 class ModelChecks:

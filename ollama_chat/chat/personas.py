@@ -18,21 +18,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ollama_chat.errors import UsageError
 from ollama_chat.i18n import N_, _
-from ollama_chat.options import OptionError, check_option
+from ollama_chat.options import THINK_LEVELS, OptionError, check_option
 from ollama_chat.paths import NotAFile, read_file, user_path
 from ollama_chat.suggest import did_you_mean
 from ollama_chat.tomlfile import TOMLDecodeError, error_line, key_line, loads
 
 BUILTIN = N_("built-in")  # an identity as well: compare with it as it is, translate it only where shown
 NAME_RE = re.compile(r"[\w-]+")  # any letters or digits (Hangul too), '-' and '_'; never a path part
-THINK_LEVELS = ("low", "medium", "high")
 MAX_PERSONA = 1024 * 1024
 HEADER_KEYS = ("description", "model", "format", "think", "keep_alive", "options", "examples", "tools", "mcp")
 
@@ -106,72 +105,69 @@ def parse_persona(text: str, name: str, source: str = BUILTIN) -> Persona:
         raise _fail(source, 1, str(e)) from None
     if header is None:
         return Persona(name=name, system=body.strip(), source=source)
+    return Persona(name=name, system=body.strip(), source=source, **_header_values(header, start, source))
+
+
+def _header_values(header: str, start: int, source: str) -> dict[str, Any]:
+    """The header's fields of a Persona, each checked; an error names the file and the line of the wrong key."""
     try:
         meta = loads(header)
     except TOMLDecodeError as e:
         raise _toml_error(source, e, header, start) from None
+
+    def fail(key: str, what: str) -> PersonaError:
+        return _fail(source, key_line(header, key, start), what)
+
     unknown = [k for k in meta if k not in HEADER_KEYS]
     if unknown:
-        raise _fail(
-            source,
-            key_line(header, unknown[0], start),
-            _("unknown header key '{key}' (known keys: {keys})").format(key=unknown[0], keys=", ".join(HEADER_KEYS)),
-        )
+        raise fail(unknown[0], _("unknown header key '{key}' (known keys: {keys})").format(
+            key=unknown[0], keys=", ".join(HEADER_KEYS)))
 
     def typed(key: str, kinds: tuple[type, ...], what: str) -> Any:
         value = meta.get(key)
         if value is not None and (not isinstance(value, kinds) or isinstance(value, bool) and bool not in kinds):
-            raise _fail(source, key_line(header, key, start),
-                        _("'{key}' must be {what}, not {value}").format(key=key, what=what, value=repr(value)))
+            raise fail(key, _("'{key}' must be {what}, not {value}").format(key=key, what=what, value=repr(value)))
         return value
 
-    description = typed("description", (str,), _("a string")) or ""
-    model = typed("model", (str,), _("a model name string"))
+    values = {"description": typed("description", (str,), _("a string")) or "",
+              "model": typed("model", (str,), _("a model name string"))}
     fmt = typed("format", (str, dict), _('"json" or a JSON schema table'))
     if isinstance(fmt, str) and fmt != "json":
-        raise _fail(source, key_line(header, "format", start), _("'format' must be \"json\" or a schema table, not {value}").format(value=repr(fmt)))
+        raise fail("format", _("'format' must be \"json\" or a schema table, not {value}").format(value=repr(fmt)))
     think = typed("think", (bool, str), _("true, false or one of low/medium/high"))
     if isinstance(think, str) and think not in THINK_LEVELS:
-        raise _fail(source, key_line(header, "think", start), _("'think' must be true, false or low/medium/high, not {value}").format(value=repr(think)))
-    keep_alive = typed("keep_alive", (str, int), _('a duration like "5m" or a number of seconds'))
-    options_table = typed("options", (dict,), _("a table ([options])")) or {}
-    options: dict[str, Any] = {}
-    for key, value in options_table.items():
-        try:
-            options[key] = check_option(key, value)
-        except OptionError as e:
-            raise _fail(source, key_line(header, key, start), str(e)) from None
-    examples_raw = typed("examples", (list,), _("an array of tables ([[examples]])")) or []
-    examples = []
-    for number, ex in enumerate(examples_raw, 1):
-        line = key_line(header, "examples", start)
-        if not isinstance(ex, dict) or set(ex) != {"user", "assistant"} or not all(isinstance(v, str) for v in ex.values()):
-            raise _fail(source, line,
-                        _("example {number} must have exactly two strings, 'user' and 'assistant'").format(number=number))
-        examples.append(Example(user=ex["user"], assistant=ex["assistant"]))
-    tools, mcp = (_names(typed(key, (list,), _("a list of names")), source, key_line(header, key, start))
-                  for key in ("tools", "mcp"))
-    return Persona(
-        name=name,
-        system=body.strip(),
-        description=description,
-        model=model,
-        format=fmt,
-        think=think,
-        keep_alive=keep_alive,
-        options=options,
-        examples=tuple(examples),
-        source=source,
-        tools=tools,
-        mcp=mcp,
-    )
+        raise fail("think", _("'think' must be true, false or low/medium/high, not {value}").format(value=repr(think)))
+    values.update(format=fmt, think=think,
+                  keep_alive=typed("keep_alive", (str, int), _('a duration like "5m" or a number of seconds')))
+    options = typed("options", (dict,), _("a table ([options])")) or {}
+    values["options"] = {key: _option(key, value, fail) for key, value in options.items()}
+    examples = typed("examples", (list,), _("an array of tables ([[examples]])")) or []
+    values["examples"] = tuple(_example(number, example, fail) for number, example in enumerate(examples, 1))
+    for key in ("tools", "mcp"):
+        values[key] = _names(typed(key, (list,), _("a list of names")), key, fail)
+    return values
 
 
-def _names(value: list[Any] | None, source: str, line: int | None) -> tuple[str, ...] | None:
+def _option(key: str, value: Any, fail: Callable[[str, str], PersonaError]) -> Any:
+    try:
+        return check_option(key, value)
+    except OptionError as e:
+        raise fail(key, str(e)) from None
+
+
+def _example(number: int, example: Any, fail: Callable[[str, str], PersonaError]) -> Example:
+    if not isinstance(example, dict) or set(example) != {"user", "assistant"} or \
+            not all(isinstance(v, str) for v in example.values()):
+        raise fail("examples", _("example {number} must have exactly two strings, 'user' and 'assistant'").format(
+            number=number))
+    return Example(user=example["user"], assistant=example["assistant"])
+
+
+def _names(value: list[Any] | None, key: str, fail: Callable[[str, str], PersonaError]) -> tuple[str, ...] | None:
     if value is None:
         return None
     if not all(isinstance(v, str) for v in value):
-        raise _fail(source, line, _("'tools' and 'mcp' must be lists of names, not {value}").format(value=repr(value)))
+        raise fail(key, _("'tools' and 'mcp' must be lists of names, not {value}").format(value=repr(value)))
     return tuple(value)
 
 

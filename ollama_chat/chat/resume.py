@@ -19,7 +19,8 @@ from ollama_chat.errors import UsageError
 from ollama_chat.i18n import N_, _
 from ollama_chat.paths import read_file
 from ollama_chat.chat.personas import NAME_RE, Example, Persona, PersonaError, load_persona
-from ollama_chat.chat.settings import Layers, Settings
+from ollama_chat.chat.settings import Settings
+from ollama_chat.chat.layers import Layers
 from ollama_chat.store.sqlite import StoredConversation
 from ollama_chat.store.steps import unread_notice
 from ollama_chat.store.transcript import ServerRef, Transcript, TranscriptError, checked_options, from_json, server_ref

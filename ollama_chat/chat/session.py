@@ -12,19 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ollama_chat.backends.base import Backend
+from ollama_chat.backends.base import CHECK_TIMEOUT, Backend
 from ollama_chat.chat.compact import compact, exchanges_text
 from ollama_chat.chat.budget import bigger_window
 from ollama_chat.chat.context import ContextTracker, Plan
 from ollama_chat.chat.conversation import Conversation
 from ollama_chat.chat.events import Display, Notify, Output, ToolDesk
 from ollama_chat.chat.log import ExchangeLog
-from ollama_chat.chat.model_checks import CHECK_TIMEOUT, ModelChecks
+from ollama_chat.chat.model_checks import ModelChecks
 from ollama_chat.chat.personas import Persona
 from ollama_chat.chat.recorder import Recorder
 from ollama_chat.chat.refusals import NotSent
 from ollama_chat.chat.resume import Continuation, Resumed, continue_with
-from ollama_chat.chat.settings import UNSET, Layers, Settings
+from ollama_chat.chat.settings import Settings
+from ollama_chat.chat.layers import UNSET, Layers
 from ollama_chat.chat.tool_round import Approvals, result_budget
 from ollama_chat.chat.tool_use import ToolUse
 from ollama_chat.chat.toolbox import ToolPlace, toolbox_for

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ollama_chat.backends.base import Backend, BackendError
+from ollama_chat.backends.base import CHECK_TIMEOUT, Backend, BackendError
 from ollama_chat.chat.events import Notify, ToolDesk, ToolOutcome
-from ollama_chat.chat.model_checks import CHECK_TIMEOUT
 from ollama_chat.chat.tool_round import Approvals, ToolRound
 from ollama_chat.chat.toolbox import ToolBox
 from ollama_chat.chat.turn import TurnResult

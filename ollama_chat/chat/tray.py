@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ollama_chat.backends.base import Backend, BackendError
+from ollama_chat.backends.base import CHECK_TIMEOUT, Backend, BackendError
 from ollama_chat.chat.budget import bigger_window
 from ollama_chat.chat.context import ContextTracker
 from ollama_chat.chat.conversation import Conversation
 from ollama_chat.chat.events import Notify
-from ollama_chat.chat.model_checks import CHECK_TIMEOUT
 from ollama_chat.chat.refusals import CannotSee, TooBig
 from ollama_chat.chat.settings import Settings
 from ollama_chat.files.attachments import Attachment, Image, block, question

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from ollama_chat.backends.base import Backend, BackendError, ContextOverflow
+from ollama_chat.backends.base import CHECK_TIMEOUT, Backend, BackendError, ContextOverflow
 from ollama_chat.chat.context import ContextTracker, Plan
 from ollama_chat.chat.conversation import Conversation, pinned_messages
 from ollama_chat.errors import Terminated
@@ -217,7 +217,7 @@ def _refused_window(backend: Backend, context: ContextTracker, settings: Setting
         return error.window, True
     if "num_ctx" not in settings.options:
         try:
-            context.learn(settings.model, loaded=backend.loaded_window(settings.model, timeout=3))
+            context.learn(settings.model, loaded=backend.loaded_window(settings.model, timeout=CHECK_TIMEOUT))
         except BackendError:
             pass
     return context.window(settings).tokens, False

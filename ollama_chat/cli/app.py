@@ -14,21 +14,21 @@ from ollama_chat.chat.configfile import load_config
 from ollama_chat.chat.log import ExchangeLog
 from ollama_chat.chat.personas import PersonaError, load_persona
 from ollama_chat.chat.recorder import OFF, Recorder
-from ollama_chat.chat.resume import Continuation, Resumed, continue_with, from_store, read_transcript
-from ollama_chat.chat.settings import Flags, Layers, Settings, build_layers, load_format, persona_ref
-from ollama_chat.cli.inputs import question_with, read_attachments, read_stdin
+from ollama_chat.chat.settings import Flags, Settings, load_format
+from ollama_chat.chat.layers import Layers, build_layers, persona_ref
+from ollama_chat.cli.inputs import combine_question, question_with, read_attachments, read_stdin
 from ollama_chat.cli.servers import open_backend
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_OK, ChatError, UsageError, ctrl_c_interrupts, signals_as_interrupts
 from ollama_chat.i18n import _
+from ollama_chat.startup import collector_paused
 from ollama_chat.store.sqlite import NoSuchConversation, Store, StoreError
 from ollama_chat.text import one_line
 from ollama_chat.types import Message
-from ollama_chat.ui.oneshot import combine_question
-from ollama_chat.ui.oneshot import run as run_oneshot
 from ollama_chat.ui.output import make_output
 
 if TYPE_CHECKING:
+    from ollama_chat.chat.resume import Continuation, Resumed
     from ollama_chat.files.attachments import Attachment, Image
 
 
@@ -84,6 +84,8 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
     recorder = Recorder(store if settings.save_history else None, env.warn, off, env.note)
     continuation = None
     if resumed is not None:  # resolved once: its layers (back to a configured server it names), what to say
+        from ollama_chat.chat.resume import continue_with
+
         continuation = continue_with(layers, resumed, paths.user_persona_dir(env.environ),
                                      keep_persona=flags.persona is not None, back_to_server=True)
         layers = continuation.layers
@@ -98,7 +100,8 @@ def chat(env: Environment, flags: Flags, prompt: str | None, *, interactive: boo
 
 def _in_the_repl(run: Run, prompt: str | None, *, stdin_read: bool) -> int:
     """The REPL, after a first question when one was piped in or given with -i."""
-    from ollama_chat.ui.repl import Start, run_repl
+    with collector_paused():  # prompt_toolkit and rich
+        from ollama_chat.ui.repl import Start, run_repl
 
     env = run.env
     ctrl_c_interrupts()
@@ -112,6 +115,8 @@ def _in_the_repl(run: Run, prompt: str | None, *, stdin_read: bool) -> int:
 def _once(run: Run, prompt: str | None, *, stdin_read: bool) -> int:
     """One question (piped in, PROMPT, the files), its answer streamed out; with --pull, a missing model is
     pulled and the question asked again."""
+    from ollama_chat.ui.oneshot import run as run_oneshot  # here: the REPL's start-up does not pay for it
+
     env, settings = run.env, run.settings
     if prompt is None and env.stdin_isatty and not run.attached:
         env.stderr.write(_("Reading the question from the terminal; finish with Ctrl+D.") + "\n")
@@ -186,7 +191,12 @@ def is_file_ref(ref: str | None) -> bool:
 
 
 def find_resumed(store: Store | None, flags: Flags) -> Resumed | None:
-    """What `-c` or `--resume` names, or None when neither was given."""
+    """What `-c` or `--resume` names, or None when neither was given. (`resume` is imported only then: a plain
+    question's start-up does not pay for it.)"""
+    if not (flags.continue_last or flags.resume is not None):
+        return None
+    from ollama_chat.chat.resume import Resumed, from_store, read_transcript
+
     if flags.resume is not None and is_file_ref(flags.resume):
         try:
             path = paths.user_path(flags.resume)
@@ -195,7 +205,7 @@ def find_resumed(store: Store | None, flags: Flags) -> Resumed | None:
             raise UsageError(_("--resume: there is no file {path}.").format(path=one_line(flags.resume))) from None
         except ValueError as e:
             raise UsageError(f"--resume: {one_line(str(e))}") from None
-    if store is None or not (flags.continue_last or flags.resume is not None):
+    if store is None:
         return None
     try:
         conversation_id = store.latest() if flags.continue_last else store.resolve(flags.resume or "")

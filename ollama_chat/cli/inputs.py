@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,6 @@ from ollama_chat.errors import UsageError
 from ollama_chat.i18n import _
 from ollama_chat.text import one_line, sanitize
 from ollama_chat.types import Message
-from ollama_chat.ui.oneshot import decode_input
 
 if TYPE_CHECKING:
     from ollama_chat.files.attachments import Attachment, Image
@@ -94,3 +94,30 @@ def read_stdin(env: Environment, settings: Settings, backend: Backend) -> str:
         env.warn(_("standard input is not valid UTF-8 (first bad byte at offset {offset}); "
                    "invalid bytes were replaced with U+FFFD.").format(offset=decoded.bad_byte_offset))
     return decoded.text
+
+
+@dataclass(frozen=True)
+class DecodedInput:
+    text: str
+    bad_byte_offset: int | None = None  # where the first invalid UTF-8 byte was, if any
+
+
+def decode_input(data: bytes) -> DecodedInput:
+    """Piped bytes as text. Invalid UTF-8 is replaced (U+FFFD), never fatal; the caller warns."""
+    try:
+        return DecodedInput(data.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        return DecodedInput(data.decode("utf-8", "replace"), e.start)
+
+
+def combine_question(piped: str | None, prompt: str | None, *, attached: bool = False) -> str:
+    """Piped text, a blank line, then the PROMPT argument (`cat notes.txt | ollama-chat "요약해 주세요"`).
+    With `attached` files or images the words may be empty: the model gets the files alone."""
+    parts = [p.strip("\n") for p in (piped, prompt) if p is not None and p.strip()]
+    question = "\n\n".join(parts)
+    if not question.strip() and not attached:
+        raise UsageError(
+            _("Nothing to ask: the question is empty."),
+            _('Give it as an argument (ollama-chat "질문") or pipe it in (echo "질문" | ollama-chat).'),
+        )
+    return question

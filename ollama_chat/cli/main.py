@@ -25,7 +25,7 @@ from ollama_chat.cli.plain import DEFAULT, ask, language
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_OK, UsageError
 from ollama_chat.i18n import N_, _
-from ollama_chat.options import PRESETS, THINK_LEVELS, OptionError, check_option, parse_assignment
+from ollama_chat.options import PRESETS, THINK_LEVELS, THINK_WORDS, OptionError, check_option, parse_assignment
 from ollama_chat.chat.personas import known_names
 from ollama_chat.chat.settings import Flags
 
@@ -80,9 +80,6 @@ def _persona_names(ctx: typer.Context, incomplete: str) -> list[str]:
     """Shell completion of `--persona`: built-in and your own persona names."""
     env: Environment = ctx.obj
     return [name for name in known_names(paths.user_persona_dir(env.environ)) if name.startswith(incomplete)]
-
-
-_THINK_VALUES = {"on": True, **{level: level for level in THINK_LEVELS}}
 
 
 class _ChatCommand(optional_values(think=(THINK_LEVELS, "on"))):  # type: ignore[misc]
@@ -166,7 +163,7 @@ def chat_command(
             options=_typed_options(temperature, top_p, top_k, num_ctx, seed, option),
             preset=preset,
             format=format,
-            think=False if no_think else _THINK_VALUES.get(think) if think is not None else None,
+            think=False if no_think else THINK_WORDS.get(think) if think is not None else None,
             stream=not no_stream,
             timeout=timeout,
             max_messages=max_messages,

@@ -7,13 +7,21 @@ from ollama_chat import paths
 from ollama_chat.backends.base import Backend
 from ollama_chat.backends.ollama import OllamaBackend
 from ollama_chat.chat.configfile import load_config
-from ollama_chat.chat.settings import Flags, Layers, Settings, config_layer, env_layer, flags_layer, server_layer
+from ollama_chat.chat.settings import Flags, Settings
+from ollama_chat.chat.layers import Layers, config_layer, env_layer, flags_layer, server_layer
 from ollama_chat.environment import Environment
+from ollama_chat.startup import collector_paused
 
 
 def open_backend(env: Environment, settings: Settings) -> Backend:
     """The server's API: Ollama's, or an OpenAI-compatible server's (vLLM, llama.cpp, LM Studio) with its key
-    read from the variable the settings name (never from a flag, so it stays out of shell history)."""
+    read from the variable the settings name (never from a flag, so it stays out of shell history). The first
+    one imports requests: with the collector paused."""
+    with collector_paused():
+        return _backend(env, settings)
+
+
+def _backend(env: Environment, settings: Settings) -> Backend:
     if settings.backend_api == "openai":
         from ollama_chat.backends.openai import OpenAIBackend
 

@@ -74,6 +74,19 @@ class _FileTool:
         """Tokens left for the body once `texts` (a header, a note) are counted."""
         return self.budget() - sum(self.tokens(t + "\n") for t in texts)
 
+    def _listing(self, header: str, items: list[str], notes: list[str], cut: str) -> ToolResult:
+        """`header`, then as many of `items` as the budget leaves room for, then `notes`; when some are left out,
+        `cut` (with {shown} and {total}) says how many were shown."""
+        room = self._room(header, *notes, cut)
+        kept, used = [], 0
+        for item in items:
+            used += self.tokens(item + "\n")
+            if used > room:
+                notes = [cut.format(shown=len(kept), total=len(items)), *notes]
+                break
+            kept.append(item)
+        return ToolResult("\n".join([header, *kept, *notes]))
+
     def _text(self, located: Located) -> tuple[str, str]:
         """(text, encoding) of a located file; Refused when it is too large or not text."""
         name = shown(located.rel)
@@ -171,16 +184,7 @@ class ListDirectory(_FileTool):
                                   "[{n} hidden or ignored entries are not shown.]", listing.skipped).format(n=listing.skipped))
         header = ngettext("{path}/ ({n} entry):", "{path}/ ({n} entries):", len(lines)).format(
             path=name, n=len(lines)) if lines else _("{path}/ is empty.").format(path=name)
-        room = self._room(header, *notes, _("[Cut to fit: {shown} of {total} entries shown.]"))
-        kept, used = [], 0
-        for line in lines:
-            used += self.tokens(line + "\n")
-            if used > room:
-                notes.insert(0, _("[Cut to fit: {shown} of {total} entries shown.]").format(
-                    shown=len(kept), total=len(lines)))
-                break
-            kept.append(line)
-        return ToolResult("\n".join([header, *kept, *notes]))
+        return self._listing(header, lines, notes, _("[Cut to fit: {shown} of {total} entries shown.]"))
 
     @staticmethod
     def _line(entry: Entry) -> str:
@@ -278,16 +282,7 @@ class SearchFiles(_FileTool):
             return ToolResult("\n".join([text, *notes]))
         header = ngettext("{n} match for {query} in {path}:", "{n} matches for {query} in {path}:", len(hits)).format(
             n=len(hits), query=json_quote(query), path=name)
-        room = self._room(header, *notes, _("[Cut to fit: {shown} of {total} matches shown.]"))
-        kept, used = [], 0
-        for hit in hits:
-            used += self.tokens(hit + "\n")
-            if used > room:
-                notes.insert(0, _("[Cut to fit: {shown} of {total} matches shown.]").format(
-                    shown=len(kept), total=len(hits)))
-                break
-            kept.append(hit)
-        return ToolResult("\n".join([header, *kept, *notes]))
+        return self._listing(header, hits, notes, _("[Cut to fit: {shown} of {total} matches shown.]"))
 
 
 def json_quote(text: str) -> str:

@@ -3,7 +3,8 @@
 Replies: `output.make_output` chooses the renderer once per process. `plain` writes the text as received
 (pipes, --plain); `terminal` formats Markdown while it streams, from `blocks` (where a block ends), `markdown`
 (rich, and every workaround for its internals), `thinking`, `live` (the redrawn tail) and `theme` (named
-styles). `marks` holds what both renderers share. Nothing here imports rich on the piped path.
+styles). `marks` holds what both renderers share. Nothing here imports rich on the piped path, and
+`terminal` loads `blocks` and `markdown` (markdown-it, pygments) at its first reply, not before the REPL's prompt.
 
 The REPL: `repl` (the loop) with `completion`, `keybindings` and `input_history`; `chat` (what a command acts
 on); `commands` (what a line does, the table) with `typed` (what a typed line says), and the commands by what

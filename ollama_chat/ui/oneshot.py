@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ollama_chat.backends.base import CHECK_TIMEOUT, Backend, BackendError
@@ -11,7 +10,7 @@ from ollama_chat.chat.budget import bigger_window
 from ollama_chat.chat.context import ContextTracker, Plan, bad_window_text
 from ollama_chat.chat.refusals import NotSent
 from ollama_chat.chat.conversation import Conversation
-from ollama_chat.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated, UsageError
+from ollama_chat.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, ChatError, Terminated
 from ollama_chat.i18n import _, ngettext
 from ollama_chat.chat.log import ExchangeLog
 from ollama_chat.chat.settings import Settings
@@ -24,33 +23,6 @@ from ollama_chat.chat.events import Output
 if TYPE_CHECKING:
     from ollama_chat.chat.tool_use import ToolUse
     from ollama_chat.files.attachments import Attachment
-
-
-@dataclass(frozen=True)
-class DecodedInput:
-    text: str
-    bad_byte_offset: int | None = None  # where the first invalid UTF-8 byte was, if any
-
-
-def decode_input(data: bytes) -> DecodedInput:
-    """Piped bytes as text. Invalid UTF-8 is replaced (U+FFFD), never fatal; the caller warns."""
-    try:
-        return DecodedInput(data.decode("utf-8"))
-    except UnicodeDecodeError as e:
-        return DecodedInput(data.decode("utf-8", "replace"), e.start)
-
-
-def combine_question(piped: str | None, prompt: str | None, *, attached: bool = False) -> str:
-    """Piped text, a blank line, then the PROMPT argument (`cat notes.txt | ollama-chat "요약해 주세요"`).
-    With `attached` files or images the words may be empty: the model gets the files alone."""
-    parts = [p.strip("\n") for p in (piped, prompt) if p is not None and p.strip()]
-    question = "\n\n".join(parts)
-    if not question.strip() and not attached:
-        raise UsageError(
-            _("Nothing to ask: the question is empty."),
-            _('Give it as an argument (ollama-chat "질문") or pipe it in (echo "질문" | ollama-chat).'),
-        )
-    return question
 
 
 def run(settings: Settings, question: Message, backend: Backend, output: Output, log: ExchangeLog | None = None,

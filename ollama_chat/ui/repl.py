@@ -18,7 +18,7 @@ from ollama_chat.backends.base import Backend
 from ollama_chat.chat.recorder import Recorder
 from ollama_chat.chat.resume import Continuation
 from ollama_chat.chat.session import ChatSession
-from ollama_chat.chat.settings import Layers
+from ollama_chat.chat.layers import Layers
 from ollama_chat.chat.toolbox import ToolPlace
 from ollama_chat.environment import Environment
 from ollama_chat.errors import EXIT_OK, ChatError, Terminated, UsageError

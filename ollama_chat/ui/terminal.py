@@ -24,7 +24,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from rich.console import Console
 from rich.errors import MissingStyle
@@ -33,14 +33,15 @@ from rich.text import Text
 
 from ollama_chat.i18n import _
 from ollama_chat.types import Stats
-from ollama_chat.ui.blocks import Block, BlockSplitter
 from ollama_chat.ui.live import LiveTail
 from ollama_chat.ui.lines import Line, render_lines
-from ollama_chat.ui.markdown import markdown_lines, render_markdown
 from ollama_chat.ui.marks import end_marks
 from ollama_chat.text import one_line, sanitize
 from ollama_chat.ui.theme import THEME
 from ollama_chat.ui.thinking import Thinking, thinking_lines
+
+if TYPE_CHECKING:
+    from ollama_chat.ui.blocks import Block
 
 # Open blocks whose live view is rendered from their first lines and their last screenful of lines only, so a
 # long one costs no more per redraw than a short one. (A windowed table's columns may be narrower than the
@@ -56,6 +57,11 @@ class TerminalReply:
     def __init__(
         self, output: TerminalOutput, *, language: str | None = None, waiting: str = "", show_stats: bool = False
     ) -> None:
+        # Here, at the first reply: markdown-it, rich.markdown and pygments cost the REPL's prompt ~50 ms otherwise.
+        from ollama_chat.ui import markdown
+        from ollama_chat.ui.blocks import BlockSplitter
+
+        self._markdown = markdown
         self._output = output
         self._language = language
         self._show_stats = show_stats
@@ -222,7 +228,7 @@ class TerminalReply:
             head = _WINDOWED[kind]  # the opening fence; a table's header and delimiter rows
             if len(lines) > head + room + 1:
                 source = "\n".join([*lines[:head], *lines[-(room + 1) :]])
-        return markdown_lines(self._console, source, after_block=self._after_block, first_code=self._first_code())
+        return self._markdown.markdown_lines(self._console, source, after_block=self._after_block, first_code=self._first_code())
 
     def _commit_blocks(self, blocks: list[Block]) -> None:
         """Render finished blocks once, as they look inside the whole reply, for printing."""
@@ -231,7 +237,7 @@ class TerminalReply:
             return
         self._unrendered = blocks  # until rendered: a Ctrl+C during rendering must not lose them
         source = "".join(block.text for block in blocks)
-        markdown = render_markdown(source, after_block=self._after_block, first_code=self._first_code())
+        markdown = self._markdown.render_markdown(source, after_block=self._after_block, first_code=self._first_code())
         self._pending.extend(render_lines(self._console, markdown))
         self._after_block = blocks[-1].kind != "hr"
         self._codes += markdown.code_count
