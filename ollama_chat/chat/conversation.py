@@ -42,6 +42,15 @@ class Conversation:
         """The exchanges that may still be sent: those after the summary."""
         return self.exchanges[self.summarized :]
 
+    @property
+    def eligible_count(self) -> int:
+        return len(self.exchanges) - self.summarized
+
+    def newest(self, count: int) -> list[Exchange]:
+        """The newest `count` eligible exchanges, without copying the rest (a long chat plans every turn)."""
+        count = min(count, self.eligible_count)
+        return self.exchanges[len(self.exchanges) - count :] if count > 0 else []
+
     def window(self, max_messages: int) -> Sequence[Exchange]:
         return window(self.eligible, max_messages)
 
@@ -52,8 +61,7 @@ class Conversation:
                          with_summary: bool = True) -> tuple[Message, ...]:
         """What to send for `question`: the pinned prefix, the summary, the newest `count` exchanges, then the
         question itself."""
-        eligible = self.eligible
-        sent = [m for exchange in eligible[len(eligible) - count :] for m in exchange.messages] if count > 0 else []
+        sent = [m for exchange in self.newest(count) for m in exchange.messages]
         summary = [self.summary_message()] if self.summary and with_summary else []
         return (*pinned, *summary, *sent, question)
 
