@@ -9,7 +9,8 @@ PYTHONPATH) and after (this checkout), in the same run.
 Part 1 drives `ChatSession.ask` in-process against an instant fake Ollama, as the REPL does (the question, then
 the status line's `plan()`), on a stored conversation of N exchanges resumed as `-c` does (each turn is stored), and
 prints the CPU time of the main thread (`time.thread_time`: the fake server's threads are not counted) of
-each turn after the first, median of the turns, and the first turn apart (it reads the log's counts once).
+each turn after the first, median of the turns (the sizes take turns, so a busy machine slows each alike), and the
+first turn apart (it reads the log's counts once).
 Goal: per-turn CPU at 100, 1,000, 10,000 and 100,000 exchanges within 1.2x of each other.
 
 Part 2 writes a store holding one conversation of N exchanges, then times `python -m ollama_chat -c hi` piped
@@ -68,22 +69,27 @@ def child_turns(folder: Path, sizes: list[int], turns: int) -> None:
             pass
 
     with FakeOllama() as fake, tempfile.TemporaryDirectory() as home:
+        sessions, stores, times = {}, [], {size: [] for size in sizes}
         for size in sizes:
             layers = build_layers(Flags(), {}, {"OLLAMA_HOST": fake.host_port}, load_persona("assistant", Path(home)))
             output = make_output(stdout_is_terminal=False, plain=True, hide_thinking=True, out=io.BytesIO(),
                                  err=io.StringIO())
             store = Store.open(folder / f"{size}.db")
+            stores.append(store)
             session = ChatSession(layers, OllamaBackend(fake.url, 10), output, Quiet(), Path(home),
                                   Recorder(store, lambda text, hint: None))
             session.log.resume(from_store(store.load(store.latest())))  # as `-c` does
-            times = []
-            for turn in range(turns + 1):
+            sessions[size] = session
+        for turn in range(turns + 1):  # interleaved: a busy machine slows every size alike
+            for size, session in sessions.items():
                 fake.reply(f"Reply {turn}: the borrow checker is fine with it. " * 8)
                 start = time.thread_time()
                 session.ask(f"And what about turn {turn} of this? " * 4)
                 session.plan()  # the status line, after the reply
-                times.append(time.thread_time() - start)
-            print(json.dumps({"size": size, "first": times[0], "turn": statistics.median(times[1:])}), flush=True)
+                times[size].append(time.thread_time() - start)
+        for size in sizes:
+            print(json.dumps({"size": size, "first": times[size][0], "turn": statistics.median(times[size][1:])}))
+        for store in stores:
             store.close()
 
 
@@ -124,7 +130,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="up to 10,000 exchanges")
     parser.add_argument("--base", default=BASE, help=f"the baseline commit (default {BASE})")
-    parser.add_argument("--turns", type=int, default=5)
+    parser.add_argument("--turns", type=int, default=15)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--stores", help=argparse.SUPPRESS)
     args = parser.parse_args()
