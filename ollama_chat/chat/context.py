@@ -6,7 +6,7 @@ the server reported and applies them to a conversation. No I/O: the session asks
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ollama_chat.chat.budget import Fit, Window, choose_window, fit, reply_room
@@ -18,6 +18,7 @@ from ollama_chat.store.steps import arguments_text
 from ollama_chat.types import Exchange, Message, Stats
 
 RECENT_REPLIES = 5  # the replies whose length sets the room kept for the next one
+RECALLED = 256  # a resumed log's newest replies of a model calibrated from: enough to fit, however long the log
 _base = functools.lru_cache(maxsize=8192)(base_parts)  # a long chat re-estimates the same texts every turn
 
 
@@ -80,10 +81,8 @@ class ContextTracker:
         cal = self.calibration(settings.model)
         pinned = [m.content for m in pinned_messages(settings.system, settings.persona.examples)] + ([tools] if tools else [])
         summary = [conversation.summary_message().content] if conversation.summary else []
-        eligible = conversation.eligible
-        costs = [self._tokens(cal, e) for e in eligible]
-        bare = [self._bare(cal, e) if e.steps else c for c, e in zip(costs, eligible)] if any(
-            e.steps for e in eligible) else None
+        costs = _Costs(conversation, lambda e: self._tokens(cal, e))
+        bare = _Costs(conversation, lambda e: self._bare(cal, e))  # the same as `costs` where there are no steps
         window = self.window(settings)
         num_predict = settings.options.get("num_predict")
         longest = max(self._lengths.get(settings.model, ()), default=None)
@@ -95,7 +94,7 @@ class ContextTracker:
         left_out = bool(summary) and not chosen.fits and fit(pinned_cost, costs, question_cost, budget, limit, bare).fits
         if left_out:
             chosen, summary, summary_cost = fit(pinned_cost, costs, question_cost, budget, limit, bare), [], 0
-        sent = eligible[len(eligible) - chosen.sent :] if chosen.sent else []
+        sent = conversation.newest(chosen.sent)
         head = [*pinned, *summary]
         stepless, whole = sent[: chosen.without_steps], sent[chosen.without_steps :]
         texts = [*head, *(t for e in sent for t in (e.question.content, e.reply)), question]
@@ -106,7 +105,7 @@ class ContextTracker:
         messages = len(head) + 2 * len(sent) + sum(len(e.steps) for e in whole) + 1
         first = len(conversation.exchanges) - chosen.sent
         with_steps = [first + n + 1 for n, e in enumerate(stepless) if e.steps]  # their numbers in the whole log
-        return Plan(chosen, window, len(eligible), prompt_base, messages, pinned_cost, summary_cost, left_out, _sum(head),
+        return Plan(chosen, window, len(costs), prompt_base, messages, pinned_cost, summary_cost, left_out, _sum(head),
                     len(head), first, len(with_steps), (with_steps[0], with_steps[-1]) if with_steps else (0, 0))
 
     def observe(self, model: str, plan: Plan, stats: Stats | None, reply: str, thinking: str = "") -> None:
@@ -143,12 +142,18 @@ class ContextTracker:
     def _recall(self, model: str, exchanges: Sequence[Exchange]) -> None:
         """What the log already counted: the replies this model wrote before (a resumed conversation's, read from
         the store), calibrated from once, before the first request. A reply of a thinking model counts its
-        thinking too, which is not kept: that errs on the safe side."""
+        thinking too, which is not kept: that errs on the safe side. Only the newest RECALLED: a log of years
+        would otherwise cost its whole length at the first question."""
         self._recalled.add(model)
-        for e in exchanges:
+        counted: list[tuple[str, int]] = []
+        for e in reversed(exchanges):
+            if len(counted) == RECALLED:
+                break
             if e.model == model and e.stats is not None and e.stats.eval_count and not e.interrupted:
-                self._calibration[model] = self.calibration(model).observe(_base(e.reply), e.stats.eval_count)
-                self._lengths[model] = (*self._lengths.get(model, ()), e.stats.eval_count)[-RECENT_REPLIES:]
+                counted.append((e.reply, e.stats.eval_count))
+        for reply, count in reversed(counted):
+            self._calibration[model] = self.calibration(model).observe(base_parts(reply), count)
+            self._lengths[model] = (*self._lengths.get(model, ()), count)[-RECENT_REPLIES:]
 
     def replies(self, model: str) -> int:
         """How many replies' counts the model's calibration has learnt from (what /show tells)."""
@@ -217,6 +222,26 @@ def steps_parts(steps: tuple[Message, ...]) -> Parts:
     _STEPS_PARTS[id(steps)] = (steps, parts)
     _held += size
     return parts
+
+
+class _Costs(Sequence[int]):
+    """The eligible exchanges' token costs, oldest first, each estimated only when asked for: `fit` walks from
+    the newest and stops at the budget or the cap, so a turn costs the same at 100,000 exchanges as at 10."""
+
+    def __init__(self, conversation: Conversation, cost: Callable[[Exchange], int]) -> None:
+        self._exchanges, self._first, self._cost = conversation.exchanges, conversation.summarized, cost
+        self._known: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._exchanges) - self._first
+
+    def __getitem__(self, i):  # type: ignore[override]  # positions only: `fit` never slices
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        i %= len(self)
+        if i not in self._known:
+            self._known[i] = self._cost(self._exchanges[self._first + i])
+        return self._known[i]
 
 
 def _sum(texts: list[str]) -> Parts:

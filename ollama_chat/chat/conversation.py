@@ -45,6 +45,15 @@ class Conversation:
         """The exchanges that may still be sent: those after the summary."""
         return self.exchanges[self.summarized :]
 
+    @property
+    def eligible_count(self) -> int:
+        return len(self.exchanges) - self.summarized
+
+    def newest(self, count: int) -> list[Exchange]:
+        """The newest `count` eligible exchanges, without copying the rest (a long chat plans every turn)."""
+        count = min(count, self.eligible_count)
+        return self.exchanges[len(self.exchanges) - count :] if count > 0 else []
+
     def window(self, max_messages: int) -> Sequence[Exchange]:
         return window(self.eligible, max_messages)
 
@@ -56,8 +65,7 @@ class Conversation:
         """What to send for `question`: the pinned prefix, the summary, the newest `count` exchanges (each with
         its tool steps, but the oldest `without_steps` of them: the budget found no room for those), then the
         question itself."""
-        eligible = self.eligible
-        chosen = eligible[len(eligible) - count :] if count > 0 else []
+        chosen = self.newest(count)
         sent = [*(m for e in chosen[:without_steps] for m in (e.question, Message("assistant", e.reply))),
                 *(m for e in chosen[without_steps:] for m in e.messages)]
         summary = [self.summary_message()] if self.summary and with_summary else []

@@ -59,6 +59,15 @@ def numbers(positions: Sequence[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs)
 
 
+def unstored(exchanges: Sequence[Exchange]) -> list[int]:
+    """The positions of the exchanges not stored yet: always the newest ones (exchanges are stored in order, each
+    transaction all of those waiting), so found from the end, not by reading a log of years every turn."""
+    first = len(exchanges)
+    while first and exchanges[first - 1].stored_id is None:
+        first -= 1
+    return list(range(first, len(exchanges)))
+
+
 class Recorder:
     def __init__(self, store: Store | None, warn: Callable[[str, str], None], off: str = OFF,
                  tell: Callable[[str], None] | None = None) -> None:
@@ -133,7 +142,7 @@ class Recorder:
         if store is None or store.read_only or self._gone or not conversation.exchanges:
             return False
         with signals_held():
-            waiting = [i for i, e in enumerate(conversation.exchanges) if e.stored_id is None]
+            waiting = unstored(conversation.exchanges)
             if not waiting and not self._doomed and self._failing is None:
                 return True
             try:
@@ -183,7 +192,8 @@ class Recorder:
                 cid = store.new_conversation(now.persona, now.model, now.options, now.system, now.examples,
                                              server=settings.server)
             else:
-                known = max((e.stored_id for e in exchanges if e.stored_id is not None), default=0)
+                stored = waiting[0] if waiting else len(exchanges)  # rows go up along the log: the newest is the last
+                known = (exchanges[stored - 1].stored_id or 0) if stored else 0
                 others = store.added_after(cid, known)
                 if now != before:
                     store.update_settings(cid, **{k: v for k, v in vars(now).items()

@@ -1,0 +1,144 @@
+"""A long reply's memory: peak RSS of a piped one-shot, and the REPL's RSS after a long reply is stored, before (the
+package of a baseline commit, `git archive`, first on PYTHONPATH) and after (this checkout), in the same run.
+
+    python bench/reply_memory.py                 # about two minutes (the REPL draws 2 MB of Markdown twice)
+    python bench/reply_memory.py --mb 4 --repl-mb 2 --base 8c3f2b7
+
+An instant fake Ollama (in this process: its memory is not counted) streams the reply in 3-character pieces, as a
+model sends tokens: lines of Korean and English prose.
+* one-shot: `python -m ollama_chat q`, piped, and the floor beside it, the tutorial's bare `requests` script
+  (`seed_chat.py`) streaming the same reply; peak RSS from `os.wait4` (ru_maxrss). Goal: within 2x the floor.
+* REPL: `python -m ollama_chat` in a pseudo-terminal (100 x 40); RSS (/proc VmRSS) at its prompt, then after
+  the long reply is shown and stored, and after three short turns more. Goal: back within 10 MiB of the start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from fake_ollama import FakeOllama  # noqa: E402
+
+BASE = "8c3f2b7"  # main before issue 22
+SEED = ROOT / "bench" / "seed_chat.py"
+LINE = "파이썬 딕셔너리는 키와 값의 쌍으로 이루어진 자료구조입니다. Lists, dicts and sets are built in.\n"
+PROMPT = "assistant> "
+
+
+def reply_pieces(megabytes: float) -> tuple[str, list[str]]:
+    text = LINE * int(megabytes * 1024 * 1024 / len(LINE.encode()))
+    return text, [text[i : i + 3] for i in range(0, len(text), 3)]
+
+
+def environment(home: str, host: str, package: Path | None) -> dict[str, str]:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "XDG_CONFIG_HOME": f"{home}/.config",
+           "XDG_DATA_HOME": f"{home}/.local/share", "XDG_STATE_HOME": f"{home}/.local/state", "OLLAMA_HOST": host,
+           "LANG": "C.UTF-8", "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1"}
+    if package is not None:
+        env["PYTHONPATH"] = str(package)
+    return env
+
+
+def peak_mib(cmd: list[str], env: dict[str, str], expected: str) -> float:
+    """Peak RSS in MiB of `cmd`, piped, the question on standard input."""
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.DEVNULL, env=env,
+                                cwd=env["HOME"])
+        proc.stdin.write(b"q\n")
+        proc.stdin.close()
+        _, status, usage = os.wait4(proc.pid, 0)
+        out.seek(0)
+        got = out.read().decode()
+    if os.waitstatus_to_exitcode(status) != 0 or got.rstrip("\n") != expected.rstrip("\n"):
+        raise SystemExit(f"{cmd} failed ({status}): {len(got)} characters of {len(expected)}")
+    return usage.ru_maxrss / 1024
+
+
+def rss_mib(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1]) / 1024
+
+
+def repl_rss(fake: FakeOllama, env: dict[str, str], megabytes: float) -> tuple[float, float, float]:
+    """RSS at the prompt, after the long reply, after three short turns more."""
+    import pexpect
+
+    text, pieces = reply_pieces(megabytes)
+    child = pexpect.spawn(sys.executable, ["-m", "ollama_chat"], env=env, dimensions=(40, 100), encoding="utf-8",
+                          timeout=600, cwd=env["HOME"], maxread=65536)
+    child.expect_exact(PROMPT)
+    start = rss_mib(child.pid)
+    gate = fake.reply(pieces)
+    child.send("길게 써 줘\r")
+    assert gate.wait_complete(600)
+    child.expect_exact(PROMPT)
+    long = rss_mib(child.pid)
+    for turn in range(3):
+        child.send(f"짧은 질문 {turn}\r")
+        child.expect_exact(f"echo: 짧은 질문 {turn}")
+        child.expect_exact(PROMPT)
+    later = rss_mib(child.pid)
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    return start, long, later
+
+
+def baseline(base: str, folder: Path) -> Path:
+    data = subprocess.run(["git", "-C", str(ROOT), "archive", base, "ollama_chat"], check=True,
+                          capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(folder)
+    return folder
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mb", type=float, default=4.0, help="the one-shot's reply (default 4 MB)")
+    parser.add_argument("--repl-mb", type=float, default=2.0, help="the REPL's long reply (default 2 MB)")
+    parser.add_argument("--base", default=BASE, help=f"the baseline commit (default {BASE})")
+    parser.add_argument("--no-repl", action="store_true")
+    args = parser.parse_args()
+    ok = True
+    with FakeOllama() as fake, tempfile.TemporaryDirectory() as tmp:
+        versions = {"before": baseline(args.base, Path(tmp) / "old"), "after": ROOT}
+        text, pieces = reply_pieces(args.mb)
+        print(f"one-shot, piped: a {len(text.encode()) / 1e6:.1f} MB reply in {len(pieces):,} pieces; peak RSS")
+        home = Path(tmp) / "home"
+        home.mkdir()
+        fake.reply(pieces)
+        floor = peak_mib([sys.executable, str(SEED)], environment(str(home), fake.host_port, None), text)
+        print(f"  floor (bench/seed_chat.py)   {floor:7.1f} MiB")
+        peaks = {}
+        for name, package in versions.items():
+            fake.reply(pieces)
+            peaks[name] = peak_mib([sys.executable, "-m", "ollama_chat", "q"],
+                                   environment(str(home), fake.host_port, package), text)
+            print(f"  {name:<6} ollama-chat          {peaks[name]:7.1f} MiB  ({peaks[name] / floor:.2f}x the floor)")
+        ratio = peaks["after"] / floor
+        ok &= ratio <= 2
+        print(f"{'PASS' if ratio <= 2 else 'FAIL'}  after: {ratio:.2f}x the floor's peak (goal <= 2x)")
+        if args.no_repl:
+            return 0 if ok else 1
+        print(f"\nREPL in a pseudo-terminal, a {args.repl_mb:g} MB reply of Markdown; RSS")
+        print(f"  {'version':<7} {'at prompt':>10} {'after it':>10} {'3 turns on':>11}")
+        for name, package in versions.items():
+            start, long, later = repl_rss(fake, environment(str(Path(tmp) / f"repl-{name}"), fake.host_port,
+                                                            package), args.repl_mb)
+            print(f"  {name:<7} {start:8.1f}MiB {long:8.1f}MiB {later:9.1f}MiB  (+{later - start:.1f} MiB)")
+        grown = later - start
+        ok &= grown <= 10
+        print(f"{'PASS' if grown <= 10 else 'FAIL'}  after: the REPL holds {grown:+.1f} MiB more than at its"
+              f" prompt (goal <= 10 MiB)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
