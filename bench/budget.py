@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 from fake_ollama.replies import fake_tokens  # noqa: E402
 from corpus import build  # noqa: E402
+from baseline import package_at  # noqa: E402
 
 STREAMS = ROOT / "tests" / "fixtures" / "streams"
 GOAL = 10.0  # per cent, after three replies
@@ -162,14 +163,6 @@ def chat_run(code: Path, scenario: str, seed: int) -> dict:
     return json.loads(out.stdout)
 
 
-def baseline(rev: str, where: Path) -> Path | None:
-    """The package as it was at `rev`, extracted into `where` (None when git cannot give it)."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "ollama_chat"], capture_output=True)
-    if archive.returncode != 0:
-        return None
-    subprocess.run(["tar", "-x", "-C", str(where)], input=archive.stdout, check=True)
-    return where
-
 
 def figures(runs: list[dict]) -> dict:
     requests = [r for run in runs for r in run["requests"]]
@@ -187,7 +180,7 @@ def part3(seeds: int, rev: str) -> bool:
     print(f"\n3. Refusals: {seeds} long chats a scenario against the fake with a denser tokenizer (window 4,096);"
           f" before = {rev}, after = this checkout")
     with tempfile.TemporaryDirectory() as tmp:
-        old = baseline(rev, Path(tmp))
+        old = package_at(rev, Path(tmp))
         versions = {"after": ROOT, **({"before": old} if old else {})}
         if old is None:
             print(f"   (no baseline: git cannot give {rev}; only this checkout is measured)")

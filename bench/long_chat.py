@@ -25,10 +25,11 @@ import os
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
+
+from baseline import package_at
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "8c3f2b7"  # main before issue 22
@@ -58,7 +59,11 @@ def child_turns(folder: Path, sizes: list[int], turns: int) -> None:
     from ollama_chat.backends.ollama import OllamaBackend
     from ollama_chat.chat.personas import load_persona
     from ollama_chat.chat.session import ChatSession
-    from ollama_chat.chat.settings import Flags, build_layers
+    from ollama_chat.chat.settings import Flags
+    try:
+        from ollama_chat.chat.layers import build_layers
+    except ImportError:  # a baseline before chat/layers.py
+        from ollama_chat.chat.settings import build_layers
     from ollama_chat.ui.output import make_output
 
     class Quiet:
@@ -118,13 +123,6 @@ def resume_cpu(package: Path, home: Path, host: str) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def baseline(base: str, folder: Path) -> Path:
-    data = subprocess.run(["git", "-C", str(ROOT), "archive", base, "ollama_chat"], check=True,
-                          capture_output=True).stdout
-    with tarfile.open(fileobj=__import__("io").BytesIO(data)) as tar:
-        tar.extractall(folder, filter="data") if sys.version_info >= (3, 12) else tar.extractall(folder)
-    return folder
-
 
 def main() -> int:
     parser = argparse.ArgumentParser()
@@ -139,7 +137,9 @@ def main() -> int:
         child_turns(Path(args.stores), [int(s) for s in args.child.split(",")], args.turns)
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        old = baseline(args.base, Path(tmp) / "old")
+        old = package_at(args.base, Path(tmp) / "old")
+        if old is None:
+            raise SystemExit(f"git cannot give the package of {args.base}: run this in a clone, or pass --base")
         versions = {"before": old, "after": ROOT}
         stores = Path(tmp) / "stores"
         for size in sizes:

@@ -23,6 +23,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from baseline import package_at
+
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = "772932c"
 GOAL_MS = 2.0
@@ -34,7 +36,10 @@ from ollama_chat.chat.context import ContextTracker
 from ollama_chat.chat.conversation import Conversation
 from ollama_chat.chat.personas import load_persona
 from ollama_chat.chat.settings import Flags
-from ollama_chat.chat.layers import build_layers
+try:
+    from ollama_chat.chat.layers import build_layers
+except ImportError:  # a baseline before chat/layers.py
+    from ollama_chat.chat.settings import build_layers
 from ollama_chat.store.sqlite import Store
 from ollama_chat.types import Exchange, Message, ToolCall
 
@@ -95,20 +100,13 @@ def measure(package_root: Path) -> dict[str, float]:
     return json.loads(result.stdout)
 
 
-def baseline(rev: str, where: Path) -> Path | None:
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "ollama_chat"], capture_output=True)
-    if archive.returncode != 0:
-        return None
-    subprocess.run(["tar", "-x", "-C", str(where)], input=archive.stdout, check=True)
-    return where
-
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--baseline", default=BASELINE)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        old = baseline(args.baseline, Path(tmp))
+        old = package_at(args.baseline, Path(tmp))
         runs = {"after": measure(ROOT), **({f"before ({args.baseline})": measure(old)} if old else {})}
     print("200 exchanges; ms (median); 'kept': step messages read back from the store")
     print(f"{'':22}{'plan plain':>11}{'plan steps':>11}{'commit plain':>13}{'commit steps':>13}{'load plain':>11}"
