@@ -123,7 +123,6 @@ def resume_cpu(package: Path, home: Path, host: str) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="up to 10,000 exchanges")

@@ -28,6 +28,7 @@ from ollama_chat.text import one_line
 from ollama_chat.ui.chat import Chat, ConsoleNotify
 from ollama_chat.ui.commands import handle_line
 from ollama_chat.ui.completion import ChatCompleter, MentionCompleter
+from ollama_chat.ui.tty_input import TerminalInput
 from ollama_chat.ui.conversations import show_resumed
 from ollama_chat.ui.editor import Editor
 from ollama_chat.ui.input_history import open_history
@@ -62,17 +63,14 @@ STYLE = Style.from_dict(
 
 def run_repl(env: Environment, layers: Layers, backend: Backend, start: Start) -> int:
     """The REPL on the real terminal. With piped stdin (-i), input continues on /dev/tty."""
-    prompt_input, tty_fd = None, None
     if env.stdin_isatty:
-        tty_fd = env.stdin.fileno()
+        terminal = env.stdin
     else:  # -i with piped stdin: the pipe is read; keep talking on the terminal
         try:
-            tty = env.open_tty()
+            terminal = env.open_tty()
         except OSError:
             raise UsageError(_("--interactive needs a terminal to continue on, and none is available.")) from None
-        from prompt_toolkit.input import create_input
-
-        prompt_input, tty_fd = create_input(tty), tty.fileno()
+    prompt_input, tty_fd = TerminalInput(terminal), terminal.fileno()
     if not env.stdout_isatty:
         raise UsageError(_("The interactive chat needs a terminal on stdout."), _("Drop -i to answer once into the pipe."))
     console = make_console(env.stdout)
