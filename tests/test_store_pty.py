@@ -36,7 +36,8 @@ def test_kill_9_mid_reply_keeps_every_completed_turn_and_c_resumes_it(tmp_path, 
     assert child.signalstatus == signal.SIGKILL
     folder = tmp_path / ".local" / "share" / "ollama-chat"
     files = sorted(p.name for p in folder.iterdir())
-    assert files == ["conversations.db", "conversations.db-shm", "conversations.db-wal"]  # the WAL left as killed
+    assert files == ["conversations.db", "conversations.db-shm", "conversations.db-wal",  # the WAL left as killed
+                     "conversations.db.checked"]  # and when the file was last checked whole
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert {stat.S_IMODE((folder / name).stat().st_mode) for name in files} == {0o600}
 

@@ -3,7 +3,8 @@ write the file, and the two ways in (`guard` to read, `write` for one transactio
 
 The file is `$XDG_DATA_HOME/ollama-chat/conversations.db` (0600 in a 0700 folder), in WAL mode with a busy
 timeout so two ollama-chat processes can write at once. The schema version is `PRAGMA user_version`; opening
-runs the missing migrations (schema.py) before anything else touches the file.
+runs the missing migrations (schema.py) before anything else touches the file. The whole file is checked before a
+migration, and otherwise once a day or after something went wrong (integrity.py), not at every open.
 
 A file we cannot trust (not a database, damaged, written by a newer ollama-chat, or locked for too long) is
 never changed or "repaired": every failure is a StoreError whose message names the file and what to do (see
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from ollama_chat.i18n import _
 from ollama_chat.paths import private_file
+from ollama_chat.store import integrity
 from ollama_chat.store.errors import StoreError, cannot_write, store_error
 from ollama_chat.store.schema import SCHEMA_VERSION, create_search, migrate, transaction, trigram_available
 
@@ -76,7 +78,7 @@ class Database:
             if reading and isinstance(e, sqlite3.Error) and cannot_write(e):  # a folder it may not write in
                 return cls._open_read_only(path, str(e))
             if isinstance(e, sqlite3.Error):
-                raise store_error(path, e) from None
+                raise _failed(path, e) from None
             raise
 
     @classmethod
@@ -103,7 +105,7 @@ class Database:
         try:
             yield
         except sqlite3.Error as e:
-            raise store_error(self.path, e) from None
+            raise _failed(self.path, e) from None
 
     @contextlib.contextmanager
     def write(self) -> Iterator[None]:
@@ -141,10 +143,19 @@ def checked_version(path: Path, db: sqlite3.Connection, *, read_only: bool = Fal
     if version < SCHEMA_VERSION and read_only:
         raise StoreError(_("{path} was written by an older ollama-chat and is read-only here, so it cannot be"
                            " brought up to date; open it once where it can be written").format(path=path))
-    if version < SCHEMA_VERSION or os.stat(path).st_size <= CHECK_ON_OPEN_LIMIT:
+    if version < SCHEMA_VERSION or os.stat(path).st_size <= CHECK_ON_OPEN_LIMIT and integrity.due(path):
         if db.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
             raise sqlite3.DatabaseError("database disk image is malformed")
+        integrity.passed(path)
     return version
+
+
+def _failed(path: Path, error: sqlite3.Error) -> StoreError:
+    """SQLite's error as a StoreError; anything but a lock has the next open check the whole file."""
+    failure = store_error(path, error)
+    if not failure.busy:
+        integrity.forget(path)
+    return failure
 
 
 def connect_read_only(path: Path) -> sqlite3.Connection:
@@ -163,6 +174,6 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
             db.close()
             if immutable or not (isinstance(e, sqlite3.OperationalError) and cannot_write(e)):
                 if isinstance(e, sqlite3.Error):
-                    raise store_error(path, e) from None
+                    raise _failed(path, e) from None
                 raise
     raise AssertionError("unreachable")
