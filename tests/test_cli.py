@@ -81,7 +81,7 @@ def test_config_file_and_environment(cli, fake_ollama, tmp_path):
         (["--format", "nope.json", "q"], "neither 'json' nor an existing JSON Schema file"),
         (["-p", "nope", "q"], "no persona named 'nope'"),
         (["-p", "mnk", "q"], "Did you mean monk?"),
-        (["-p", "../x", "q"], "does not exist"),
+        (["-p", "../ollama-chat-no-such-folder/x.md", "q"], "does not exist"),
         (["-p", "~nosuchuser/x.md", "q"], "'~nosuchuser' is no user's home folder here"),
         (["--timeout", "nan", "q"], "positive number of seconds"),
         (["--timeout", "inf", "q"], "positive number of seconds"),

@@ -186,7 +186,7 @@ def test_think_on_a_model_that_cannot(env):
         (["--preset", "fast", "q"], b"Unknown preset 'fast'"),
         (["--format", "nope.json", "q"], b"neither 'json' nor an existing JSON Schema file"),
         (["-p", "nope", "q"], b"no persona named 'nope'"),
-        (["-p", "../x", "q"], b"does not exist"),
+        (["-p", "../ollama-chat-no-such-folder/x.md", "q"], b"does not exist"),
         (["--bogus"], b"No such option"),
     ],
 )
