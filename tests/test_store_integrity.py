@@ -1,6 +1,6 @@
 """The store is read whole (`PRAGMA quick_check`) once a day and after something went wrong, not at every open:
-a marker beside it (store/integrity.py) says which file passed and when. What SQLite was asked is seen through
-a trace callback on the store's own connection."""
+a marker beside it (store/integrity.py) says which file passed, how big it was and when. What SQLite was asked
+is seen through a trace callback on the store's own connection."""
 
 from __future__ import annotations
 
@@ -61,14 +61,15 @@ def test_a_store_checked_today_is_not_read_whole_again_and_its_marker_is_private
     make_store(path)
     marker = integrity.marker(path)
     assert stat.S_IMODE(marker.stat().st_mode) == 0o600
-    dev, ino, when = marker.read_text().split()
+    dev, ino, size, when = marker.read_text().split()
     assert (int(dev), int(ino)) == (path.stat().st_dev, path.stat().st_ino)
+    assert int(size) <= path.stat().st_size
     assert abs(float(when) - time.time()) < DAY
     assert opened(path, statements) == 0
     assert opened(path, statements) == 0
 
 
-@pytest.mark.parametrize("marker_text", ["", "garbage", "1 2", "1 2 three", "1 2 3 4"])
+@pytest.mark.parametrize("marker_text", ["", "garbage", "1 2", "1 2 3", "1 2 3 four", "1 2 3 4.5", "1 2 3 4 5"])
 def test_a_missing_or_garbled_marker_means_a_check(path, statements, marker_text):
     make_store(path)
     integrity.marker(path).write_text(marker_text)
@@ -81,8 +82,8 @@ def test_a_missing_or_garbled_marker_means_a_check(path, statements, marker_text
 @pytest.mark.parametrize("age", [DAY + 60, -3600])  # a day old; a check "in the future": a clock set back
 def test_a_check_older_than_a_day_or_from_the_future_is_done_again(path, statements, age):
     make_store(path)
-    dev, ino, _ = integrity.marker(path).read_text().split()
-    integrity.marker(path).write_text(f"{dev} {ino} {time.time() - age:.0f}\n")
+    dev, ino, size, _ = integrity.marker(path).read_text().split()
+    integrity.marker(path).write_text(f"{dev} {ino} {size} {time.time() - age:.0f}\n")
     assert opened(path, statements) == 1
     assert opened(path, statements) == 0
 
@@ -118,6 +119,13 @@ def test_an_error_has_the_next_open_check_the_whole_file_but_a_lock_does_not(pat
     assert opened(path, statements) == 0
 
 
+def big_store(path, conversations):
+    with Store.open(path) as store:
+        for i in range(conversations):
+            cid = store.new_conversation("assistant", "m")
+            store.add_exchange(cid, Exchange(Message("user", f"질문 {i} " * 200), "답 " * 300, "m"))
+
+
 def test_a_store_damaged_since_its_check_is_refused_and_its_marker_dropped(path, statements):
     """Damage the check would have found is still found where SQLite reads it; from then on every open checks."""
     with Store.open(path) as store:
@@ -133,6 +141,57 @@ def test_a_store_damaged_since_its_check_is_refused_and_its_marker_dropped(path,
                 store.list()
                 store.search("질문")
         assert not integrity.marker(path).exists()
+
+
+def test_a_store_grown_by_its_own_writes_is_not_checked_again(path, statements):
+    make_store(path)
+    size = path.stat().st_size
+    big_store(path, 20)  # the WAL is written back into the file at close: it grows
+    assert path.stat().st_size > size
+    assert opened(path, statements) == 0
+
+
+def test_a_backup_older_than_the_check_copied_over_the_store_is_checked_at_its_next_open(path, statements,
+                                                                                         tmp_path):
+    """`cp backup.db conversations.db` writes into the same inode (and `rm` then `cp` may well get it again);
+    a backup made before the check of the day is smaller than the file that passed it."""
+    make_store(path)
+    backup = tmp_path / "backup.db"
+    shutil.copy(path, backup)
+    big_store(path, 20)
+    integrity.forget(path)
+    assert opened(path, statements) == 1  # the check of the day
+    inode = path.stat().st_ino
+    shutil.copyfile(backup, path)
+    assert path.stat().st_ino == inode
+    assert opened(path, statements) == 1
+    with Store.open(path) as store:
+        assert [c.model for c in store.list()] == ["llama3.2"]  # the backup's one conversation
+    assert opened(path, statements) == 0
+
+
+def test_a_damaged_backup_copied_over_the_store_is_found_at_its_next_open(path, statements, tmp_path):
+    """A backup torn or damaged where opening and listing do not read (a page of a long reply), restored by
+    copying it over the store: the check finds it before anything is shown or written."""
+    with Store.open(path) as store:
+        cid = store.new_conversation("assistant", "llama3.2")
+        store.add_exchange(cid, Exchange(Message("user", "긴 답을 주세요"), "Z" * 20_000, "llama3.2"))
+    backup = bytearray(path.read_bytes())
+    page = int.from_bytes(backup[16:18], "big")  # the file header's page size
+    overflow = [n for n in range(len(backup) // page) if backup[n * page + 4 : (n + 1) * page] == b"Z" * (page - 4)]
+    assert len(overflow) >= 3
+    backup[overflow[1] * page : (overflow[1] + 1) * page] = bytes(page)
+    big_store(path, 20)
+    integrity.forget(path)
+    assert opened(path, statements) == 1  # the check of the day
+    with open(path, "r+b") as f:  # as `cp backup.db conversations.db` does: the same inode
+        f.write(backup)
+        f.truncate()
+    statements.clear()
+    with pytest.raises(StoreError, match="damaged"):
+        with Store.open(path) as store:
+            store.list()
+    assert checks(statements) == 1 and not integrity.marker(path).exists()
 
 
 def test_where_no_marker_can_be_written_every_open_checks(path, statements):
