@@ -5,6 +5,8 @@ rendered at once."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ui_helpers import FakeClock, chunked, one_go, screen_lines, stream, tty_console
 
 from ollama_chat.ui import blocks
@@ -68,3 +70,22 @@ def test_a_long_paragraph_ends_on_the_screen_as_rendered_at_once(width, height):
     stream(TerminalOutput(console, clock=clock), chunked(text, 3), clock=clock)
     assert screen_lines(console.file.getvalue(), width, height) == one_go(text, width)
 
+
+
+_LINES = ["plain words", "more **bold** words", "=====", "---", "| a | b |", "|---|---|", "- x", "1. y", "2. z",
+          "    indented", "> quote", "```", "", "# h", "[a]: /u", "***", "  lazy"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_LINES), min_size=1, max_size=30), st.integers(1, 9))
+def test_paragraphs_followed_by_anything_split_as_the_whole_text_does(lines, size):
+    text = "\n".join(["paragraph one", "paragraph two", *lines]) + "\n"
+    splitter = BlockSplitter()
+    got = []
+    for chunk in chunked(text, size):
+        got += splitter.feed(chunk)
+    got += splitter.flush()
+    assert "".join(block.text for block in got) == text
+    whole = [kind for _, kind in top_level_blocks(text)]
+    assert [block.kind for block in got] == whole[: len(got)]
+    assert len(got) == len(whole) or (not text.strip("\n") and not whole)
