@@ -2,15 +2,14 @@
 of a baseline commit, `git archive`, first on PYTHONPATH) and after (this checkout), in the same run.
 
     python bench/long_paragraph.py                  # a few minutes (the baseline is the slow half)
-    python bench/long_paragraph.py --base c612907 --mb 0.5 1 --words 5000 20000 80000
+    python bench/long_paragraph.py --base c612907 --after HEAD --mb 0.25 1 2
 
 The reply is one paragraph (lines of Korean and English prose, never a blank line), streamed in 3-character
 pieces, as a model that never ends a paragraph sends it.
-1. the whole program: `python -m ollama_chat q` against an instant fake Ollama (in this process: its work is not
-   counted), stdout piped and stdout a pseudo-terminal (100 x 40: Markdown drawn live); client CPU (user + system)
-   per MB and the ratio pty / pipe. Goal: the pty within 2.5x the pipe.
-2. the terminal renderer alone (`TerminalOutput` on an in-memory terminal, 100 x 40, the real clock: redrawn as
-   the REPL redraws), at growing paragraph lengths: microseconds of CPU per word. Goal: flat.
+The whole program, `python -m ollama_chat q` against an instant fake Ollama (in this process: its work is not
+counted), stdout piped and stdout a pseudo-terminal (100 x 40: Markdown drawn live): client CPU (user + system) per
+MB, the ratio pty / pipe, and the pty's CPU per word at growing paragraph lengths. Goals: the pty within 2.5x the
+pipe; the cost per word flat as the paragraph grows. `--after REV` times a commit instead of this checkout.
 """
 
 from __future__ import annotations
@@ -33,20 +32,6 @@ from fake_ollama import FakeOllama  # noqa: E402
 
 LINE = "파이썬 딕셔너리는 키와 값의 쌍으로 이루어진 자료구조입니다. **Lists**, `dicts` and sets are built in.\n"
 
-DRIVER = r"""
-import io, sys, time
-from rich.console import Console
-from ollama_chat.ui.terminal import TerminalOutput
-line, words = sys.argv[1], int(sys.argv[2])
-text = line * max(1, words // len(line.split()))
-console = Console(file=io.StringIO(), force_terminal=True, width=100, height=40, color_system="truecolor")
-started = time.process_time()
-reply = TerminalOutput(console).reply()
-for i in range(0, len(text), 3):
-    reply.content(text[i : i + 3])
-reply.finish()
-print(time.process_time() - started, len(text.split()))
-"""
 
 
 def child_cpu(run) -> float:
@@ -95,38 +80,36 @@ def run_pty(env: dict[str, str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", default="c612907")
-    parser.add_argument("--mb", type=float, nargs="+", default=[1.0, 2.0])
-    parser.add_argument("--words", type=int, nargs="+", default=[5000, 20000, 80000])
+    parser.add_argument("--after", help="a commit to time as 'after' instead of this checkout")
+    parser.add_argument("--mb", type=float, nargs="+", default=[0.25, 1.0, 2.0])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         base = package_at(args.base, Path(scratch) / "base")
         if base is None:
             sys.exit(f"no package at {args.base}")
-        packages = {f"before ({args.base})": base, "after": ROOT}
+        after = package_at(args.after, Path(scratch) / "after") if args.after else ROOT
+        if after is None:
+            sys.exit(f"no package at {args.after}")
+        packages = {f"before ({args.base})": base, f"after ({args.after})" if args.after else "after": after}
         for package in packages.values():  # compile each package's bytecode before anything is timed
             subprocess.run([sys.executable, "-m", "compileall", "-q", str(package / "ollama_chat")], check=True)
-        print("1. the whole program, one paragraph, client CPU s per MB")
-        print(f"{'':>18} {'MB':>5} {'pipe':>7} {'pty':>7} {'pty/pipe':>9}")
+        print("the whole program, one paragraph: client CPU s per MB piped and in a pty, and CPU us per word in the pty")
+        print(f"{'':>18} {'MB':>5} {'words':>8} {'pipe':>7} {'pty':>7} {'pty/pipe':>9} {'pty us/word':>12}")
         with FakeOllama() as fake:
             for megabytes in args.mb:
                 text = LINE * int(megabytes * 1024 * 1024 / len(LINE.encode()))
-                fake.reply([text[i : i + 3] for i in range(0, len(text), 3)])
+                pieces = [text[i : i + 3] for i in range(0, len(text), 3)]
                 size = len(text.encode()) / 1024 / 1024
+                words = len(text.split())
                 for name, package in packages.items():
                     home = tempfile.mkdtemp(dir=scratch)
                     env = environment(home, fake.host_port, package)
+                    fake.reply(pieces)
                     piped = child_cpu(lambda: run_piped(env)) / size
+                    fake.reply(pieces)
                     tty = child_cpu(lambda: run_pty(env)) / size
-                    print(f"{name:>18} {size:>5.2f} {piped:>7.2f} {tty:>7.2f} {tty / piped:>8.2f}x", flush=True)
-        print("\n2. the terminal renderer alone, one paragraph: CPU microseconds per word")
-        print(f"{'':>18} " + " ".join(f"{words:>9,}" for words in args.words))
-        for name, package in packages.items():
-            cells = []
-            for words in args.words:
-                out = subprocess.run([sys.executable, "-c", DRIVER, LINE, str(words)], capture_output=True, text=True,
-                                     env={**os.environ, "PYTHONPATH": str(package)}, check=True).stdout.split()
-                cells.append(f"{float(out[0]) / int(out[1]) * 1e6:>9.1f}")
-            print(f"{name:>18} " + " ".join(cells), flush=True)
+                    print(f"{name:>18} {size:>5.2f} {words:>8,} {piped:>7.2f} {tty:>7.2f} {tty / piped:>8.2f}x"
+                          f" {tty * size / words * 1e6:>12.1f}", flush=True)
 
 
 if __name__ == "__main__":
