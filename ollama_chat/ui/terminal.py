@@ -55,9 +55,10 @@ class TerminalReply:
     ) -> None:
         # Here, at the first reply: markdown-it, rich.markdown and pygments cost the REPL's prompt ~50 ms otherwise.
         from ollama_chat.ui import markdown
-        from ollama_chat.ui.blocks import BlockSplitter
+        from ollama_chat.ui.blocks import BlockSplitter, top_level_blocks
 
         self._markdown = markdown
+        self._top_level_blocks = top_level_blocks
         self._output = output
         self._language = language
         self._show_stats = show_stats
@@ -218,7 +219,11 @@ class TerminalReply:
         source = self._splitter.text
         if not source.strip():
             return []
-        source = visible_source(source, self._splitter.kind, self._tail.room, self._console.width)
+        kind = self._splitter.kind
+        if kind is None and len(source) > 1024 and "\n" not in source:  # a first line not yet parsed: its head tells
+            starts = self._top_level_blocks(source[:256])
+            kind = starts[0][1] if starts else None
+        source = visible_source(source, kind, self._tail.room, self._console.width)
         return self._markdown.markdown_lines(self._console, source, after_block=self._after_block, first_code=self._first_code())
 
     def _commit_blocks(self, blocks: list[Block]) -> None:
