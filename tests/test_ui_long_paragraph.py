@@ -19,11 +19,13 @@ LINE = "파이썬 딕셔너리는 키와 값의 쌍으로 이루어진 자료구
 def test_a_long_open_paragraph_is_parsed_a_bounded_piece_at_a_time(monkeypatch):
     parsed: list[int] = []
 
+    parse = blocks.block_spans
+
     def counting(source: str):
         parsed.append(len(source))
-        return top_level_blocks(source)
+        return parse(source)
 
-    monkeypatch.setattr(blocks, "top_level_blocks", counting)
+    monkeypatch.setattr(blocks, "block_spans", counting)
     splitter = BlockSplitter()
     for _ in range(2000):
         assert splitter.feed(LINE) == []
@@ -45,6 +47,8 @@ def test_a_long_open_paragraph_is_parsed_a_bounded_piece_at_a_time(monkeypatch):
         "2. not a list\n    not code\n> quote\nafter\n",
         "```py\nx = 1\n```\nafter\n",
         "***\nafter\n",
+        "\n[a]: /u\nplain words\n=====\n",  # a blank line, then a reference: the paragraph ended at the blank
+        "\n[a]: /u\nplain words\nmore\n",
     ],
 )
 def test_a_long_paragraph_splits_as_the_whole_text_does(after):

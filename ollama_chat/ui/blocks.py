@@ -41,12 +41,17 @@ _BLOCK_PARSER = _make_block_parser()
 
 def top_level_blocks(source: str) -> list[tuple[int, str]]:
     """(first line, kind) of each top-level block of `source`, in order. Pure."""
-    starts = []
+    return [(first, kind) for first, _, kind in block_spans(source)]
+
+
+def block_spans(source: str) -> list[tuple[int, int, str]]:
+    """(first line, line after the last, kind) of each top-level block of `source`, in order."""
+    spans = []
     for token in _BLOCK_PARSER.parse(source):
         if token.level == 0 and token.nesting >= 0 and token.map is not None:
             kind = token.type[:-5] if token.type.endswith("_open") else token.type
-            starts.append((token.map[0], kind))
-    return starts
+            spans.append((token.map[0], token.map[1], kind))
+    return spans
 
 
 # The token types of code blocks: fenced (``` and ~~~) and indented, at any depth (in lists and quotes too).
@@ -79,11 +84,11 @@ def code_blocks(reply: str) -> list[CodeBlock]:
 _STAND_IN = "."
 
 
-def _paragraph_window(lines: str) -> list[tuple[int, str]]:
+def _paragraph_window(lines: str) -> list[tuple[int, int, str]]:
     """`top_level_blocks` of `lines` (complete lines that follow an open paragraph's earlier lines, starting with
     its last known line) as they parse inside that paragraph: line 0 is the stand-in, whose block is the open
     paragraph's (a paragraph, or a heading if an underline came); line k > 0 is line k - 1 of `lines`."""
-    return top_level_blocks(_STAND_IN + "\n" + lines)
+    return block_spans(_STAND_IN + "\n" + lines)
 
 
 class BlockSplitter:
@@ -126,9 +131,10 @@ class BlockSplitter:
         cut = text.rfind("\n") + 1
         window = self.kind == "paragraph" and self._lines >= 2
         base = self._last_line if window else 0
-        starts = _paragraph_window(text[base:cut]) if window else top_level_blocks(text[:cut])
-        if not starts:
+        spans = _paragraph_window(text[base:cut]) if window else block_spans(text[:cut])
+        if not spans:
             return []
+        starts = [(first, kind) for first, _, kind in spans]
         lines = text[base:cut].split("\n")  # complete lines, then ""
         offsets = [base]  # where each of them starts
         for line in lines:
@@ -143,6 +149,8 @@ class BlockSplitter:
         opened = start(last)
         complete = len(lines) - 1
         self._lines = (self._lines - 1 + complete if window and last == 0 else complete - last + shift)
+        if spans[-1][1] != complete + shift:  # it ended above the last line (a blank line, a reference after it):
+            self._lines = 0  # what follows is not its continuation, so parse the open block whole next time
         self._last_line = offsets[complete - 1] - opened
         if len(starts) == 1:
             return []
