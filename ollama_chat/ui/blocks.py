@@ -41,12 +41,17 @@ _BLOCK_PARSER = _make_block_parser()
 
 def top_level_blocks(source: str) -> list[tuple[int, str]]:
     """(first line, kind) of each top-level block of `source`, in order. Pure."""
-    starts = []
+    return [(first, kind) for first, _, kind in block_spans(source)]
+
+
+def block_spans(source: str) -> list[tuple[int, int, str]]:
+    """(first line, line after the last, kind) of each top-level block of `source`, in order."""
+    spans = []
     for token in _BLOCK_PARSER.parse(source):
         if token.level == 0 and token.nesting >= 0 and token.map is not None:
             kind = token.type[:-5] if token.type.endswith("_open") else token.type
-            starts.append((token.map[0], kind))
-    return starts
+            spans.append((token.map[0], token.map[1], kind))
+    return spans
 
 
 # The token types of code blocks: fenced (``` and ~~~) and indented, at any depth (in lists and quotes too).
@@ -74,17 +79,34 @@ def code_blocks(reply: str) -> list[CodeBlock]:
     return [code_block(token) for token in _BLOCK_PARSER.parse(reply) if token.type in CODE_KINDS]
 
 
+# A paragraph line standing for the open paragraph above the lines parsed again: what follows a paragraph line
+# parses the same after it (a continuation, a setext underline, a table's delimiter row, an interruption).
+_STAND_IN = "."
+
+
+def _paragraph_window(lines: str) -> list[tuple[int, int, str]]:
+    """`top_level_blocks` of `lines` (complete lines that follow an open paragraph's earlier lines, starting with
+    its last known line) as they parse inside that paragraph: line 0 is the stand-in, whose block is the open
+    paragraph's (a paragraph, or a heading if an underline came); line k > 0 is line k - 1 of `lines`."""
+    return block_spans(_STAND_IN + "\n" + lines)
+
+
 class BlockSplitter:
     """Splits streamed Markdown into top-level blocks as soon as they can no longer change.
 
     Only the uncommitted text (the open block and the partial line) is kept and parsed. `append` is O(chunk);
-    `pop_finished` parses only if a new line was completed since the last parse.
+    `pop_finished` parses only if a new line was completed since the last parse. An open paragraph of two lines
+    or more is not parsed again from its start (a model that never writes a blank line streams one paragraph the
+    length of the reply): only its last known line and the new ones are, after a stand-in paragraph line
+    (`_paragraph_window`), so the work per line does not grow with the paragraph.
     """
 
     def __init__(self) -> None:
         self._parts: list[str] = []  # the uncommitted text, in pieces; starts at the first line of the open block
         self._new_line = False  # a line was completed since the last parse
         self.kind: str | None = None  # kind of the open block as of the last parse
+        self._lines = 0  # complete lines of the open block as of the last parse
+        self._last_line = 0  # offset in `text` of the last of them
 
     @property
     def text(self) -> str:
@@ -107,20 +129,33 @@ class BlockSplitter:
         self._new_line = False
         text = self.text
         cut = text.rfind("\n") + 1
-        starts = top_level_blocks(text[:cut])
-        if not starts:
+        window = self.kind == "paragraph" and self._lines >= 2
+        base = self._last_line if window else 0
+        spans = _paragraph_window(text[base:cut]) if window else block_spans(text[:cut])
+        if not spans:
             return []
+        starts = [(first, kind) for first, _, kind in spans]
+        lines = text[base:cut].split("\n")  # complete lines, then ""
+        offsets = [base]  # where each of them starts
+        for line in lines:
+            offsets.append(offsets[-1] + len(line) + 1)
+        shift = 1 if window else 0  # the stand-in's line
+
+        def start(line: int) -> int:
+            return 0 if window and line == 0 else offsets[line - shift]
+
         self.kind = starts[-1][1]
+        last = starts[-1][0]
+        opened = start(last)
+        complete = len(lines) - 1
+        self._lines = (self._lines - 1 + complete if window and last == 0 else complete - last + shift)
+        if spans[-1][1] != complete + shift:  # it ended above the last line (a blank line, a reference after it):
+            self._lines = 0  # what follows is not its continuation, so parse the open block whole next time
+        self._last_line = offsets[complete - 1] - opened
         if len(starts) == 1:
             return []
-        offsets = [0]
-        for line in text[:cut].split("\n"):
-            offsets.append(offsets[-1] + len(line) + 1)
-        blocks = [
-            Block(kind, text[offsets[first] : offsets[starts[i + 1][0]]])
-            for i, (first, kind) in enumerate(starts[:-1])
-        ]
-        self._parts = [text[offsets[starts[-1][0]] :]]
+        blocks = [Block(kind, text[start(first) : start(starts[i + 1][0])]) for i, (first, kind) in enumerate(starts[:-1])]
+        self._parts = [text[opened:]]
         return blocks
 
     def feed(self, text: str) -> list[Block]:
@@ -133,6 +168,7 @@ class BlockSplitter:
         blocks = self.pop_finished()
         rest = self.text
         self._parts = []
+        self.kind, self._lines, self._last_line = None, 0, 0
         if rest.strip():
             starts = top_level_blocks(rest)
             blocks.append(Block(starts[-1][1] if starts else "paragraph", rest))

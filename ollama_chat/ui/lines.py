@@ -3,6 +3,7 @@ does not wait for the Markdown renderer (`markdown`), which loads with the first
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
@@ -37,7 +38,29 @@ def render_lines(console: Console, renderable: RenderableType, *, width: int | N
     never cut at the width: rich keeps every line within it except top-level code (see CopyableCode), whose
     long lines the terminal must wrap. The live region folds them itself (`live.fold`)."""
     options = console.options if width is None else console.options.update_width(max(1, width))
-    return [_rstrip_line(line) for line in Segment.split_lines(console.render(renderable, options))]
+    return [_rstrip_line(line) for line in split_lines(console.render(renderable, options))]
+
+
+def split_lines(segments: Iterable[Segment]) -> Iterator[Line]:
+    """`Segment.split_lines`, but linear: rich's cuts a segment with `str.partition`, copying the rest of it for
+    every line, and a long unstyled paragraph is one segment of thousands of lines (2 MB: seconds per render)."""
+    line: Line = []
+    for segment in segments:
+        text = segment.text
+        if "\n" not in text or segment.control:
+            line.append(segment)
+            continue
+        style = segment.style
+        *complete, last = text.split("\n")
+        for part in complete:
+            if part:
+                line.append(Segment(part, style))
+            yield line
+            line = []
+        if last:
+            line.append(Segment(last, style))
+    if line:
+        yield line
 
 
 class Lines:

@@ -10,8 +10,8 @@ It draws a reply without re-rendering what is done, so the work per chunk does n
   - Code blocks are numbered across the reply ("[2] python" above the code), in the order `blocks.code_blocks`
     finds them, so the number on the screen is the one `/copy code N` takes. Each batch and the live tail are
     rendered knowing how many code blocks were committed before them.
-  - Only the open block lives in the `LiveTail`, redrawn at most 15 times a second. Long open fences and
-    tables are rendered from their head and last screenful only. `finish` always draws the final state.
+  - Only the open block lives in the `LiveTail`, redrawn at most 15 times a second. Of a long open block
+    only what can be seen is rendered (`tail_window`). `finish` always draws the final state.
   - Thinking comes first, dimmed and indented under a "Thinking" header, committed line by line (`thinking`).
 
 Model text is untrusted: every chunk goes through `sanitize` (control characters shown as visible symbols)
@@ -36,17 +36,13 @@ from ollama_chat.types import Stats
 from ollama_chat.ui.live import LiveTail
 from ollama_chat.ui.lines import Line, render_lines
 from ollama_chat.ui.marks import end_marks
+from ollama_chat.ui.tail_window import visible_source
 from ollama_chat.text import one_line, sanitize
 from ollama_chat.ui.theme import THEME
 from ollama_chat.ui.thinking import Thinking, thinking_lines
 
 if TYPE_CHECKING:
     from ollama_chat.ui.blocks import Block
-
-# Open blocks whose live view is rendered from their first lines and their last screenful of lines only, so a
-# long one costs no more per redraw than a short one. (A windowed table's columns may be narrower than the
-# final table's until it is committed.)
-_WINDOWED = {"fence": 1, "table": 2}
 
 # Structured output is shown as code: the reply is put inside a fence that cannot close early, since no line of
 # valid JSON starts with "~".
@@ -59,9 +55,10 @@ class TerminalReply:
     ) -> None:
         # Here, at the first reply: markdown-it, rich.markdown and pygments cost the REPL's prompt ~50 ms otherwise.
         from ollama_chat.ui import markdown
-        from ollama_chat.ui.blocks import BlockSplitter
+        from ollama_chat.ui.blocks import BlockSplitter, top_level_blocks
 
         self._markdown = markdown
+        self._top_level_blocks = top_level_blocks
         self._output = output
         self._language = language
         self._show_stats = show_stats
@@ -217,17 +214,16 @@ class TerminalReply:
             self._tail.show(live)
 
     def _render_tail(self) -> list[Line]:
-        """The open block, rendered in place (`LiveTail.show` keeps the rows that fit on the screen)."""
+        """The open block, rendered in place: of a long one only the part that can be seen (`tail_window`);
+        `LiveTail.show` keeps the rows that fit on the screen."""
         source = self._splitter.text
         if not source.strip():
             return []
         kind = self._splitter.kind
-        if kind in _WINDOWED:  # a long fence or table: render only the part that can be seen
-            room = self._tail.room
-            lines = source.lstrip("\n").split("\n")
-            head = _WINDOWED[kind]  # the opening fence; a table's header and delimiter rows
-            if len(lines) > head + room + 1:
-                source = "\n".join([*lines[:head], *lines[-(room + 1) :]])
+        if kind is None and len(source) > 1024 and "\n" not in source:  # a first line not yet parsed: its head tells
+            starts = self._top_level_blocks(source[:256])
+            kind = starts[0][1] if starts else None
+        source = visible_source(source, kind, self._tail.room, self._console.width)
         return self._markdown.markdown_lines(self._console, source, after_block=self._after_block, first_code=self._first_code())
 
     def _commit_blocks(self, blocks: list[Block]) -> None:
