@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from fake_ollama import FakeOllama  # noqa: E402
 
-BASE = "8c3f2b7"  # main before issue 22
+BASE = "c612907"  # main before the reply is kept as one buffer (issue 22, item 2)
 SEED = ROOT / "bench" / "seed_chat.py"
 LINE = "파이썬 딕셔너리는 키와 값의 쌍으로 이루어진 자료구조입니다. Lists, dicts and sets are built in.\n"
 PROMPT = "assistant> "
@@ -47,19 +47,27 @@ def environment(home: str, host: str, package: Path | None) -> dict[str, str]:
     return env
 
 
+# Linux counts the memory of the process that forks into a child's ru_maxrss (the exec replaces the forking
+# image and keeps its high-water mark): this one holds the fake's reply, so a small Python starts the command.
+LAUNCH = ("import os, sys, subprocess; p = subprocess.Popen(sys.argv[1:]); _, status, usage = os.wait4(p.pid, 0);"
+          " os.write(2, b'maxrss %d\\n' % usage.ru_maxrss); sys.exit(os.waitstatus_to_exitcode(status))")
+
+
 def peak_mib(cmd: list[str], env: dict[str, str], expected: str) -> float:
     """Peak RSS in MiB of `cmd`, piped, the question on standard input."""
-    with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.DEVNULL, env=env,
-                                cwd=env["HOME"])
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, "-c", LAUNCH, *cmd], stdin=subprocess.PIPE, stdout=out, stderr=err,
+                                env=env, cwd=env["HOME"])
         proc.stdin.write(b"q\n")
         proc.stdin.close()
-        _, status, usage = os.wait4(proc.pid, 0)
+        status = proc.wait()
         out.seek(0)
         got = out.read().decode()
-    if os.waitstatus_to_exitcode(status) != 0 or got.rstrip("\n") != expected.rstrip("\n"):
-        raise SystemExit(f"{cmd} failed ({status}): {len(got)} characters of {len(expected)}")
-    return usage.ru_maxrss / 1024
+        err.seek(0)
+        said = err.read().decode(errors="replace")[-2000:]
+    if status != 0 or got.rstrip("\n") != expected.rstrip("\n"):
+        raise SystemExit(f"{cmd} failed ({status}): {len(got)} characters of {len(expected)}\n{said}")
+    return int(said.rsplit("maxrss ", 1)[1]) / 1024
 
 
 def rss_mib(pid: int) -> float:
