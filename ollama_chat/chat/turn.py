@@ -17,6 +17,7 @@ from ollama_chat.chat.context import ContextTracker, Plan
 from ollama_chat.chat.conversation import Conversation, pinned_messages
 from ollama_chat.errors import Terminated
 from ollama_chat.i18n import _
+from ollama_chat.text import Pieces
 from ollama_chat.chat.settings import Settings
 from ollama_chat.types import ChatRequest, Exchange, Message, Stats, ToolCall, ToolSpec
 from ollama_chat.chat.events import Output, Reply
@@ -66,26 +67,6 @@ def build_request(settings: Settings, conversation: Conversation, question: Mess
         stream=settings.stream,
         tools=tools,
     )
-
-
-class Pieces:
-    """Streamed text, joined every JOIN pieces: a `str` per piece of a few characters would cost ~19 bytes of
-    memory per byte of a long reply. (io.StringIO holds up to 100,000 pieces unjoined before Python 3.12.)"""
-
-    JOIN = 1024
-
-    def __init__(self) -> None:
-        self._joined: list[str] = []
-        self._pieces: list[str] = []
-
-    def add(self, piece: str) -> None:
-        self._pieces.append(piece)
-        if len(self._pieces) >= self.JOIN:
-            self._joined.append("".join(self._pieces))
-            self._pieces.clear()
-
-    def value(self) -> str:
-        return "".join([*self._joined, *self._pieces])
 
 
 def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_stats: bool = False) -> TurnResult:
