@@ -77,25 +77,47 @@ def rss_mib(pid: int) -> float:
 
 def repl_rss(fake: FakeOllama, env: dict[str, str], megabytes: float) -> tuple[float, float, float]:
     """RSS at the prompt, after the long reply, after three short turns more."""
-    import pexpect
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    from pexpect import EOF
+    from pexpect.fdpexpect import fdspawn
 
     text, pieces = reply_pieces(megabytes)
-    child = pexpect.spawn(sys.executable, ["-m", "ollama_chat"], env=env, dimensions=(40, 100), encoding="utf-8",
-                          timeout=600, cwd=env["HOME"], maxread=65536)
-    child.expect_exact(PROMPT)
-    start = rss_mib(child.pid)
-    gate = fake.reply(pieces)
-    child.send("길게 써 줘\r")
-    assert gate.wait_complete(600)
-    child.expect_exact(PROMPT)
-    long = rss_mib(child.pid)
-    for turn in range(3):
-        child.send(f"짧은 질문 {turn}\r")
-        child.expect_exact(f"echo: 짧은 질문 {turn}")
+    Path(env["HOME"]).mkdir(exist_ok=True)
+    # Started by subprocess (no Python runs between its fork and exec), not pexpect.spawn: a fork taken while the
+    # fake's threads hold a lock can leave the child waiting on that lock for ever before it execs.
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    proc = subprocess.Popen([sys.executable, "-m", "ollama_chat"], stdin=slave, stdout=slave, stderr=slave, env=env,
+                            cwd=env["HOME"], start_new_session=True)
+    os.close(slave)
+    child = fdspawn(master, encoding="utf-8", timeout=600, maxread=65536)
+    try:
         child.expect_exact(PROMPT)
-    later = rss_mib(child.pid)
-    child.sendeof()
-    child.expect(pexpect.EOF)
+        start = rss_mib(proc.pid)
+        gate = fake.reply(pieces)
+        child.send("길게 써 줘\r")
+        # Read the terminal while the reply streams: a pty nobody reads fills up and stops the REPL mid-reply (and
+        # the fake with it). Only the newest characters are searched, so megabytes of redraws are read in linear time.
+        child.expect_exact("길게 써 줘")  # past the prompt's own redraw when the line is accepted
+        child.expect_exact(PROMPT, searchwindowsize=len(PROMPT) * 8)
+        assert gate.wait_complete(5), "the REPL showed its prompt before the whole reply was sent"
+        long = rss_mib(proc.pid)
+        for turn in range(3):
+            child.send(f"짧은 질문 {turn}\r")
+            child.expect_exact(f"echo: 짧은 질문 {turn}")
+            child.expect_exact(PROMPT)
+        later = rss_mib(proc.pid)
+        child.send("\x04")  # Ctrl+D
+        child.expect(EOF)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        os.close(master)
     return start, long, later
 
 
