@@ -31,10 +31,11 @@ BASE = "c612907"  # main before the reply is kept as one buffer (issue 22, item 
 SEED = ROOT / "bench" / "seed_chat.py"
 LINE = "파이썬 딕셔너리는 키와 값의 쌍으로 이루어진 자료구조입니다. Lists, dicts and sets are built in.\n"
 PROMPT = "assistant> "
+END = "That is all: 끝.\n"  # the REPL's prompt seen after this is the one after the reply
 
 
 def reply_pieces(megabytes: float) -> tuple[str, list[str]]:
-    text = LINE * int(megabytes * 1024 * 1024 / len(LINE.encode()))
+    text = LINE * int(megabytes * 1024 * 1024 / len(LINE.encode())) + END
     return text, [text[i : i + 3] for i in range(0, len(text), 3)]
 
 
@@ -102,7 +103,7 @@ def repl_rss(fake: FakeOllama, env: dict[str, str], megabytes: float) -> tuple[f
         child.send("길게 써 줘\r")
         # Read the terminal while the reply streams: a pty nobody reads fills up and stops the REPL mid-reply (and
         # the fake with it). Only the newest characters are searched, so megabytes of redraws are read in linear time.
-        child.expect_exact("길게 써 줘")  # past the prompt's own redraw when the line is accepted
+        child.expect_exact(END.strip(), searchwindowsize=len(END) * 8)  # the prompt is redrawn as the line is sent
         child.expect_exact(PROMPT, searchwindowsize=len(PROMPT) * 8)
         assert gate.wait_complete(5), "the REPL showed its prompt before the whole reply was sent"
         long = rss_mib(proc.pid)
