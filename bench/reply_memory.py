@@ -27,14 +27,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from fake_ollama import FakeOllama  # noqa: E402
 
-BASE = "8c3f2b7"  # main before issue 22
+BASE = "c612907"  # main before the reply is kept as one buffer (issue 22, item 2)
 SEED = ROOT / "bench" / "seed_chat.py"
 LINE = "파이썬 딕셔너리는 키와 값의 쌍으로 이루어진 자료구조입니다. Lists, dicts and sets are built in.\n"
 PROMPT = "assistant> "
+END = "That is all: 끝.\n"  # the REPL's prompt seen after this is the one after the reply
 
 
 def reply_pieces(megabytes: float) -> tuple[str, list[str]]:
-    text = LINE * int(megabytes * 1024 * 1024 / len(LINE.encode()))
+    text = LINE * int(megabytes * 1024 * 1024 / len(LINE.encode())) + END
     return text, [text[i : i + 3] for i in range(0, len(text), 3)]
 
 
@@ -47,19 +48,27 @@ def environment(home: str, host: str, package: Path | None) -> dict[str, str]:
     return env
 
 
+# Linux counts the memory of the process that forks into a child's ru_maxrss (the exec replaces the forking
+# image and keeps its high-water mark): this one holds the fake's reply, so a small Python starts the command.
+LAUNCH = ("import os, sys, subprocess; p = subprocess.Popen(sys.argv[1:]); _, status, usage = os.wait4(p.pid, 0);"
+          " os.write(2, b'maxrss %d\\n' % usage.ru_maxrss); sys.exit(os.waitstatus_to_exitcode(status))")
+
+
 def peak_mib(cmd: list[str], env: dict[str, str], expected: str) -> float:
     """Peak RSS in MiB of `cmd`, piped, the question on standard input."""
-    with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.DEVNULL, env=env,
-                                cwd=env["HOME"])
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, "-c", LAUNCH, *cmd], stdin=subprocess.PIPE, stdout=out, stderr=err,
+                                env=env, cwd=env["HOME"])
         proc.stdin.write(b"q\n")
         proc.stdin.close()
-        _, status, usage = os.wait4(proc.pid, 0)
+        status = proc.wait()
         out.seek(0)
         got = out.read().decode()
-    if os.waitstatus_to_exitcode(status) != 0 or got.rstrip("\n") != expected.rstrip("\n"):
-        raise SystemExit(f"{cmd} failed ({status}): {len(got)} characters of {len(expected)}")
-    return usage.ru_maxrss / 1024
+        err.seek(0)
+        said = err.read().decode(errors="replace")[-2000:]
+    if status != 0 or got.rstrip("\n") != expected.rstrip("\n"):
+        raise SystemExit(f"{cmd} failed ({status}): {len(got)} characters of {len(expected)}\n{said}")
+    return int(said.rsplit("maxrss ", 1)[1]) / 1024
 
 
 def rss_mib(pid: int) -> float:
@@ -69,25 +78,47 @@ def rss_mib(pid: int) -> float:
 
 def repl_rss(fake: FakeOllama, env: dict[str, str], megabytes: float) -> tuple[float, float, float]:
     """RSS at the prompt, after the long reply, after three short turns more."""
-    import pexpect
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    from pexpect import EOF
+    from pexpect.fdpexpect import fdspawn
 
     text, pieces = reply_pieces(megabytes)
-    child = pexpect.spawn(sys.executable, ["-m", "ollama_chat"], env=env, dimensions=(40, 100), encoding="utf-8",
-                          timeout=600, cwd=env["HOME"], maxread=65536)
-    child.expect_exact(PROMPT)
-    start = rss_mib(child.pid)
-    gate = fake.reply(pieces)
-    child.send("길게 써 줘\r")
-    assert gate.wait_complete(600)
-    child.expect_exact(PROMPT)
-    long = rss_mib(child.pid)
-    for turn in range(3):
-        child.send(f"짧은 질문 {turn}\r")
-        child.expect_exact(f"echo: 짧은 질문 {turn}")
+    Path(env["HOME"]).mkdir(exist_ok=True)
+    # Started by subprocess (no Python runs between its fork and exec), not pexpect.spawn: a fork taken while the
+    # fake's threads hold a lock can leave the child waiting on that lock for ever before it execs.
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    proc = subprocess.Popen([sys.executable, "-m", "ollama_chat"], stdin=slave, stdout=slave, stderr=slave, env=env,
+                            cwd=env["HOME"], start_new_session=True)
+    os.close(slave)
+    child = fdspawn(master, encoding="utf-8", timeout=600, maxread=65536)
+    try:
         child.expect_exact(PROMPT)
-    later = rss_mib(child.pid)
-    child.sendeof()
-    child.expect(pexpect.EOF)
+        start = rss_mib(proc.pid)
+        gate = fake.reply(pieces)
+        child.send("길게 써 줘\r")
+        # Read the terminal while the reply streams: a pty nobody reads fills up and stops the REPL mid-reply (and
+        # the fake with it). Only the newest characters are searched, so megabytes of redraws are read in linear time.
+        child.expect_exact(END.strip(), searchwindowsize=len(END) * 8)  # the prompt is redrawn as the line is sent
+        child.expect_exact(PROMPT, searchwindowsize=len(PROMPT) * 8)
+        assert gate.wait_complete(5), "the REPL showed its prompt before the whole reply was sent"
+        long = rss_mib(proc.pid)
+        for turn in range(3):
+            child.send(f"짧은 질문 {turn}\r")
+            child.expect_exact(f"echo: 짧은 질문 {turn}")
+            child.expect_exact(PROMPT)
+        later = rss_mib(proc.pid)
+        child.send("\x04")  # Ctrl+D
+        child.expect(EOF)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        os.close(master)
     return start, long, later
 
 

@@ -124,3 +124,23 @@ def wrap(text: str, width: int, indent: str = "") -> list[str]:
 def pad(text: str, width: int) -> str:
     """`text` followed by spaces up to `width` display cells (str.ljust counts characters, not cells)."""
     return text + " " * max(0, width - cell_width(text))
+
+
+class Pieces:
+    """Streamed text, joined every JOIN pieces: a `str` per piece of a few characters would cost ~19 bytes of
+    memory per byte of a long reply. (io.StringIO holds up to 100,000 pieces unjoined before Python 3.12.)"""
+
+    JOIN = 1024
+
+    def __init__(self) -> None:
+        self._joined: list[str] = []
+        self._pieces: list[str] = []
+
+    def add(self, piece: str) -> None:
+        self._pieces.append(piece)
+        if len(self._pieces) >= self.JOIN:
+            self._joined.append("".join(self._pieces))
+            self._pieces.clear()
+
+    def value(self) -> str:
+        return "".join([*self._joined, *self._pieces])

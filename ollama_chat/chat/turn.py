@@ -1,7 +1,7 @@
 """One round trip: a request goes out, events go to a Reply renderer, the result comes back.
 
 Shared by one-shot mode and the REPL so that Ctrl+C, errors and partial replies behave the same in both.
-The reply text is accumulated here, once.
+The reply text is accumulated here, once, joined as it arrives (`Pieces`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ollama_chat.chat.context import ContextTracker, Plan
 from ollama_chat.chat.conversation import Conversation, pinned_messages
 from ollama_chat.errors import Terminated
 from ollama_chat.i18n import _
+from ollama_chat.text import Pieces
 from ollama_chat.chat.settings import Settings
 from ollama_chat.types import ChatRequest, Exchange, Message, Stats, ToolCall, ToolSpec
 from ollama_chat.chat.events import Output, Reply
@@ -77,10 +78,10 @@ def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_sta
         waiting=_("waiting for {model}…").format(model=request.model),
         show_stats=show_stats,
     )
-    text: list[str] = []
+    text = Pieces()
     stats: Stats | None = None
     stream = None
-    thinking: list[str] = []
+    thinking = Pieces()
     lost: OSError | None = None  # the output failed (`| head -1`, a full disk): read on without drawing
     calls: list[ToolCall] = []
     try:
@@ -89,9 +90,9 @@ def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_sta
             if event.stats is not None:
                 stats = event.stats
             if event.content:
-                text.append(event.content)  # it arrived, whether or not it can be shown
+                text.add(event.content)  # it arrived, whether or not it can be shown
             if event.thinking:
-                thinking.append(event.thinking)
+                thinking.add(event.thinking)
             calls.extend(event.tool_calls)
             if lost is None:
                 try:
@@ -105,12 +106,12 @@ def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_sta
         if stream is not None:
             stream.close()
         if isinstance(e, Terminated):  # drawn after the exchange is stored: the terminal may be gone
-            return TurnResult("".join(text), interrupted=True, stopped=e, unfinished=reply)
+            return TurnResult(text.value(), interrupted=True, stopped=e, unfinished=reply)
         _finish(reply, lost, interrupted=True)
-        return TurnResult("".join(text), interrupted=True, stopped=lost)
+        return TurnResult(text.value(), interrupted=True, stopped=lost)
     except BackendError as e:
         _finish(reply, lost)
-        return TurnResult("".join(text), error=e, stopped=lost)
+        return TurnResult(text.value(), error=e, stopped=lost)
     except BaseException:
         if stream is not None:
             stream.close()
@@ -121,7 +122,7 @@ def run_turn(backend: Backend, request: ChatRequest, output: Output, *, show_sta
             reply.finish(stats)
     except (OSError, Terminated) as e:  # the answer is whole; only its drawing failed or was cut short
         lost = e  # type: ignore[assignment]
-    return TurnResult("".join(text), stats, thinking="".join(thinking), stopped=lost, tool_calls=tuple(calls))
+    return TurnResult(text.value(), stats, thinking=thinking.value(), stopped=lost, tool_calls=tuple(calls))
 
 
 def _finish(reply: Reply, lost: OSError | None, *, interrupted: bool = False) -> None:
