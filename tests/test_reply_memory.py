@@ -44,7 +44,7 @@ class Watched(OllamaBackend):
 
 def test_a_long_reply_streamed_in_small_pieces_is_held_in_memory_about_its_own_size(fake_ollama):
     line = "Lists, dicts and sets are built in; a reply of many small pieces.\n"
-    text = line * 1_500  # ~99 KB in ~33,000 three-character pieces
+    text = line * 400  # ~26 KB in ~8,800 three-character pieces: eight joins, kept short for tracemalloc
     pieces = [text[i : i + 3] for i in range(0, len(text), 3)]
     thinking = "thinking it over " * 500
     fake_ollama.reply(pieces, thinking=[thinking[i : i + 3] for i in range(0, len(thinking), 3)])
