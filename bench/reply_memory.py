@@ -15,17 +15,16 @@ model sends tokens: lines of Korean and English prose.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from fake_ollama import FakeOllama  # noqa: E402
+from baseline import package_at  # noqa: E402
 
 BASE = "c612907"  # main before the reply is kept as one buffer (issue 22, item 2)
 SEED = ROOT / "bench" / "seed_chat.py"
@@ -122,13 +121,6 @@ def repl_rss(fake: FakeOllama, env: dict[str, str], megabytes: float) -> tuple[f
     return start, long, later
 
 
-def baseline(base: str, folder: Path) -> Path:
-    data = subprocess.run(["git", "-C", str(ROOT), "archive", base, "ollama_chat"], check=True,
-                          capture_output=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        tar.extractall(folder)
-    return folder
-
 
 def main() -> int:
     parser = argparse.ArgumentParser()
@@ -139,7 +131,10 @@ def main() -> int:
     args = parser.parse_args()
     ok = True
     with FakeOllama() as fake, tempfile.TemporaryDirectory() as tmp:
-        versions = {"before": baseline(args.base, Path(tmp) / "old"), "after": ROOT}
+        old = package_at(args.base, Path(tmp) / "old")
+        if old is None:
+            raise SystemExit(f"git cannot give the package of {args.base}: run this in a clone, or pass --base")
+        versions = {"before": old, "after": ROOT}
         text, pieces = reply_pieces(args.mb)
         print(f"one-shot, piped: a {len(text.encode()) / 1e6:.1f} MB reply in {len(pieces):,} pieces; peak RSS")
         home = Path(tmp) / "home"
