@@ -34,9 +34,18 @@ def shorten(text: str, length: int) -> str:
     return line if len(line) <= length else line[: length - 1].rstrip() + "…"
 
 
-def index_later(db: sqlite3.Connection, first: int, last: int) -> None:
-    """Rows `first`..`last` (about to be inserted, in the caller's transaction) skip the index for now."""
-    db.execute("INSERT INTO unindexed (first, last) VALUES (?, ?)", (first, last))
+def index_later(db: sqlite3.Connection, first: int, last: int) -> int:
+    """Rows `first`..`last` (about to be inserted, in the caller's transaction) skip the index for now; the
+    entry's key for `index_entry`."""
+    return db.execute("INSERT INTO unindexed (first, last) VALUES (?, ?)", (first, last)).lastrowid or 0
+
+
+def index_entry(db: sqlite3.Connection, entry: int) -> None:
+    """Index the rows of one `index_later` entry now, in the caller's transaction, and drop the entry."""
+    first, last = db.execute("SELECT first, last FROM unindexed WHERE rowid = ?", (entry,)).fetchone()
+    db.execute("INSERT INTO exchanges_fts(rowid, question, reply) SELECT id, question, reply FROM exchanges"
+               " WHERE id BETWEEN ? AND ?", (first, last))
+    db.execute("DELETE FROM unindexed WHERE rowid = ?", (entry,))
 
 
 def index_some(db: sqlite3.Connection, limit: int) -> int:

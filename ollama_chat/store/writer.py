@@ -12,12 +12,19 @@ from typing import Any
 
 from ollama_chat.i18n import _
 from ollama_chat.store import search as store_search
-from ollama_chat.store.database import Part
+from ollama_chat.store.database import Database, Part
 from ollama_chat.store.errors import ConversationGone
+from ollama_chat.store.handover import FUNCTION as HANDED
+from ollama_chat.store.handover import Handover
 from ollama_chat.store.rows import encoded, exchange_row
 from ollama_chat.types import Exchange
 
 INDEX_CHUNK = 2000  # rows of a big import indexed for search after each later write (~0.1 s)
+_INSERT = ("INSERT INTO exchanges (conversation_id, time, model, question, reply, stats, interrupted, sent, images,"
+           " attached, steps) VALUES (?, ?, ?, {text}, {text}, ?, ?, {text}, {text}, ?, {text})")
+INSERT = _INSERT.format(text="?")
+INSERT_HANDED = _INSERT.format(text=f"CAST({HANDED}(?) AS TEXT)")  # a long text's key, the others as they are
+TEXT_COLUMNS = (3, 4, 7, 8, 10)  # where exchange_row puts the texts that can be long: question, reply, sent, images, steps
 
 
 def new_conversation_id() -> str:
@@ -29,6 +36,10 @@ def new_conversation_id() -> str:
 class Writer(Part):
     """Every method commits before it returns (inside `batch`, with the batch) and raises only StoreError; on a
     read-only store each one is a StoreError saying so."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__(database)
+        self._handover = Handover(self._db)
 
     def new_conversation(self, persona: str, model: str, options: Mapping[str, Any] | None = None, system: str = "",
                          examples: Sequence[tuple[str, str]] = (), *, when: float | None = None,
@@ -64,16 +75,25 @@ class Writer(Part):
                 raise ConversationGone(_("conversation {id} is no longer in {path} (deleted elsewhere?)").format(
                     id=conversation_id, path=self.database.path))
             before = self._db.execute("SELECT coalesce(max(id), 0) FROM exchanges").fetchone()[0]
-            if self.database.fts and len(exchanges) >= store_search.INDEX_LATER:
-                store_search.index_later(self._db, before + 1, before + len(exchanges))
-            self._db.executemany("INSERT INTO exchanges (conversation_id, time, model, question, reply, stats,"
-                                 " interrupted, sent, images, attached, steps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                 [exchange_row(conversation_id, now, e) for e in exchanges])
+            rows = [exchange_row(conversation_id, now, e) for e in exchanges]
+            keyed = self._handover.keyed(rows, TEXT_COLUMNS)
+            # a long text is indexed after its row is written, not by the trigger inside the same statement, so that
+            # SQLite's copies of it are gone before the index's own are made
+            index_now = self.database.fts and keyed is not None and len(exchanges) < store_search.INDEX_LATER
+            if self.database.fts and (len(exchanges) >= store_search.INDEX_LATER or index_now):
+                entry = store_search.index_later(self._db, before + 1, before + len(exchanges))
+            try:
+                self._db.executemany(INSERT_HANDED if keyed else INSERT, keyed or rows)
+            finally:
+                self._handover.done()
+            del keyed, rows
+            if index_now:
+                store_search.index_entry(self._db, entry)
             # the write lock is ours: nobody else added rows in between, so the new ones are all after `before`
-            rows = [r for (r,) in self._db.execute("SELECT id FROM exchanges WHERE conversation_id = ? AND id > ?"
-                                                   " ORDER BY id", (conversation_id, before))]
-        assert len(rows) == len(exchanges), (len(rows), len(exchanges))
-        return rows
+            ids = [r for (r,) in self._db.execute("SELECT id FROM exchanges WHERE conversation_id = ? AND id > ?"
+                                                  " ORDER BY id", (conversation_id, before))]
+        assert len(ids) == len(exchanges), (len(ids), len(exchanges))
+        return ids
 
     def remove_exchange(self, conversation_id: str, row: int) -> bool:
         """`/undo`: that exchange and no other, so another window's exchanges in the same conversation stay. False
