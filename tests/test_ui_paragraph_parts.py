@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 from ui_helpers import FakeClock, chunked, one_go, screen_lines, stream, tty_console
 
-from ollama_chat.ui import terminal
+from ollama_chat.ui import markdown
 from ollama_chat.ui.blocks import top_level_blocks
 from ollama_chat.ui.lines import Line, Lines
 from ollama_chat.ui.markdown import markdown_lines, paragraph_cuts, paragraph_part_lines
@@ -88,13 +88,13 @@ def test_a_long_paragraph_is_committed_without_memory_in_proportion_to_it():
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    # Rendered whole, the paragraph took ~30 bytes per character at once (~12 MB here); in parts it takes what
-    # one part does, whatever the length of the paragraph.
-    assert peak < 40 * terminal._PART, f"{peak / 2**20:.1f} MiB at once to commit a {len(text):,}-character paragraph"
+    # Rendered whole, the paragraph took ~30 bytes per character at once (~11 MiB here); in parts ~1.4 MiB,
+    # what one part takes, whatever the length of the paragraph.
+    assert peak < 64 * markdown.PARAGRAPH_PART, f"{peak / 2**20:.1f} MiB at once to commit a {len(text):,}-character paragraph"
 
 
 def test_a_long_paragraph_committed_in_parts_ends_on_the_screen_as_rendered_at_once(monkeypatch):
-    monkeypatch.setattr(terminal, "_PART", 300)
+    monkeypatch.setattr(markdown, "PARAGRAPH_PART", 300)
     text = "".join(f"{i}. line **{i}** of a `long` paragraph\n" if i % 7 else f"*x{i}\n" for i in range(1, 120))
     console = tty_console(60, 12)
     clock = FakeClock()

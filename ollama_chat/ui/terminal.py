@@ -44,14 +44,6 @@ from ollama_chat.ui.thinking import Thinking, thinking_lines
 if TYPE_CHECKING:
     from ollama_chat.ui.blocks import Block
 
-# A paragraph longer than this (characters) is rendered and printed in parts (`_commit_paragraph`).
-_PART = 32 * 1024
-
-
-def _is_long_paragraph(block: Block) -> bool:
-    return block.kind == "paragraph" and len(block.text) > _PART
-
-
 # Structured output is shown as code: the reply is put inside a fence that cannot close early, since no line of
 # valid JSON starts with "~".
 _VERBATIM_FENCE = "~" * 12
@@ -85,7 +77,7 @@ class TerminalReply:
         self._after_block = False  # a block other than a horizontal rule has been committed
         self._codes = 0  # code blocks committed so far
         self._unrendered: list[Block] = []  # taken from the splitter, not yet rendered
-        self._printed = 0  # characters of the first of them printed already (`_commit_paragraph`)
+        self._printed = 0  # of the first of them, a long paragraph, the characters printed (a Ctrl+C may stop it)
         self._pending: list[Line] = []  # rendered, not yet printed
         self._finished = False
         # A model that pauses right after a burst would leave its last pieces undrawn until the next one: a
@@ -236,41 +228,27 @@ class TerminalReply:
         return self._markdown.markdown_lines(self._console, source, after_block=self._after_block, first_code=self._first_code())
 
     def _commit_blocks(self, blocks: list[Block]) -> None:
-        """Render finished blocks once, as they look inside the whole reply, for printing. A long paragraph is
-        rendered and printed a part at a time (`_commit_paragraph`)."""
-        blocks = self._unrendered + blocks
-        self._unrendered = blocks  # until rendered: a Ctrl+C during rendering must not lose them
+        """Render finished blocks once, as they look inside the whole reply, for printing."""
+        blocks = self._unrendered = self._unrendered + blocks  # until rendered: a Ctrl+C must not lose them
         while blocks:
-            long = next((i for i, block in enumerate(blocks) if _is_long_paragraph(block)), len(blocks))
-            self._commit_batch(blocks[:long])
-            blocks = self._unrendered = blocks[long:]
-            if blocks:
+            batch = next((i for i, block in enumerate(blocks) if self._markdown.long_paragraph(block)), len(blocks))
+            if not batch:
                 self._commit_paragraph(blocks[0].text)
-                blocks = self._unrendered = blocks[1:]
-
-    def _commit_batch(self, blocks: list[Block]) -> None:
-        if not blocks:
-            return
-        source = "".join(block.text for block in blocks)
-        markdown = self._markdown.render_markdown(source, after_block=self._after_block, first_code=self._first_code())
-        self._pending.extend(render_lines(self._console, markdown))
-        self._after_block = blocks[-1].kind != "hr"
-        self._codes += markdown.code_count
+            else:
+                source = "".join(block.text for block in blocks[:batch])
+                markdown = self._markdown.render_markdown(source, after_block=self._after_block, first_code=self._first_code())
+                self._pending.extend(render_lines(self._console, markdown))
+                self._after_block = blocks[batch - 1].kind != "hr"
+                self._codes += markdown.code_count
+            blocks = self._unrendered = blocks[max(batch, 1):]
 
     def _commit_paragraph(self, text: str) -> None:
-        """Render and print a long paragraph a part at a time (`markdown.paragraph_cuts`): the same rows as
-        rendering it whole, which for 2 MB made ~35 MB of small objects at once, and the allocators kept a good
-        part of that memory after it was freed (issue 22). `_printed`: how much of it is printed (a Ctrl+C
-        during the rendering leaves the rest unrendered)."""
-        cuts = [cut for cut in self._markdown.paragraph_cuts(text, _PART) if cut > self._printed]
-        for start, end in zip([self._printed, *cuts], [*cuts, len(text)]):
-            self._pending.extend(self._markdown.paragraph_part_lines(
-                self._console, text[start:end], after_block=self._after_block, continued=start > 0))
-            self._after_block = True
-            self._printed = end % len(text)  # back to 0 after the last part
-            if end < len(text):
-                with self._tail.frame():
-                    self._tail.print(self._take_pending())
+        """A long paragraph, rendered and printed a part at a time (`markdown.paragraph_parts`)."""
+        for end, lines in self._markdown.paragraph_parts(self._console, text, self._printed, self._after_block):
+            self._pending.extend(lines)
+            self._after_block, self._printed = True, end % len(text)  # back to 0 after the last part
+            with self._tail.frame():
+                self._tail.print(self._take_pending())
 
     def _first_code(self) -> int | None:
         """The number of the next code block; None for structured output, shown as one unnumbered block."""
