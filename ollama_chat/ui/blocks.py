@@ -166,10 +166,16 @@ class BlockSplitter:
     def flush(self) -> list[Block]:
         """Everything left, as blocks, once the reply has ended. The splitter is empty afterwards."""
         blocks = self.pop_finished()
+        window, last_line = self.kind == "paragraph" and self._lines >= 2, self._last_line
         rest = self.text
         self._parts = []
         self.kind, self._lines, self._last_line = None, 0, 0
         if rest.strip():
-            starts = top_level_blocks(rest)
-            blocks.append(Block(starts[-1][1] if starts else "paragraph", rest))
+            if window:  # a long open paragraph: parse its last known line and the rest, not all of it again
+                spans = _paragraph_window(rest[last_line:])
+                kind = spans[-1][2] if spans else "paragraph"
+            else:
+                starts = top_level_blocks(rest)
+                kind = starts[-1][1] if starts else "paragraph"
+            blocks.append(Block(kind, rest))
         return blocks

@@ -11,6 +11,9 @@ only through `set_live_rows` and `control_sequence` below.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -20,7 +23,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from ollama_chat.ui.blocks import CODE_KINDS, code_block, markdown_parser
+from ollama_chat.ui.blocks import CODE_KINDS, Block, code_block, markdown_parser
 from ollama_chat.ui.lines import Line, render_lines
 
 # Code is highlighted with the terminal's own ANSI palette: readable on dark and light backgrounds, and with no
@@ -144,3 +147,63 @@ def markdown_lines(
     that was not a horizontal rule, `first_code` the number of its first code block (see ReplyMarkdown).
     markdown_lines(console, reply) is the whole reply rendered in one go."""
     return render_lines(console, render_markdown(source, after_block=after_block, first_code=first_code))
+
+
+# Characters that can open or close an inline construct spanning a line break: emphasis, strikethrough, code
+# spans, links and their destinations; and the backslash, which makes a hard break of the line break after it.
+_SPANNING = "*_~`[]()\\"
+
+_VISIBLE = re.compile(r"\S")
+
+# A paragraph line standing for the part of a paragraph above a continued part (see `paragraph_cuts`).
+_STAND_IN = "."
+
+
+# A paragraph longer than this (characters) is rendered and printed in parts of about this size.
+PARAGRAPH_PART = 32 * 1024
+
+
+def long_paragraph(block: Block) -> bool:
+    return block.kind == "paragraph" and len(block.text) > PARAGRAPH_PART
+
+
+def paragraph_cuts(text: str, size: int | None = None) -> list[int]:
+    """Where `text`, a paragraph block, can be cut (offsets of line starts, about `size` characters apart) so
+    that its parts, rendered one after the other (`paragraph_part_lines`), give exactly the rows of the whole.
+    Every line break is a hard break and rows never cross one, so a cut is safe where no inline construct can
+    span it: before the first character that could open one, or after the last that could close one. Pure.
+
+    Why: rendered whole, a 2 MB paragraph makes ~35 MB of small objects at once (tokens, Text spans,
+    segments), and the allocators keep much of that memory after it is freed."""
+    size = PARAGRAPH_PART if size is None else size
+    first = min((i for i in (text.find(c) for c in _SPANNING) if i >= 0), default=len(text))
+    last = max(text.rfind(c) for c in _SPANNING)
+    cuts: list[int] = []
+    start = 0
+    while len(text) - start > size:
+        cut = text.find("\n", start + size) + 1
+        if cut and first < cut <= last + 2:  # where constructs may span (or a backslash end the line): past it
+            cut = text.find("\n", last + 2) + 1
+        if not cut or _VISIBLE.search(text, cut) is None:  # (no copy of the rest to strip it)
+            break
+        cuts.append(cut)
+        start = cut
+    return cuts
+
+
+def paragraph_part_lines(console: Console, part: str, *, after_block: bool, continued: bool) -> list[Line]:
+    """A part of a paragraph cut at `paragraph_cuts`, rendered as it looks inside the whole paragraph: a
+    `continued` part (not the first) after a stand-in line, so that its first line parses as the continuation
+    line it is ("2. x" or an indented line start no list or code there); the stand-in's row is dropped."""
+    if not continued:
+        return markdown_lines(console, part, after_block=after_block)
+    return markdown_lines(console, _STAND_IN + "\n" + part)[1:]
+
+
+def paragraph_parts(console: Console, text: str, start: int, after_block: bool) -> Iterator[tuple[int, list[Line]]]:
+    """(end, rows) of each part of `text`, a long paragraph, from offset `start` (a cut, or 0) on: rendering it a
+    part at a time shows the rows of the whole without making ~30 bytes a character of small objects at once,
+    which the allocators partly keep after it is freed (issue 22)."""
+    cuts = [cut for cut in paragraph_cuts(text) if cut > start]
+    for begin, end in zip([start, *cuts], [*cuts, len(text)]):
+        yield end, paragraph_part_lines(console, text[begin:end], after_block=after_block, continued=begin > 0)

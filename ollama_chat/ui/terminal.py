@@ -77,6 +77,7 @@ class TerminalReply:
         self._after_block = False  # a block other than a horizontal rule has been committed
         self._codes = 0  # code blocks committed so far
         self._unrendered: list[Block] = []  # taken from the splitter, not yet rendered
+        self._printed = 0  # of the first of them, a long paragraph, the characters printed (a Ctrl+C may stop it)
         self._pending: list[Line] = []  # rendered, not yet printed
         self._finished = False
         # A model that pauses right after a burst would leave its last pieces undrawn until the next one: a
@@ -228,16 +229,26 @@ class TerminalReply:
 
     def _commit_blocks(self, blocks: list[Block]) -> None:
         """Render finished blocks once, as they look inside the whole reply, for printing."""
-        blocks = self._unrendered + blocks
-        if not blocks:
-            return
-        self._unrendered = blocks  # until rendered: a Ctrl+C during rendering must not lose them
-        source = "".join(block.text for block in blocks)
-        markdown = self._markdown.render_markdown(source, after_block=self._after_block, first_code=self._first_code())
-        self._pending.extend(render_lines(self._console, markdown))
-        self._after_block = blocks[-1].kind != "hr"
-        self._codes += markdown.code_count
-        self._unrendered = []
+        blocks = self._unrendered = self._unrendered + blocks  # until rendered: a Ctrl+C must not lose them
+        while blocks:
+            batch = next((i for i, block in enumerate(blocks) if self._markdown.long_paragraph(block)), len(blocks))
+            if not batch:
+                self._commit_paragraph(blocks[0].text)
+            else:
+                source = "".join(block.text for block in blocks[:batch])
+                markdown = self._markdown.render_markdown(source, after_block=self._after_block, first_code=self._first_code())
+                self._pending.extend(render_lines(self._console, markdown))
+                self._after_block = blocks[batch - 1].kind != "hr"
+                self._codes += markdown.code_count
+            blocks = self._unrendered = blocks[max(batch, 1):]
+
+    def _commit_paragraph(self, text: str) -> None:
+        """A long paragraph, rendered and printed a part at a time (`markdown.paragraph_parts`)."""
+        for end, lines in self._markdown.paragraph_parts(self._console, text, self._printed, self._after_block):
+            self._pending.extend(lines)
+            self._after_block, self._printed = True, end % len(text)  # back to 0 after the last part
+            with self._tail.frame():
+                self._tail.print(self._take_pending())
 
     def _first_code(self) -> int | None:
         """The number of the next code block; None for structured output, shown as one unnumbered block."""
