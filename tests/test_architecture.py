@@ -338,8 +338,9 @@ def test_the_process_check_finds_each_way_of_reading_it():
 # -- what each start imports (issue 22, item 5) ---------------------------------------------------------------
 
 # Loaded at the first reply or the first option parsed, never before: each costs start-up it need not.
-NOT_BEFORE_THE_PROMPT = ("markdown_it", "pygments", "rich.markdown", "typer", "click", "ollama_chat.ui.oneshot")
-NOT_ON_THE_PIPED_PATH = ("markdown_it", "pygments", "rich", "typer", "click", "prompt_toolkit")
+# (ctypes: ui/heap.py holds glibc's mmap threshold after the first prompt, once prompt_toolkit has imported it.)
+NOT_BEFORE_THE_PROMPT = ("markdown_it", "pygments", "rich.markdown", "typer", "click", "ollama_chat.ui.oneshot", "ctypes")
+NOT_ON_THE_PIPED_PATH = ("markdown_it", "pygments", "rich", "typer", "click", "prompt_toolkit", "ctypes")
 _REPORT = "import sys\ndef heavy(names): return [name for name in names if name in sys.modules]\n"
 
 

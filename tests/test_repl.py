@@ -180,3 +180,14 @@ def test_a_command_that_fails_is_said_and_the_chat_goes_on(run, fake_ollama, mon
     code, screen = run("/read x" + ENTER + "그 다음 질문" + ENTER + "끝" + ENTER)
     assert code == 0 and "Error: the file went away" in screen and "try another" in screen
     assert questions(fake_ollama) == ["그 다음 질문"]
+
+
+def test_glibcs_mmap_threshold_is_held_once_after_the_first_prompt_before_the_first_question_is_sent(
+        run, fake_ollama, monkeypatch):
+    from ollama_chat.ui import repl
+
+    calls = []
+    monkeypatch.setattr(repl, "keep_large_blocks_mapped", lambda: calls.append(len(fake_ollama.chat_requests)))
+    code, _ = run("하나" + ENTER, "둘" + ENTER, "/help" + ENTER, "셋" + ENTER + CTRL_D)
+    assert code == 0 and questions(fake_ollama) == ["하나", "둘", "셋"]
+    assert calls == [0]  # ui/heap.py: before the first reply streams, and only once

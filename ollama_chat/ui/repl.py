@@ -31,6 +31,7 @@ from ollama_chat.ui.completion import ChatCompleter, MentionCompleter
 from ollama_chat.ui.tty_input import TerminalInput
 from ollama_chat.ui.conversations import show_resumed
 from ollama_chat.ui.editor import Editor
+from ollama_chat.ui.heap import keep_large_blocks_mapped
 from ollama_chat.ui.input_history import open_history
 from ollama_chat.ui.keybindings import key_bindings
 from ollama_chat.ui.typed import EXIT_WORDS
@@ -161,6 +162,7 @@ def _loop(chat: Chat, prompt: PromptSession, start: Start) -> int:
         chat.say(piped.format(chars=f"{len(first_message):,}", lines=f"{lines:,}"), "hint")
         session.ask(first_message)
         chat.console.print()
+    held = False
     while True:
         try:
             line = prompt.prompt([("class:prompt", f"{session.settings.persona.name}> ")])
@@ -171,6 +173,9 @@ def _loop(chat: Chat, prompt: PromptSession, start: Start) -> int:
             continue
         except EOFError:
             break
+        if not held:  # once, after the first prompt (see heap.py)
+            held = True
+            keep_large_blocks_mapped()
         try:
             if not handle_line(chat, line):
                 break
