@@ -182,12 +182,14 @@ def test_a_command_that_fails_is_said_and_the_chat_goes_on(run, fake_ollama, mon
     assert questions(fake_ollama) == ["그 다음 질문"]
 
 
-def test_glibcs_mmap_threshold_is_held_once_after_the_first_prompt_before_the_first_question_is_sent(
+def test_glibcs_mmap_threshold_is_held_once_and_freed_memory_given_back_after_each_line(
         run, fake_ollama, monkeypatch):
     from ollama_chat.ui import repl
 
-    calls = []
+    calls, given = [], []
     monkeypatch.setattr(repl, "keep_large_blocks_mapped", lambda: calls.append(len(fake_ollama.chat_requests)))
+    monkeypatch.setattr(repl, "give_back", lambda: given.append(len(fake_ollama.chat_requests)))
     code, _ = run("하나" + ENTER, "둘" + ENTER, "/help" + ENTER, "셋" + ENTER + CTRL_D)
     assert code == 0 and questions(fake_ollama) == ["하나", "둘", "셋"]
     assert calls == [0]  # ui/heap.py: before the first reply streams, and only once
+    assert given == [1, 2, 2, 3]  # and what each line's work freed is given back when it is done

@@ -27,6 +27,9 @@ from ollama_chat.store.errors import StoreError, cannot_write, store_error
 from ollama_chat.store.schema import SCHEMA_VERSION, create_search, migrate, transaction, trigram_available
 
 BUSY_TIMEOUT = 5.0  # seconds another writer may hold the file before we give up on this write
+# SQLite's page cache (its default is 2,000 KiB): a long reply's write filled it and a REPL kept it for as long as it
+# ran. Pages read again come from the system's file cache, a few microseconds each (bench/store.py: unchanged).
+CACHE_KIB = 256
 CHECK_ON_OPEN_LIMIT = 16 * 1024 * 1024  # bytes; `quick_check` reads it all: bigger files only before a migration
 
 
@@ -64,6 +67,7 @@ class Database:
             if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")  # WAL: a commit survives the process being killed
+            db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             if version < SCHEMA_VERSION:
                 migrate(db)
             database = cls(path, db)

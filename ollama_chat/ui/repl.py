@@ -31,7 +31,7 @@ from ollama_chat.ui.completion import ChatCompleter, MentionCompleter
 from ollama_chat.ui.tty_input import TerminalInput
 from ollama_chat.ui.conversations import show_resumed
 from ollama_chat.ui.editor import Editor
-from ollama_chat.ui.heap import keep_large_blocks_mapped
+from ollama_chat.ui.heap import give_back, keep_large_blocks_mapped
 from ollama_chat.ui.input_history import open_history
 from ollama_chat.ui.keybindings import key_bindings
 from ollama_chat.ui.typed import EXIT_WORDS
@@ -185,6 +185,7 @@ def _loop(chat: Chat, prompt: PromptSession, start: Start) -> int:
             chat.say(_("Interrupted."), "hint")
         except ChatError as e:  # the chat survives any one bad command: it is said, and the prompt comes back
             chat.session.notify.error(e)
+        give_back()  # what the line's work freed (heap.py)
         if line.strip():
             chat.console.print()  # air between a reply (or a command's answer) and the next prompt
     session.log.leave(session.settings)
