@@ -6,7 +6,8 @@ Replies: `output.make_output` chooses the renderer once per process. `plain` wri
 styles). `marks` holds what both renderers share. Nothing here imports rich on the piped path, and
 `terminal` loads `blocks` and `markdown` (markdown-it, pygments) at its first reply, not before the REPL's prompt.
 
-The REPL: `repl` (the loop) with `completion`, `keybindings` and `input_history`; `chat` (what a command acts
+The REPL: `repl` (the loop) with `completion`, `keybindings`, `input_history` and `heap` (its memory after
+long replies); `chat` (what a command acts
 on); `commands` (what a line does, the table) with `typed` (what a typed line says), and the commands by what
 they act on: `settings`, `exchanges`, `conversations`, `attach`, `files`, `show`. One-shot: `oneshot`.
 """

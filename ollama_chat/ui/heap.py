@@ -7,7 +7,7 @@ a 2 MB reply the REPL held 16 MiB more than at its prompt, 11 with the threshold
 (`bench/reply_memory.py`). Holding it turns the adjustment off: a large block is mapped when made and given back
 to the system when freed. What is freed in small pieces stays in the heap, though: `give_back` returns the
 pages of it that are wholly free (`malloc_trim`) after each line the REPL handles. Three turns after a 2 MB reply
-the REPL holds +8.4 MiB then, of which 3.6 are the Markdown libraries the first reply imports and 2.3 the reply.
+the REPL holds +8.5 MiB then, of which 3.6 are the Markdown libraries the first reply imports and 2.3 the reply.
 The piped one-shot calls neither (it ends after one reply, and has no ctypes).
 """
 
