@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
 import threading
@@ -15,6 +16,18 @@ BIN = Path(sys.executable).parent / "ollama-chat"
 # machine only makes these waits longer; only a broken program makes one run out. Nothing is asserted about
 # how long it took.
 PATIENCE = 60.0
+
+GLIBC = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+
+# The start of a script run in a subprocess that reads glibc's malloc statistics: `libc.mallinfo()` gives its
+# fields (`uordblks`: bytes handed out from the heap, `hblks`/`hblkhd`: blocks mapped on their own and their bytes).
+MALLINFO = """import ctypes
+class Info(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_int) for name in
+                "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+libc = ctypes.CDLL(None)
+libc.mallinfo.restype = Info
+"""
 
 # The signals whose default action the spawned programs and the tests rely on: Ctrl+C, SIGTERM and SIGHUP
 # (sent by tests), SIGQUIT, and SIGPIPE (a shell's child has it; Python ignores it in itself).

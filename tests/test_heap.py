@@ -6,29 +6,21 @@ pages freed in small pieces after each line (issue 22, item 2: three turns after
 from __future__ import annotations
 
 import json
-import platform
 import subprocess
 import sys
 import textwrap
 
 import pytest
+from helpers import GLIBC, MALLINFO
 
 from ollama_chat.ui import heap
 
-GLIBC = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
-
 # A 4 MiB block is mapped, and freeing it raises glibc's threshold to 4 MiB: a 1 MiB block made next comes from
 # the heap, unless the threshold is held. mallinfo's `hblks` counts the mapped blocks in use.
-SEQUENCE = textwrap.dedent("""
-    import ctypes, json, sys
+SEQUENCE = MALLINFO + textwrap.dedent("""
+    import json, sys
     from ollama_chat.ui import heap
 
-    class Info(ctypes.Structure):
-        _fields_ = [(name, ctypes.c_int) for name in
-                    "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
-
-    libc = ctypes.CDLL(None)
-    libc.mallinfo.restype = Info
     held = heap.keep_large_blocks_mapped() if sys.argv[1] == "held" else None
     big = bytearray(4 << 20)
     del big

@@ -5,13 +5,13 @@ index filled after the row rather than inside the same statement."""
 from __future__ import annotations
 
 import json
-import platform
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import GLIBC, MALLINFO
 
 from ollama_chat.store import handover
 from ollama_chat.store.schema import trigram_available
@@ -118,18 +118,11 @@ def test_writing_a_4_mb_reply_peaks_at_a_few_times_its_size_and_keeps_little(tmp
     assert got["kept"] < 2.5 * got["size"], got
 
 
-KEPT = textwrap.dedent("""
-    import ctypes, sys
+KEPT = MALLINFO + textwrap.dedent("""
+    import sys
     from pathlib import Path
     from ollama_chat.store.sqlite import Store
     from ollama_chat.types import Exchange, Message
-
-    class Info(ctypes.Structure):
-        _fields_ = [(name, ctypes.c_int) for name in
-                    "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
-
-    libc = ctypes.CDLL(None)
-    libc.mallinfo.restype = Info
 
     def in_use():  # bytes the C library has handed out and not had back: SQLite's, and Python's larger objects
         info = libc.mallinfo()
@@ -145,8 +138,7 @@ KEPT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
-                    reason="reads glibc's malloc statistics")
+@pytest.mark.skipif(not GLIBC, reason="reads glibc's malloc statistics")
 def test_after_a_4_mb_write_sqlite_keeps_almost_nothing_of_it(tmp_path):
     """A REPL open for days must not keep a long reply's copies: before, the str's UTF-8 form, SQLite's copy in the
     cached statement and its page cache, filled by the write, stayed (9.9 MiB for a 4 MB reply; 2.0 with the page

@@ -86,7 +86,6 @@ class Writer(Part):
                 self._db.executemany(INSERT_HANDED if keyed else INSERT, keyed or rows)
             finally:
                 self._handover.done()
-            del keyed, rows
             if index_now:
                 store_search.index_entry(self._db, entry)
             # the write lock is ours: nobody else added rows in between, so the new ones are all after `before`

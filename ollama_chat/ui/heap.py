@@ -13,6 +13,7 @@ The piped one-shot calls neither (it ends after one reply, and has no ctypes).
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import Any
 
@@ -33,6 +34,7 @@ def give_back() -> bool:
     return malloc_trim is not None and malloc_trim(0) in (0, 1)
 
 
+@functools.cache
 def _libc(name: str) -> Any:
     """A function of the C library, or None: not on Linux, a libc without it (musl has no malloc_trim), no ctypes."""
     if not sys.platform.startswith("linux"):

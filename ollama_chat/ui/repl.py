@@ -160,9 +160,11 @@ def _loop(chat: Chat, prompt: PromptSession, start: Start) -> int:
         piped = ngettext("(piped in: {chars} characters, {lines} line)", "(piped in: {chars} characters, {lines} lines)",
                          lines)
         chat.say(piped.format(chars=f"{len(first_message):,}", lines=f"{lines:,}"), "hint")
+        keep_large_blocks_mapped()  # before its reply streams (see heap.py)
         session.ask(first_message)
+        give_back()
         chat.console.print()
-    held = False
+    held = first_message is not None
     while True:
         try:
             line = prompt.prompt([("class:prompt", f"{session.settings.persona.name}> ")])
